@@ -1,0 +1,102 @@
+/**
+ * `npm run plan -- --stack <dev|prod> [--json <file>]`: evaluates the program offline and prints
+ * what `pulumi preview` would create, as a tree by parent and counts by type.
+ */
+import { writeFileSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import { planStack, countByType, StackFileError } from "../plan";
+import type { Plan, PlannedResource } from "../plan-format";
+
+function usage(): string {
+  return "usage: npm run plan -- --stack <name> [--json <file>] [--quiet]";
+}
+
+/** The tree of resources by parent, as `pulumi preview` prints it. */
+export function formatTree(plan: Plan): string {
+  const children = new Map<string, PlannedResource[]>();
+  const roots: PlannedResource[] = [];
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  for (const r of plan.resources) {
+    if (r.parent && urns.has(r.parent)) {
+      const list = children.get(r.parent) ?? [];
+      list.push(r);
+      children.set(r.parent, list);
+    } else roots.push(r);
+  }
+  const lines: string[] = [];
+  const walk = (r: PlannedResource, indent: string, last: boolean, isRoot: boolean): void => {
+    const branch = isRoot ? "" : last ? "└─ " : "├─ ";
+    const physical = r.outputs.name && r.outputs.name !== r.name ? `  (${String(r.outputs.name)})` : "";
+    lines.push(`${indent}${branch}${r.type}  ${r.name}${physical}`);
+    const kids = children.get(r.urn) ?? [];
+    const next = isRoot ? indent : indent + (last ? "   " : "│  ");
+    kids.forEach((k, i) => walk(k, next, i === kids.length - 1, false));
+  };
+  roots.forEach((r) => walk(r, "", true, true));
+  return lines.join("\n");
+}
+
+export function formatCounts(plan: Plan): string {
+  const counts = countByType(plan);
+  const width = Math.max(...[...counts.keys()].map((k) => k.length), 4);
+  return [...counts.entries()].map(([t, n]) => `  ${t.padEnd(width)}  ${String(n).padStart(4)}`).join("\n");
+}
+
+function parseCli(): { stack?: string; json?: string; quiet?: boolean } {
+  return parseArgs({
+    options: {
+      stack: { type: "string", short: "s" },
+      json: { type: "string" },
+      quiet: { type: "boolean", default: false },
+    },
+    strict: true,
+  }).values;
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli();
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${usage()}`);
+    return 2;
+  }
+  const args = parsed;
+  if (!args.stack) {
+    console.error(`error: --stack is required\n${usage()}`);
+    return 2;
+  }
+  const started = process.hrtime.bigint();
+  const plan = await planStack({ stack: args.stack });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const custom = plan.resources.filter((r) => r.custom).length;
+  if (!args.quiet) {
+    console.log(`Previewing stack "${plan.stack}" of project "${plan.project}" (offline, simulated azure-native provider)\n`);
+    console.log(formatTree(plan));
+    console.log(`\nResources by type:\n${formatCounts(plan)}`);
+  }
+  console.log(`\n${plan.resources.length} resources to create (${custom} cloud resources, ${plan.resources.length - custom} components) in ${seconds.toFixed(2)} s`);
+  if (args.json) {
+    mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, JSON.stringify(plan, null, 2) + "\n");
+    console.log(`plan written to ${args.json}`);
+  }
+  return 0;
+}
+
+/** Errors a user can act on are printed alone; anything else is a bug and keeps its stack. */
+function report(e: unknown): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const actionable = err instanceof StackFileError || pulumi.RunError.isInstance(err) || err.name === "ConfigError";
+  if (actionable) {
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
+  console.error(err.stack ?? err.message);
+  return 1;
+}
+
+process.on("unhandledRejection", (e) => process.exit(report(e)));
+main().then((code) => process.exit(code), (e) => process.exit(report(e)));

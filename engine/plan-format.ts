@@ -1,0 +1,40 @@
+/**
+ * The machine-readable plan (`npm run plan -- --stack <s> --json <file>`). Policy, cost and the
+ * architecture diagram consume this shape: extend it, never change or remove a field.
+ */
+export interface PlannedResource {
+  /** Pulumi URN, as `pulumi preview` would show it. */
+  readonly urn: string;
+  /** Type token, e.g. `azure-native:web:WebApp`; components carry their own (`platform:...`). */
+  readonly type: string;
+  /** Logical (Pulumi) name. */
+  readonly name: string;
+  /** The parent's URN (the stack for top-level resources). */
+  readonly parent?: string;
+  /** True for provider-backed resources, false for component resources. */
+  readonly custom: boolean;
+  /** The resolved inputs the provider would receive; secret values are replaced by "[secret]". */
+  readonly inputs: Record<string, unknown>;
+  /** URNs this resource depends on (explicit `dependsOn` and through inputs). */
+  readonly dependencies: readonly string[];
+  /** For each input property, the URNs its value came from (e.g. a diagnostic setting's `resourceUri`). */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Resource options that matter for review: protect, retainOnDelete, custom timeouts. */
+  readonly options: {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+  };
+  /** The simulated provider's outputs (ids, endpoints), as after `pulumi up`. */
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface Plan {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: readonly PlannedResource[];
+  /** Stack outputs. */
+  readonly outputs: Record<string, unknown>;
+}
+
+export const SECRET_PLACEHOLDER = "[secret]";

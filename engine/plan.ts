@@ -1,0 +1,234 @@
+/**
+ * The offline plan: evaluates the real Pulumi program (`index.ts`) for one stack under
+ * `pulumi.runtime.setMocks` with the simulated provider, and records what `pulumi preview` would
+ * create: every resource with its parent, resolved inputs, dependencies and options.
+ *
+ * The same engine serves `npm run plan`, the policy runner, the report and the tests.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { Simulator } from "./simulator";
+import { SECRET_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
+
+/** Pulumi's markers in serialized property values. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface StackFiles {
+  readonly project: string;
+  /** Raw config as the Pulumi engine passes it to the program: `namespace:key` → string. */
+  readonly config: Record<string, string>;
+  /** Keys whose values are secrets (`secure:` in the stack file). */
+  readonly secretKeys: readonly string[];
+}
+
+/** A problem with the project or stack files themselves (not with the values: see ConfigError). */
+export class StackFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+/**
+ * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI does: keys without a
+ * namespace belong to the project, structured values are JSON-encoded, `secure:` values are secrets
+ * (they cannot be decrypted offline, so they become a placeholder).
+ */
+export function readStackFiles(projectDir: string, stack: string): StackFiles {
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  if (!existsSync(projectFile)) throw new StackFileError(`${projectFile} not found: run from the project root`);
+  const project = parseYaml(readFileSync(projectFile, "utf8")) as { name?: unknown; config?: Record<string, unknown> };
+  if (typeof project?.name !== "string") throw new StackFileError(`${projectFile}: "name" is missing`);
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(stackFile)) {
+    throw new StackFileError(`no stack "${stack}": ${stackFile} not found (stacks are the Pulumi.<stack>.yaml files)`);
+  }
+  let stackDoc: { config?: Record<string, unknown> } | null;
+  try {
+    stackDoc = parseYaml(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null;
+  } catch (e) {
+    throw new StackFileError(`${stackFile} is not valid YAML: ${(e as Error).message}`);
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const qualify = (key: string): string => (key.includes(":") ? key : `${project.name as string}:${key}`);
+  const put = (key: string, value: unknown): void => {
+    const k = qualify(key);
+    if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+      config[k] = SECRET_PLACEHOLDER;
+      secretKeys.push(k);
+    } else {
+      config[k] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  };
+  // Project-level defaults first (Pulumi.yaml `config:`: `key: value` or `key: { type, default }`).
+  for (const [key, spec] of Object.entries(project.config ?? {})) {
+    const isSpec = spec !== null && typeof spec === "object" && !Array.isArray(spec) && ("type" in spec || "default" in spec);
+    if (!isSpec) put(key, spec);
+    else if ("default" in (spec as object)) put(key, (spec as { default: unknown }).default);
+  }
+  for (const [key, value] of Object.entries(stackDoc?.config ?? {})) put(key, value);
+  return { project: project.name, config, secretKeys };
+}
+
+/** Replaces Pulumi's serialized markers with plain JSON: secrets hidden, references as URNs. */
+export function plainValue(value: unknown): unknown {
+  if (value === UNKNOWN) return "[unknown]";
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    switch (obj[SIG_KEY]) {
+      case SECRET_SIG:
+        return SECRET_PLACEHOLDER;
+      case RESOURCE_SIG:
+        return obj.urn;
+      case ASSET_SIG:
+      case ARCHIVE_SIG: {
+        const { [SIG_KEY]: _sig, ...rest } = obj;
+        return { asset: rest.path ?? rest.uri ?? (rest.text !== undefined ? "[text]" : "[assets]") };
+      }
+      default:
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plainValue(v)]));
+    }
+  }
+  return value;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+interface RegisterResponse {
+  getUrn(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** A mock monitor that also records what the engine would see: parents, dependencies, options. */
+class RecordingMonitor extends MockMonitor {
+  readonly planned: PlannedResource[] = [];
+
+  override async registerResource(req: unknown, callback: (err: unknown, resp: unknown) => void): Promise<void> {
+    const r = req as RegisterRequest;
+    await super.registerResource(req, (err: unknown, resp: unknown) => {
+      if (!err && resp) {
+        const response = resp as RegisterResponse;
+        const propertyDependencies: Record<string, string[]> = {};
+        r.getPropertydependenciesMap().forEach((v, k) => {
+          const urns = v.getUrnsList();
+          if (urns.length > 0) propertyDependencies[k] = [...urns];
+        });
+        const timeouts = r.getCustomtimeouts();
+        const customTimeouts =
+          timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
+            ? {
+                ...(timeouts.getCreate() ? { create: timeouts.getCreate() } : {}),
+                ...(timeouts.getUpdate() ? { update: timeouts.getUpdate() } : {}),
+                ...(timeouts.getDelete() ? { delete: timeouts.getDelete() } : {}),
+              }
+            : undefined;
+        this.planned.push({
+          urn: response.getUrn(),
+          type: r.getType(),
+          name: r.getName(),
+          ...(r.getParent() ? { parent: r.getParent() } : {}),
+          custom: r.getCustom(),
+          inputs: plainValue(r.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          dependencies: [...new Set(r.getDependenciesList())],
+          propertyDependencies,
+          options: {
+            protect: r.getProtect() === true,
+            retainOnDelete: r.getRetainondelete() === true,
+            ...(customTimeouts ? { customTimeouts } : {}),
+          },
+          outputs: plainValue(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        });
+      }
+      callback(err, resp);
+    });
+  }
+}
+
+export interface PlanOptions {
+  readonly stack: string;
+  /** Folder with Pulumi.yaml and the stack files. @default the current directory */
+  readonly projectDir?: string;
+  /** The program module. @default `<projectDir>/index.ts` */
+  readonly program?: string;
+  /** Config values that replace the stack file's (`namespace:key` → raw string), for tests. */
+  readonly configOverrides?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Evaluates the program for one stack and returns its plan. Call once per process (or reset modules
+ * between calls): the Pulumi runtime keeps global state.
+ */
+export async function planStack(options: PlanOptions): Promise<Plan> {
+  const projectDir = path.resolve(options.projectDir ?? process.cwd());
+  const files = readStackFiles(projectDir, options.stack);
+  const config: Record<string, string> = { ...files.config };
+  for (const [k, v] of Object.entries(options.configOverrides ?? {})) {
+    if (v === undefined) delete config[k];
+    else config[k] = v;
+  }
+  const stackConfig = config[`${files.project}:location`];
+  const simulator = new Simulator({ stack: options.stack, defaultLocation: stackConfig ?? "eastus" });
+  const monitor = new RecordingMonitor(simulator);
+
+  pulumi.runtime.setAllConfig(config, [...files.secretKeys]);
+  pulumi.runtime.setMockOptions(monitor, files.project, options.stack, false);
+
+  const program = options.program ?? path.join(projectDir, "index.ts");
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    const mod = (await import(program)) as Record<string, unknown>;
+    return { ...mod };
+  });
+  await waitForRegistrations();
+
+  const stackOutputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((outputs ?? {}) as Record<string, unknown>)) {
+    if (k === "default" || k === "__esModule") continue;
+    stackOutputs[k] = plainValue(await resolveOutput(v));
+  }
+  return { project: files.project, stack: options.stack, resources: monitor.planned, outputs: stackOutputs };
+}
+
+async function resolveOutput(v: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(v)) {
+    return new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
+  }
+  return v;
+}
+
+/** Waits until the runtime has no registration in flight (the RPC queue has drained). */
+async function waitForRegistrations(): Promise<void> {
+  // Internal in the typings, public at runtime (runtime/settings): the same call `pulumi up` makes.
+  const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof settings.waitForRPCs !== "function") {
+    throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs; pin the version in package.json");
+  }
+  await settings.waitForRPCs();
+}
+
+/** Resources by type, for the summary table. */
+export function countByType(plan: Plan): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return new Map([...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}

@@ -1,0 +1,311 @@
+/**
+ * The stack configuration: one typed, validated schema for everything `Pulumi.<stack>.yaml` may set.
+ *
+ * Keys live under the project namespace (`serverless-platform:<key>`). Every value is checked at
+ * program start; a bad or missing value stops the program with one message that names each key and
+ * what it expects (see {@link ConfigError}), never with a stack trace.
+ */
+import { z } from "zod";
+
+export const PROJECT = "serverless-platform";
+
+/** Azure regions this project knows; `allowedLocations` narrows them per organisation. */
+export const KNOWN_LOCATIONS = [
+  "eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westus", "westus2", "westus3",
+  "canadacentral", "brazilsouth", "northeurope", "westeurope", "uksouth", "francecentral",
+  "germanywestcentral", "swedencentral", "switzerlandnorth", "norwayeast", "italynorth", "polandcentral",
+  "australiaeast", "japaneast", "koreacentral", "southeastasia", "eastasia", "centralindia",
+  "southafricanorth", "uaenorth",
+] as const;
+
+const location = z.enum(KNOWN_LOCATIONS, {
+  error: (issue) => `expected an Azure region name such as "eastus" or "westeurope", got ${JSON.stringify(issue.input)}`,
+});
+
+const httpsUrl = z
+  .url({ protocol: /^https$/, error: "expected an absolute https:// URL" });
+
+const email = z.email({ error: "expected an e-mail address" });
+
+/** Flex Consumption instance sizes (MB). */
+export const FLEX_INSTANCE_MEMORY = [512, 2048, 4096] as const;
+
+const alwaysReady = z
+  .object({
+    /** `http`, `durable`, `blob` (per-function scale groups) or `function:<name>`. */
+    name: z.string().regex(/^(http|durable|blob|function:[A-Za-z][A-Za-z0-9_-]*)$/, {
+      error: 'expected "http", "durable", "blob" or "function:<functionName>"',
+    }),
+    instanceCount: z.int().min(1).max(1000),
+  })
+  .strict();
+
+const serviceSizing = z
+  .object({
+    /** Instance memory in MB: 512, 2048 or 4096. @default 2048 */
+    instanceMemoryMB: z
+      .union(FLEX_INSTANCE_MEMORY.map((m) => z.literal(m)) as [z.ZodLiteral<512>, z.ZodLiteral<2048>, z.ZodLiteral<4096>], {
+        error: "expected 512, 2048 or 4096 (the Flex Consumption instance sizes)",
+      })
+      .default(2048),
+    /** Upper bound of the app's scale-out. @default 100 */
+    maximumInstanceCount: z.int().min(1).max(1000).default(100),
+    /** Always-ready instances: each one is billed while idle (an always-on cost). @default none */
+    alwaysReady: z.array(alwaysReady).default([]),
+    /** Per-instance HTTP concurrency. @default platform default */
+    httpPerInstanceConcurrency: z.int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export type ServiceSizing = z.infer<typeof serviceSizing>;
+
+const cosmos = z
+  .object({
+    /** `serverless` bills per request unit; `autoscale` is provisioned (an always-on cost). */
+    capacityMode: z.enum(["serverless", "autoscale"]).default("serverless"),
+    /** Max RU/s per database when `capacityMode` is autoscale. */
+    autoscaleMaxThroughput: z.int().min(1000).max(1_000_000).multipleOf(1000).optional(),
+    backupTier: z.enum(["Continuous7Days", "Continuous30Days"]).default("Continuous7Days"),
+    zoneRedundant: z.boolean().default(false),
+    publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+  })
+  .strict()
+  .refine((c) => c.capacityMode !== "autoscale" || c.autoscaleMaxThroughput !== undefined, {
+    error: "autoscaleMaxThroughput is required when capacityMode is autoscale",
+    path: ["autoscaleMaxThroughput"],
+  })
+  .refine((c) => c.capacityMode !== "serverless" || !c.zoneRedundant, {
+    error: "serverless accounts cannot be zone redundant; use capacityMode autoscale",
+    path: ["zoneRedundant"],
+  });
+
+const monitoring = z
+  .object({
+    /** Log Analytics retention (days). */
+    retentionDays: z.int().min(30).max(730).default(30),
+    /** Daily ingestion cap in GB; -1 = no cap. */
+    dailyQuotaGb: z.number().min(-1).default(0.1),
+    /** App Insights sampling percentage (host.json adaptive sampling ceiling). */
+    samplingPercentage: z.number().min(0.1).max(100).default(10),
+    availabilityTest: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Test locations (App Insights location ids, e.g. "us-va-ash-azr"); each run is billed. */
+        locations: z.array(z.string().min(3)).min(1).max(16).default(["us-va-ash-azr"]),
+        frequencySeconds: z.union([z.literal(300), z.literal(600), z.literal(900)]).default(900),
+      })
+      .strict()
+      .prefault({}),
+    actionGroup: z
+      .object({
+        emails: z.array(email).default([]),
+        webhooks: z.array(httpsUrl).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Alert severities (0 critical .. 4 verbose) for failures and degradations. */
+    severity: z
+      .object({
+        failure: z.int().min(0).max(4).default(2),
+        degradation: z.int().min(0).max(4).default(3),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const apiManagement = z
+  .object({
+    /** Consumption bills per call; the v2 tiers are fixed monthly prices (an always-on cost). */
+    sku: z.enum(["Consumption", "BasicV2", "StandardV2"]).default("Consumption"),
+    capacity: z.int().min(0).max(10).default(0),
+    publisherName: z.string().min(1),
+    publisherEmail: email,
+    corsOrigins: z.array(z.union([httpsUrl, z.literal("*"), z.url()])).default([]),
+    rateLimit: z
+      .object({ calls: z.int().min(1).default(100), renewalPeriodSeconds: z.int().min(1).default(60) })
+      .strict()
+      .prefault({}),
+    quota: z
+      .object({ calls: z.int().min(1).default(100_000), renewalPeriodSeconds: z.int().min(3600).default(2_592_000) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const backend = z
+  .object({
+    url: httpsUrl,
+    description: z.string().default(""),
+  })
+  .strict();
+
+const costAssumptions = z
+  .object({
+    ordersPerMonth: z.int().min(0).default(10_000),
+    /** HTTP calls through the gateway per order (create, reads, polls). */
+    gatewayCallsPerOrder: z.number().min(0).default(4),
+    /** Average execution time per function invocation, in ms (billed with a 1 s minimum). */
+    averageExecutionMs: z.int().min(1).default(300),
+    /** Function executions per order across all services. */
+    executionsPerOrder: z.number().min(0).default(12),
+    /** Telemetry ingested per function execution, in KB, after sampling. */
+    telemetryKbPerExecution: z.number().min(0).default(2),
+    /** Request units per order across all services. */
+    requestUnitsPerOrder: z.number().min(0).default(60),
+    /** Data stored (GB) in Cosmos DB. */
+    cosmosStorageGb: z.number().min(0).default(1),
+  })
+  .strict();
+
+/** The stack configuration's schema. Keys are given without the `serverless-platform:` prefix. */
+export const stackConfigSchema = z
+  .object({
+    environment: z.enum(["dev", "prod"], { error: 'expected "dev" or "prod"' }),
+    location,
+    allowedLocations: z.array(location).min(1),
+    /** Lowercase letters and digits, 2-8 characters: the start of every physical name. */
+    namePrefix: z.string().regex(/^[a-z][a-z0-9]{1,7}$/, {
+      error: "expected 2-8 lowercase letters or digits, starting with a letter",
+    }),
+    /** Tags every resource carries; `requiredTags` must all be present. */
+    tags: z.record(z.string().min(1), z.string()).default({}),
+    requiredTags: z.array(z.string().min(1)).default(["owner", "costCenter"]),
+    /** Turns on protect / retainOnDelete / CanNotDelete locks for stateful resources. */
+    protectData: z.boolean().default(false),
+    /** One entry per deployed service (a folder in functions-src/), with its sizing. */
+    services: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "service names are 2-16 lowercase letters or digits" }), serviceSizing.prefault({})),
+    cosmos: cosmos.prefault({}),
+    monitoring: monitoring.prefault({}),
+    apiManagement,
+    /** Existing (non-serverless) HTTP back ends, by name: the hybrid part of the system. */
+    backends: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), backend).default({}),
+    /** Where `notifications` delivers its webhooks. */
+    notificationWebhookUrl: httpsUrl.optional(),
+    /** Names of secret config keys (set with `pulumi config set --secret <name>`) stored in Key Vault. */
+    secretNames: z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,126}$/)).default([]),
+    /** Usage assumptions of the cost estimate. */
+    costAssumptions: costAssumptions.prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.allowedLocations.includes(c.location)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["location"],
+        message: `"${c.location}" is not one of allowedLocations [${c.allowedLocations.join(", ")}]`,
+      });
+    }
+    const missing = c.requiredTags.filter((t) => !(t in c.tags));
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tags"],
+        message: `missing required tag(s) ${missing.join(", ")} (requiredTags: [${c.requiredTags.join(", ")}])`,
+      });
+    }
+    if (c.environment === "prod" && c.apiManagement.corsOrigins.includes("*")) {
+      ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins"], message: '"*" is not allowed in prod; list the origins' });
+    }
+  });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** A configuration error: its message names every bad key and what it expects. */
+export class ConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: readonly { readonly key: string; readonly message: string }[],
+  ) {
+    super(
+      `Invalid configuration for stack "${stack}":\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Keys whose values are strings in YAML; every other key holds YAML/JSON structure. */
+function expectsString(key: string): boolean {
+  const shape = stackConfigSchema.shape as Record<string, z.ZodType>;
+  let type: z.ZodType | undefined = shape[key];
+  // Unwrap defaults/optionals to find what the value itself must be.
+  while (type && (type instanceof z.ZodDefault || type instanceof z.ZodOptional || type instanceof z.ZodPrefault)) {
+    type = (type as z.ZodDefault<z.ZodType>).def.innerType;
+  }
+  return type instanceof z.ZodString || type instanceof z.ZodEnum || type instanceof z.ZodURL || type instanceof z.ZodEmail;
+}
+
+/**
+ * Validates raw Pulumi config (`{"serverless-platform:location": "eastus", ...}`, values as the
+ * engine passes them: strings, objects JSON-encoded) and returns the typed config.
+ *
+ * @param raw all config of the stack, keys with their namespace
+ * @param secretKeys keys whose values are secrets: checked for presence only
+ */
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>): StackConfig {
+  const problems: { key: string; message: string }[] = [];
+  const values: Record<string, unknown> = {};
+  const prefix = `${PROJECT}:`;
+  const known = new Set(Object.keys(stackConfigSchema.shape));
+  const declaredSecrets = new Set<string>();
+  const secretNamesRaw = raw[`${prefix}secretNames`];
+  if (secretNamesRaw) {
+    try {
+      for (const n of JSON.parse(secretNamesRaw) as unknown[]) if (typeof n === "string") declaredSecrets.add(n);
+    } catch {
+      /* reported by the schema below */
+    }
+  }
+
+  for (const [fullKey, value] of Object.entries(raw)) {
+    if (!fullKey.startsWith(prefix)) continue; // provider config (azure-native:...) is not ours
+    const key = fullKey.slice(prefix.length);
+    if (declaredSecrets.has(key)) continue;
+    if (!known.has(key)) {
+      problems.push({ key: fullKey, message: `unknown key; expected one of ${[...known].sort().join(", ")}` });
+      continue;
+    }
+    if (expectsString(key)) {
+      values[key] = value;
+    } else {
+      try {
+        values[key] = JSON.parse(value);
+      } catch {
+        problems.push({ key: fullKey, message: `expected a YAML value of the right type, got ${JSON.stringify(value)}` });
+      }
+    }
+  }
+
+  const result = stackConfigSchema.safeParse(values);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.map(String).join(".");
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      // A bad record key (e.g. a service name) carries the key's own issues inside.
+      const message =
+        issue.code === "invalid_key" ? `invalid name: ${issue.issues.map((i) => i.message).join("; ")}` : issue.message;
+      problems.push({
+        key: `${prefix}${path}`,
+        message: missing ? `missing; ${describeExpected(issue.message)}` : message,
+      });
+    }
+  }
+  for (const name of declaredSecrets) {
+    if (raw[`${prefix}${name}`] === undefined) {
+      problems.push({
+        key: `${prefix}${name}`,
+        message: `listed in secretNames but not set; run: pulumi config set --secret ${name} <value>`,
+      });
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
+  return result.data;
+}
+
+function describeExpected(zodMessage: string): string {
+  // zod says "Invalid input: expected string, received undefined"; keep the expectation.
+  const m = /expected ([^,]+)/.exec(zodMessage);
+  return m ? `expected ${m[1]}` : zodMessage;
+}

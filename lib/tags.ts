@@ -1,0 +1,17 @@
+/**
+ * Tags: every taggable resource carries the stack's configured tags plus the few the platform
+ * always sets, so cost reports and policy can group resources by environment and service.
+ */
+import type { StackConfig } from "./config";
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** The tags of a resource: configured tags, platform tags, then `extra` (e.g. `{ service: "orders" }`). */
+export function resourceTags(config: Pick<StackConfig, "tags" | "environment">, extra: Tags = {}): Record<string, string> {
+  return {
+    ...config.tags,
+    environment: config.environment,
+    managedBy: "pulumi",
+    ...extra,
+  };
+}

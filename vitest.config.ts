@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: the infrastructure (Pulumi under mocks, pure helpers, policy) needs nothing running;
+// the services' tests start real emulators (Azurite, a Cosmos DB emulator) once for their project.
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".build/vitest.json" }]] : ["default"],
+    projects: [
+      {
+        test: {
+          name: "infra",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/functions-src/**"],
+          environment: "node",
+          pool: "forks",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "services",
+          include: ["test/functions-src/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          globalSetup: ["test/functions-src/emulators.setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
