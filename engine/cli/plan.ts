@@ -89,7 +89,8 @@ async function main(): Promise<number> {
 /** Errors a user can act on are printed alone; anything else is a bug and keeps its stack. */
 function report(e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
-  const actionable = err instanceof StackFileError || pulumi.RunError.isInstance(err) || err.name === "ConfigError";
+  const isRunError: boolean = pulumi.RunError.isInstance(e);
+  const actionable = isRunError || err instanceof StackFileError || err.name === "ConfigError";
   if (actionable) {
     console.error(`error: ${err.message}`);
     return 2;
