@@ -187,18 +187,39 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     if (v === undefined) delete config[k];
     else config[k] = v;
   }
-  const stackConfig = config[`${files.project}:location`];
-  const simulator = new Simulator({ stack: options.stack, defaultLocation: stackConfig ?? "eastus" });
+  const program = options.program ?? path.join(projectDir, "index.ts");
+  return evaluateProgram({
+    project: files.project,
+    stack: options.stack,
+    config,
+    secretKeys: files.secretKeys,
+    program: async () => ({ ...((await import(program)) as Record<string, unknown>) }),
+  });
+}
+
+export interface EvaluateOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Raw config, `namespace:key` → string (structured values JSON-encoded). */
+  readonly config?: Readonly<Record<string, string>>;
+  readonly secretKeys?: readonly string[];
+  /** Creates the resources; what it returns becomes the stack outputs. */
+  readonly program: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+/**
+ * Runs `program` as a Pulumi stack under the simulated provider and returns what it registered.
+ * Tests use it to evaluate one component; `planStack` uses it for the whole program.
+ */
+export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
+  const config = options.config ?? {};
+  const simulator = new Simulator({ stack: options.stack, defaultLocation: config[`${options.project}:location`] ?? "eastus" });
   const monitor = new RecordingMonitor(simulator);
 
-  pulumi.runtime.setAllConfig(config, [...files.secretKeys]);
-  pulumi.runtime.setMockOptions(monitor, files.project, options.stack, false);
+  pulumi.runtime.setAllConfig({ ...config }, [...(options.secretKeys ?? [])]);
+  pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
 
-  const program = options.program ?? path.join(projectDir, "index.ts");
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = (await import(program)) as Record<string, unknown>;
-    return { ...mod };
-  });
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
   await waitForRegistrations();
 
   const stackOutputs: Record<string, unknown> = {};
@@ -206,7 +227,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     if (k === "default" || k === "__esModule") continue;
     stackOutputs[k] = plainValue(await resolveOutput(v));
   }
-  return { project: files.project, stack: options.stack, resources: monitor.planned, outputs: stackOutputs };
+  return { project: options.project, stack: options.stack, resources: monitor.planned, outputs: stackOutputs };
 }
 
 async function resolveOutput(v: unknown): Promise<unknown> {
