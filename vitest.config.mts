@@ -4,7 +4,6 @@ import { defineConfig } from "vitest/config";
 // the services' tests start real emulators (Azurite, a Cosmos DB emulator) once for their project.
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ["default", ["json", { outputFile: ".build/vitest.json" }]] : ["default"],
     projects: [
       {
         test: {

@@ -273,7 +273,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
       try {
         values[key] = JSON.parse(value);
       } catch {
-        problems.push({ key: fullKey, message: `expected a YAML value of the right type, got ${JSON.stringify(value)}` });
+        // A bare word where structure is expected: let the schema say what it expected instead.
+        values[key] = value;
       }
     }
   }

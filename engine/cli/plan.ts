@@ -10,7 +10,7 @@ import { planStack, countByType, StackFileError } from "../plan";
 import type { Plan, PlannedResource } from "../plan-format";
 
 function usage(): string {
-  return "usage: npm run plan -- --stack <name> [--json <file>] [--quiet]";
+  return "usage: npm run plan -- --stack <name> [--json <file>] [--quiet] [--project-dir <dir>] [--program <file>]";
 }
 
 /** The tree of resources by parent, as `pulumi preview` prints it. */
@@ -44,12 +44,14 @@ export function formatCounts(plan: Plan): string {
   return [...counts.entries()].map(([t, n]) => `  ${t.padEnd(width)}  ${String(n).padStart(4)}`).join("\n");
 }
 
-function parseCli(): { stack?: string; json?: string; quiet?: boolean } {
+function parseCli(): { stack?: string; json?: string; quiet?: boolean; "project-dir"?: string; program?: string } {
   return parseArgs({
     options: {
       stack: { type: "string", short: "s" },
       json: { type: "string" },
       quiet: { type: "boolean", default: false },
+      "project-dir": { type: "string" },
+      program: { type: "string" },
     },
     strict: true,
   }).values;
@@ -69,7 +71,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = process.hrtime.bigint();
-  const plan = await planStack({ stack: args.stack });
+  const plan = await planStack({
+    stack: args.stack,
+    ...(args["project-dir"] ? { projectDir: args["project-dir"] } : {}),
+    ...(args.program ? { program: path.resolve(args.program) } : {}),
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const custom = plan.resources.filter((r) => r.custom).length;
   if (!args.quiet) {
