@@ -66,11 +66,13 @@ const vault = (i: Inputs): readonly [string, string] => ["Microsoft.KeyVault/vau
 
 /** A system-assigned identity (when requested) gets a principal id; user-assigned ones echo back. */
 function identityOutputs(ctx: OutputContext): Inputs {
-  const identity = ctx.inputs.identity as { type?: string; userAssignedIdentities?: string[] } | undefined;
+  const identity = ctx.inputs.identity as { type?: string; userAssignedIdentities?: string[] | Record<string, unknown> } | undefined;
   if (!identity?.type) return {};
   const system = /SystemAssigned/i.test(identity.type);
+  // Most modules take a list of identity ids; some (eventgrid) take a map keyed by id.
+  const uamiIds = Array.isArray(identity.userAssignedIdentities) ? identity.userAssignedIdentities : Object.keys(identity.userAssignedIdentities ?? {});
   const userAssigned = Object.fromEntries(
-    (identity.userAssignedIdentities ?? []).map((uamiId) => [
+    uamiIds.map((uamiId) => [
       uamiId,
       { principalId: ctx.sim.guid("principal", uamiId), clientId: ctx.sim.guid("client", uamiId) },
     ]),
@@ -161,6 +163,7 @@ const TYPES: Record<string, TypeSpec> = {
     },
   })),
   "azure-native:authorization:RoleAssignment": extension("Microsoft.Authorization/roleAssignments", "roleAssignmentName", "scope"),
+  "azure-native:authorization:RoleDefinition": extension("Microsoft.Authorization/roleDefinitions", "roleDefinitionId", "scope"),
   "azure-native:authorization:ManagementLockByScope": extension("Microsoft.Authorization/locks", "lockName", "scope"),
   "azure-native:authorization:ManagementLockAtResourceGroupLevel": top("Microsoft.Authorization/locks", "lockName"),
   "azure-native:monitor:DiagnosticSetting": extension("Microsoft.Insights/diagnosticSettings", "name", "resourceUri"),

@@ -1,0 +1,353 @@
+/**
+ * Cosmos DB (NoSQL API) for the services' data: one account, one database per service
+ * (`databaseFor(service)`), the containers each service declares in its manifest, and the lease
+ * containers of change-feed consumers. Access is data-plane RBAC only (local auth off).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
+import { type ContainerDeclaration, databaseFor, leaseContainerFor } from "../functions-src/shared/manifest";
+import { diagnosticSetting } from "../lib/diagnostics";
+import { type NameContext, physicalName } from "../lib/naming";
+import { lockResource, protectedOptions } from "../lib/protection";
+import { CosmosDataRole, deterministicGuid, type Grantee } from "../lib/roles";
+
+/** The index path Cosmos excludes unless told otherwise: the system `_etag` is never queried. */
+export const DEFAULT_EXCLUDED_INDEX_PATHS: readonly string[] = ['/"_etag"/?'];
+
+/** A change-feed consumer of one of the database's containers: it gets a lease container. */
+export interface ChangeFeedConsumer {
+  /** The consuming service's name. */
+  readonly consumer: string;
+  /** The watched container (declared in the same database). */
+  readonly container: string;
+}
+
+/** One service's database and what lives in it. */
+export interface CosmosDatabaseSpec {
+  /** The owning service; the database id is `databaseFor(service)`. */
+  readonly service: string;
+  /** The containers the service owns (its manifest's `owns.containers`). */
+  readonly containers: readonly ContainerDeclaration[];
+  /**
+   * Change-feed consumers of this database's containers: each gets the lease container
+   * `leaseContainerFor(consumer, container)` (partition key `/id`), created here because an Entra
+   * identity cannot create containers (the trigger's `createLeaseContainerIfNotExists` stays false).
+   * @default none
+   */
+  readonly changeFeedConsumers?: readonly ChangeFeedConsumer[];
+}
+
+export interface CosmosDbArgs {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The databases and containers, one per service. */
+  readonly databases: readonly CosmosDatabaseSpec[];
+  /**
+   * `serverless` bills per request unit; `autoscale` provisions throughput per database.
+   * @default "serverless"
+   */
+  readonly capacityMode?: "serverless" | "autoscale";
+  /** Max RU/s per database; required with `autoscale`, refused with `serverless`. @default none */
+  readonly autoscaleMaxThroughput?: number;
+  /** Continuous backup tier. @default "Continuous7Days" */
+  readonly backupTier?: "Continuous7Days" | "Continuous30Days";
+  /** Zone redundancy of the (single) region; not available for serverless accounts. @default false */
+  readonly zoneRedundant?: boolean;
+  /** @default "Enabled" (serverless Functions without a VNet reach the account publicly, with Entra auth) */
+  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /** Log Analytics workspace for diagnostics. @default no diagnostics */
+  readonly workspaceId?: pulumi.Input<string>;
+  /** protectData: protect/retainOnDelete and a CanNotDelete lock on the account. */
+  readonly protect: boolean;
+}
+
+/** Where a data-plane grant applies: a service's database, or one container in it. */
+export interface CosmosDataScope {
+  /** The owning service (its database is `databaseFor(service)`). */
+  readonly service: string;
+  /** A container of that database. @default the whole database */
+  readonly container?: string;
+}
+
+/** A Cosmos DB container's id (the `id` of the container resource): ≤255 chars, none of `/\#?`. */
+function checkContainerName(where: string, name: string): void {
+  if (name.length < 1 || name.length > 255 || /[/\\#?]/.test(name) || name.endsWith(" ")) {
+    throw new Error(`${where}: container name "${name}" must be 1-255 characters without / \\ # ? or a trailing space`);
+  }
+}
+
+function checkPaths(where: string, what: string, paths: readonly string[]): void {
+  for (const p of paths) {
+    if (!p.startsWith("/") || p.length < 2) throw new Error(`${where}: ${what} "${p}" must be a path starting with "/" (e.g. "/customerId")`);
+  }
+}
+
+function validate(name: string, args: CosmosDbArgs): void {
+  const where = `CosmosDb "${name}"`;
+  const mode = args.capacityMode ?? "serverless";
+  if (mode === "autoscale" && args.autoscaleMaxThroughput === undefined) {
+    throw new Error(`${where}: autoscaleMaxThroughput is required when capacityMode is "autoscale" (the max RU/s of each database)`);
+  }
+  if (mode === "serverless" && args.autoscaleMaxThroughput !== undefined) {
+    throw new Error(`${where}: autoscaleMaxThroughput applies only to capacityMode "autoscale"; serverless accounts have no provisioned throughput`);
+  }
+  if (args.autoscaleMaxThroughput !== undefined) {
+    const t = args.autoscaleMaxThroughput;
+    if (!Number.isInteger(t) || t < 1000 || t % 1000 !== 0) {
+      throw new Error(`${where}: autoscaleMaxThroughput must be a multiple of 1000 RU/s, at least 1000 (got ${t})`);
+    }
+  }
+  if (mode === "serverless" && args.zoneRedundant === true) {
+    throw new Error(`${where}: serverless accounts cannot be zone redundant; use capacityMode "autoscale" or zoneRedundant false`);
+  }
+  const services = new Set<string>();
+  for (const db of args.databases) {
+    if (services.has(db.service)) throw new Error(`${where}: service "${db.service}" is declared twice in databases`);
+    services.add(db.service);
+    const containers = new Set<string>();
+    for (const c of db.containers) {
+      const at = `${where}, database ${databaseFor(db.service)}`;
+      checkContainerName(at, c.name);
+      if (containers.has(c.name)) throw new Error(`${at}: container "${c.name}" is declared twice`);
+      containers.add(c.name);
+      if (c.partitionKeyPaths.length < 1 || c.partitionKeyPaths.length > 3) {
+        throw new Error(`${at}: container "${c.name}" needs 1 to 3 partition key paths (more than one makes a hierarchical key), got ${c.partitionKeyPaths.length}`);
+      }
+      checkPaths(`${at}, container "${c.name}"`, "partition key path", c.partitionKeyPaths);
+      for (const u of c.uniqueKeys ?? []) checkPaths(`${at}, container "${c.name}"`, "unique key path", u);
+      checkPaths(`${at}, container "${c.name}"`, "excluded index path", c.excludedIndexPaths ?? []);
+      const ttl = c.defaultTtlSeconds;
+      if (ttl !== undefined && !(ttl === -1 || (Number.isInteger(ttl) && ttl >= 1 && ttl <= 2_147_483_647))) {
+        throw new Error(`${at}: container "${c.name}" defaultTtlSeconds must be -1 (on, no default expiry) or a positive number of seconds, got ${ttl}`);
+      }
+    }
+    for (const f of db.changeFeedConsumers ?? []) {
+      const at = `${where}, database ${databaseFor(db.service)}`;
+      if (!db.containers.some((c) => c.name === f.container)) {
+        throw new Error(`${at}: change-feed consumer "${f.consumer}" watches "${f.container}", which is not a container of this database`);
+      }
+      const lease = leaseContainerFor(f.consumer, f.container);
+      checkContainerName(at, lease);
+      if (containers.has(lease)) throw new Error(`${at}: lease container "${lease}" is declared twice or collides with a container`);
+      containers.add(lease);
+    }
+  }
+}
+
+/** Cosmos DB account (NoSQL API) with the services' databases, containers and lease containers. */
+export class CosmosDb extends pulumi.ComponentResource {
+  /** ARM id of the account. */
+  readonly accountId: pulumi.Output<string>;
+  /** Physical account name. */
+  readonly accountName: pulumi.Output<string>;
+  /** The account endpoint (`https://<account>.documents.azure.com:443/`). */
+  readonly endpoint: pulumi.Output<string>;
+  /** Database ids (`databaseFor(service)`), by service. */
+  readonly databaseNames: Readonly<Record<string, string>>;
+  /** ARM ids of the databases, by service. */
+  readonly databaseIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** ARM ids of the containers (incl. lease containers), by service then container name. */
+  readonly containerIds: Readonly<Record<string, Readonly<Record<string, pulumi.Output<string>>>>>;
+
+  private readonly name: string;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  private readonly scopeResources: Map<string, pulumi.Resource>;
+  /** Grants by logical name: the same grant asked twice (e.g. two watched containers of one database) is created once. */
+  private readonly grants: Map<string, cosmosdb.SqlResourceSqlRoleAssignment>;
+
+  constructor(name: string, args: CosmosDbArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Refuse impossible args before anything is registered.
+    validate(name, args);
+    super("serverless-platform:cosmosdb:CosmosDb", name, {}, opts);
+    this.name = name;
+    this.scopeResources = new Map();
+    this.grants = new Map();
+    this.resourceGroupName = args.resourceGroupName;
+    const serverless = (args.capacityMode ?? "serverless") === "serverless";
+
+    const account = new cosmosdb.DatabaseAccount(
+      `${name}-account`,
+      {
+        accountName: physicalName("cosmosAccount", args.names, name),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        kind: cosmosdb.DatabaseAccountKind.GlobalDocumentDB,
+        databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
+        capabilities: serverless ? [{ name: "EnableServerless" }] : [],
+        locations: [{ locationName: args.location, failoverPriority: 0, isZoneRedundant: args.zoneRedundant ?? false }],
+        consistencyPolicy: { defaultConsistencyLevel: cosmosdb.DefaultConsistencyLevel.Session },
+        // Entra ID only: no account keys for data, and no key-based changes to databases/containers.
+        disableLocalAuth: true,
+        disableKeyBasedMetadataWriteAccess: true,
+        minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
+        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+        backupPolicy: { type: "Continuous", continuousModeProperties: { tier: args.backupTier ?? "Continuous7Days" } },
+        // The free tier carries no SLA, and only one account per subscription may use it.
+        enableFreeTier: false,
+      },
+      protectedOptions(args.protect, { parent: this }),
+    );
+    lockResource(`${name}-account`, account.id, args.protect, { parent: this });
+
+    this.accountId = account.id;
+    this.accountName = account.name;
+    this.endpoint = account.documentEndpoint;
+
+    const databaseNames: Record<string, string> = {};
+    const databaseIds: Record<string, pulumi.Output<string>> = {};
+    const containerIds: Record<string, Record<string, pulumi.Output<string>>> = {};
+    for (const db of args.databases) {
+      const dbName = databaseFor(db.service);
+      const database = new cosmosdb.SqlResourceSqlDatabase(
+        `${name}-${db.service}-db`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          databaseName: dbName,
+          resource: { id: dbName },
+          // Shared autoscale throughput per database; serverless accounts take no throughput at all.
+          options: serverless ? undefined : { autoscaleSettings: { maxThroughput: args.autoscaleMaxThroughput } },
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      databaseNames[db.service] = dbName;
+      databaseIds[db.service] = database.id;
+      this.scopeResources.set(db.service, database);
+
+      const ids: Record<string, pulumi.Output<string>> = {};
+      const addContainer = (containerName: string, resource: cosmosdb.SqlResourceSqlContainerArgs["resource"]): void => {
+        const c = new cosmosdb.SqlResourceSqlContainer(
+          `${name}-${db.service}-${containerName}`,
+          {
+            accountName: account.name,
+            resourceGroupName: args.resourceGroupName,
+            databaseName: database.name,
+            containerName,
+            resource,
+            tags: args.tags,
+          },
+          { parent: this },
+        );
+        ids[containerName] = c.id;
+        this.scopeResources.set(`${db.service}/${containerName}`, c);
+      };
+      for (const c of db.containers) {
+        const multi = c.partitionKeyPaths.length > 1;
+        addContainer(c.name, {
+          id: c.name,
+          partitionKey: multi
+            ? { paths: [...c.partitionKeyPaths], kind: cosmosdb.PartitionKind.MultiHash, version: 2 }
+            : { paths: [...c.partitionKeyPaths], kind: cosmosdb.PartitionKind.Hash },
+          indexingPolicy: {
+            indexingMode: cosmosdb.IndexingMode.Consistent,
+            automatic: true,
+            includedPaths: [{ path: "/*" }],
+            excludedPaths: (c.excludedIndexPaths ?? DEFAULT_EXCLUDED_INDEX_PATHS).map((path) => ({ path })),
+          },
+          ...(c.defaultTtlSeconds !== undefined ? { defaultTtl: c.defaultTtlSeconds } : {}),
+          ...(c.uniqueKeys && c.uniqueKeys.length > 0 ? { uniqueKeyPolicy: { uniqueKeys: c.uniqueKeys.map((paths) => ({ paths: [...paths] })) } } : {}),
+        });
+      }
+      for (const f of db.changeFeedConsumers ?? []) {
+        const lease = leaseContainerFor(f.consumer, f.container);
+        addContainer(lease, { id: lease, partitionKey: { paths: ["/id"], kind: cosmosdb.PartitionKind.Hash } });
+      }
+      containerIds[db.service] = ids;
+    }
+    this.databaseNames = databaseNames;
+    this.databaseIds = databaseIds;
+    this.containerIds = containerIds;
+
+    if (args.workspaceId !== undefined) {
+      diagnosticSetting(`${name}-account`, { resourceId: account.id, workspaceId: args.workspaceId }, { parent: this });
+    }
+
+    this.registerOutputs({ accountId: this.accountId, endpoint: this.endpoint });
+  }
+
+  /**
+   * Cosmos DB Built-in Data Contributor (read and write items) at `scope`: a container, a database,
+   * or (omitted) the whole account. Returns the data-plane role assignment.
+   */
+  grantDataContributor(grantee: Grantee, scope?: CosmosDataScope): cosmosdb.SqlResourceSqlRoleAssignment {
+    return this.grantData(grantee, "contributor", scope);
+  }
+
+  /** Cosmos DB Built-in Data Reader (point reads, queries, change feed) at `scope` (as above). */
+  grantDataReader(grantee: Grantee, scope?: CosmosDataScope): cosmosdb.SqlResourceSqlRoleAssignment {
+    return this.grantData(grantee, "reader", scope);
+  }
+
+  /**
+   * What the Cosmos DB trigger (change feed) of `consumer` needs on `service`'s `container`:
+   * Data Reader on the watched container's DATABASE, because the change feed processor reads the
+   * database's metadata and a container-scoped grant fails with 403 `readMetadata` on `dbs/<db>`
+   * (Azure/azure-cosmos-dotnet-v3#3638); and Data Contributor on its own lease container only.
+   */
+  grantChangeFeed(
+    grantee: Grantee,
+    watched: { readonly service: string; readonly container: string; readonly consumer: string },
+  ): cosmosdb.SqlResourceSqlRoleAssignment[] {
+    const lease = leaseContainerFor(watched.consumer, watched.container);
+    this.requireScope({ service: watched.service, container: watched.container });
+    if (!this.scopeResources.has(`${watched.service}/${lease}`)) {
+      throw new Error(
+        `CosmosDb "${this.name}": no lease container "${lease}" in ${databaseFor(watched.service)}; declare ` +
+          `{ consumer: "${watched.consumer}", container: "${watched.container}" } in that database's changeFeedConsumers`,
+      );
+    }
+    return [
+      this.grantData(grantee, "reader", { service: watched.service }),
+      this.grantData(grantee, "contributor", { service: watched.service, container: lease }),
+    ];
+  }
+
+  /** Identity-based connection properties for the Functions Cosmos DB extension (`<PREFIX>__accountEndpoint`). */
+  connection(): { readonly accountEndpoint: pulumi.Output<string> } {
+    return { accountEndpoint: this.endpoint };
+  }
+
+  private requireScope(scope: CosmosDataScope): pulumi.Resource {
+    const key = scope.container === undefined ? scope.service : `${scope.service}/${scope.container}`;
+    const found = this.scopeResources.get(key);
+    if (!found) {
+      const what = scope.container === undefined ? `database for service "${scope.service}"` : `container "${scope.container}" of service "${scope.service}"`;
+      throw new Error(`CosmosDb "${this.name}": cannot grant on ${what}: it is not declared in this account`);
+    }
+    return found;
+  }
+
+  private grantData(grantee: Grantee, role: keyof typeof CosmosDataRole, scope?: CosmosDataScope): cosmosdb.SqlResourceSqlRoleAssignment {
+    const target = scope ? this.requireScope(scope) : undefined;
+    const suffix = scope ? `-${scope.service}${scope.container !== undefined ? `-${scope.container}` : ""}` : "-account";
+    const logicalName = `${this.name}-${grantee.name}-data-${role}${suffix}`;
+    const existing = this.grants.get(logicalName);
+    if (existing) return existing;
+    const roleGuid = CosmosDataRole[role];
+    // Data-plane scope strings: <account id>, <account id>/dbs/<db>, <account id>/dbs/<db>/colls/<container>.
+    const scopePath = this.accountId.apply((id) => {
+      if (!scope) return id;
+      const db = `${id}/dbs/${databaseFor(scope.service)}`;
+      return scope.container === undefined ? db : `${db}/colls/${scope.container}`;
+    });
+    const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(
+      logicalName,
+      {
+        accountName: this.accountName,
+        resourceGroupName: this.resourceGroupName,
+        roleDefinitionId: this.accountId.apply((id) => `${id}/sqlRoleDefinitions/${roleGuid}`),
+        scope: scopePath,
+        principalId: grantee.principalId,
+        roleAssignmentId: pulumi.all([scopePath, grantee.principalId]).apply(([s, p]) => deterministicGuid(s.toLowerCase(), p, roleGuid)),
+      },
+      // The database/container must exist before a grant scoped to it.
+      { parent: this, ...(target ? { dependsOn: [target] } : {}) },
+    );
+    this.grants.set(logicalName, assignment);
+    return assignment;
+  }
+}

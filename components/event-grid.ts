@@ -1,0 +1,194 @@
+/**
+ * An Event Grid custom topic with Entra-only publishing, delivering to storage queues with its own
+ * user-assigned identity (no SAS, no keys), and dead-lettering to the queues' storage account.
+ *
+ * Schema: CloudEvents v1.0 by default. It is the open, vendor-neutral envelope Event Grid
+ * recommends for new topics, `EventGridPublisherClient` publishes it (`"CloudEvent"` input schema),
+ * and the delivered message carries the same envelope the publisher sent. Publishers must use the
+ * schema the topic declares (`inputSchema`): Event Grid rejects the other one.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as eventgrid from "@pulumi/azure-native/eventgrid";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import type * as authorization from "@pulumi/azure-native/authorization";
+import { diagnosticSetting } from "../lib/diagnostics";
+import { type NameContext, physicalName } from "../lib/naming";
+import { type Grantee, grantRole } from "../lib/roles";
+import type { Messaging } from "./messaging";
+
+export type EventSchema = "CloudEventSchemaV1_0" | "EventGridSchema";
+
+export interface EventTopicArgs {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Envelope publishers send (and subscribers receive). @default "CloudEventSchemaV1_0" */
+  readonly inputSchema?: EventSchema;
+  /** @default "Enabled" (publishers on Flex Consumption without a VNet reach the topic publicly, with Entra auth) */
+  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /** Log Analytics workspace for diagnostics. @default no diagnostics */
+  readonly workspaceId?: pulumi.Input<string>;
+}
+
+export interface QueueSubscriptionArgs {
+  /** The storage account holding the queue and the dead-letter container. */
+  readonly messaging: Messaging;
+  /** A queue declared in `messaging`. */
+  readonly queue: string;
+  /** Event types delivered. @default all */
+  readonly eventTypes?: readonly string[];
+  /** Delivery attempts before the event is dead-lettered (1-30). @default 30 */
+  readonly maxDeliveryAttempts?: number;
+  /** Minutes an undelivered event is retried before dead-lettering (1-1440). @default 1440 */
+  readonly eventTimeToLiveInMinutes?: number;
+  /** Time to live of the queue message (seconds; -1 = never expires). @default -1 (the consumer's poison queue handles failures) */
+  readonly queueMessageTimeToLiveInSeconds?: number;
+}
+
+/** Event subscription names: 3-64 letters, digits and hyphens. */
+const SUBSCRIPTION_NAME = /^[A-Za-z0-9-]{3,64}$/;
+
+/** An Event Grid custom topic whose subscriptions deliver to storage queues with the topic's identity. */
+export class EventTopic extends pulumi.ComponentResource {
+  readonly topicId: pulumi.Output<string>;
+  readonly topicName: pulumi.Output<string>;
+  /** Publishing endpoint (`https://<topic>.<region>-1.eventgrid.azure.net/api/events`). */
+  readonly endpoint: pulumi.Output<string>;
+  /** The envelope the topic accepts: publishers must send it. */
+  readonly inputSchema: EventSchema;
+  /** The identity Event Grid delivers and dead-letters with. */
+  readonly deliveryIdentity: { readonly id: pulumi.Output<string>; readonly principalId: pulumi.Output<string> };
+
+  private readonly name: string;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  private readonly subscriptions: Set<string>;
+
+  constructor(name: string, args: EventTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("serverless-platform:eventgrid:EventTopic", name, {}, opts);
+    this.name = name;
+    this.subscriptions = new Set();
+    this.resourceGroupName = args.resourceGroupName;
+    this.inputSchema = args.inputSchema ?? "CloudEventSchemaV1_0";
+
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceName: physicalName("userAssignedIdentity", args.names, name, "delivery"),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    const topic = new eventgrid.Topic(
+      `${name}-topic`,
+      {
+        topicName: physicalName("eventGridTopic", args.names, name),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        inputSchema: this.inputSchema,
+        // Publishers authenticate with Entra ID (EventGrid Data Sender); no access keys or SAS.
+        disableLocalAuth: true,
+        minimumTlsVersionAllowed: eventgrid.TlsVersion.TlsVersion_1_2,
+        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+        // The identity must be attached to the topic before a subscription may deliver with it.
+        identity: {
+          type: eventgrid.IdentityType.UserAssigned,
+          userAssignedIdentities: identity.id.apply((id) => ({ [id]: {} })),
+        },
+      },
+      { parent: this },
+    );
+
+    if (args.workspaceId !== undefined) {
+      diagnosticSetting(`${name}-topic`, { resourceId: topic.id, workspaceId: args.workspaceId }, { parent: this });
+    }
+
+    this.topicId = topic.id;
+    this.topicName = topic.name;
+    this.endpoint = topic.endpoint;
+    this.deliveryIdentity = { id: identity.id, principalId: identity.principalId };
+    this.registerOutputs({ topicId: this.topicId, endpoint: this.endpoint });
+  }
+
+  /**
+   * Subscribes `queue` of `args.messaging`: an event subscription on this topic delivering with the
+   * topic's identity, dead-lettering to the messaging account's container, plus the two grants that
+   * identity needs (Queue Data Message Sender on the queue, Blob Data Contributor on the container).
+   * The subscription waits for both grants.
+   */
+  subscribeQueue(name: string, args: QueueSubscriptionArgs): eventgrid.TopicEventSubscription {
+    const where = `EventTopic "${this.name}".subscribeQueue("${name}")`;
+    if (!SUBSCRIPTION_NAME.test(name)) throw new Error(`${where}: the name must be 3-64 letters, digits and hyphens`);
+    if (this.subscriptions.has(name)) throw new Error(`${where}: this topic already has a subscription "${name}"`);
+    if (!args.messaging.queueNames.includes(args.queue)) {
+      throw new Error(`${where}: queue "${args.queue}" is not declared in the messaging account (declared: ${args.messaging.queueNames.join(", ") || "none"})`);
+    }
+    const attempts = args.maxDeliveryAttempts ?? 30;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 30) {
+      throw new Error(`${where}: maxDeliveryAttempts must be 1-30, got ${attempts}`);
+    }
+    const ttl = args.eventTimeToLiveInMinutes ?? 1440;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 1440) {
+      throw new Error(`${where}: eventTimeToLiveInMinutes must be 1-1440 minutes, got ${ttl}`);
+    }
+    const messageTtl = args.queueMessageTimeToLiveInSeconds ?? -1;
+    if (!Number.isInteger(messageTtl) || (messageTtl !== -1 && messageTtl < 1)) {
+      throw new Error(`${where}: queueMessageTimeToLiveInSeconds must be -1 (never expires) or a positive number of seconds, got ${messageTtl}`);
+    }
+    if (args.eventTypes !== undefined && args.eventTypes.length === 0) {
+      throw new Error(`${where}: eventTypes is empty (no event would be delivered); omit it to deliver every type`);
+    }
+    this.subscriptions.add(name);
+
+    const grantee: Grantee = { name: this.name, principalId: this.deliveryIdentity.principalId };
+    const grants: authorization.RoleAssignment[] = [
+      args.messaging.grantSend(grantee, args.queue),
+      args.messaging.grantDeadLetterWrite(grantee),
+    ];
+    const identity = { type: eventgrid.EventSubscriptionIdentityType.UserAssigned, userAssignedIdentity: this.deliveryIdentity.id };
+
+    return new eventgrid.TopicEventSubscription(
+      `${this.name}-${name}`,
+      {
+        eventSubscriptionName: name,
+        resourceGroupName: this.resourceGroupName,
+        topicName: this.topicName,
+        eventDeliverySchema: this.inputSchema,
+        deliveryWithResourceIdentity: {
+          identity,
+          destination: {
+            endpointType: "StorageQueue",
+            resourceId: args.messaging.accountId,
+            queueName: args.queue,
+            queueMessageTimeToLiveInSeconds: messageTtl,
+          },
+        },
+        deadLetterWithResourceIdentity: {
+          identity,
+          deadLetterDestination: {
+            endpointType: "StorageBlob",
+            resourceId: args.messaging.accountId,
+            blobContainerName: args.messaging.deadLetterContainerName,
+          },
+        },
+        retryPolicy: { maxDeliveryAttempts: attempts, eventTimeToLiveInMinutes: ttl },
+        ...(args.eventTypes !== undefined ? { filter: { includedEventTypes: [...args.eventTypes] } } : {}),
+      },
+      // Without the grants in place the first deliveries fail (and dead-lettering too).
+      { parent: this, dependsOn: grants },
+    );
+  }
+
+  /** EventGrid Data Sender on this topic only (publish events with Entra ID). */
+  grantPublish(grantee: Grantee): authorization.RoleAssignment {
+    return grantRole(
+      `${this.name}-${grantee.name}-publish`,
+      { scope: this.topicId, principalId: grantee.principalId, role: "eventGridDataSender" },
+      { parent: this },
+    );
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Key Vault for the few secrets the system cannot avoid (e.g. a partner's webhook signing key):
+ * RBAC authorization only, soft delete, purge protection when data is protected, and secrets that
+ * can only come from secret values (never a plain string in the program or the state).
+ *
+ * Apps read them through Key Vault references (`reference(name)`), granted per secret.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { diagnosticSetting } from "../lib/diagnostics";
+import { type NameContext, physicalName } from "../lib/naming";
+import { lockResource, protectedOptions } from "../lib/protection";
+import { type Grantee, grantRole } from "../lib/roles";
+
+export interface KeyVaultArgs {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Entra tenant of the vault. @default the deployer's tenant (`getClientConfig`) */
+  readonly tenantId?: pulumi.Input<string>;
+  /** Days a deleted vault or secret can be recovered (7-90). Cannot be changed after creation. @default 90 */
+  readonly softDeleteRetentionInDays?: number;
+  /**
+   * Purge protection: deleted secrets and the vault cannot be purged before the retention ends.
+   * Once on it can never be turned off, and a destroyed vault's name stays taken for the
+   * retention period. @default `protect`
+   */
+  readonly purgeProtection?: boolean;
+  /** @default "Enabled" (Key Vault references from Flex apps without a VNet go over the public endpoint) */
+  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /** Firewall default action; trusted Azure services always bypass it. @default "Allow" */
+  readonly networkDefaultAction?: "Allow" | "Deny";
+  /**
+   * Expiry of every secret set here unless `setSecret` gives its own (ISO 8601 date). Expired
+   * secrets stop resolving: rotate before the date. @default no expiry
+   */
+  readonly secretExpiresOn?: string;
+  /** Log Analytics workspace for diagnostics (audit logs). @default no diagnostics */
+  readonly workspaceId?: pulumi.Input<string>;
+  /** protectData: protect/retainOnDelete and a CanNotDelete lock on the vault. */
+  readonly protect: boolean;
+}
+
+export interface SecretOptions {
+  /** Expiry (ISO 8601 date, e.g. "2027-01-31"). @default the vault's `secretExpiresOn` */
+  readonly expiresOn?: string;
+  /** Content type hint. @default none */
+  readonly contentType?: string;
+}
+
+/** Secret names: 1-127 letters, digits and hyphens. */
+const SECRET_NAME = /^[A-Za-z0-9-]{1,127}$/;
+
+function epochSeconds(where: string, iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`${where}: expiry "${iso}" is not an ISO 8601 date (e.g. "2027-01-31")`);
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * Resolves when `value` is a secret Output and rejects (naming `where` and the fix) otherwise. A
+ * rejection fails the deployment before any resource receives the value.
+ */
+export async function assertSecret(where: string, value: pulumi.Output<string>): Promise<void> {
+  if (!(await pulumi.isSecret(value))) {
+    throw new Error(`${where}: the value is not a secret Output; read it with config.requireSecret(...) or wrap it in pulumi.secret(...)`);
+  }
+}
+
+/** A Key Vault with RBAC authorization, soft delete and (when protected) purge protection. */
+export class KeyVault extends pulumi.ComponentResource {
+  readonly vaultId: pulumi.Output<string>;
+  readonly vaultName: pulumi.Output<string>;
+  /** `https://<vault>.vault.azure.net/` */
+  readonly vaultUri: pulumi.Output<string>;
+
+  private readonly name: string;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  private readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  private readonly secretExpiresOn?: string;
+  private readonly secrets: Map<string, keyvault.Secret>;
+
+  constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    const where = `KeyVault "${name}"`;
+    const retention = args.softDeleteRetentionInDays ?? 90;
+    if (!Number.isInteger(retention) || retention < 7 || retention > 90) {
+      throw new Error(`${where}: softDeleteRetentionInDays must be 7-90, got ${retention}`);
+    }
+    if (args.secretExpiresOn !== undefined) epochSeconds(`${where} secretExpiresOn`, args.secretExpiresOn);
+    // Refuse impossible args (above) before anything is registered.
+    super("serverless-platform:keyvault:KeyVault", name, {}, opts);
+    this.name = name;
+    this.secrets = new Map();
+    this.resourceGroupName = args.resourceGroupName;
+    this.tags = args.tags;
+    this.secretExpiresOn = args.secretExpiresOn;
+    const purgeProtection = args.purgeProtection ?? args.protect;
+
+    const vault = new keyvault.Vault(
+      `${name}-vault`,
+      {
+        vaultName: physicalName("keyVault", args.names, name),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        properties: {
+          tenantId: args.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId,
+          sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
+          // Azure RBAC for data access (per-secret grants); no access policies.
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: retention,
+          // ARM refuses `false` once enabled, so "off" is expressed by leaving the property out.
+          ...(purgeProtection ? { enablePurgeProtection: true } : {}),
+          enabledForDeployment: false,
+          enabledForDiskEncryption: false,
+          enabledForTemplateDeployment: false,
+          publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+          networkAcls: { bypass: keyvault.NetworkRuleBypassOptions.AzureServices, defaultAction: args.networkDefaultAction ?? "Allow" },
+        },
+      },
+      protectedOptions(args.protect, { parent: this }),
+    );
+    lockResource(`${name}-vault`, vault.id, args.protect, { parent: this });
+
+    if (args.workspaceId !== undefined) {
+      diagnosticSetting(`${name}-vault`, { resourceId: vault.id, workspaceId: args.workspaceId }, { parent: this });
+    }
+
+    this.vaultId = vault.id;
+    this.vaultName = vault.name;
+    this.vaultUri = vault.properties.apply((p) => p.vaultUri);
+    this.registerOutputs({ vaultId: this.vaultId, vaultUri: this.vaultUri });
+  }
+
+  /**
+   * Stores `value` as secret `name`. `value` must be a secret Output (`config.requireSecret(...)`,
+   * `pulumi.secret(...)`): a plain string is refused at once, and an Output that is not marked
+   * secret fails the deployment before the secret is written, so a value never lands in the state
+   * or the plan in clear text.
+   */
+  setSecret(name: string, value: pulumi.Output<string>, options: SecretOptions = {}): keyvault.Secret {
+    const where = `KeyVault "${this.name}".setSecret("${name}")`;
+    if (!pulumi.Output.isInstance(value)) {
+      throw new Error(`${where}: the value must be a secret Output (config.requireSecret(...) or pulumi.secret(...)), not a plain ${typeof value}`);
+    }
+    if (!SECRET_NAME.test(name)) throw new Error(`${where}: secret names are 1-127 letters, digits and hyphens`);
+    if (this.secrets.has(name)) throw new Error(`${where}: secret "${name}" is already set in this vault`);
+    const expiresOn = options.expiresOn ?? this.secretExpiresOn;
+    const expires = expiresOn !== undefined ? epochSeconds(where, expiresOn) : undefined;
+
+    // Secretness is only known asynchronously: the value the provider receives resolves only if it is.
+    const checked = pulumi.output(assertSecret(where, value).then(() => value));
+    const secret = new keyvault.Secret(
+      `${this.name}-${name}`,
+      {
+        vaultName: this.vaultName,
+        resourceGroupName: this.resourceGroupName,
+        secretName: name,
+        tags: this.tags,
+        properties: {
+          value: pulumi.secret(checked),
+          ...(expires !== undefined ? { attributes: { enabled: true, expires } } : { attributes: { enabled: true } }),
+          ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+        },
+      },
+      { parent: this },
+    );
+    this.secrets.set(name, secret);
+    return secret;
+  }
+
+  /**
+   * Stores the stack's secret config value `configKey` (set with `pulumi config set --secret`) as
+   * secret `name` (default: the key itself).
+   */
+  setSecretFromConfig(configKey: string, options: SecretOptions & { readonly name?: string } = {}): keyvault.Secret {
+    return this.setSecret(options.name ?? configKey, new pulumi.Config().requireSecret(configKey), options);
+  }
+
+  /**
+   * Key Vault Secrets User (read secret values) on `secretName` only, or on the whole vault when no
+   * secret is named.
+   */
+  grantSecretsRead(grantee: Grantee, secretName?: string): authorization.RoleAssignment {
+    const scope = secretName === undefined ? this.vaultId : this.secret(secretName, "grantSecretsRead").id;
+    return grantRole(
+      `${this.name}-${grantee.name}-secrets-read${secretName === undefined ? "" : `-${secretName}`}`,
+      { scope, principalId: grantee.principalId, role: "keyVaultSecretsUser" },
+      { parent: this },
+    );
+  }
+
+  /**
+   * The app setting value that makes App Service resolve the secret:
+   * `@Microsoft.KeyVault(SecretUri=<versionless secret URI>)`. Versionless, so a rotated secret is
+   * picked up (App Service re-reads references within 24 hours). With a user-assigned identity the
+   * app must also set `keyVaultReferenceIdentity` to that identity's resource id.
+   */
+  reference(secretName: string): pulumi.Output<string> {
+    const secret = this.secret(secretName, "reference");
+    // Built from the vault URI (the secret's own `properties` output carries its secret value's
+    // secretness); going through the secret's id keeps the app setting after the secret exists.
+    return pulumi
+      .all([this.vaultUri, secret.id])
+      .apply(([vaultUri]) => `@Microsoft.KeyVault(SecretUri=${vaultUri.replace(/\/?$/, "/")}secrets/${secretName})`);
+  }
+
+  private secret(name: string, method: string): keyvault.Secret {
+    const s = this.secrets.get(name);
+    if (!s) {
+      throw new Error(`KeyVault "${this.name}".${method}: no secret "${name}" set here; call setSecret first (set: ${[...this.secrets.keys()].join(", ") || "none"})`);
+    }
+    return s;
+  }
+}

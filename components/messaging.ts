@@ -1,0 +1,242 @@
+/**
+ * Storage queues between services: a keyless storage account holding each declared queue with its
+ * `<queue>-poison` companion, and a private blob container where Event Grid dead-letters events.
+ *
+ * The poison queues are created here, not left to the Functions host: the host writes a message
+ * there after `maxDequeueCount` failed attempts, monitoring alerts on their length, and the grants
+ * below can then be scoped to exactly these queues.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as storage from "@pulumi/azure-native/storage";
+import type { QueueDeclaration } from "../functions-src/shared/manifest";
+import { diagnosticSetting } from "../lib/diagnostics";
+import { type NameContext, physicalName, validateName } from "../lib/naming";
+import { lockResource, protectedOptions } from "../lib/protection";
+import { type Grantee, grantRole } from "../lib/roles";
+import type * as authorization from "@pulumi/azure-native/authorization";
+
+/** The queue the Functions host moves a message to after `maxDequeueCount` failed attempts. */
+export function poisonQueueFor(queue: string): string {
+  return `${queue}-poison`;
+}
+
+export interface MessagingArgs {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The queues (from the services' manifests); each also gets `<name>-poison`. */
+  readonly queues: readonly QueueDeclaration[];
+  /** Blob container receiving Event Grid dead-letters. @default "eventgrid-deadletter" */
+  readonly deadLetterContainerName?: string;
+  /** Days soft-deleted blobs and containers are kept (1-365). @default 7 */
+  readonly softDeleteRetentionDays?: number;
+  /** Storage redundancy. @default "Standard_LRS" */
+  readonly skuName?: "Standard_LRS" | "Standard_ZRS" | "Standard_GRS" | "Standard_GZRS";
+  /**
+   * Default action of the storage firewall. `Deny` keeps the account closed except to trusted Azure
+   * services, but Event Grid delivering with a user-assigned identity cannot pass the firewall, and
+   * Flex apps need VNet integration to reach it. @default "Allow"
+   */
+  readonly networkDefaultAction?: "Allow" | "Deny";
+  /** Log Analytics workspace for diagnostics. @default no diagnostics */
+  readonly workspaceId?: pulumi.Input<string>;
+  /** protectData: protect/retainOnDelete and a CanNotDelete lock on the account. */
+  readonly protect: boolean;
+}
+
+function validate(name: string, args: MessagingArgs): void {
+  const where = `Messaging "${name}"`;
+  const seen = new Set<string>();
+  for (const q of args.queues) {
+    const poison = poisonQueueFor(q.name);
+    for (const n of [q.name, poison]) {
+      const reason = validateName("queue", n);
+      if (reason) {
+        throw new Error(
+          `${where}: queue "${q.name}"${n === poison ? ` (its poison queue "${poison}")` : ""} is invalid: ${reason}; ` +
+            "queue names are 3-63 lowercase letters, digits and single hyphens, and the name plus \"-poison\" must fit in 63",
+        );
+      }
+      if (seen.has(n)) throw new Error(`${where}: queue "${n}" is declared twice (each queue also reserves "<name>-poison")`);
+      seen.add(n);
+    }
+  }
+  const dl = args.deadLetterContainerName ?? "eventgrid-deadletter";
+  const reason = validateName("blobContainer", dl);
+  if (reason) throw new Error(`${where}: deadLetterContainerName "${dl}" is invalid: ${reason}`);
+  const days = args.softDeleteRetentionDays ?? 7;
+  if (!Number.isInteger(days) || days < 1 || days > 365) {
+    throw new Error(`${where}: softDeleteRetentionDays must be a whole number of days from 1 to 365, got ${days}`);
+  }
+}
+
+/** A keyless storage account with the services' queues, their poison queues and a dead-letter container. */
+export class Messaging extends pulumi.ComponentResource {
+  /** ARM id of the storage account (Event Grid destinations and alerts use it). */
+  readonly accountId: pulumi.Output<string>;
+  readonly accountName: pulumi.Output<string>;
+  /** `https://<account>.queue.core.windows.net/` */
+  readonly queueServiceUri: pulumi.Output<string>;
+  /** The declared queues' names. */
+  readonly queueNames: readonly string[];
+  /** The poison queues' names (monitoring alerts on their length). */
+  readonly poisonQueueNames: readonly string[];
+  /** ARM ids of every queue (declared and poison), by name. */
+  readonly queueIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The private container Event Grid dead-letters to. */
+  readonly deadLetterContainerName: string;
+  readonly deadLetterContainerId: pulumi.Output<string>;
+
+  private readonly name: string;
+  private readonly deadLetterContainer: storage.BlobContainer;
+  /** Grants by logical name: asking twice for the same grant returns the same role assignment. */
+  private readonly grants: Map<string, authorization.RoleAssignment>;
+
+  constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Refuse impossible args before anything is registered.
+    validate(name, args);
+    super("serverless-platform:storage:Messaging", name, {}, opts);
+    this.name = name;
+    this.grants = new Map();
+    const days = args.softDeleteRetentionDays ?? 7;
+
+    const account = new storage.StorageAccount(
+      `${name}-account`,
+      {
+        accountName: physicalName("storageAccount", args.names, name),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        kind: storage.Kind.StorageV2,
+        sku: { name: args.skuName ?? "Standard_LRS" },
+        accessTier: storage.AccessTier.Hot,
+        // Entra ID only: no account keys, no SAS signed with them; the portal uses Entra too.
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+        allowBlobPublicAccess: false,
+        allowCrossTenantReplication: false,
+        isLocalUserEnabled: false,
+        networkRuleSet: { defaultAction: args.networkDefaultAction ?? "Allow", bypass: "AzureServices" },
+      },
+      protectedOptions(args.protect, { parent: this }),
+    );
+    lockResource(`${name}-account`, account.id, args.protect, { parent: this });
+
+    const blobService = new storage.BlobServiceProperties(
+      `${name}-blob`,
+      {
+        accountName: account.name,
+        resourceGroupName: args.resourceGroupName,
+        blobServicesName: "default",
+        deleteRetentionPolicy: { enabled: true, days },
+        containerDeleteRetentionPolicy: { enabled: true, days },
+      },
+      { parent: this },
+    );
+
+    const queueIds: Record<string, pulumi.Output<string>> = {};
+    for (const q of args.queues) {
+      for (const queueName of [q.name, poisonQueueFor(q.name)]) {
+        const queue = new storage.Queue(
+          `${name}-${queueName}`,
+          {
+            accountName: account.name,
+            resourceGroupName: args.resourceGroupName,
+            queueName,
+            ...(q.description && queueName === q.name ? { metadata: { description: q.description } } : {}),
+          },
+          { parent: this },
+        );
+        queueIds[queueName] = queue.id;
+      }
+    }
+
+    this.deadLetterContainerName = args.deadLetterContainerName ?? "eventgrid-deadletter";
+    this.deadLetterContainer = new storage.BlobContainer(
+      `${name}-deadletter`,
+      {
+        accountName: account.name,
+        resourceGroupName: args.resourceGroupName,
+        containerName: this.deadLetterContainerName,
+        publicAccess: storage.PublicAccess.None,
+      },
+      // Soft delete must be on before anything lands in the container.
+      { parent: this, dependsOn: [blobService] },
+    );
+
+    if (args.workspaceId !== undefined) {
+      // The account itself has metrics only; the logs live on the queue and blob services.
+      diagnosticSetting(`${name}-account`, { resourceId: account.id, workspaceId: args.workspaceId, logCategoryGroups: [] }, { parent: this });
+      diagnosticSetting(`${name}-queue`, { resourceId: pulumi.interpolate`${account.id}/queueServices/default`, workspaceId: args.workspaceId }, { parent: this });
+      diagnosticSetting(`${name}-blob`, { resourceId: blobService.id, workspaceId: args.workspaceId }, { parent: this });
+    }
+
+    this.accountId = account.id;
+    this.accountName = account.name;
+    this.queueServiceUri = account.primaryEndpoints.queue;
+    this.queueNames = args.queues.map((q) => q.name);
+    this.poisonQueueNames = args.queues.map((q) => poisonQueueFor(q.name));
+    this.queueIds = queueIds;
+    this.deadLetterContainerId = this.deadLetterContainer.id;
+    this.registerOutputs({ accountId: this.accountId, queueServiceUri: this.queueServiceUri });
+  }
+
+  /** Storage Queue Data Message Sender on `queue` only (enqueue, nothing else). */
+  grantSend(grantee: Grantee, queue: string): authorization.RoleAssignment {
+    const scope = this.queueId(queue, "grantSend");
+    return this.once(`${this.name}-${grantee.name}-send-${queue}`, (n) =>
+      grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataMessageSender" }, { parent: this }),
+    );
+  }
+
+  /**
+   * What a queue trigger needs: Storage Queue Data Contributor on `queue` and on its poison queue,
+   * each scoped to the queue. The documented Reader + Message Processor pair is reported not to be
+   * enough for releasing a failed message and writing the poison queue. Azure accepts data-plane
+   * role assignments at queue scope (`<account id>/queueServices/default/queues/<queue>`).
+   */
+  grantProcess(grantee: Grantee, queue: string): authorization.RoleAssignment[] {
+    return [queue, poisonQueueFor(queue)].map((q) => {
+      const scope = this.queueId(q, "grantProcess");
+      return this.once(`${this.name}-${grantee.name}-process-${q}`, (n) =>
+        grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataContributor" }, { parent: this }),
+      );
+    });
+  }
+
+  /**
+   * Storage Blob Data Contributor on the dead-letter container only (Event Grid writes dead-lettered
+   * events there). Several subscriptions of one topic share the grant.
+   */
+  grantDeadLetterWrite(grantee: Grantee): authorization.RoleAssignment {
+    return this.once(`${this.name}-${grantee.name}-deadletter`, (n) =>
+      grantRole(n, { scope: this.deadLetterContainer.id, principalId: grantee.principalId, role: "storageBlobDataContributor" }, { parent: this }),
+    );
+  }
+
+  /** Identity-based connection properties for the Functions queue extension (`<PREFIX>__queueServiceUri`). */
+  connection(): { readonly queueServiceUri: pulumi.Output<string> } {
+    return { queueServiceUri: this.queueServiceUri };
+  }
+
+  /** One role assignment per logical name (same grantee name, same grant): a repeated grant is not an error. */
+  private once(name: string, create: (name: string) => authorization.RoleAssignment): authorization.RoleAssignment {
+    let grant = this.grants.get(name);
+    if (!grant) {
+      grant = create(name);
+      this.grants.set(name, grant);
+    }
+    return grant;
+  }
+
+  private queueId(queue: string, method: string): pulumi.Output<string> {
+    const id = this.queueIds[queue];
+    if (!id) {
+      throw new Error(`Messaging "${this.name}".${method}: no queue "${queue}" here; declared queues: ${this.queueNames.join(", ") || "none"}`);
+    }
+    return id;
+  }
+}
