@@ -130,6 +130,13 @@ const apiManagement = z
       .object({ calls: z.int().min(1).default(100_000), renewalPeriodSeconds: z.int().min(3600).default(2_592_000) })
       .strict()
       .prefault({}),
+    /**
+     * What the public product's rate limit counts by: "subscription" (every tier) or "clientIp"
+     * (needs rate-limit-by-key: BasicV2/StandardV2 only; refused on Consumption). @default "subscription"
+     */
+    rateLimitKey: z.enum(["subscription", "clientIp"]).default("subscription"),
+    /** Gateway request sampling into Application Insights, percent. @default 10 */
+    samplingPercentage: z.number().min(0).max(100).default(10),
   })
   .strict();
 
@@ -155,6 +162,12 @@ const costAssumptions = z
     requestUnitsPerOrder: z.number().min(0).default(60),
     /** Data stored (GB) in Cosmos DB. */
     cosmosStorageGb: z.number().min(0).default(1),
+    /** Events published per order across all Event Grid topics (each delivery is billed too). @default 2 */
+    eventsPerOrder: z.number().min(0).default(2),
+    /** Storage queue messages per order (each ~3 operations: put, get, delete). @default 3 */
+    queueMessagesPerOrder: z.number().min(0).default(3),
+    /** Telemetry ingested with no orders at all (platform logs, heartbeats, test results), GB/month. @default 1 */
+    baselineTelemetryGbPerMonth: z.number().min(0).default(1),
   })
   .strict();
 

