@@ -1,0 +1,273 @@
+/**
+ * Bundles one service of `functions-src/` into the package OneDeploy uploads to a Flex Consumption
+ * app: one minified JS file (esbuild), the service's `host.json` and a generated `package.json`,
+ * zipped deterministically so unchanged sources give a byte-identical zip (and the same hash, which is
+ * what decides whether the code is redeployed).
+ *
+ * Synchronous on purpose: the Pulumi program calls it while composing resources, and the hash must be
+ * a plain string then (an Output would make previews show a redeploy for every app).
+ */
+import { buildSync, type Message } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+
+/** The project root: `directory` and the default output are resolved from it, not from the cwd. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Where bundles go by default: `.build/functions/<service>/` (gitignored). */
+export const DEFAULT_OUT_ROOT = path.join(PROJECT_ROOT, ".build", "functions");
+
+/**
+ * Provided by the Functions host's Node worker at run time. If it were bundled (or missing),
+ * `@azure/functions` would silently switch to test mode and register no function on Azure.
+ */
+export const HOST_PROVIDED_MODULES: readonly string[] = ["@azure/functions-core"];
+
+/** Names of the files inside the package. */
+export const PACKAGE_FILES = { bundle: "index.js", host: "host.json", manifest: "package.json" } as const;
+
+export interface BundleServiceOptions {
+  /** The service name (lowercase letters, digits, hyphens): names the output folder and the zip. */
+  readonly name: string;
+  /** The service folder, absolute or relative to the project root, e.g. `functions-src/orders`. */
+  readonly directory: string;
+  /** The entry module, relative to `directory` (the manifest's `entry`). @default "src/index.ts" */
+  readonly entry?: string;
+  /** Parent of the per-service output folder. @default `<project root>/.build/functions` */
+  readonly outRoot?: string;
+  /** Node.js major version the Functions runtime runs (esbuild's target). @default "22" */
+  readonly nodeVersion?: string;
+}
+
+export interface BundledFile {
+  /** Path inside the zip. */
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+}
+
+export interface ServiceBundle {
+  /** The deployment package. */
+  readonly zipPath: string;
+  /** Hex SHA-256 of the zip bytes: equal hashes mean an identical package. */
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  /** The files in the zip, in zip order. */
+  readonly files: readonly BundledFile[];
+  /** The same three files unzipped (e.g. to load the bundle locally in a test or a benchmark). */
+  readonly appDirectory: string;
+  /** esbuild warnings that do not make the bundle unusable. */
+  readonly warnings: readonly string[];
+}
+
+/** A service that cannot be bundled; the message names the file or setting to fix. */
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BundleError";
+  }
+}
+
+// CommonJS output, not ESM: most of the dependency graph (@azure/functions, cosmos, msal-node,
+// durable-functions) is CommonJS or dual, so `require`, `__dirname` and `__filename` keep their real
+// meaning and esbuild never needs its "dynamic require is not supported" stub; the worker loads a CJS
+// `main` with plain `require`. The one thing CJS lacks is `import.meta`, which some Azure SDK ESM files
+// read (`createRequire(import.meta.url)`): it is defined from `__filename` by a one-line banner instead
+// of silently becoming `undefined` (esbuild's default for `import.meta` in CJS).
+const IMPORT_META_URL = "__bundle_import_meta_url";
+const BANNER = `var ${IMPORT_META_URL}=require("url").pathToFileURL(__filename).href;`;
+const IMPORT_META_DEFINES: Record<string, string> = {
+  "import.meta.url": IMPORT_META_URL,
+  "import.meta.dirname": "__dirname",
+  "import.meta.filename": "__filename",
+};
+
+/**
+ * Bundles `options.directory` into `<outRoot>/<name>/<name>.zip` (plus the unzipped files in
+ * `<outRoot>/<name>/app/`) and returns the zip's path and hash.
+ *
+ * @throws BundleError when the folder, the entry or `host.json` is missing or invalid, or esbuild fails.
+ */
+export function bundleService(options: BundleServiceOptions): ServiceBundle {
+  const name = options.name;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+    throw new BundleError(`service name "${name}" must be lowercase letters, digits and hyphens (it names the output folder)`);
+  }
+  const directory = path.resolve(PROJECT_ROOT, options.directory);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new BundleError(`service "${name}": folder ${directory} does not exist`);
+  }
+  const entry = path.resolve(directory, options.entry ?? "src/index.ts");
+  if (!existsSync(entry) || !statSync(entry).isFile()) {
+    throw new BundleError(`service "${name}": entry ${entry} does not exist (the manifest's "entry" is relative to ${directory})`);
+  }
+  const hostJsonPath = path.join(directory, PACKAGE_FILES.host);
+  if (!existsSync(hostJsonPath)) {
+    throw new BundleError(`service "${name}": ${hostJsonPath} is missing; every Functions app needs its host.json`);
+  }
+  const hostJson = readFileSync(hostJsonPath);
+  try {
+    JSON.parse(hostJson.toString("utf8"));
+  } catch (error) {
+    throw new BundleError(`service "${name}": ${hostJsonPath} is not valid JSON: ${(error as Error).message}`);
+  }
+
+  const nodeVersion = options.nodeVersion ?? "22";
+  const result = runEsbuild(name, directory, entry, nodeVersion);
+  const files: readonly { name: string; data: Buffer }[] = [
+    { name: PACKAGE_FILES.host, data: hostJson },
+    { name: PACKAGE_FILES.bundle, data: result.code },
+    { name: PACKAGE_FILES.manifest, data: generatedPackageJson(name) },
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const outDir = path.join(path.resolve(options.outRoot ?? DEFAULT_OUT_ROOT), name);
+  const appDirectory = path.join(outDir, "app");
+  mkdirSync(appDirectory, { recursive: true });
+  for (const file of files) writeFileAtomic(path.join(appDirectory, file.name), file.data);
+
+  // The zip is built from memory, never from the folder: nothing else on disk can slip into it.
+  const zip = zipDeterministicSync(files);
+  const zipPath = path.join(outDir, `${name}.zip`);
+  writeFileAtomic(zipPath, zip);
+
+  return {
+    zipPath,
+    sha256: sha256(zip),
+    sizeBytes: zip.length,
+    files: files.map((f) => ({ name: f.name, sizeBytes: f.data.length, sha256: sha256(f.data) })),
+    appDirectory,
+    warnings: result.warnings,
+  };
+}
+
+function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): { code: Buffer; warnings: string[] } {
+  let build: ReturnType<typeof buildSync>;
+  try {
+    build = buildSync({
+      entryPoints: [entry],
+      // Paths esbuild might embed are relative to this: the output does not depend on the checkout's location.
+      absWorkingDir: directory,
+      outfile: path.join(directory, PACKAGE_FILES.bundle),
+      write: false,
+      bundle: true,
+      platform: "node",
+      target: `node${nodeVersion}`,
+      format: "cjs",
+      minify: true,
+      sourcemap: false,
+      // Licences stay in node_modules and the lockfile; the package is deployed, not redistributed.
+      legalComments: "none",
+      charset: "utf8",
+      external: [...HOST_PROVIDED_MODULES],
+      banner: { js: BANNER },
+      define: { ...IMPORT_META_DEFINES, "process.env.NODE_ENV": '"production"' },
+      logLevel: "silent",
+    });
+  } catch (error) {
+    const errors = (error as { errors?: Message[] }).errors ?? [];
+    const detail = errors.length > 0 ? errors.map(formatMessage).join("\n  ") : (error as Error).message;
+    throw new BundleError(`service "${name}": esbuild failed:\n  ${detail}`);
+  }
+  const fatal = build.warnings.filter((w) => w.id === "empty-import-meta" || w.text.includes("import.meta"));
+  if (fatal.length > 0) {
+    throw new BundleError(`service "${name}": import.meta would be empty in the CommonJS bundle:\n  ${fatal.map(formatMessage).join("\n  ")}`);
+  }
+  const output = build.outputFiles?.[0];
+  if (!output) throw new BundleError(`service "${name}": esbuild produced no output`);
+  return { code: Buffer.from(output.contents), warnings: build.warnings.map(formatMessage) };
+}
+
+function formatMessage(m: Message): string {
+  const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : "";
+  return `${where}${m.text}`;
+}
+
+/** The package manifest the Node worker reads: `main` is the bundle; no dependencies (all bundled). */
+function generatedPackageJson(name: string): Buffer {
+  const manifest = { name, version: "1.0.0", private: true, type: "commonjs", main: PACKAGE_FILES.bundle };
+  return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
+}
+
+/**
+ * Write then rename: two programs bundling the same service at once (parallel test workers, a plan
+ * next to a deployment) never see a half-written file; identical sources give identical bytes anyway.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array): void {
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, file);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** How long the zip worker may take before bundling gives up (it normally takes tens of ms). */
+const ZIP_TIMEOUT_MS = 60_000;
+
+/**
+ * yazl writes through streams and `setImmediate`, so it cannot finish inside one synchronous call.
+ * It runs in a worker thread (its own event loop) while this thread blocks on `Atomics.wait`; the
+ * result is then read with `receiveMessageOnPort`, which is synchronous (the pattern of `synckit`).
+ * Every entry gets the same fixed metadata, so the bytes depend on the contents only:
+ * - mtime 1980-01-01 00:00 built in local time and DOS timestamps only: yazl converts dates to DOS
+ *   fields in local time, and its extra UTC timestamp field would differ between time zones;
+ * - mode 0100644; deflate level 9 (zlib is deterministic for a given level and zlib version).
+ */
+const ZIP_WORKER = `
+const { workerData } = require("node:worker_threads");
+const { port, signal, yazlPath, entries } = workerData;
+const done = (message) => { port.postMessage(message); Atomics.store(signal, 0, 1); Atomics.notify(signal, 0); };
+try {
+  const yazl = require(yazlPath);
+  const zip = new yazl.ZipFile();
+  const mtime = new Date(1980, 0, 1, 0, 0, 0);
+  for (const e of entries) {
+    zip.addBuffer(Buffer.from(e.data), e.name, { mtime, mode: 0o100644, compressionLevel: 9, forceDosTimestamp: true });
+  }
+  const chunks = [];
+  zip.on("error", (err) => done({ error: String(err && err.stack || err) }));
+  zip.outputStream.on("data", (c) => chunks.push(c));
+  zip.outputStream.on("end", () => done({ zip: Buffer.concat(chunks) }));
+  zip.end();
+} catch (err) {
+  done({ error: String(err && err.stack || err) });
+}
+`;
+
+/** Zips `entries` in the given order with yazl, synchronously (see ZIP_WORKER). */
+export function zipDeterministicSync(entries: readonly { name: string; data: Uint8Array }[]): Buffer {
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const yazlPath = createRequire(__filename).resolve("yazl");
+  const worker = new Worker(ZIP_WORKER, {
+    eval: true,
+    // No loaders (tsx, ts-node, vitest) in the worker: it runs plain JavaScript.
+    execArgv: [],
+    workerData: { port: port2, signal, yazlPath, entries: entries.map((e) => ({ name: e.name, data: e.data })) },
+    transferList: [port2],
+  });
+  worker.unref();
+  try {
+    const waited = Atomics.wait(signal, 0, 0, ZIP_TIMEOUT_MS);
+    const received = receiveMessageOnPort(port1) as { message: { zip?: Uint8Array; error?: string } } | undefined;
+    if (!received) {
+      throw new BundleError(waited === "timed-out" ? `zipping timed out after ${ZIP_TIMEOUT_MS} ms` : "the zip worker exited without a result");
+    }
+    if (received.message.error !== undefined || !received.message.zip) {
+      throw new BundleError(`zipping failed: ${received.message.error ?? "no data"}`);
+    }
+    const zip = received.message.zip;
+    return Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+}

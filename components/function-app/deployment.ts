@@ -1,0 +1,205 @@
+/**
+ * `FunctionCodeDeployment`: publishes a service's package to its Flex Consumption app with OneDeploy
+ * (no Pulumi provider does this today: pulumi-azure-native#3483). A dynamic resource, so it takes part
+ * in the graph: it runs after the app and the role assignments it needs (`dependsOn`), and only when
+ * the package's hash (or the app) changes.
+ *
+ * - preview: Pulumi never calls create/update; `check` and `diff` accept unknown inputs.
+ * - create/update: OneDeploy (see onedeploy.ts); a change of `packagePath` alone is no change.
+ * - delete: nothing to do; deleting the app removes its code.
+ *
+ * How the provider travels: Pulumi serializes the provider object with everything its methods
+ * capture and runs it in a separate plain-Node process, which cannot load TypeScript. So the methods
+ * capture no module of ours: the HTTP logic is compiled by esbuild into one CommonJS file under
+ * `.build/deployer/` when the program runs (`pulumi preview` and `pulumi up` both run it), and the
+ * provider `require`s that file by absolute path, lazily, inside create/update. Pulumi's serializer
+ * never captures `require` itself, so the serialized provider is a few small functions and a path.
+ * `delete` needs nothing, so `pulumi destroy` works even where that file is gone.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { buildSync } from "esbuild";
+import { existsSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT, writeFileAtomic } from "./bundle";
+import type { DeploymentResult, PackageFileRequest } from "./onedeploy";
+
+export interface FunctionCodeDeploymentArgs {
+  /** ARM id of the Function App (Flex Consumption). Changing it deploys to the new app (a replacement). */
+  readonly siteId: pulumi.Input<string>;
+  /** Path of the package zip on the machine that runs `pulumi up` (from `bundleService`). */
+  readonly packagePath: pulumi.Input<string>;
+  /** Hex SHA-256 of the package: the code is (re)deployed exactly when this changes. */
+  readonly packageSha256: pulumi.Input<string>;
+  /** ARM endpoint of the cloud. @default "https://management.azure.com" */
+  readonly armEndpoint?: pulumi.Input<string>;
+}
+
+/** The inputs as the provider sees them (resolved). */
+export interface CodeDeploymentInputs {
+  readonly siteId: string;
+  readonly packagePath: string;
+  readonly packageSha256: string;
+  readonly armEndpoint: string;
+}
+
+/** What the resource records after a deployment. */
+export interface CodeDeploymentOutputs extends CodeDeploymentInputs {
+  readonly deploymentId: string;
+  readonly deployedAt: string;
+  /** false when success was inferred (see DeploymentResult.confirmed). */
+  readonly confirmed: boolean;
+}
+
+/** Performs one deployment; the real one is `deployPackageFile` from onedeploy.ts. */
+export type PackageDeployer = (request: PackageFileRequest) => Promise<DeploymentResult>;
+
+/** Type token: `pulumi-nodejs:dynamic/functionapp:FunctionCodeDeployment` (renaming it replaces the resource). */
+const TYPE_MODULE = "functionapp";
+const TYPE_NAME = "FunctionCodeDeployment";
+const ARM_PUBLIC = "https://management.azure.com";
+
+// Everything below that the provider's methods use is plain data or self-contained functions: it is
+// serialized into the state with the provider.
+
+/** Pulumi's placeholder for a value not known yet (preview), as seen by check/diff. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function checkCodeDeploymentInputs(news: Partial<Record<keyof CodeDeploymentInputs, unknown>>): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  const known = (v: unknown): boolean => v !== UNKNOWN && v !== undefined;
+  if (known(news.siteId) && !(typeof news.siteId === "string" && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i.test(news.siteId))) {
+    failures.push({ property: "siteId", reason: `must be the ARM id of a Function App (/subscriptions/…/providers/Microsoft.Web/sites/<name>), got ${JSON.stringify(news.siteId)}` });
+  }
+  if (news.siteId === undefined) failures.push({ property: "siteId", reason: "is required" });
+  if (known(news.packageSha256) && !(typeof news.packageSha256 === "string" && /^[0-9a-f]{64}$/i.test(news.packageSha256))) {
+    failures.push({ property: "packageSha256", reason: `must be a hex SHA-256 (64 characters), got ${JSON.stringify(news.packageSha256)}` });
+  }
+  if (news.packageSha256 === undefined) failures.push({ property: "packageSha256", reason: "is required" });
+  if (news.packagePath === undefined || news.packagePath === "") failures.push({ property: "packagePath", reason: "is required" });
+  if (known(news.armEndpoint) && !(typeof news.armEndpoint === "string" && /^https:\/\/[^/]+\/?$/.test(news.armEndpoint))) {
+    failures.push({ property: "armEndpoint", reason: `must be an https origin such as https://management.azure.com, got ${JSON.stringify(news.armEndpoint)}` });
+  }
+  return failures;
+}
+
+/**
+ * The provider, over an injectable deployer (tests pass a stub; `FunctionCodeDeployment` passes a
+ * loader of the compiled onedeploy module).
+ */
+export function createDeploymentProvider(
+  loadDeployer: () => PackageDeployer,
+): pulumi.dynamic.ResourceProvider<CodeDeploymentInputs, CodeDeploymentOutputs> {
+  const deploy = async (inputs: CodeDeploymentInputs): Promise<CodeDeploymentOutputs> => {
+    const result = await loadDeployer()({
+      siteId: inputs.siteId,
+      packagePath: inputs.packagePath,
+      packageSha256: inputs.packageSha256,
+      armEndpoint: inputs.armEndpoint,
+    });
+    return { ...inputs, deploymentId: result.deploymentId, deployedAt: new Date().toISOString(), confirmed: result.confirmed };
+  };
+  return {
+    async check(_olds, news) {
+      const failures = checkCodeDeploymentInputs(news);
+      return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+    },
+    async diff(_id, olds, news) {
+      // Unknown values (preview) differ from any old value: reported as a change, never as "same".
+      const replaces = olds.siteId !== news.siteId ? ["siteId"] : [];
+      const changes = replaces.length > 0 || olds.packageSha256 !== news.packageSha256;
+      return { changes, replaces, deleteBeforeReplace: false };
+    },
+    async create(inputs) {
+      const outs = await deploy(inputs);
+      return { id: `${inputs.siteId}/codeDeployment`, outs };
+    },
+    async update(_id, _olds, news) {
+      return { outs: await deploy(news) };
+    },
+    async delete() {
+      // Nothing to undo: the code lives in the app's deployment container and goes with the app.
+    },
+  };
+}
+
+/** The onedeploy module compiled to plain CommonJS for the provider process, once per output folder and run. */
+const compiledDeployers = new Map<string, string>();
+
+/**
+ * Compiles onedeploy.ts (with no dependency bundled: `@azure/identity` loads from the project's
+ * node_modules) to `.build/deployer/onedeploy.cjs` and returns its absolute path.
+ */
+export function ensureDeployerModule(outDir: string = path.join(PROJECT_ROOT, ".build", "deployer")): string {
+  const cached = compiledDeployers.get(outDir);
+  if (cached && existsSync(cached)) return cached;
+  const source = ["onedeploy.ts", "onedeploy.js"].map((f) => path.join(__dirname, f)).find((f) => existsSync(f));
+  if (!source) throw new Error(`onedeploy.ts not found next to ${__filename}`);
+  mkdirSync(outDir, { recursive: true });
+  const outfile = path.join(outDir, "onedeploy.cjs");
+  const result = buildSync({
+    entryPoints: [source],
+    outfile,
+    write: false,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    // The Node that runs Pulumi (engines: >= 20.19), not the Functions runtime.
+    target: "node20",
+    format: "cjs",
+    logLevel: "error",
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for ${source}`);
+  writeFileAtomic(outfile, output.contents);
+  compiledDeployers.set(outDir, outfile);
+  return outfile;
+}
+
+/** A loader that `require`s the compiled module at call time; it captures only `modulePath`. */
+export function deployerLoader(modulePath: string): () => PackageDeployer {
+  return () => {
+    // Resolved in the provider process, by absolute path: see the module comment.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(modulePath) as typeof import("./onedeploy");
+    return (request) => mod.deployPackageFile(request);
+  };
+}
+
+let defaultProvider: pulumi.dynamic.ResourceProvider<CodeDeploymentInputs, CodeDeploymentOutputs> | undefined;
+
+/**
+ * Deploys a package to a Flex Consumption Function App with OneDeploy, when its hash changes.
+ * Pass the role assignments the deployment needs (the app identity's blob role on the deployment
+ * container, the deployer's publish permission) with `dependsOn`.
+ */
+export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
+  declare readonly siteId: pulumi.Output<string>;
+  declare readonly packagePath: pulumi.Output<string>;
+  declare readonly packageSha256: pulumi.Output<string>;
+  declare readonly armEndpoint: pulumi.Output<string>;
+  /** The platform's id of the last deployment. */
+  declare readonly deploymentId: pulumi.Output<string>;
+  declare readonly deployedAt: pulumi.Output<string>;
+  declare readonly confirmed: pulumi.Output<boolean>;
+
+  constructor(name: string, args: FunctionCodeDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    // One provider object per process: Pulumi caches its serialization by identity.
+    defaultProvider ??= createDeploymentProvider(deployerLoader(ensureDeployerModule()));
+    super(
+      defaultProvider,
+      name,
+      {
+        siteId: args.siteId,
+        packagePath: args.packagePath,
+        packageSha256: args.packageSha256,
+        armEndpoint: args.armEndpoint ?? ARM_PUBLIC,
+        deploymentId: undefined,
+        deployedAt: undefined,
+        confirmed: undefined,
+      },
+      opts,
+      TYPE_MODULE,
+      TYPE_NAME,
+    );
+  }
+}
