@@ -1,0 +1,201 @@
+/**
+ * What Flex Consumption rejects or silently ignores, checked before anything is sent to Azure.
+ *
+ * ARM answers some of these with an error only at deploy time (error 51021 for `siteConfig`
+ * properties); others it accepts and then ignores (WEBSITE_RUN_FROM_PACKAGE), which is worse: the
+ * app runs with a configuration nobody intended. A plan that carries them is refused with one message
+ * naming each key and why.
+ *
+ * Pure: no Pulumi, no I/O. Values that are not plain strings (unresolved outputs) are skipped here;
+ * the component checks them again when they resolve.
+ */
+import { FLEX_INSTANCE_MEMORY, type ServiceSizing } from "../../lib/config";
+
+/** One thing Flex Consumption would reject or ignore. */
+export interface FlexProblem {
+  /** The app setting name, `sizing.<field>` or `siteConfig.<property>`. */
+  readonly key: string;
+  /** The complete sentence: what is wrong and what to do instead. */
+  readonly message: string;
+}
+
+export interface FlexSettingsInput {
+  /** App settings by name; only plain string values are inspected. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly sizing: ServiceSizing;
+  /** `siteConfig` properties (besides app settings) that will be sent with the app. @default none */
+  readonly siteConfigExtras?: Readonly<Record<string, unknown>>;
+}
+
+/** Flex's bounds for `scaleAndConcurrency.maximumInstanceCount` (the platform refuses fewer than 40). */
+export const FLEX_MAXIMUM_INSTANCE_COUNT = { min: 40, max: 1000 } as const;
+
+/** App settings that Flex rejects or ignores, with the reason and the Flex way (names compared case-insensitively). */
+const FORBIDDEN_SETTINGS: readonly { readonly name: string; readonly why: string }[] = [
+  { name: "FUNCTIONS_WORKER_RUNTIME", why: "the runtime is set in functionAppConfig.runtime" },
+  { name: "FUNCTIONS_WORKER_RUNTIME_VERSION", why: "the runtime version is set in functionAppConfig.runtime" },
+  // Flex always runs host 4.x and sets the version itself (the policy pack's flex-unsupported-settings agrees).
+  { name: "FUNCTIONS_EXTENSION_VERSION", why: "Flex always runs Functions host 4.x and sets the host version itself" },
+  { name: "WEBSITE_NODE_DEFAULT_VERSION", why: "the Node version is set in functionAppConfig.runtime.version" },
+  {
+    name: "WEBSITE_RUN_FROM_PACKAGE",
+    why: "Flex ignores it and runs the package in functionAppConfig.deployment.storage (deployed with OneDeploy)",
+  },
+  { name: "SCM_DO_BUILD_DURING_DEPLOYMENT", why: "deployments are pre-built packages published with OneDeploy (RemoteBuild=false)" },
+  { name: "ENABLE_ORYX_BUILD", why: "deployments are pre-built packages published with OneDeploy (RemoteBuild=false)" },
+  {
+    name: "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+    why: "the scale limit is functionAppConfig.scaleAndConcurrency.maximumInstanceCount (sizing.maximumInstanceCount)",
+  },
+  {
+    name: "AzureWebJobsStorage",
+    why: "a storage connection string carries an account key; the component writes the identity-based AzureWebJobsStorage__* settings",
+  },
+  { name: "AzureWebJobsDashboard", why: "the dashboard is retired and its connection string carries an account key" },
+  {
+    name: "APPINSIGHTS_INSTRUMENTATIONKEY",
+    why: "instrumentation keys are deprecated; pass the appInsights arg (connection string with Entra ID authentication)",
+  },
+];
+
+/** Any WEBSITE_CONTENT* setting: the Azure Files content share does not exist on Flex. */
+const CONTENT_SHARE = /^WEBSITE_CONTENT/i;
+
+/** Fragments that only occur in secrets: storage/Service Bus/Event Hubs keys and SAS tokens. */
+const SECRET_MARKERS: readonly { readonly pattern: RegExp; readonly what: string }[] = [
+  { pattern: /AccountKey\s*=/i, what: "an account key (AccountKey=)" },
+  { pattern: /SharedAccessKey\s*=/i, what: "a shared access key (SharedAccessKey=)" },
+  { pattern: /SharedAccessSignature\s*=/i, what: "a shared access signature (SharedAccessSignature=)" },
+  { pattern: /(^|[?&;\s])sig=/i, what: "a SAS token (sig=)" },
+];
+
+/** `siteConfig` properties Flex refuses (ARM error 51021) or replaces with its own settings. */
+const FORBIDDEN_SITE_CONFIG: readonly { readonly name: string; readonly why: string }[] = [
+  { name: "linuxFxVersion", why: "the runtime is set in functionAppConfig.runtime" },
+  { name: "netFrameworkVersion", why: "the runtime is set in functionAppConfig.runtime" },
+  { name: "use32BitWorkerProcess", why: "Flex runs 64-bit Linux workers only" },
+  {
+    name: "ftpsState",
+    why: "FTP is turned off through the basicPublishingCredentialsPolicies (web.WebAppFtpAllowed allow=false)",
+  },
+  { name: "functionAppScaleLimit", why: "the scale limit is functionAppConfig.scaleAndConcurrency.maximumInstanceCount" },
+];
+
+/** Every problem Flex Consumption would have with these settings and this sizing; empty when there is none. */
+export function checkFlexSettings(input: FlexSettingsInput): FlexProblem[] {
+  return [
+    ...checkSettings(input.settings),
+    ...checkSizing(input.sizing),
+    ...checkSiteConfig(input.siteConfigExtras ?? {}),
+  ];
+}
+
+function checkSettings(settings: Readonly<Record<string, unknown>>): FlexProblem[] {
+  const problems: FlexProblem[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    const forbidden = FORBIDDEN_SETTINGS.find((f) => f.name.toLowerCase() === key.toLowerCase());
+    if (forbidden) {
+      problems.push({ key, message: `${key} is not allowed on Flex Consumption: ${forbidden.why}` });
+    } else if (CONTENT_SHARE.test(key)) {
+      problems.push({
+        key,
+        message: `${key} is not allowed on Flex Consumption: there is no Azure Files content share (WEBSITE_CONTENT* settings); code lives in the deployment blob container`,
+      });
+    }
+    if (typeof value === "string") {
+      const secret = secretIn(value);
+      if (secret) problems.push({ key, message: secretMessage(key, secret) });
+    }
+  }
+  return problems;
+}
+
+/** What kind of secret `value` carries, if it carries one. */
+export function secretIn(value: string): string | undefined {
+  return SECRET_MARKERS.find((m) => m.pattern.test(value))?.what;
+}
+
+/** The message for an app setting whose value is a secret (shared with the component's late check). */
+export function secretMessage(key: string, what: string): string {
+  return (
+    `${key} must not hold a secret: its value contains ${what}; use an identity-based connection ` +
+    `(<PREFIX>__<endpoint property> with __credential=managedidentity) or a Key Vault reference @Microsoft.KeyVault(SecretUri=...)`
+  );
+}
+
+function checkSizing(sizing: ServiceSizing): FlexProblem[] {
+  const problems: FlexProblem[] = [];
+  const memories: readonly number[] = FLEX_INSTANCE_MEMORY;
+  if (!memories.includes(sizing.instanceMemoryMB)) {
+    problems.push({
+      key: "sizing.instanceMemoryMB",
+      message: `sizing.instanceMemoryMB ${sizing.instanceMemoryMB} is not a Flex Consumption instance size: expected ${FLEX_INSTANCE_MEMORY.join(", ")}`,
+    });
+  }
+  const max = sizing.maximumInstanceCount;
+  const { min: lowest, max: highest } = FLEX_MAXIMUM_INSTANCE_COUNT;
+  if (!Number.isInteger(max) || max < lowest || max > highest) {
+    problems.push({
+      key: "sizing.maximumInstanceCount",
+      message: `sizing.maximumInstanceCount ${max} is outside what Flex Consumption accepts: an integer from ${lowest} to ${highest}`,
+    });
+  }
+  const seen = new Set<string>();
+  for (const entry of sizing.alwaysReady) {
+    const name = entry.name.toLowerCase();
+    if (seen.has(name)) {
+      problems.push({
+        key: "sizing.alwaysReady",
+        message: `sizing.alwaysReady names "${entry.name}" more than once: Flex keeps one instance count per group or function`,
+      });
+    }
+    seen.add(name);
+    if (!Number.isInteger(entry.instanceCount) || entry.instanceCount < 1) {
+      problems.push({
+        key: "sizing.alwaysReady",
+        message: `sizing.alwaysReady "${entry.name}" has instanceCount ${entry.instanceCount}: expected an integer of at least 1 (remove the entry for none)`,
+      });
+    }
+  }
+  const total = sizing.alwaysReady.reduce((n, e) => n + e.instanceCount, 0);
+  if (total > max) {
+    problems.push({
+      key: "sizing.alwaysReady",
+      message: `sizing.alwaysReady keeps ${total} instances ready in total, more than sizing.maximumInstanceCount ${max}`,
+    });
+  }
+  const concurrency = sizing.httpPerInstanceConcurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
+    problems.push({
+      key: "sizing.httpPerInstanceConcurrency",
+      message: `sizing.httpPerInstanceConcurrency ${concurrency} is outside what Flex Consumption accepts: an integer from 1 to 1000`,
+    });
+  }
+  return problems;
+}
+
+function checkSiteConfig(extras: Readonly<Record<string, unknown>>): FlexProblem[] {
+  const problems: FlexProblem[] = [];
+  for (const key of Object.keys(extras)) {
+    if (extras[key] === undefined) continue;
+    const forbidden = FORBIDDEN_SITE_CONFIG.find((f) => f.name === key);
+    if (forbidden) {
+      problems.push({ key: `siteConfig.${key}`, message: `siteConfig.${key} is not allowed on Flex Consumption: ${forbidden.why}` });
+    }
+  }
+  return problems;
+}
+
+/** The error a component throws for a non-empty list of problems. */
+export class FlexSettingsError extends Error {
+  constructor(
+    readonly component: string,
+    readonly problems: readonly FlexProblem[],
+  ) {
+    super(
+      `FunctionApp "${component}" has ${problems.length === 1 ? "a setting" : "settings"} Flex Consumption rejects or ignores:\n` +
+        problems.map((p) => `  - ${p.message}`).join("\n"),
+    );
+    this.name = "FlexSettingsError";
+  }
+}
