@@ -1,19 +1,17 @@
 /**
- * The system, composed from the stack's configuration. Components own every resource; this file
- * only reads the config and wires components together.
+ * The system, composed from the stack's configuration and the services' manifests
+ * (functions-src/<service>/service.ts). Components own every resource; see composition/.
  */
-import * as resources from "@pulumi/azure-native/resources";
-import { loadStackConfig } from "./lib/stack";
-import { physicalName } from "./lib/naming";
-import { resourceTags } from "./lib/tags";
+import * as pulumi from "@pulumi/pulumi";
+import { asRunError, loadStackConfig } from "./lib/stack";
+import { loadServices } from "./composition/services";
+import { composeSystem } from "./composition/system";
 
 const config = loadStackConfig();
-const names = { prefix: config.namePrefix, environment: config.environment };
+const catalog = asRunError(() => loadServices(pulumi.getStack(), config));
+const system = composeSystem(config, catalog);
 
-const group = new resources.ResourceGroup("platform", {
-  resourceGroupName: physicalName("resourceGroup", names, "platform"),
-  location: config.location,
-  tags: resourceTags(config),
-});
-
-export const resourceGroupName = group.name;
+export const resourceGroupName = system.resourceGroupName;
+export const gatewayUrl = system.gatewayUrl;
+export const functionApps = Object.fromEntries(Object.entries(system.apps).map(([name, app]) => [name, app.defaultHostName]));
+export const apiAudiences = system.apiAudiences;

@@ -48,8 +48,8 @@ const serviceSizing = z
         error: "expected 512, 2048 or 4096 (the Flex Consumption instance sizes)",
       })
       .default(2048),
-    /** Upper bound of the app's scale-out. @default 100 */
-    maximumInstanceCount: z.int().min(1).max(1000).default(100),
+    /** Upper bound of the app's scale-out: 40-1000 on Flex Consumption (a cap, not a cost). @default 100 */
+    maximumInstanceCount: z.int().min(40, { error: "expected at least 40 (the lowest maximum Flex Consumption accepts)" }).max(1000).default(100),
     /** Always-ready instances: each one is billed while idle (an always-on cost). @default none */
     alwaysReady: z.array(alwaysReady).default([]),
     /** Per-instance HTTP concurrency. @default platform default */

@@ -1,0 +1,229 @@
+/**
+ * Composes the whole system from the stack config and the services' manifests. Nothing here is
+ * specific to one service: every app, grant, setting, queue, topic and gateway API follows from what
+ * a manifest declares, so adding a service is a folder in functions-src/ and a config entry.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import * as azuread from "@pulumi/azuread";
+import type { StackConfig } from "../lib/config";
+import { physicalName, type NameContext } from "../lib/naming";
+import { resourceTags } from "../lib/tags";
+import { databaseFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
+import { CosmosDb } from "../components/cosmos";
+import { Messaging } from "../components/messaging";
+import { EventTopic } from "../components/event-grid";
+import { KeyVault } from "../components/key-vault";
+import { FunctionApp } from "../components/function-app";
+import { Gateway } from "../components/api-management";
+import { EntraApiApp } from "../components/entra-api-app";
+import { operationRolesByMethod, type OpenApiDocument } from "../components/api-management/service-api";
+import { loadTsModule } from "./load-module";
+import type { DeployedService, ServiceCatalog } from "./services";
+
+export interface System {
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly gatewayUrl: pulumi.Output<string>;
+  readonly apps: Readonly<Record<string, FunctionApp>>;
+  readonly apiAudiences: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+/** The OpenAPI document a service's schemas generate (the manifest names the module). */
+export function openApiDocumentOf(service: DeployedService): OpenApiDocument {
+  const http = service.manifest.http;
+  if (!http) throw new Error(`${service.manifest.name} declares no HTTP API`);
+  const mod = loadTsModule(path.join(service.directory, http.openapi));
+  if (typeof mod.openApiDocument !== "function") {
+    throw new Error(`functions-src/${service.manifest.name}/${http.openapi} must export openApiDocument()`);
+  }
+  return (mod.openApiDocument as () => OpenApiDocument)();
+}
+
+/** Non-secret stack values a service asks for by config key (manifest `uses.settings`). */
+function configSetting(config: StackConfig, service: string, key: string): string {
+  const value = (config as unknown as Record<string, unknown>)[key];
+  if (typeof value !== "string" || value.length === 0) {
+    throw new pulumi.RunError(
+      `Invalid configuration: serverless-platform:${key}: missing; the ${service} service needs it (functions-src/${service}/service.ts)`,
+    );
+  }
+  return value;
+}
+
+export function composeSystem(config: StackConfig, catalog: ServiceCatalog): System {
+  const names: NameContext = { prefix: config.namePrefix, environment: config.environment };
+  const tags = resourceTags(config);
+  const prod = config.environment === "prod";
+  const protect = config.protectData;
+  const manifests = catalog.services.map((s) => s.manifest);
+
+  const group = new resources.ResourceGroup("platform", {
+    resourceGroupName: physicalName("resourceGroup", names, "platform"),
+    location: config.location,
+    tags,
+  });
+  const common = { names, resourceGroupName: group.name, location: config.location, tags };
+
+  // Data per service: one serverless account, one database per service that owns containers.
+  const cosmos = new CosmosDb("data", {
+    ...common,
+    databases: manifests
+      .filter((m) => (m.owns?.containers ?? []).length > 0)
+      .map((m) => ({
+        service: m.name,
+        containers: m.owns?.containers ?? [],
+        // Consumers that keep no leases of their own get a lease container next to the watched one.
+        changeFeedConsumers: manifests.flatMap((consumer) =>
+          (consumer.uses?.containers ?? [])
+            .filter((u) => u.access === "changeFeed" && u.service === m.name && !u.leases)
+            .map((u) => ({ consumer: consumer.name, container: u.container })),
+        ),
+      })),
+    capacityMode: config.cosmos.capacityMode,
+    ...(config.cosmos.autoscaleMaxThroughput !== undefined ? { autoscaleMaxThroughput: config.cosmos.autoscaleMaxThroughput } : {}),
+    backupTier: config.cosmos.backupTier,
+    zoneRedundant: config.cosmos.zoneRedundant,
+    publicNetworkAccess: config.cosmos.publicNetworkAccess,
+    protect,
+  });
+
+  const messaging = new Messaging("messaging", {
+    ...common,
+    queues: manifests.flatMap((m) => m.owns?.queues ?? []),
+    protect,
+  });
+
+  const topics = new Map<string, EventTopic>();
+  for (const m of manifests) {
+    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common }));
+  }
+  for (const m of manifests) {
+    for (const sub of m.subscriptions ?? []) {
+      topics.get(sub.topic)!.subscribeQueue(`${sub.topic}-to-${sub.queue}`, {
+        messaging,
+        queue: sub.queue,
+        ...(sub.eventTypes ? { eventTypes: sub.eventTypes } : {}),
+      });
+    }
+  }
+
+  const vault = new KeyVault("secrets", { ...common, protect, purgeProtection: protect || prod });
+  for (const secret of config.secretNames) vault.setSecretFromConfig(secret);
+
+  const client = azuread.getClientConfigOutput();
+  const gateway = new Gateway("gateway", { ...common, environment: config.environment, config: config.apiManagement });
+
+  const apps: Record<string, FunctionApp> = {};
+  const apiAudiences: Record<string, pulumi.Output<string>> = {};
+  for (const service of catalog.services) {
+    const m = service.manifest;
+    const apiApp = m.http
+      ? new EntraApiApp(`${m.name}-api`, {
+          displayName: `${config.namePrefix} ${m.http.displayName} API (${config.environment})`,
+          appName: `${config.namePrefix}-${m.name}-${config.environment}`,
+          roles: m.http.roles.map((r) => ({ value: r.value, description: r.description })),
+        })
+      : undefined;
+    const app = new FunctionApp(m.name, {
+      ...common,
+      service: { name: m.name, directory: service.directory, entry: m.entry },
+      triggers: m.triggers,
+      sizing: service.sizing,
+      connections: {
+        ...(usesCosmos(m) ? { [settingNames.cosmosConnection]: cosmos.connection() } : {}),
+        ...(usesQueues(m) ? { [settingNames.queuesConnection]: messaging.connection() } : {}),
+      },
+      settings: serviceSettings(config, m, topics, vault),
+      zoneRedundant: prod,
+      protect,
+      ...(apiApp
+        ? {
+            // Only the gateway's managed identity may call the app (no function keys).
+            authentication: {
+              tenantId: client.tenantId,
+              clientId: apiApp.clientId,
+              allowedAudiences: [apiApp.identifierUri, apiApp.clientId],
+              allowedPrincipalIds: [gateway.identity.principalId],
+              ...(m.http?.healthPath ? { excludedPaths: [`/${m.http.routePrefix}${m.http.healthPath}`] } : {}),
+            },
+          }
+        : {}),
+    });
+    apps[m.name] = app;
+    grantServiceAccess(m, app, cosmos, messaging, topics, vault);
+
+    if (m.http && apiApp) {
+      apiApp.grantAppRole({ name: "gateway", principalId: gateway.identity.principalId });
+      const openapi = openApiDocumentOf(service);
+      gateway.addServiceApi(m.name, {
+        openapi,
+        path: m.http.path,
+        version: m.http.version,
+        displayName: m.http.displayName,
+        description: m.description,
+        roles: m.http.roles,
+        operationRoles: operationRolesByMethod(openapi, {
+          read: m.http.roles.filter((r) => /\.Read$/.test(r.value)).map((r) => r.value),
+          write: m.http.roles.filter((r) => /\.Write$/.test(r.value)).map((r) => r.value),
+        }),
+        callers: { tenantId: client.tenantId, audiences: apiApp.audiences },
+        backend: { hostName: app.defaultHostName, routePrefix: m.http.routePrefix, appClientId: apiApp.clientId },
+      });
+      apiAudiences[m.name] = apiApp.identifierUri;
+    }
+  }
+
+  return { resourceGroupName: group.name, gatewayUrl: gateway.gatewayUrl, apps, apiAudiences };
+}
+
+function usesCosmos(m: ServiceManifest): boolean {
+  return (m.uses?.containers ?? []).length > 0;
+}
+
+function usesQueues(m: ServiceManifest): boolean {
+  return (m.uses?.queues ?? []).length > 0;
+}
+
+function serviceSettings(
+  config: StackConfig,
+  m: ServiceManifest,
+  topics: ReadonlyMap<string, EventTopic>,
+  vault: KeyVault,
+): Record<string, pulumi.Input<string>> {
+  const settings: Record<string, pulumi.Input<string>> = {};
+  if ((m.owns?.containers ?? []).length > 0) settings[settingNames.cosmosDatabase] = databaseFor(m.name);
+  for (const use of m.uses?.topics ?? []) settings[settingNames.topicEndpoint(use.topic)] = topics.get(use.topic)!.endpoint;
+  for (const backend of m.uses?.backends ?? []) settings[settingNames.backendUrl(backend)] = config.backends[backend]!.url;
+  for (const secret of m.uses?.secrets ?? []) settings[settingNames.secret(secret)] = vault.reference(secret);
+  for (const s of m.uses?.settings ?? []) settings[s.setting] = configSetting(config, m.name, s.configKey);
+  return settings;
+}
+
+/** Every grant a service's declared uses need, each at the narrowest scope. */
+function grantServiceAccess(
+  m: ServiceManifest,
+  app: FunctionApp,
+  cosmos: CosmosDb,
+  messaging: Messaging,
+  topics: ReadonlyMap<string, EventTopic>,
+  vault: KeyVault,
+): void {
+  for (const use of m.uses?.containers ?? []) {
+    const scope = { service: use.service, container: use.container };
+    if (use.access === "readWrite") cosmos.grantDataContributor(app.grantee, scope);
+    else if (use.access === "read") cosmos.grantDataReader(app.grantee, scope);
+    else if (use.leases) {
+      // The change feed reads the watched database's metadata too: a container-scoped reader gets 403.
+      cosmos.grantDataReader(app.grantee, { service: use.service });
+    } else {
+      cosmos.grantChangeFeed(app.grantee, { service: use.service, container: use.container, consumer: m.name });
+    }
+  }
+  for (const use of m.uses?.queues ?? []) {
+    if (use.access === "send") messaging.grantSend(app.grantee, use.queue);
+    else messaging.grantProcess(app.grantee, use.queue);
+  }
+  for (const use of m.uses?.topics ?? []) topics.get(use.topic)!.grantPublish(app.grantee);
+  for (const secret of m.uses?.secrets ?? []) vault.grantSecretsRead(app.grantee, secret);
+}
