@@ -81,17 +81,31 @@ const cosmos = z
 
 const monitoring = z
   .object({
-    /** Log Analytics retention (days). */
+    /**
+     * Log Analytics retention (days). Cost: free to 31 days (90 for App Insights tables), then
+     * $0.10/GB-month. @default 30
+     */
     retentionDays: z.int().min(30).max(730).default(30),
-    /** Daily ingestion cap in GB; -1 = no cap. */
+    /**
+     * Daily ingestion cap in GB; -1 = no cap. Bounds the largest cost of an idle stack: ingestion at
+     * $2.30/GB after 5 GB/month free (0.1 GB/day ≤ $6.90/month before the free grant). Past the cap,
+     * ingestion stops until the next day (log-based alerts go blind too). @default 0.1
+     */
     dailyQuotaGb: z.number().min(-1).default(0.1),
-    /** App Insights sampling percentage (host.json adaptive sampling ceiling). */
+    /**
+     * App Insights sampling percentage (the Functions host's adaptive sampling ceiling, applied as app
+     * settings; requests and exceptions are never sampled). Lower = less ingestion ($2.30/GB). @default 10
+     */
     samplingPercentage: z.number().min(0.1).max(100).default(10),
     availabilityTest: z
       .object({
         enabled: z.boolean().default(true),
-        /** Test locations (App Insights location ids, e.g. "us-va-ash-azr"); each run is billed. */
+        /**
+         * Test locations (App Insights location ids, e.g. "us-va-ash-azr"). Each run in each location
+         * is billed $0.0005: one location every 900 s ≈ $1.44/month. @default ["us-va-ash-azr"]
+         */
         locations: z.array(z.string().min(3)).min(1).max(16).default(["us-va-ash-azr"]),
+        /** Seconds between runs (300, 600 or 900); runs/month = 2,592,000 / frequency per location. @default 900 */
         frequencySeconds: z.union([z.literal(300), z.literal(600), z.literal(900)]).default(900),
       })
       .strict()
