@@ -19,6 +19,7 @@ import { FunctionApp } from "../components/function-app";
 import { Gateway } from "../components/api-management";
 import { EntraApiApp } from "../components/entra-api-app";
 import { operationRolesByMethod, type OpenApiDocument } from "../components/api-management/service-api";
+import { Observability } from "../components/monitoring";
 import { loadTsModule } from "./load-module";
 import type { DeployedService, ServiceCatalog } from "./services";
 
@@ -65,6 +66,10 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
   });
   const common = { names, resourceGroupName: group.name, location: config.location, tags };
 
+  const monitoring = new Observability("monitoring", { ...common, monitoring: config.monitoring, protect });
+  const workspaceId = monitoring.workspaceId;
+  const appInsights = { connectionString: monitoring.connectionString, resourceId: monitoring.appInsightsId };
+
   // Data per service: one serverless account, one database per service that owns containers.
   const cosmos = new CosmosDb("data", {
     ...common,
@@ -85,18 +90,20 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     backupTier: config.cosmos.backupTier,
     zoneRedundant: config.cosmos.zoneRedundant,
     publicNetworkAccess: config.cosmos.publicNetworkAccess,
+    workspaceId,
     protect,
   });
 
   const messaging = new Messaging("messaging", {
     ...common,
     queues: manifests.flatMap((m) => m.owns?.queues ?? []),
+    workspaceId,
     protect,
   });
 
   const topics = new Map<string, EventTopic>();
   for (const m of manifests) {
-    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common }));
+    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common, workspaceId }));
   }
   for (const m of manifests) {
     for (const sub of m.subscriptions ?? []) {
@@ -108,11 +115,19 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     }
   }
 
-  const vault = new KeyVault("secrets", { ...common, protect, purgeProtection: protect || prod });
+  // Purge protection everywhere (a deleted secret cannot be purged early); dev keeps the shortest
+  // soft-delete retention so a destroyed dev vault's name frees up within a week.
+  const vault = new KeyVault("secrets", { ...common, workspaceId, protect, purgeProtection: true, softDeleteRetentionInDays: prod ? 90 : 7 });
   for (const secret of config.secretNames) vault.setSecretFromConfig(secret);
 
   const client = azuread.getClientConfigOutput();
-  const gateway = new Gateway("gateway", { ...common, environment: config.environment, config: config.apiManagement });
+  const gateway = new Gateway("gateway", {
+    ...common,
+    environment: config.environment,
+    config: config.apiManagement,
+    appInsights,
+    workspaceId,
+  });
 
   const apps: Record<string, FunctionApp> = {};
   const apiAudiences: Record<string, pulumi.Output<string>> = {};
@@ -134,7 +149,9 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
         ...(usesCosmos(m) ? { [settingNames.cosmosConnection]: cosmos.connection() } : {}),
         ...(usesQueues(m) ? { [settingNames.queuesConnection]: messaging.connection() } : {}),
       },
-      settings: serviceSettings(config, m, topics, vault),
+      settings: { ...serviceSettings(config, m, topics, vault), ...monitoring.samplingAppSettings() },
+      appInsights,
+      workspaceId,
       zoneRedundant: prod,
       protect,
       ...(apiApp
@@ -152,6 +169,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     });
     apps[m.name] = app;
     grantServiceAccess(m, app, cosmos, messaging, topics, vault);
+    monitoring.alertFunctionApp(m.name, { roleName: app.name });
 
     if (m.http && apiApp) {
       apiApp.grantAppRole({ name: "gateway", principalId: gateway.identity.principalId });
@@ -172,6 +190,46 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       });
       apiAudiences[m.name] = apiApp.identifierUri;
     }
+  }
+
+  // Hybrid: existing (non-serverless) back ends behind the same gateway, products, auth and monitoring.
+  for (const [name, backend] of Object.entries(config.backends)) {
+    const role = `${name[0]!.toUpperCase()}${name.slice(1)}.Invoke`;
+    const backendApp = new EntraApiApp(`${name}-backend-api`, {
+      displayName: `${config.namePrefix} ${name} back end (${config.environment})`,
+      appName: `${config.namePrefix}-${name}-backend-${config.environment}`,
+      roles: [{ value: role, description: `Call the existing ${name} back end through the gateway.`, allowedMemberTypes: ["Application"] }],
+    });
+    gateway.addBackendApi(name, {
+      openapi: backendOpenApi(name, backend.description),
+      path: name,
+      version: "v1",
+      displayName: `${name} (existing back end)`,
+      description: backend.description,
+      roles: [{ value: role }],
+      operationRoles: { [`${name}-proxy`]: [role] },
+      callers: { tenantId: client.tenantId, audiences: [backendApp.identifierUri, backendApp.clientId] },
+      products: ["internal"],
+      backend: { url: backend.url, description: backend.description },
+    });
+  }
+
+  // What tells the owners when it breaks: one alert per failure mode, each on its narrowest scope.
+  monitoring.alertApiManagement({ serviceId: gateway.resourceId });
+  monitoring.alertPoisonQueues("messaging", { storageAccountId: messaging.accountId });
+  for (const [name, topic] of topics) monitoring.alertDeadLetters(name, { topicId: topic.topicId });
+  monitoring.alertCosmosThrottling({ accountId: cosmos.accountId });
+  const probed = catalog.services.filter((s) => s.manifest.http?.healthPath);
+  if (probed.length > 0) {
+    gateway.addHealthApi(
+      probed.map((s) => ({
+        service: s.manifest.name,
+        hostName: apps[s.manifest.name]!.defaultHostName,
+        path: `/${s.manifest.http!.routePrefix}${s.manifest.http!.healthPath!}`,
+      })),
+    );
+    const first = probed[0]!.manifest.name;
+    monitoring.addAvailabilityTest({ url: pulumi.interpolate`${gateway.gatewayUrl}/health/${first}` });
   }
 
   return { resourceGroupName: group.name, gatewayUrl: gateway.gatewayUrl, apps, apiAudiences };
@@ -226,4 +284,21 @@ function grantServiceAccess(
   }
   for (const use of m.uses?.topics ?? []) topics.get(use.topic)!.grantPublish(app.grantee);
   for (const secret of m.uses?.secrets ?? []) vault.grantSecretsRead(app.grantee, secret);
+}
+
+/**
+ * A pass-through OpenAPI document for an existing back end whose own contract is not in this
+ * repository: one operation per method forwards any path (the back end keeps its own validation).
+ */
+function backendOpenApi(name: string, description: string): OpenApiDocument {
+  return {
+    openapi: "3.0.3",
+    info: { title: `${name} (existing back end)`, version: "v1", description },
+    paths: {
+      "/{path}": {
+        parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
+        post: { operationId: `${name}-proxy`, summary: "Forwarded to the existing back end.", responses: { default: { description: "The back end's response." } } },
+      },
+    },
+  };
 }

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import type { StackConfig } from "../../lib/config";
+import { HealthApi, type HealthTarget } from "./health-api";
 import { diagnosticSetting } from "../../lib/diagnostics";
 import { type NameContext, physicalName } from "../../lib/naming";
 import { grantRole } from "../../lib/roles";
@@ -248,6 +249,18 @@ export class Gateway extends pulumi.ComponentResource {
    */
   addBackendApi(name: string, options: BackendApiOptions): ServiceApi {
     return this.api(name, options, { kind: "external", ...options.backend });
+  }
+
+  /**
+   * `GET <gateway>/health/<service>` for each target, anonymous (no subscription, no token): what the
+   * availability test probes. The child is named `<gateway>-health`.
+   */
+  addHealthApi(targets: readonly HealthTarget[]): HealthApi {
+    return new HealthApi(
+      `${this.componentName}-health`,
+      { resourceGroupName: this.childContext.resourceGroupName, serviceName: this.childContext.serviceName, targets },
+      { parent: this },
+    );
   }
 
   private api(name: string, options: ServiceApiOptions, backend: FunctionAppBackend | ExternalBackend): ServiceApi {

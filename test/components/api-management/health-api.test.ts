@@ -1,0 +1,39 @@
+import { XMLParser } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import { HealthApi, healthOperationPolicy } from "../../../components/api-management/health-api";
+import { evaluate, ofType, one } from "../../helpers/plan";
+
+describe("gateway health API", () => {
+  it("forwards /health/<service> to the app's health path, anonymously", async () => {
+    const plan = await evaluate(() => {
+      new HealthApi("gw-health", {
+        resourceGroupName: "rg",
+        serviceName: "gw",
+        targets: [
+          { service: "orders", hostName: "orders.azurewebsites.net", path: "/api/health" },
+          { service: "billing", hostName: "billing.azurewebsites.net", path: "/api/healthz" },
+        ],
+      });
+    });
+    const api = one(plan, "azure-native:apimanagement:Api");
+    expect(api.inputs).toMatchObject({ apiId: "health", path: "health", protocols: ["https"], subscriptionRequired: false });
+    const operations = ofType(plan, "azure-native:apimanagement:ApiOperation");
+    expect(operations.map((o) => [o.inputs.operationId, o.inputs.method, o.inputs.urlTemplate])).toEqual([
+      ["orders-health", "GET", "/orders"],
+      ["billing-health", "GET", "/billing"],
+    ]);
+    const policy = one(plan, "azure-native:apimanagement:ApiOperationPolicy", "gw-health-orders-policy");
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(policy.inputs.value as string) as {
+      policies: { inbound: { "set-backend-service": { "base-url": string }; "rewrite-uri": { template: string } } };
+    };
+    expect(xml.policies.inbound["set-backend-service"]["base-url"]).toBe("https://orders.azurewebsites.net");
+    expect(xml.policies.inbound["rewrite-uri"].template).toBe("/api/health");
+    // No token validation and no subscription: nothing secret is needed to probe it.
+    expect(policy.inputs.value).not.toMatch(/validate-jwt|authentication-managed-identity/);
+  });
+
+  it("refuses a duplicate target and a relative path", () => {
+    expect(() => new HealthApi("h", { resourceGroupName: "rg", serviceName: "gw", targets: [{ service: "a", hostName: "x", path: "/h" }, { service: "a", hostName: "y", path: "/h" }] })).toThrow(/listed twice/);
+    expect(() => healthOperationPolicy("x.azurewebsites.net", "health")).toThrow(/absolute path/);
+  });
+});
