@@ -9,6 +9,8 @@ export interface PlannedResource {
   readonly type: string;
   /** Logical (Pulumi) name. */
   readonly name: string;
+  /** The provider id after creation (an ARM id for azure-native resources); absent for components. */
+  readonly id?: string;
   /** The parent's URN (the stack for top-level resources). */
   readonly parent?: string;
   /** True for provider-backed resources, false for component resources. */

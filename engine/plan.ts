@@ -117,6 +117,7 @@ interface RegisterRequest {
 
 interface RegisterResponse {
   getUrn(): string;
+  getId(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -147,6 +148,7 @@ class RecordingMonitor extends MockMonitor {
           urn: response.getUrn(),
           type: r.getType(),
           name: r.getName(),
+          ...(response.getId() ? { id: response.getId() } : {}),
           ...(r.getParent() ? { parent: r.getParent() } : {}),
           custom: r.getCustom(),
           inputs: plainValue(r.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,

@@ -37,7 +37,7 @@ describe("npm run plan", () => {
     const stackUrn = plan.resources[0]!.urn;
     for (const r of plan.resources) {
       expect(Object.keys(r).sort()).toEqual(
-        ["custom", "dependencies", "inputs", "name", "options", "outputs", "propertyDependencies", "type", "urn", ...(r.parent ? ["parent"] : [])].sort(),
+        ["custom", "dependencies", "inputs", "name", "options", "outputs", "propertyDependencies", "type", "urn", ...(r.parent ? ["parent"] : []), ...(r.custom ? ["id"] : [])].sort(),
       );
       expect(r.urn).toMatch(/^urn:pulumi:dev::serverless-platform::/);
       if (r.type !== "pulumi:pulumi:Stack") expect(plan.resources.some((p) => p.urn === r.parent)).toBe(true);
