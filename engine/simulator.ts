@@ -275,6 +275,8 @@ export class Simulator implements Mocks {
 
   newResource(args: MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Inputs;
+    // Components have no provider id: the engine never sends them to a provider.
+    if (args.custom === false) return { id: undefined, state: { ...inputs } };
     if (args.type.startsWith("azuread:")) {
       const make = AZUREAD[args.type];
       if (!make) throw new Error(unknownType(args.type));
