@@ -45,6 +45,20 @@ export interface ContainerUse {
   readonly container: string;
   /** read: queries and point reads; readWrite; changeFeed: the Cosmos trigger (needs leases). */
   readonly access: "read" | "readWrite" | "changeFeed";
+  /**
+   * For `changeFeed` only: where the trigger keeps its leases, when the consumer keeps them in its own
+   * database (it then declares that container, partition key `/id`, in its `owns.containers`).
+   * @default `leaseContainerFor(consumer, container)` next to the watched container
+   */
+  readonly leases?: { readonly service: string; readonly container: string };
+}
+
+/** A non-secret stack config value a service reads at run time, delivered as an app setting. */
+export interface SettingUse {
+  /** The stack config key (without the project prefix), e.g. `notificationWebhookUrl`. */
+  readonly configKey: string;
+  /** The app setting it becomes, e.g. `settingNames.notificationWebhookUrl`. */
+  readonly setting: string;
 }
 
 /** An Event Grid topic the service publishes to, or subscribes a queue it owns to. */
@@ -104,6 +118,8 @@ export interface ServiceManifest {
     readonly backends?: readonly string[];
     /** Key Vault secrets by name (from the stack's secret config), delivered as Key Vault references. */
     readonly secrets?: readonly string[];
+    /** Non-secret stack config values delivered as app settings. @default none */
+    readonly settings?: readonly SettingUse[];
   };
   /** Event Grid subscriptions that deliver to queues this service owns. */
   readonly subscriptions?: readonly TopicSubscription[];
@@ -129,6 +145,8 @@ export const settingNames = {
   secret: (name: string): string => `SECRET_${toSettingSegment(name)}`,
   /** Client id of the app's user-assigned identity, read by DefaultAzureCredential. */
   identityClientId: "AZURE_CLIENT_ID",
+  /** Where notifications posts its webhooks (stack config `notificationWebhookUrl`). */
+  notificationWebhookUrl: "NOTIFICATION_WEBHOOK_URL",
 } as const;
 
 function toSettingSegment(name: string): string {

@@ -1,0 +1,113 @@
+/**
+ * The queue-triggered starter (queue `order-fulfillment`): one orchestration per order, whatever the
+ * number of deliveries. The instance id is derived from the order id; the instance's status is checked
+ * before starting, and host.json's `overridableExistingInstanceStates: NonRunningStates` makes a racing
+ * second start fail instead of restarting a running instance.
+ */
+import type { InvocationContext } from "@azure/functions";
+import type { DurableClient } from "durable-functions";
+import {
+  FULFILLMENT_QUEUE,
+  type FulfillmentMessage,
+  fulfillmentMessageSchema,
+} from "../../shared/contracts/fulfillment";
+import { describeError } from "../../shared/errors";
+import { queueHandler } from "../../shared/queue";
+import type { FulfillmentDeps } from "./deps";
+import { CANCEL_EVENT, type FulfillmentInput, ORCHESTRATION, instanceIdFor } from "./orchestrator";
+
+/** The durable-client operations the starter needs (a seam for tests; the real one wraps DurableClient). */
+export interface StarterClient {
+  /** The instance's runtime status, or undefined when no such instance exists. */
+  status(instanceId: string): Promise<string | undefined>;
+  start(instanceId: string, input: FulfillmentInput): Promise<void>;
+  raise(instanceId: string, eventName: string, data: unknown): Promise<void>;
+}
+
+const ACTIVE = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
+
+/** Adapts the durable-functions client: its getStatus throws on "no such instance" (HTTP 404). */
+export function durableStarterClient(client: DurableClient): StarterClient {
+  return {
+    async status(instanceId) {
+      try {
+        const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
+        return status?.runtimeStatus;
+      } catch (error) {
+        if (/\b404\b/.test(describeError(error))) return undefined;
+        throw error;
+      }
+    },
+    async start(instanceId, input) {
+      await client.startNew(ORCHESTRATION, { instanceId, input });
+    },
+    async raise(instanceId, eventName, data) {
+      await client.raiseEvent(instanceId, eventName, data);
+    },
+  };
+}
+
+async function startOnce(
+  client: StarterClient,
+  instanceId: string,
+  input: FulfillmentInput,
+  context: InvocationContext,
+): Promise<void> {
+  try {
+    await client.start(instanceId, input);
+    context.info(`started ${ORCHESTRATION} ${instanceId} (${input.kind})`);
+  } catch (error) {
+    // A concurrent delivery may have started it between our check and our start.
+    const status = await client.status(instanceId);
+    if (status !== undefined) {
+      context.info(`${instanceId} was started concurrently (${status}); nothing to do`);
+      return;
+    }
+    throw error;
+  }
+}
+
+export async function handleFulfillmentMessage(
+  client: StarterClient,
+  message: FulfillmentMessage,
+  context: InvocationContext,
+): Promise<void> {
+  const orderId = message.type === "OrderCreated" ? message.order.orderId : message.orderId;
+  const instanceId = instanceIdFor(orderId);
+  const status = await client.status(instanceId);
+
+  if (message.type === "OrderCreated") {
+    if (status !== undefined) {
+      // A duplicate delivery (or a resend from orders' outbox): the order already has its instance.
+      context.info(`${instanceId} already exists (${status}); duplicate ${message.type} ${message.messageId} ignored`);
+      return;
+    }
+    await startOnce(client, instanceId, { kind: "fulfil", order: message.order }, context);
+    return;
+  }
+
+  if (status === undefined) {
+    await startOnce(client, instanceId, { kind: "cancelledBeforeStart", orderId, customerId: message.customerId }, context);
+    return;
+  }
+  if (ACTIVE.has(status)) {
+    await client.raise(instanceId, CANCEL_EVENT, { messageId: message.messageId, reason: message.reason ?? null });
+    context.info(`cancellation raised on ${instanceId}`);
+    return;
+  }
+  context.warn(`${instanceId} is already ${status}; cancellation ${message.messageId} has nothing to stop`);
+}
+
+export function starterHandler(
+  getDeps: () => FulfillmentDeps,
+  getClient: (context: InvocationContext) => StarterClient,
+  queue: string = FULFILLMENT_QUEUE,
+): (raw: unknown, context: InvocationContext) => Promise<void> {
+  return async (raw, context) =>
+    queueHandler({
+      queue,
+      schema: fulfillmentMessageSchema,
+      poison: getDeps().poison,
+      handle: (message, ctx) => handleFulfillmentMessage(getClient(ctx), message, ctx),
+    })(raw, context);
+}

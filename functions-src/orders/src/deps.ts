@@ -1,0 +1,52 @@
+/**
+ * Everything the orders functions need from the outside world, built in one place from app settings.
+ * Handlers receive a `() => OrdersDeps` so tests can pass their own (emulators, failing clients).
+ */
+import { randomUUID } from "node:crypto";
+import type { Container } from "@azure/cosmos";
+import type { QueueClient } from "@azure/storage-queue";
+import { type ClientOptions, cosmosClientFromSettings, queueServiceClientFromSettings } from "../../shared/clients";
+import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
+import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
+import { databaseFor } from "../../shared/manifest";
+import { type Settings, databaseSetting } from "../../shared/settings";
+import manifest, { IDEMPOTENCY_CONTAINER, ORDERS_CONTAINER } from "../service";
+import { OrdersStore } from "./store";
+
+export interface OrdersDeps {
+  readonly store: OrdersStore;
+  /** Where OrderCreated / OrderCancelled go (owned by fulfillment). */
+  readonly fulfillmentQueue: QueueClient;
+  /** `order-status-poison`: status reports that can never be applied. */
+  readonly statusPoison: QueueClient;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+}
+
+export interface OrdersDepsOptions extends ClientOptions {
+  /** Queue names, overridable so parallel tests do not share queues. @default the manifest's */
+  readonly queueNames?: { readonly fulfillment?: string; readonly status?: string };
+}
+
+export function ordersContainers(settings: Settings, options: ClientOptions = {}): {
+  readonly orders: Container;
+  readonly idempotency: Container;
+} {
+  const database = cosmosClientFromSettings(settings, options).database(
+    databaseSetting(settings, databaseFor(manifest.name)),
+  );
+  return { orders: database.container(ORDERS_CONTAINER), idempotency: database.container(IDEMPOTENCY_CONTAINER) };
+}
+
+export function ordersDeps(settings: Settings, options: OrdersDepsOptions = {}): OrdersDeps {
+  const { orders, idempotency } = ordersContainers(settings, options);
+  const queues = queueServiceClientFromSettings(settings, options);
+  const statusQueue = options.queueNames?.status ?? ORDER_STATUS_QUEUE;
+  return {
+    store: new OrdersStore(orders, idempotency),
+    fulfillmentQueue: queues.getQueueClient(options.queueNames?.fulfillment ?? FULFILLMENT_QUEUE),
+    statusPoison: queues.getQueueClient(`${statusQueue}-poison`),
+    clock: () => new Date(),
+    newId: randomUUID,
+  };
+}

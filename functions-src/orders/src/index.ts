@@ -1,0 +1,59 @@
+/**
+ * Entry of the orders Function App: registers its functions (v4 programming model) at module load.
+ * SDK clients are built on first use from app settings (deps.ts), once per process.
+ */
+import { app } from "@azure/functions";
+import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
+import { settingNames } from "../../shared/manifest";
+import { lazy } from "../../shared/util";
+import { ordersDeps } from "./deps";
+import { ordersHandlers } from "./handlers";
+import { relayOutbox } from "./outbox";
+import { statusUpdatesHandler } from "./status-updates";
+
+const deps = lazy(() => ordersDeps(process.env));
+const http = ordersHandlers(deps);
+
+// Anonymous at the function level: callers come through the gateway (which validates their token)
+// and the app is locked to it by the infrastructure; function keys would be shared secrets.
+app.http("createOrder", { methods: ["POST"], route: "orders", authLevel: "anonymous", handler: http.createOrder });
+app.http("listOrders", {
+  methods: ["GET"],
+  route: "customers/{customerId}/orders",
+  authLevel: "anonymous",
+  handler: http.listOrders,
+});
+app.http("getOrder", {
+  methods: ["GET"],
+  route: "customers/{customerId}/orders/{orderId}",
+  authLevel: "anonymous",
+  handler: http.getOrder,
+});
+app.http("cancelOrder", {
+  methods: ["POST"],
+  route: "customers/{customerId}/orders/{orderId}/cancel",
+  authLevel: "anonymous",
+  handler: http.cancelOrder,
+});
+app.http("deleteOrder", {
+  methods: ["DELETE"],
+  route: "customers/{customerId}/orders/{orderId}",
+  authLevel: "anonymous",
+  handler: http.cancelOrder,
+});
+app.http("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: http.health });
+
+app.storageQueue("applyStatusReport", {
+  queueName: ORDER_STATUS_QUEUE,
+  connection: settingNames.queuesConnection,
+  handler: statusUpdatesHandler(deps),
+});
+
+// Sends announcements whose sender died or failed (see outbox.ts); cheap when there is nothing to do.
+app.timer("relayOutbox", {
+  schedule: "0 */1 * * * *",
+  runOnStartup: false,
+  handler: async (_timer, context) => {
+    await relayOutbox(deps(), context);
+  },
+});

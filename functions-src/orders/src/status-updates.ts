@@ -1,0 +1,58 @@
+/**
+ * Applies fulfillment's status reports to orders (queue `order-status`, owned by orders).
+ *
+ * Why a queue and not fulfillment writing the order: data per service. Orders is the only writer of
+ * its container, so the status rules (forward-only, terminal states, cancellation wins) live in one
+ * place next to the ETags and the outbox, the change feed sees one writer, and fulfillment needs no
+ * data-plane role on orders' database. The price is eventual consistency of a few seconds.
+ */
+import type { InvocationContext } from "@azure/functions";
+import { type StatusReport, ORDER_STATUS_QUEUE, statusReportSchema } from "../../shared/contracts/order-status";
+import { PermanentError, TransientError } from "../../shared/errors";
+import { queueHandler } from "../../shared/queue";
+import type { OrdersDeps } from "./deps";
+import { applyReport } from "./model";
+import { ConcurrentUpdateError } from "./store";
+
+const MAX_ATTEMPTS = 5;
+
+export async function applyStatusReport(deps: OrdersDeps, report: StatusReport, context: InvocationContext): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const found = await deps.store.read(report.customerId, report.orderId);
+    if (!found) {
+      // Fulfillment only hears of orders that exist, and orders are never deleted: a report for an
+      // unknown order is a bug upstream that no retry fixes.
+      throw new PermanentError(`order ${report.orderId} of customer ${report.customerId} does not exist`);
+    }
+    const outcome = applyReport(found.doc, report, deps.clock());
+    if (outcome.kind === "ignore") {
+      const level = found.doc.status === "cancelled" && report.status !== "failed" ? "warn" : "info";
+      context[level](`status report ${report.messageId} ignored: ${outcome.why}`);
+      return;
+    }
+    try {
+      await deps.store.replace(outcome.doc, found.etag);
+      context.info(`order ${report.orderId}: ${found.doc.status} -> ${outcome.doc.status}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+    }
+  }
+  // Rethrown: the host retries later, when the competing writers are done.
+  throw new TransientError(`order ${report.orderId}: status update lost ${MAX_ATTEMPTS} optimistic-concurrency races`);
+}
+
+export function statusUpdatesHandler(
+  getDeps: () => OrdersDeps,
+  queue: string = ORDER_STATUS_QUEUE,
+): (raw: unknown, context: InvocationContext) => Promise<void> {
+  return async (raw, context) => {
+    const deps = getDeps();
+    return queueHandler({
+      queue,
+      schema: statusReportSchema,
+      poison: deps.statusPoison,
+      handle: (report, ctx) => applyStatusReport(deps, report, ctx),
+    })(raw, context);
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Events on the `order-events` Event Grid topic (EventGrid schema). Published by notifications from the
+ * orders container's change feed; any service may subscribe a queue it owns.
+ */
+import { z } from "zod";
+import { customerIdSchema, orderIdSchema, orderStatusSchema } from "./order";
+
+/** Owned by notifications (it publishes and subscribes its delivery queue). */
+export const ORDER_EVENTS_TOPIC = "order-events";
+export const ORDER_STATUS_CHANGED = "OrderStatusChanged";
+export const ORDER_STATUS_CHANGED_DATA_VERSION = "1.0";
+
+export const orderStatusChangedDataSchema = z.object({
+  orderId: orderIdSchema,
+  customerId: customerIdSchema,
+  status: orderStatusSchema,
+  previousStatus: orderStatusSchema.optional(),
+  /** Increases by one per status change: `(orderId, statusVersion)` identifies a change. */
+  statusVersion: z.number().int().min(1),
+  reason: z.string().optional(),
+  changedAt: z.iso.datetime({ offset: true }),
+});
+export type OrderStatusChangedData = z.infer<typeof orderStatusChangedDataSchema>;
+
+/** The event id for a change: deterministic, so republishing the same change yields the same id. */
+export function orderStatusChangedEventId(orderId: string, statusVersion: number): string {
+  return `${orderId}:v${statusVersion}`;
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it } from "vitest";
+import { ACTIVITIES } from "../../functions-src/fulfillment/src/activities";
+import { CANCEL_EVENT, PAYMENT_TIMEOUT_MS, fulfillOrder } from "../../functions-src/fulfillment/src/orchestrator";
+import { type ActivityBehaviour, runOrchestration } from "./support/durable-replay";
+
+const order = {
+  orderId: "0b5f4a4e-8a47-4c43-9c59-6a0f0a3d5d11",
+  customerId: "cust-1",
+  items: [{ sku: "SKU-1", quantity: 2, unitPriceMinor: 1250 }],
+  currency: "EUR",
+  totalMinor: 2500,
+  shippingAddress: { name: "A", line1: "Street 1", city: "Utrecht", postalCode: "3511", country: "NL" },
+};
+const input = { kind: "fulfil", order };
+
+type Script = Partial<Record<string, (input: unknown, attempt: number) => ActivityBehaviour>>;
+
+function activities(overrides: Script = {}): (name: string, input: unknown, attempt: number) => ActivityBehaviour {
+  const defaults: Record<string, ActivityBehaviour> = {
+    [ACTIVITIES.reserveStock]: { result: { ok: true } },
+    [ACTIVITIES.takePayment]: { result: { ok: true, paymentId: "pay-1" } },
+    [ACTIVITIES.shipOrder]: { result: { trackingNumber: "TRK-1" } },
+    [ACTIVITIES.reportStatus]: { result: { sent: true } },
+    [ACTIVITIES.releaseStock]: { result: { released: true } },
+    [ACTIVITIES.refundPayment]: { result: { refunded: true, refundId: "ref-1" } },
+  };
+  return (name, payload, attempt) => overrides[name]?.(payload, attempt) ?? defaults[name] ?? { error: `unexpected ${name}` };
+}
+
+const names = (calls: readonly { name: string }[]): string[] => calls.map((c) => c.name);
+const reported = (calls: readonly { name: string; input: unknown }[]): unknown[] =>
+  calls.filter((c) => c.name === ACTIVITIES.reportStatus).map((c) => (c.input as { status: string }).status);
+
+describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
+  it("reserves, pays, ships and reports each step", async () => {
+    const run = await runOrchestration(fulfillOrder, { input, activity: activities() });
+    expect(run.completed).toBe(true);
+    expect(run.output).toEqual({ status: "shipped", trackingNumber: "TRK-1" });
+    expect(names(run.calls)).toEqual(["reserveStock", "reportStatus", "takePayment", "reportStatus", "shipOrder", "reportStatus"]);
+    expect(reported(run.calls)).toEqual(["reserved", "paid", "shipped"]);
+    const charge = run.calls.find((c) => c.name === ACTIVITIES.takePayment);
+    expect(charge?.input).toEqual({ orderId: order.orderId, customerId: "cust-1", amountMinor: 2500, currency: "EUR" });
+  });
+
+  it("retries a transient payment failure with exponential backoff, then continues", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({
+        takePayment: (_input, attempt) => (attempt < 3 ? { error: "payment back end answered 503" } : { result: { ok: true, paymentId: "p" } }),
+      }),
+    });
+    expect(run.output).toMatchObject({ status: "shipped" });
+    const attempts = run.calls.filter((c) => c.name === ACTIVITIES.takePayment);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    // 1 s per attempt (the runner's default duration) plus 2 s, then 4 s of backoff.
+    expect(attempts[1]!.atMs - attempts[0]!.atMs).toBe(1_000 + 2_000);
+    expect(attempts[2]!.atMs - attempts[1]!.atMs).toBe(1_000 + 4_000);
+    expect(names(run.calls)).not.toContain(ACTIVITIES.refundPayment);
+  });
+
+  it("fails without compensation when the stock is not there (nothing was reserved)", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ reserveStock: () => ({ result: { ok: false, reason: "out-of-stock", sku: "SKU-1" } }) }),
+    });
+    expect(run.output).toEqual({ status: "failed", reason: "out of stock: SKU-1", compensated: [] });
+    expect(names(run.calls)).toEqual(["reserveStock", "reportStatus"]);
+    expect(run.calls[1]!.input).toMatchObject({ status: "failed", reason: "out of stock: SKU-1" });
+  });
+
+  it("releases the stock when the payment is declined (and refunds nothing)", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ takePayment: () => ({ result: { ok: false, reason: "declined", detail: "insufficient funds" } }) }),
+    });
+    expect(run.output).toEqual({
+      status: "failed",
+      reason: "payment declined: insufficient funds",
+      compensated: ["stock released"],
+    });
+    expect(names(run.calls)).toEqual(["reserveStock", "reportStatus", "takePayment", "releaseStock", "reportStatus"]);
+    expect(reported(run.calls)).toEqual(["reserved", "failed"]);
+  });
+
+  it("times out a hung payment with a durable timer, then refunds and releases", async () => {
+    const run = await runOrchestration(fulfillOrder, { input, activity: activities({ takePayment: () => ({ hang: true }) }) });
+    expect(run.output).toEqual({
+      status: "failed",
+      reason: `payment timed out after ${PAYMENT_TIMEOUT_MS / 1000} s`,
+      compensated: ["payment refunded", "stock released"],
+    });
+    const charge = run.calls.find((c) => c.name === ACTIVITIES.takePayment)!;
+    const refund = run.calls.find((c) => c.name === ACTIVITIES.refundPayment)!;
+    expect(refund.atMs - charge.atMs).toBe(PAYMENT_TIMEOUT_MS);
+    expect(refund.input).toMatchObject({ orderId: order.orderId, amountMinor: 2500, currency: "EUR" });
+    expect(names(run.calls)).not.toContain(ACTIVITIES.shipOrder);
+    expect(reported(run.calls)).toEqual(["reserved", "failed"]);
+  });
+
+  it("compensates in reverse order when shipping fails after its retries", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ shipOrder: () => ({ error: "shipments container unavailable" }) }),
+    });
+    expect(run.output).toMatchObject({ status: "failed", compensated: ["payment refunded", "stock released"] });
+    expect((run.output as { reason: string }).reason).toMatch(/^shipping failed: .*shipments container unavailable/);
+    expect(run.calls.filter((c) => c.name === ACTIVITIES.shipOrder)).toHaveLength(5);
+    const after = names(run.calls).slice(names(run.calls).lastIndexOf(ACTIVITIES.shipOrder) + 1);
+    expect(after).toEqual(["refundPayment", "releaseStock", "reportStatus"]);
+    expect(reported(run.calls)).toEqual(["reserved", "paid", "failed"]);
+  });
+
+  it("refunds by order when payment retries are exhausted (the charge may have gone through)", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ takePayment: () => ({ error: "payment back end unreachable" }) }),
+    });
+    expect(run.output).toMatchObject({ status: "failed", compensated: ["payment refunded", "stock released"] });
+    expect(run.calls.filter((c) => c.name === ACTIVITIES.takePayment)).toHaveLength(5);
+  });
+
+  it("waits for an in-flight reservation when cancelled, then releases it and ends cancelled", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities(),
+      events: [{ name: CANCEL_EVENT, data: { reason: "customer" }, whenScheduled: ACTIVITIES.reserveStock }],
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: ["stock released"] });
+    expect(names(run.calls)).toEqual(["reserveStock", "releaseStock"]);
+  });
+
+  it("refunds and releases when the cancellation arrives while paying", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities(),
+      events: [{ name: CANCEL_EVENT, data: {}, whenScheduled: ACTIVITIES.takePayment }],
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
+    expect(names(run.calls)).not.toContain(ACTIVITIES.shipOrder);
+    expect(reported(run.calls)).toEqual(["reserved"]);
+  });
+
+  it("handles a cancellation delivered twice like one", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities(),
+      events: [
+        { name: CANCEL_EVENT, data: { messageId: "c1" }, whenScheduled: ACTIVITIES.takePayment },
+        { name: CANCEL_EVENT, data: { messageId: "c1" }, whenScheduled: ACTIVITIES.takePayment },
+      ],
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
+    expect(run.calls.filter((c) => c.name === ACTIVITIES.refundPayment)).toHaveLength(1);
+  });
+
+  it("fails the instance (for an operator) when a compensation cannot be done", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({
+        shipOrder: () => ({ error: "carrier down" }),
+        refundPayment: () => ({ error: "refund refused" }),
+      }),
+    });
+    expect(run.failed).toBe(true);
+    expect(run.error).toMatch(/compensation failed after "shipping failed/);
+    expect(run.calls.filter((c) => c.name === ACTIVITIES.refundPayment)).toHaveLength(10);
+    const lastReport = run.calls.filter((c) => c.name === ACTIVITIES.reportStatus).at(-1);
+    expect(lastReport?.input).toMatchObject({ status: "failed", reason: expect.stringMatching(/manual action required/) });
+  });
+
+  it("keeps going when a status report cannot be sent", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ reportStatus: () => ({ error: "queue unavailable" }) }),
+    });
+    expect(run.output).toMatchObject({ status: "shipped" });
+  });
+
+  it("does nothing for an order cancelled before its creation message arrived", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input: { kind: "cancelledBeforeStart", orderId: order.orderId, customerId: "cust-1" },
+      activity: activities(),
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: [] });
+    expect(run.calls).toEqual([]);
+  });
+
+  it("rejects an input that is not a fulfillment request", async () => {
+    const run = await runOrchestration(fulfillOrder, { input: { kind: "fulfil", order: { orderId: 1 } }, activity: activities() });
+    expect(run.failed).toBe(true);
+    expect(run.calls).toEqual([]);
+  });
+});
