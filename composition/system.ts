@@ -169,7 +169,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     });
     apps[m.name] = app;
     grantServiceAccess(m, app, cosmos, messaging, topics, vault);
-    monitoring.alertFunctionApp(m.name, { roleName: app.name });
+    monitoring.alertFunctionApp(m.name, { roleName: app.name, frequency: config.monitoring.logAlertFrequency });
 
     if (m.http && apiApp) {
       apiApp.grantAppRole({ name: "gateway", principalId: gateway.identity.principalId });

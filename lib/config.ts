@@ -117,6 +117,11 @@ const monitoring = z
       })
       .strict()
       .prefault({}),
+    /**
+     * How often log-search alerts (function failure rates) are evaluated: billed per rule,
+     * $1.50/month at PT5M, $1.00 at PT10M, $0.50 at PT15M. @default "PT15M" (dev); prod sets PT5M.
+     */
+    logAlertFrequency: z.enum(["PT5M", "PT10M", "PT15M"]).default("PT15M"),
     /** Alert severities (0 critical .. 4 verbose) for failures and degradations. */
     severity: z
       .object({

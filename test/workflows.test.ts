@@ -25,7 +25,7 @@ type Job = {
   environment?: string | { name: string };
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
-  steps: { uses?: string; run?: string; if?: string; with?: Record<string, unknown> }[];
+  steps: { id?: string; uses?: string; run?: string; if?: string; "continue-on-error"?: boolean; with?: Record<string, unknown> }[];
 };
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> };
 
@@ -98,11 +98,16 @@ describe("pull-request.yml", () => {
     const runs = plan.steps.map((s) => s.run ?? "").join("\n");
     expect(runs).toContain('--report ".plan/$STACK.md" "${base_args[@]}"');
     expect(runs).toContain("--base-plan");
-    expect(runs).toContain('npm run policy -- --stack "$STACK"');
+    // The saved plan is checked by the policy CLI (which needs --plan), and a failed plan step fails the job.
+    expect(runs).toContain('npm run policy -- --plan ".plan/$STACK.json" --stack "$STACK"');
+    const planStep = plan.steps.find((s) => s.id === "plan");
+    expect(planStep?.["continue-on-error"]).toBe(true);
+    const gate = plan.steps.find((s) => s.if === "steps.plan.outcome == 'failure'");
+    expect(gate?.run).toMatch(/exit 1/);
     const base = plan.steps.find((s) => s.with?.path === ".base");
     expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
     const comment = plan.steps.find((s) => s.uses?.startsWith("marocchino/sticky-pull-request-comment@"));
-    expect(comment?.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(comment?.if).toMatch(/^always\(\) && github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
     expect(comment?.with).toEqual({ header: "plan-${{ matrix.stack }}", path: ".plan/${{ matrix.stack }}.md" });
     expect(plan.permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });

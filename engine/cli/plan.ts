@@ -1,16 +1,25 @@
 /**
- * `npm run plan -- --stack <dev|prod> [--json <file>]`: evaluates the program offline and prints
- * what `pulumi preview` would create, as a tree by parent and counts by type.
+ * `npm run plan -- --stack <dev|prod> [--json <file>] [--report <file.md>] [--base-plan <file>]`:
+ * evaluates the program offline and prints what `pulumi preview` would create (a tree by parent and
+ * counts by type), then evaluates the policy pack on that plan. A mandatory violation makes the
+ * command exit 1, after every requested file has been written.
  */
 import { writeFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { planStack, countByType, StackFileError } from "../plan";
+import { parseStackConfig } from "../../lib/config";
+import { estimateCost } from "../cost/estimate";
+import { planStack, countByType, readStackFiles, StackFileError } from "../plan";
 import type { Plan, PlannedResource } from "../plan-format";
+import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
+import { renderReport } from "../report";
 
 function usage(): string {
-  return "usage: npm run plan -- --stack <name> [--json <file>] [--quiet] [--project-dir <dir>] [--program <file>]";
+  return (
+    "usage: npm run plan -- --stack <name> [--json <file>] [--report <file.md>] [--base-plan <plan.json>] [--quiet]\n" +
+    "                      [--project-dir <dir>] [--program <file>]"
+  );
 }
 
 /** The tree of resources by parent, as `pulumi preview` prints it. */
@@ -44,7 +53,17 @@ export function formatCounts(plan: Plan): string {
   return [...counts.entries()].map(([t, n]) => `  ${t.padEnd(width)}  ${String(n).padStart(4)}`).join("\n");
 }
 
-function parseCli(): { stack?: string; json?: string; quiet?: boolean; "project-dir"?: string; program?: string } {
+interface CliOptions {
+  stack?: string;
+  json?: string;
+  quiet?: boolean;
+  "project-dir"?: string;
+  program?: string;
+  report?: string;
+  "base-plan"?: string;
+}
+
+function parseCli(): CliOptions {
   return parseArgs({
     options: {
       stack: { type: "string", short: "s" },
@@ -52,6 +71,8 @@ function parseCli(): { stack?: string; json?: string; quiet?: boolean; "project-
       quiet: { type: "boolean", default: false },
       "project-dir": { type: "string" },
       program: { type: "string" },
+      report: { type: "string" },
+      "base-plan": { type: "string" },
     },
     strict: true,
   }).values;
@@ -70,10 +91,13 @@ async function main(): Promise<number> {
     console.error(`error: --stack is required\n${usage()}`);
     return 2;
   }
+  const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
+  // Read the base plan first: a bad file should fail before a 3-second plan, not after.
+  const basePlan = args["base-plan"] ? readPlanFile(args["base-plan"]) : undefined;
   const started = process.hrtime.bigint();
   const plan = await planStack({
     stack: args.stack,
-    ...(args["project-dir"] ? { projectDir: args["project-dir"] } : {}),
+    projectDir,
     ...(args.program ? { program: path.resolve(args.program) } : {}),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -89,6 +113,23 @@ async function main(): Promise<number> {
     writeFileSync(args.json, JSON.stringify(plan, null, 2) + "\n");
     console.log(`plan written to ${args.json}`);
   }
+
+  const policy = evaluatePolicies(plan, { stack: plan.stack });
+  console.log(`\n${formatPolicyTable(policy)}`);
+
+  if (args.report) {
+    const assumptions = parseStackConfig(plan.stack, readStackFiles(projectDir, plan.stack).config).costAssumptions;
+    const cost = estimateCost(plan, assumptions);
+    const baseCost = basePlan ? estimateCost(basePlan, assumptions) : undefined;
+    const markdown = renderReport({ plan, policy, cost, ...(basePlan ? { basePlan } : {}), ...(baseCost ? { baseCost } : {}) });
+    mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
+    writeFileSync(args.report, markdown);
+    console.log(`report written to ${args.report}`);
+  }
+  if (policy.mandatory > 0) {
+    console.error(`\n${policy.mandatory} mandatory policy violation(s): fix them before \`pulumi up\`.`);
+    return 1;
+  }
   return 0;
 }
 
@@ -96,7 +137,8 @@ async function main(): Promise<number> {
 function report(e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const isRunError: boolean = pulumi.RunError.isInstance(e);
-  const actionable = isRunError || err instanceof StackFileError || err.name === "ConfigError";
+  const actionable =
+    isRunError || err instanceof StackFileError || ["ConfigError", "PlanFileError", "PolicyConfigError"].includes(err.name);
   if (actionable) {
     console.error(`error: ${err.message}`);
     return 2;
