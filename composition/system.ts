@@ -31,7 +31,7 @@ export interface System {
 }
 
 /** The OpenAPI document a service's schemas generate (the manifest names the module). */
-export function openApiDocumentOf(service: DeployedService): OpenApiDocument {
+export function openApiDocumentOf(service: Pick<DeployedService, "manifest" | "directory">): OpenApiDocument {
   const http = service.manifest.http;
   if (!http) throw new Error(`${service.manifest.name} declares no HTTP API`);
   const mod = loadTsModule(path.join(service.directory, http.openapi));

@@ -1,0 +1,35 @@
+/**
+ * `npm run build:functions [service...]`: what `pulumi up` builds, without Azure: each service's
+ * bundle and deterministic zip (.build/functions/<service>/) and, for HTTP services, the OpenAPI
+ * document the gateway imports (.build/openapi/<service>.json). `func start` runs in
+ * .build/functions/<service>/app (see docs/LOCAL-DEVELOPMENT.md).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { bundleService } from "../components/function-app/bundle";
+import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../composition/services";
+import { openApiDocumentOf } from "../composition/system";
+
+const root = path.resolve(__dirname, "..");
+const wanted = process.argv.slice(2);
+const folders = serviceFolders();
+const unknown = wanted.filter((w) => !folders.includes(w));
+if (unknown.length > 0) {
+  console.error(`error: no service folder for ${unknown.join(", ")} (services: ${folders.join(", ")})`);
+  process.exit(2);
+}
+
+for (const name of wanted.length > 0 ? wanted : folders) {
+  const directory = path.join(FUNCTIONS_ROOT, name);
+  const manifest = loadManifest(directory);
+  const bundle = bundleService({ name, directory, entry: manifest.entry });
+  const kb = (bundle.sizeBytes / 1024).toFixed(0);
+  console.log(`${name.padEnd(16)} ${path.relative(root, bundle.zipPath)}  ${kb} KB  sha256 ${bundle.sha256.slice(0, 16)}…`);
+  for (const w of bundle.warnings) console.log(`  warning: ${w}`);
+  if (manifest.http) {
+    const file = path.join(root, ".build", "openapi", `${name}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(openApiDocumentOf({ manifest, directory }), null, 2) + "\n");
+    console.log(`${"".padEnd(16)} ${path.relative(root, file)}`);
+  }
+}
