@@ -4,7 +4,7 @@
  * retrying (the orchestration's retry policy then applies).
  */
 import type { InvocationContext } from "@azure/functions";
-import { z } from "zod";
+import * as z from "zod";
 import { currencySchema, customerIdSchema, orderIdSchema, orderLineSchema, shippingAddressSchema } from "../../shared/contracts/order";
 import { REPORTED_STATUSES, type StatusReport } from "../../shared/contracts/order-status";
 import { encodeQueueMessage } from "../../shared/queue";

@@ -3,7 +3,9 @@
  * (The durable client is per invocation: it comes from the trigger's context, see starter.ts.)
  */
 import type { QueueClient } from "@azure/storage-queue";
-import { type ClientOptions, cosmosClientFromSettings, queueServiceClientFromSettings } from "../../shared/clients";
+import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
+import type { ClientOptions } from "../../shared/clients/credential";
+import { queueServiceClientFromSettings } from "../../shared/clients/queues";
 import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { databaseFor, settingNames } from "../../shared/manifest";

@@ -14,7 +14,7 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
-import { z } from "zod";
+import * as z from "zod";
 import { fulfillmentOrderSchema } from "../../shared/contracts/fulfillment";
 import { customerIdSchema, orderIdSchema } from "../../shared/contracts/order";
 import { describeError } from "../../shared/errors";

@@ -12,7 +12,7 @@
  * Outcomes a retry cannot change (declined, rejected) are returned; transient failures (network,
  * timeout, 408/429/5xx) are thrown so the orchestration's retry policy applies.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { TransientError, describeError } from "../../shared/errors";
 
 export type ChargeResult =

@@ -13,7 +13,7 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import type { SendEventGridEventInput } from "@azure/eventgrid";
-import { z } from "zod";
+import * as z from "zod";
 import { customerIdSchema, orderIdSchema, orderStatusSchema } from "../../shared/contracts/order";
 import {
   ORDER_STATUS_CHANGED,

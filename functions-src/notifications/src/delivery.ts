@@ -7,7 +7,7 @@
  * decodes, the schema below takes both shapes).
  */
 import type { InvocationContext } from "@azure/functions";
-import { z } from "zod";
+import * as z from "zod";
 import { ORDER_STATUS_CHANGED, orderStatusChangedDataSchema } from "../../shared/contracts/order-events";
 import { PermanentError } from "../../shared/errors";
 import { queueHandler } from "../../shared/queue";

@@ -4,12 +4,10 @@
  */
 import type { SendEventGridEventInput } from "@azure/eventgrid";
 import type { QueueClient } from "@azure/storage-queue";
-import {
-  type ClientOptions,
-  cosmosClientFromSettings,
-  createEventGridPublisher,
-  queueServiceClientFromSettings,
-} from "../../shared/clients";
+import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
+import type { ClientOptions } from "../../shared/clients/credential";
+import { createEventGridPublisher } from "../../shared/clients/eventgrid";
+import { queueServiceClientFromSettings } from "../../shared/clients/queues";
 import { ORDER_EVENTS_TOPIC } from "../../shared/contracts/order-events";
 import { databaseFor, settingNames } from "../../shared/manifest";
 import { type Settings, databaseSetting, requireSetting, urlSetting } from "../../shared/settings";

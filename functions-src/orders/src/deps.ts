@@ -5,7 +5,9 @@
 import { randomUUID } from "node:crypto";
 import type { Container } from "@azure/cosmos";
 import type { QueueClient } from "@azure/storage-queue";
-import { type ClientOptions, cosmosClientFromSettings, queueServiceClientFromSettings } from "../../shared/clients";
+import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
+import type { ClientOptions } from "../../shared/clients/credential";
+import { queueServiceClientFromSettings } from "../../shared/clients/queues";
 import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { databaseFor } from "../../shared/manifest";

@@ -4,7 +4,7 @@
  *
  * Requests are strict: an unknown field is an error (a typo such as `quantiy` must not be ignored).
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   currencySchema,
   customerIdSchema,

@@ -2,7 +2,7 @@
  * The contract of the fulfillment service's inbound queue: orders sends these, fulfillment consumes.
  * The queue name lives here (not in orders' code) so the owner's manifest and the sender agree.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { currencySchema, customerIdSchema, orderIdSchema, orderLineSchema, shippingAddressSchema } from "./order";
 
 /** Owned by fulfillment; orders has "send" access. */

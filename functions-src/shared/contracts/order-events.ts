@@ -2,7 +2,7 @@
  * Events on the `order-events` Event Grid topic (EventGrid schema). Published by notifications from the
  * orders container's change feed; any service may subscribe a queue it owns.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { customerIdSchema, orderIdSchema, orderStatusSchema } from "./order";
 
 /** Owned by notifications (it publishes and subscribes its delivery queue). */

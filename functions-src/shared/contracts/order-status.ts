@@ -2,7 +2,7 @@
  * The contract of the orders service's status queue: fulfillment reports progress, orders applies it to
  * the order it owns (fulfillment never writes orders' data: see orders/src/status-updates.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { customerIdSchema, orderIdSchema } from "./order";
 
 /** Owned by orders; fulfillment has "send" access. */

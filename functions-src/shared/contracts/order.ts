@@ -5,7 +5,7 @@
  * Message schemas are tolerant readers (unknown fields are ignored) so a producer can add fields
  * without breaking a consumer; the HTTP API, in contrast, is strict (see orders' schemas).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const ORDER_STATUSES = ["pending", "reserved", "paid", "shipped", "cancelled", "failed"] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
