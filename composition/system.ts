@@ -221,15 +221,15 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
   monitoring.alertCosmosThrottling({ accountId: cosmos.accountId });
   const probed = catalog.services.filter((s) => s.manifest.http?.healthPath);
   if (probed.length > 0) {
-    gateway.addHealthApi(
+    const health = gateway.addHealthApi(
       probed.map((s) => ({
         service: s.manifest.name,
         hostName: apps[s.manifest.name]!.defaultHostName,
         path: `/${s.manifest.http!.routePrefix}${s.manifest.http!.healthPath!}`,
       })),
     );
-    const first = probed[0]!.manifest.name;
-    monitoring.addAvailabilityTest({ url: pulumi.interpolate`${gateway.gatewayUrl}/health/${first}` });
+    // One test (billed per run and location) probes every service through the gateway's aggregate.
+    monitoring.addAvailabilityTest({ url: pulumi.interpolate`${gateway.gatewayUrl}${health.aggregatePath}` });
   }
 
   return { resourceGroupName: group.name, gatewayUrl: gateway.gatewayUrl, apps, apiAudiences };

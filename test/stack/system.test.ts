@@ -3,7 +3,8 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { planStack } from "../../engine/plan";
+import { planStack, readStackFiles } from "../../engine/plan";
+import { parseStackConfig } from "../../lib/config";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { DIAGNOSTIC_SUPPORTED_TYPES } from "../../lib/diagnostics";
 import { NAME_RULES, validateName, type NameKind } from "../../lib/naming";
@@ -25,12 +26,27 @@ const settingsOf = (app: PlannedResource): Record<string, string> =>
 describe.each(["dev", "prod"])("the %s stack", (stack) => {
   it("deploys each configured service as its own Flex Consumption app with its own code package", () => {
     const plan = plans[stack]!;
+    const configured = Object.keys(parseStackConfig(stack, readStackFiles(root, stack).config).services).sort();
+    expect(configured).toEqual(expect.arrayContaining(["fulfillment", "notifications", "orders"]));
     const apps = ofType(plan, "serverless-platform:web:FunctionApp").map((r) => r.name).sort();
-    expect(apps).toEqual(["fulfillment", "notifications", "orders"]);
-    expect(ofType(plan, "azure-native:web:AppServicePlan").every((p) => (p.inputs.sku as { name: string }).name === "FC1")).toBe(true);
+    expect(apps).toEqual(configured);
+    const plansFc1 = ofType(plan, "azure-native:web:AppServicePlan");
+    expect(plansFc1).toHaveLength(configured.length);
+    expect(plansFc1.every((p) => (p.inputs.sku as { name: string }).name === "FC1")).toBe(true);
     const deployments = ofType(plan, "pulumi-nodejs:dynamic/functionapp:FunctionCodeDeployment");
-    expect(deployments).toHaveLength(3);
-    expect(new Set(deployments.map((d) => d.inputs.packageSha256)).size).toBe(3);
+    expect(deployments).toHaveLength(configured.length);
+    expect(new Set(deployments.map((d) => d.inputs.packageSha256)).size).toBe(configured.length);
+  });
+
+  it("probes every HTTP service through one availability test on the gateway's aggregate health route", () => {
+    const plan = plans[stack]!;
+    const tests = ofType(plan, "azure-native:applicationinsights:WebTest");
+    expect(tests).toHaveLength(1);
+    const url = (tests[0]!.inputs.request as { requestUrl: string }).requestUrl;
+    expect(url).toBe(`${String(plan.outputs.gatewayUrl)}/health/all`);
+    const aggregate = ofType(plan, "azure-native:apimanagement:ApiOperationPolicy").find((p) => p.name === "gateway-health-all-policy")!;
+    const httpApps = ofType(plan, "serverless-platform:apimanagement:ServiceApi").filter((a) => a.name !== "gateway-payment").length;
+    expect((String(aggregate.inputs.value).match(/<send-request /g) ?? []).length).toBe(httpApps);
   });
 
   it("gives every resource that supports diagnostics a setting into the workspace", () => {

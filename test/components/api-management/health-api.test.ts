@@ -1,6 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { HealthApi, healthOperationPolicy } from "../../../components/api-management/health-api";
+import { HealthApi, aggregateHealthPolicy, healthOperationPolicy } from "../../../components/api-management/health-api";
 import { evaluate, ofType, one } from "../../helpers/plan";
 
 describe("gateway health API", () => {
@@ -21,6 +21,7 @@ describe("gateway health API", () => {
     expect(operations.map((o) => [o.inputs.operationId, o.inputs.method, o.inputs.urlTemplate])).toEqual([
       ["orders-health", "GET", "/orders"],
       ["billing-health", "GET", "/billing"],
+      ["all-health", "GET", "/all"],
     ]);
     const policy = one(plan, "azure-native:apimanagement:ApiOperationPolicy", "gw-health-orders-policy");
     const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(policy.inputs.value as string) as {
@@ -32,8 +33,32 @@ describe("gateway health API", () => {
     expect(policy.inputs.value).not.toMatch(/validate-jwt|authentication-managed-identity/);
   });
 
+  it("answers /health/all with 200 only when every service answers 200", async () => {
+    const xml = aggregateHealthPolicy([
+      { service: "orders", url: "https://orders.azurewebsites.net/api/health" },
+      { service: "billing", url: "https://billing.azurewebsites.net/api/healthz" },
+    ]);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as {
+      policies: {
+        inbound: {
+          "send-request": { "response-variable-name": string; "ignore-error": string; "set-url": string }[];
+          choose: { when: { condition: string; "return-response": { "set-status": { code: string } } }; otherwise: { "return-response": { "set-status": { code: string } } } };
+        };
+      };
+    };
+    const requests = parsed.policies.inbound["send-request"];
+    expect(requests.map((r) => r["set-url"])).toEqual(["https://orders.azurewebsites.net/api/health", "https://billing.azurewebsites.net/api/healthz"]);
+    expect(requests.every((r) => r["ignore-error"] === "true")).toBe(true);
+    const choose = parsed.policies.inbound.choose;
+    expect(choose.when.condition).toMatch(/"health0"\).StatusCode\) == 200 && .*"health1"\).StatusCode\) == 200\)$/);
+    expect(choose.when["return-response"]["set-status"].code).toBe("200");
+    expect(choose.otherwise["return-response"]["set-status"].code).toBe("503");
+    expect(() => aggregateHealthPolicy([{ service: "x", url: "http://x" }])).toThrow(/https/);
+  });
+
   it("refuses a duplicate target and a relative path", () => {
     expect(() => new HealthApi("h", { resourceGroupName: "rg", serviceName: "gw", targets: [{ service: "a", hostName: "x", path: "/h" }, { service: "a", hostName: "y", path: "/h" }] })).toThrow(/listed twice/);
     expect(() => healthOperationPolicy("x.azurewebsites.net", "health")).toThrow(/absolute path/);
+    expect(() => new HealthApi("h2", { resourceGroupName: "rg", serviceName: "gw", targets: [{ service: "all", hostName: "x", path: "/h" }] })).toThrow(/shadow the aggregate/);
   });
 });
