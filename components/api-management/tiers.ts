@@ -77,6 +77,24 @@ export const CIPHER_PROPERTIES: Readonly<Record<string, string>> = {
 
 const CACHE_POLICIES = ["cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value"];
 
+/**
+ * Basic v2 and Standard v2 differ in unit throughput, price and Standard v2's outbound VNet
+ * integration, none of which this table records: both scale to 10 units and run the same policies.
+ * A difference that matters here becomes an override in the tier's entry.
+ */
+const V2_TIER: Omit<TierCapabilities, "sku"> = {
+  minCapacity: 1,
+  maxCapacity: 10,
+  unsupportedPolicies: { "quota-by-key": "use quota (per subscription, product scope); quota-by-key is classic-tier only" },
+  builtInCache: true,
+  vnetInjection: false,
+  circuitBreaker: true,
+  cipherConfiguration: false,
+  enableClientCertificate: false,
+  timeouts: { create: "60m", update: "60m", delete: "45m" },
+  alwaysOnCost: true,
+};
+
 export const TIERS: Readonly<Record<GatewaySku, TierCapabilities>> = {
   Consumption: {
     sku: "Consumption",
@@ -97,32 +115,8 @@ export const TIERS: Readonly<Record<GatewaySku, TierCapabilities>> = {
     timeouts: { create: "20m", update: "20m", delete: "20m" },
     alwaysOnCost: false,
   },
-  BasicV2: {
-    sku: "BasicV2",
-    minCapacity: 1,
-    maxCapacity: 10,
-    unsupportedPolicies: { "quota-by-key": "use quota (per subscription, product scope); quota-by-key is classic-tier only" },
-    builtInCache: true,
-    vnetInjection: false,
-    circuitBreaker: true,
-    cipherConfiguration: false,
-    enableClientCertificate: false,
-    timeouts: { create: "60m", update: "60m", delete: "45m" },
-    alwaysOnCost: true,
-  },
-  StandardV2: {
-    sku: "StandardV2",
-    minCapacity: 1,
-    maxCapacity: 10,
-    unsupportedPolicies: { "quota-by-key": "use quota (per subscription, product scope); quota-by-key is classic-tier only" },
-    builtInCache: true,
-    vnetInjection: false,
-    circuitBreaker: true,
-    cipherConfiguration: false,
-    enableClientCertificate: false,
-    timeouts: { create: "60m", update: "60m", delete: "45m" },
-    alwaysOnCost: true,
-  },
+  BasicV2: { sku: "BasicV2", ...V2_TIER },
+  StandardV2: { sku: "StandardV2", ...V2_TIER },
 };
 
 /** A configuration the chosen tier cannot run; the message names the tier, what, and the way out. */

@@ -83,6 +83,34 @@ function checkThreshold(where: string, what: string, value: number, max = Number
   }
 }
 
+/** An alert's timing as a caller gives it (any part left out) or as a builder resolves it. */
+interface Timing<W extends string, F extends string> {
+  readonly window?: W;
+  readonly frequency?: F;
+  readonly severity?: SeverityClass;
+}
+
+/** The caller's timing, each part falling back to the builder's default. */
+function timingOf<W extends string, F extends string>(given: Timing<W, F>, defaults: Required<Timing<W, F>>): Required<Timing<W, F>> {
+  return { window: given.window ?? defaults.window, frequency: given.frequency ?? defaults.frequency, severity: given.severity ?? defaults.severity };
+}
+
+/**
+ * The caller's threshold and timing with the builder's defaults filled in; the threshold is checked
+ * (`what` names its argument in the message, `max` bounds it).
+ */
+function withDefaults<W extends string, F extends string>(
+  where: string,
+  given: Timing<W, F> & { readonly threshold?: number },
+  defaults: Required<Timing<W, F>> & { readonly threshold: number },
+  what = "threshold",
+  max?: number,
+): { threshold: number; timing: Required<Timing<W, F>> } {
+  const threshold = given.threshold ?? defaults.threshold;
+  checkThreshold(where, what, threshold, max);
+  return { threshold, timing: timingOf(given, defaults) };
+}
+
 interface MetricRule {
   readonly physical: string[];
   readonly description: string;
@@ -212,9 +240,14 @@ export function functionFailureAlert(
   args: FunctionFailureAlertArgs,
   opts: pulumi.CustomResourceOptions,
 ): monitor.ScheduledQueryRule {
-  const threshold = args.thresholdPercent ?? 5;
+  const { threshold, timing } = withDefaults(
+    name,
+    { ...args, threshold: args.thresholdPercent },
+    { threshold: 5, window: "PT15M", frequency: "PT5M", severity: "failure" },
+    "thresholdPercent",
+    100,
+  );
   const minimum = args.minimumRequests ?? 10;
-  checkThreshold(name, "thresholdPercent", threshold, 100);
   if (!Number.isInteger(minimum) || minimum < 1) throw new Error(`${name}: minimumRequests must be a positive integer, got ${minimum}`);
   return logAlert(
     name,
@@ -227,7 +260,7 @@ export function functionFailureAlert(
       measureColumn: FAILURE_RATE_COLUMN,
       timeAggregation: "Maximum",
       threshold,
-      timing: { window: args.window ?? "PT15M", frequency: args.frequency ?? "PT5M", severity: args.severity ?? "failure" },
+      timing,
       skipQueryValidation: false,
     },
     opts,
@@ -253,8 +286,7 @@ export function apiServerErrorsAlert(
   args: ApiServerErrorsAlertArgs,
   opts: pulumi.CustomResourceOptions,
 ): monitor.MetricAlert {
-  const threshold = args.threshold ?? 5;
-  checkThreshold(name, "threshold", threshold);
+  const { threshold, timing } = withDefaults(name, args, { threshold: 5, window: "PT5M", frequency: "PT1M", severity: "failure" });
   return metricAlert(
     name,
     ctx,
@@ -267,7 +299,7 @@ export function apiServerErrorsAlert(
       timeAggregation: "Total",
       threshold,
       dimensions: [{ name: "GatewayResponseCodeCategory", operator: "Include", values: ["5xx"] }],
-      timing: { window: args.window ?? "PT5M", frequency: args.frequency ?? "PT1M", severity: args.severity ?? "failure" },
+      timing,
     },
     opts,
   );
@@ -285,8 +317,12 @@ export interface ApiLatencyAlertArgs extends MetricAlertTiming {
  * Defaults: window PT15M, frequency PT5M, severity `degradation`.
  */
 export function apiLatencyAlert(name: string, ctx: AlertContext, args: ApiLatencyAlertArgs, opts: pulumi.CustomResourceOptions): monitor.MetricAlert {
-  const threshold = args.thresholdMs ?? 2000;
-  checkThreshold(name, "thresholdMs", threshold);
+  const { threshold, timing } = withDefaults(
+    name,
+    { ...args, threshold: args.thresholdMs },
+    { threshold: 2000, window: "PT15M", frequency: "PT5M", severity: "degradation" },
+    "thresholdMs",
+  );
   return metricAlert(
     name,
     ctx,
@@ -298,7 +334,7 @@ export function apiLatencyAlert(name: string, ctx: AlertContext, args: ApiLatenc
       metricName: "Duration",
       timeAggregation: "Average",
       threshold,
-      timing: { window: args.window ?? "PT15M", frequency: args.frequency ?? "PT5M", severity: args.severity ?? "degradation" },
+      timing,
     },
     opts,
   );
@@ -324,8 +360,7 @@ export interface PoisonQueueAlertArgs extends LogAlertTiming {
  * setting. Defaults: window PT15M, frequency PT15M ($0.50/month), severity `failure`.
  */
 export function poisonQueueAlert(name: string, ctx: AlertContext, args: PoisonQueueAlertArgs, opts: pulumi.CustomResourceOptions): monitor.ScheduledQueryRule {
-  const threshold = args.threshold ?? 0;
-  checkThreshold(name, "threshold", threshold);
+  const { threshold, timing } = withDefaults(name, args, { threshold: 0, window: "PT15M", frequency: "PT15M", severity: "failure" });
   return logAlert(
     name,
     ctx,
@@ -337,7 +372,7 @@ export function poisonQueueAlert(name: string, ctx: AlertContext, args: PoisonQu
       measureColumn: POISON_MESSAGES_COLUMN,
       timeAggregation: "Total",
       threshold,
-      timing: { window: args.window ?? "PT15M", frequency: args.frequency ?? "PT15M", severity: args.severity ?? "failure" },
+      timing,
       // StorageQueueLogs appears in the workspace with the first queue log; until then validation fails.
       skipQueryValidation: true,
     },
@@ -359,8 +394,7 @@ export interface DeadLetterAlertArgs extends MetricAlertTiming {
  * subscriptions together (one series). Defaults: window PT15M, frequency PT5M, severity `failure`.
  */
 export function deadLetterAlert(name: string, ctx: AlertContext, args: DeadLetterAlertArgs, opts: pulumi.CustomResourceOptions): monitor.MetricAlert {
-  const threshold = args.threshold ?? 0;
-  checkThreshold(name, "threshold", threshold);
+  const { threshold, timing } = withDefaults(name, args, { threshold: 0, window: "PT15M", frequency: "PT5M", severity: "failure" });
   return metricAlert(
     name,
     ctx,
@@ -372,7 +406,7 @@ export function deadLetterAlert(name: string, ctx: AlertContext, args: DeadLette
       metricName: "DeadLetteredCount",
       timeAggregation: "Total",
       threshold,
-      timing: { window: args.window ?? "PT15M", frequency: args.frequency ?? "PT5M", severity: args.severity ?? "failure" },
+      timing,
     },
     opts,
   );
@@ -390,8 +424,7 @@ export interface CosmosThrottlingAlertArgs extends MetricAlertTiming {
  * so a few are harmless: severity `degradation`. Defaults: window PT15M, frequency PT5M.
  */
 export function cosmosThrottlingAlert(name: string, ctx: AlertContext, args: CosmosThrottlingAlertArgs, opts: pulumi.CustomResourceOptions): monitor.MetricAlert {
-  const threshold = args.threshold ?? 10;
-  checkThreshold(name, "threshold", threshold);
+  const { threshold, timing } = withDefaults(name, args, { threshold: 10, window: "PT15M", frequency: "PT5M", severity: "degradation" });
   return metricAlert(
     name,
     ctx,
@@ -404,7 +437,7 @@ export function cosmosThrottlingAlert(name: string, ctx: AlertContext, args: Cos
       timeAggregation: "Count",
       threshold,
       dimensions: [{ name: "StatusCode", operator: "Include", values: ["429"] }],
-      timing: { window: args.window ?? "PT15M", frequency: args.frequency ?? "PT5M", severity: args.severity ?? "degradation" },
+      timing,
     },
     opts,
   );
@@ -427,7 +460,7 @@ export function availabilityAlert(name: string, ctx: AlertContext, args: Availab
   if (!Number.isInteger(args.failedLocationCount) || args.failedLocationCount < 1 || args.failedLocationCount > args.locationCount) {
     throw new Error(`${name}: failedLocationCount must be 1-${args.locationCount} (the test's locations), got ${args.failedLocationCount}`);
   }
-  const timing = { window: args.window ?? "PT5M", frequency: args.frequency ?? "PT1M", severity: args.severity ?? "failure" } as const;
+  const timing = timingOf(args, { window: "PT5M", frequency: "PT1M", severity: "failure" });
   checkTiming(name, timing.window, timing.frequency);
   return new monitor.MetricAlert(
     name,

@@ -67,36 +67,25 @@ export const WORKBOOK_SECTIONS = ["requests", "queues", "orchestrations", "cosmo
 
 /** The on-call workbook's definition. */
 export function workbookDefinition(sources: WorkbookSources): WorkbookDefinition {
-  const fromAppInsights = (name: string, title: string, query: string, visualization: "table" | "timechart"): WorkbookQueryItem => ({
-    type: 3,
-    name,
-    content: {
-      version: "KqlItem/1.0",
-      title,
-      query,
-      size: 0,
-      timeContext: { durationMs: DAY_MS },
-      queryType: 0,
-      resourceType: "microsoft.insights/components",
-      crossComponentResources: [sources.appInsightsId],
-      visualization,
-    },
-  });
-  const fromWorkspace = (name: string, title: string, query: string, visualization: "table" | "timechart"): WorkbookQueryItem => ({
-    type: 3,
-    name,
-    content: {
-      version: "KqlItem/1.0",
-      title,
-      query,
-      size: 0,
-      timeContext: { durationMs: DAY_MS },
-      queryType: 0,
-      resourceType: "microsoft.operationalinsights/workspaces",
-      crossComponentResources: [sources.workspaceId],
-      visualization,
-    },
-  });
+  const queryFrom =
+    (resourceType: WorkbookQueryItem["content"]["resourceType"], resourceId: string) =>
+    (name: string, title: string, query: string, visualization: "table" | "timechart"): WorkbookQueryItem => ({
+      type: 3,
+      name,
+      content: {
+        version: "KqlItem/1.0",
+        title,
+        query,
+        size: 0,
+        timeContext: { durationMs: DAY_MS },
+        queryType: 0,
+        resourceType,
+        crossComponentResources: [resourceId],
+        visualization,
+      },
+    });
+  const fromAppInsights = queryFrom("microsoft.insights/components", sources.appInsightsId);
+  const fromWorkspace = queryFrom("microsoft.operationalinsights/workspaces", sources.workspaceId);
   const group = (name: (typeof WORKBOOK_SECTIONS)[number], title: string, items: WorkbookQueryItem[]): WorkbookGroupItem => ({
     type: 12,
     name,

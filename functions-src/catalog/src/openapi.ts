@@ -3,39 +3,29 @@
  * validate with. The gateway imports it (manifest `http.openapi`). operationIds are part of the
  * contract: the gateway's operation policies and clients reference them, so never rename one.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV3, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
+import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { DEFAULT_MAX_BODY_BYTES } from "../../shared/http";
-import { PROBLEM_CONTENT_TYPE, problemTypes } from "../../shared/problem";
-import manifest from "../service";
 import {
-  healthSchema,
-  listQuerySchema,
-  productInputSchema,
-  productPageSchema,
-  productViewSchema,
-  problemSchema,
-  skuParamsSchema,
-} from "./schemas";
+  apiRegistry,
+  bodyTooLargeProblem,
+  generateOpenApiDocument,
+  notJsonProblem,
+  type OpenApiDocument,
+  problemResponse,
+  registerHealthPath,
+  unavailableProblem,
+  validationProblem,
+} from "../../shared/openapi";
+import manifest from "../service";
+import { listQuerySchema, productInputSchema, productPageSchema, productViewSchema, skuParamsSchema } from "./schemas";
 
-/** An OpenAPI 3.0.3 document as plain JSON data (what the gateway component accepts). */
-export type OpenApiDocument = Readonly<Record<string, unknown>> & {
-  readonly openapi: "3.0.3";
-  readonly info: { readonly title: string; readonly version: string };
-  readonly paths: Readonly<Record<string, unknown>>;
-};
+export type { OpenApiDocument } from "../../shared/openapi";
 
 /** The operationIds, fixed: the gateway keys a policy on each. */
 export const OPERATION_IDS = ["listProducts", "getProduct", "putProduct", "getHealth"] as const;
 
-function problemResponse(description: string): ResponseConfig {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
-}
-
-const validationProblem = problemResponse(
-  "Malformed or invalid input (bad JSON, wrong types, missing or unknown fields, bad SKU); `errors` lists each field.",
-);
-const unavailableProblem = problemResponse("A dependency is temporarily unavailable; retry after `Retry-After`.");
+const invalidInput = validationProblem("bad SKU");
 
 function productResponse(description: string): ResponseConfig {
   return {
@@ -47,17 +37,7 @@ function productResponse(description: string): ResponseConfig {
 
 export function openApiDocument(): OpenApiDocument {
   const http = manifest.http;
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "Entra ID access token with a Catalog.Read / Catalog.Write role; validated by the gateway.",
-  });
-  const secured = (role: string): { security: { bearerAuth: string[] }[]; "x-required-role": string } => ({
-    security: [{ bearerAuth: [] }],
-    "x-required-role": role,
-  });
+  const { registry, secured } = apiRegistry(http);
 
   registry.registerPath({
     method: "get",
@@ -70,7 +50,7 @@ export function openApiDocument(): OpenApiDocument {
     request: { query: listQuerySchema },
     responses: {
       200: { description: "A page of products, in SKU order.", content: { "application/json": { schema: productPageSchema } } },
-      400: validationProblem,
+      400: invalidInput,
       503: unavailableProblem,
     },
   });
@@ -86,7 +66,7 @@ export function openApiDocument(): OpenApiDocument {
     responses: {
       200: productResponse("The product."),
       304: { description: "Not modified (If-None-Match matched)." },
-      400: validationProblem,
+      400: invalidInput,
       404: problemResponse("There is no product with this SKU."),
       503: unavailableProblem,
     },
@@ -111,37 +91,14 @@ export function openApiDocument(): OpenApiDocument {
     responses: {
       200: productResponse("Replaced."),
       201: productResponse("Created."),
-      400: validationProblem,
+      400: invalidInput,
       412: problemResponse("If-Match does not match the product's current ETag, or the product does not exist."),
-      413: problemResponse("The body exceeds the size limit."),
-      415: problemResponse("The body is not application/json."),
+      413: bodyTooLargeProblem,
+      415: notJsonProblem,
       503: unavailableProblem,
     },
   });
 
-  registry.registerPath({
-    method: "get",
-    path: "/health",
-    operationId: "getHealth",
-    summary: "Liveness probe (anonymous; calls no dependency)",
-    tags: ["health"],
-    security: [],
-    responses: { 200: { description: "The app is up.", content: { "application/json": { schema: healthSchema } } } },
-  });
-
-  const generated = new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: "3.0.3",
-    info: {
-      title: `${http.displayName} API`,
-      version: http.version,
-      description:
-        "Errors are RFC 9457 problem details (`application/problem+json`) with these types: " +
-        Object.values(problemTypes)
-          .map((p) => `/problems/${p.slug} (${p.status})`)
-          .join(", ") +
-        ".",
-    },
-    tags: [{ name: "products" }, { name: "health" }],
-  });
-  return { ...generated, openapi: "3.0.3", info: generated.info, paths: generated.paths ?? {} };
+  registerHealthPath(registry);
+  return generateOpenApiDocument(registry, http, ["products", "health"]);
 }

@@ -7,9 +7,7 @@
  */
 import * as z from "zod";
 import { currencySchema, skuSchema } from "../../shared/contracts/order";
-
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+import { pageSchema, pagingQuerySchema } from "../../shared/schemas";
 
 export const productInputSchema = z
   .strictObject({
@@ -34,41 +32,8 @@ export const productViewSchema = z
   .meta({ id: "Product" });
 export type ProductView = z.infer<typeof productViewSchema>;
 
-export const productPageSchema = z
-  .object({
-    items: z.array(productViewSchema),
-    continuationToken: z
-      .string()
-      .nullable()
-      .meta({ description: "Pass as `continuationToken` to get the next page; null on the last page." }),
-  })
-  .meta({ id: "ProductPage" });
-
-export const healthSchema = z
-  .object({ status: z.literal("ok"), service: z.string(), time: z.iso.datetime({ offset: true }) })
-  .meta({ id: "Health" });
+export const productPageSchema = pageSchema(productViewSchema, "ProductPage");
 
 export const skuParamsSchema = z.object({ sku: skuSchema.meta({ example: "CUP-ESPRESSO" }) });
 
-export const listQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(DEFAULT_PAGE_SIZE)
-    .meta({ description: `Page size, 1-${MAX_PAGE_SIZE}.` }),
-  continuationToken: z.string().min(1).max(512).optional().meta({ description: "From the previous page." }),
-});
-
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    invocationId: z.string().optional(),
-    errors: z.array(z.object({ pointer: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details." });
+export const listQuerySchema = pagingQuerySchema({ maxContinuationTokenLength: 512 });

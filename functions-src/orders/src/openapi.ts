@@ -4,43 +4,39 @@
  * to `.build/openapi/orders.json`. operationIds are part of the contract: the gateway's policies and
  * clients reference them, so never rename one.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV3, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
+import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { PROBLEM_CONTENT_TYPE, problemTypes } from "../../shared/problem";
 import { DEFAULT_MAX_BODY_BYTES } from "../../shared/http";
+import {
+  apiRegistry,
+  bodyTooLargeProblem,
+  generateOpenApiDocument,
+  notJsonProblem,
+  type OpenApiDocument,
+  problemResponse,
+  registerHealthPath,
+  unavailableProblem,
+  validationProblem,
+} from "../../shared/openapi";
 import manifest from "../service";
 import {
   cancelOrderRequestSchema,
   createOrderRequestSchema,
   customerParamsSchema,
-  healthSchema,
   idempotencyKeySchema,
   listQuerySchema,
   orderPageSchema,
   orderParamsSchema,
   orderViewSchema,
-  problemSchema,
 } from "./schemas";
 
-/** An OpenAPI 3.0.3 document as plain JSON data (what the gateway component accepts). */
-export type OpenApiDocument = Readonly<Record<string, unknown>> & {
-  readonly openapi: "3.0.3";
-  readonly info: { readonly title: string; readonly version: string };
-  readonly paths: Readonly<Record<string, unknown>>;
-};
+export type { OpenApiDocument } from "../../shared/openapi";
 
 const etagHeader = {
   ETag: { description: "The order's entity tag; send it as If-Match to cancel.", schema: { type: "string" as const } },
 };
 
-function problemResponse(description: string): ResponseConfig {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
-}
-
-const validationProblem = problemResponse(
-  "Malformed or invalid input (bad JSON, wrong types, missing or unknown fields); `errors` lists each field.",
-);
-const unavailableProblem = problemResponse("A dependency is temporarily unavailable; retry after `Retry-After`.");
+const invalidInput = validationProblem();
 
 function orderResponse(description: string, extraHeaders: Record<string, { description: string; schema: { type: "string" } }> = {}): ResponseConfig {
   return {
@@ -51,17 +47,8 @@ function orderResponse(description: string, extraHeaders: Record<string, { descr
 }
 
 export function openApiDocument(): OpenApiDocument {
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "Entra ID access token with an Orders.Read / Orders.Write role; validated by the gateway.",
-  });
-  const secured = (role: string): { security: { bearerAuth: string[] }[]; "x-required-role": string } => ({
-    security: [{ bearerAuth: [] }],
-    "x-required-role": role,
-  });
+  const http = manifest.http;
+  const { registry, secured } = apiRegistry(http);
 
   registry.registerPath({
     method: "post",
@@ -83,9 +70,9 @@ export function openApiDocument(): OpenApiDocument {
         Location: { description: "The order's URL.", schema: { type: "string" } },
         "Idempotent-Replayed": { description: '"true" when this answers a retried request.', schema: { type: "string" } },
       }),
-      400: validationProblem,
-      413: problemResponse("The body exceeds the size limit."),
-      415: problemResponse("The body is not application/json."),
+      400: invalidInput,
+      413: bodyTooLargeProblem,
+      415: notJsonProblem,
       422: problemResponse("The Idempotency-Key was already used with a different request."),
       503: unavailableProblem,
     },
@@ -102,7 +89,7 @@ export function openApiDocument(): OpenApiDocument {
     request: { params: customerParamsSchema, query: listQuerySchema },
     responses: {
       200: { description: "A page of orders.", content: { "application/json": { schema: orderPageSchema } } },
-      400: validationProblem,
+      400: invalidInput,
       503: unavailableProblem,
     },
   });
@@ -121,7 +108,7 @@ export function openApiDocument(): OpenApiDocument {
     responses: {
       200: orderResponse("The order."),
       304: { description: "Not modified (If-None-Match matched)." },
-      400: validationProblem,
+      400: invalidInput,
       404: problemResponse("The customer has no such order."),
       503: unavailableProblem,
     },
@@ -129,7 +116,7 @@ export function openApiDocument(): OpenApiDocument {
 
   const cancelResponses = {
     200: orderResponse("The cancelled order."),
-    400: validationProblem,
+    400: invalidInput,
     404: problemResponse("The customer has no such order."),
     409: problemResponse("The order's status no longer allows cancelling (payment taken, shipped, ...)."),
     412: problemResponse("If-Match does not match the order's current ETag: GET it again."),
@@ -150,7 +137,7 @@ export function openApiDocument(): OpenApiDocument {
       headers: ifMatch,
       body: { required: false, content: { "application/json": { schema: cancelOrderRequestSchema } } },
     },
-    responses: { ...cancelResponses, 413: problemResponse("The body exceeds the size limit."), 415: problemResponse("The body is not application/json.") },
+    responses: { ...cancelResponses, 413: bodyTooLargeProblem, 415: notJsonProblem },
   });
 
   registry.registerPath({
@@ -164,30 +151,6 @@ export function openApiDocument(): OpenApiDocument {
     responses: cancelResponses,
   });
 
-  registry.registerPath({
-    method: "get",
-    path: "/health",
-    operationId: "getHealth",
-    summary: "Liveness probe (anonymous; calls no dependency)",
-    tags: ["health"],
-    security: [],
-    responses: { 200: { description: "The app is up.", content: { "application/json": { schema: healthSchema } } } },
-  });
-
-  const http = manifest.http;
-  const generated = new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: "3.0.3",
-    info: {
-      title: `${http.displayName} API`,
-      version: http.version,
-      description:
-        "Errors are RFC 9457 problem details (`application/problem+json`) with these types: " +
-        Object.values(problemTypes)
-          .map((p) => `/problems/${p.slug} (${p.status})`)
-          .join(", ") +
-        ".",
-    },
-    tags: [{ name: "orders" }, { name: "health" }],
-  });
-  return { ...generated, openapi: "3.0.3", info: generated.info, paths: generated.paths ?? {} };
+  registerHealthPath(registry);
+  return generateOpenApiDocument(registry, http, ["orders", "health"]);
 }

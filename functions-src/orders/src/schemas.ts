@@ -13,10 +13,9 @@ import {
   orderStatusSchema,
   shippingAddressSchema,
 } from "../../shared/contracts/order";
+import { pageSchema, pagingQuerySchema } from "../../shared/schemas";
 
 export const MAX_ITEMS_PER_ORDER = 50;
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 export const orderLineInputSchema = z
   .strictObject(orderLineSchema.shape)
@@ -73,48 +72,15 @@ export const orderViewSchema = z
   .meta({ id: "Order" });
 export type OrderView = z.infer<typeof orderViewSchema>;
 
-export const orderPageSchema = z
-  .object({
-    items: z.array(orderViewSchema),
-    continuationToken: z
-      .string()
-      .nullable()
-      .meta({ description: "Pass as `continuationToken` to get the next page; null on the last page." }),
-  })
-  .meta({ id: "OrderPage" });
-
-export const healthSchema = z
-  .object({ status: z.literal("ok"), service: z.string(), time: z.iso.datetime({ offset: true }) })
-  .meta({ id: "Health" });
+export const orderPageSchema = pageSchema(orderViewSchema, "OrderPage");
 
 export const customerParamsSchema = z.object({ customerId: customerIdSchema });
 export const orderParamsSchema = z.object({ customerId: customerIdSchema, orderId: orderIdSchema });
 
-export const listQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(DEFAULT_PAGE_SIZE)
-    .meta({ description: `Page size, 1-${MAX_PAGE_SIZE}.` }),
-  continuationToken: z.string().min(1).max(4096).optional().meta({ description: "From the previous page." }),
-});
+export const listQuerySchema = pagingQuerySchema({ maxContinuationTokenLength: 4096 });
 
 /** Idempotency keys: opaque to us, printable ASCII, at most 255 characters (as commonly specified). */
 export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/, "1-255 printable ASCII characters")
   .meta({ description: "Makes retries safe: the same key and body return the original order." });
-
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    invocationId: z.string().optional(),
-    errors: z.array(z.object({ pointer: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details." });
