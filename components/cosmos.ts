@@ -10,6 +10,7 @@ import { diagnosticSetting } from "../lib/diagnostics";
 import { type NameContext, physicalName } from "../lib/naming";
 import { lockResource, protectedOptions } from "../lib/protection";
 import { CosmosDataRole, deterministicGuid, type Grantee } from "../lib/roles";
+import type { PrivateNetwork } from "./network";
 
 /** The index path Cosmos excludes unless told otherwise: the system `_etag` is never queried. */
 export const DEFAULT_EXCLUDED_INDEX_PATHS: readonly string[] = ['/"_etag"/?'];
@@ -55,8 +56,16 @@ export interface CosmosDbArgs {
   readonly backupTier?: "Continuous7Days" | "Continuous30Days";
   /** Zone redundancy of the (single) region; not available for serverless accounts. @default false */
   readonly zoneRedundant?: boolean;
-  /** @default "Enabled" (serverless Functions without a VNet reach the account publicly, with Entra auth) */
+  /**
+   * @default "Disabled" with `privateNetwork`, else "Enabled" (Functions without a VNet reach the
+   * account publicly, with Entra auth)
+   */
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /**
+   * A private endpoint (`Sql`) in this network, and public network access off. ~$7.30/month.
+   * @default none (public endpoint, Entra ID only)
+   */
+  readonly privateNetwork?: PrivateNetwork;
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
   /** protectData: protect/retainOnDelete and a CanNotDelete lock on the account. */
@@ -98,6 +107,9 @@ function validate(name: string, args: CosmosDbArgs): void {
     if (!Number.isInteger(t) || t < 1000 || t % 1000 !== 0) {
       throw new Error(`${where}: autoscaleMaxThroughput must be a multiple of 1000 RU/s, at least 1000 (got ${t})`);
     }
+  }
+  if (args.privateNetwork && args.publicNetworkAccess === "Enabled") {
+    throw new Error(`${where}: publicNetworkAccess "Enabled" keeps the public endpoint open although privateNetwork is set; use "Disabled" or omit it`);
   }
   if (mode === "serverless" && args.zoneRedundant === true) {
     throw new Error(`${where}: serverless accounts cannot be zone redundant; use capacityMode "autoscale" or zoneRedundant false`);
@@ -183,7 +195,7 @@ export class CosmosDb extends pulumi.ComponentResource {
         disableLocalAuth: true,
         disableKeyBasedMetadataWriteAccess: true,
         minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
-        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+        publicNetworkAccess: args.publicNetworkAccess ?? (args.privateNetwork ? "Disabled" : "Enabled"),
         backupPolicy: { type: "Continuous", continuousModeProperties: { tier: args.backupTier ?? "Continuous7Days" } },
         // The free tier carries no SLA, and only one account per subscription may use it.
         enableFreeTier: false,
@@ -191,6 +203,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       protectedOptions(args.protect, { parent: this }),
     );
     lockResource(`${name}-account`, account.id, args.protect, { parent: this });
+    args.privateNetwork?.privateEndpoint(`${name}-sql`, { resourceId: account.id, groupId: "Sql" });
 
     this.accountId = account.id;
     this.accountName = account.name;

@@ -1,6 +1,8 @@
 /**
  * An Event Grid custom topic with Entra-only publishing, delivering to storage queues with its own
- * user-assigned identity (no SAS, no keys), and dead-lettering to the queues' storage account.
+ * user-assigned identity (no SAS, no keys), and dead-lettering to the queues' storage account. When
+ * that account's firewall denies by default, only the topic's SYSTEM-assigned identity passes (the
+ * trusted-services exception; a user-assigned identity never does): `deliveryIdentityType`.
  *
  * Schema: CloudEvents v1.0 by default. It is the open, vendor-neutral envelope Event Grid
  * recommends for new topics, `EventGridPublisherClient` publishes it (`"CloudEvent"` input schema),
@@ -29,6 +31,13 @@ export interface EventTopicArgs {
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
+  /**
+   * The identity Event Grid delivers and dead-letters with. `SystemAssigned` is required when the
+   * destination storage account's firewall denies by default (`Messaging.networkRestricted`): Event
+   * Grid passes it only with the topic's system identity and the trusted-services exception.
+   * @default "UserAssigned" (a user-assigned identity created here)
+   */
+  readonly deliveryIdentityType?: "UserAssigned" | "SystemAssigned";
 }
 
 export interface QueueSubscriptionArgs {
@@ -57,8 +66,13 @@ export class EventTopic extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   /** The envelope the topic accepts: publishers must send it. */
   readonly inputSchema: EventSchema;
-  /** The identity Event Grid delivers and dead-letters with. */
+  /**
+   * The identity Event Grid delivers and dead-letters with: the user-assigned identity, or (with
+   * `deliveryIdentityType` "SystemAssigned") the topic's own identity, whose `id` is the topic's id.
+   */
   readonly deliveryIdentity: { readonly id: pulumi.Output<string>; readonly principalId: pulumi.Output<string> };
+  /** Which kind of identity delivers. */
+  readonly deliveryIdentityType: "UserAssigned" | "SystemAssigned";
 
   private readonly name: string;
   private readonly resourceGroupName: pulumi.Input<string>;
@@ -70,17 +84,21 @@ export class EventTopic extends pulumi.ComponentResource {
     this.subscriptions = new Set();
     this.resourceGroupName = args.resourceGroupName;
     this.inputSchema = args.inputSchema ?? "CloudEventSchemaV1_0";
+    this.deliveryIdentityType = args.deliveryIdentityType ?? "UserAssigned";
+    const systemAssigned = this.deliveryIdentityType === "SystemAssigned";
 
-    const identity = new managedidentity.UserAssignedIdentity(
-      `${name}-identity`,
-      {
-        resourceName: physicalName("userAssignedIdentity", args.names, name, "delivery"),
-        resourceGroupName: args.resourceGroupName,
-        location: args.location,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
+    const identity = systemAssigned
+      ? undefined
+      : new managedidentity.UserAssignedIdentity(
+          `${name}-identity`,
+          {
+            resourceName: physicalName("userAssignedIdentity", args.names, name, "delivery"),
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            tags: args.tags,
+          },
+          { parent: this },
+        );
 
     const topic = new eventgrid.Topic(
       `${name}-topic`,
@@ -95,10 +113,9 @@ export class EventTopic extends pulumi.ComponentResource {
         minimumTlsVersionAllowed: eventgrid.TlsVersion.TlsVersion_1_2,
         publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
         // The identity must be attached to the topic before a subscription may deliver with it.
-        identity: {
-          type: eventgrid.IdentityType.UserAssigned,
-          userAssignedIdentities: identity.id.apply((id) => ({ [id]: {} })),
-        },
+        identity: identity
+          ? { type: eventgrid.IdentityType.UserAssigned, userAssignedIdentities: identity.id.apply((id) => ({ [id]: {} })) }
+          : { type: eventgrid.IdentityType.SystemAssigned },
       },
       { parent: this },
     );
@@ -110,7 +127,15 @@ export class EventTopic extends pulumi.ComponentResource {
     this.topicId = topic.id;
     this.topicName = topic.name;
     this.endpoint = topic.endpoint;
-    this.deliveryIdentity = { id: identity.id, principalId: identity.principalId };
+    this.deliveryIdentity = identity
+      ? { id: identity.id, principalId: identity.principalId }
+      : {
+          id: topic.id,
+          principalId: topic.identity.apply((i) => {
+            if (!i?.principalId) throw new Error(`EventTopic "${name}": Azure returned no principal id for the topic's system-assigned identity`);
+            return i.principalId;
+          }),
+        };
     this.registerOutputs({ topicId: this.topicId, endpoint: this.endpoint });
   }
 
@@ -142,6 +167,12 @@ export class EventTopic extends pulumi.ComponentResource {
     if (args.eventTypes !== undefined && args.eventTypes.length === 0) {
       throw new Error(`${where}: eventTypes is empty (no event would be delivered); omit it to deliver every type`);
     }
+    if (args.messaging.networkRestricted && this.deliveryIdentityType === "UserAssigned") {
+      throw new Error(
+        `${where}: the messaging account's firewall denies by default, and Event Grid cannot pass it with a user-assigned identity; ` +
+          'create the topic with deliveryIdentityType "SystemAssigned" (delivery through the trusted-services exception)',
+      );
+    }
     this.subscriptions.add(name);
 
     const grantee: Grantee = { name: this.name, principalId: this.deliveryIdentity.principalId };
@@ -149,7 +180,10 @@ export class EventTopic extends pulumi.ComponentResource {
       args.messaging.grantSend(grantee, args.queue),
       args.messaging.grantDeadLetterWrite(grantee),
     ];
-    const identity = { type: eventgrid.EventSubscriptionIdentityType.UserAssigned, userAssignedIdentity: this.deliveryIdentity.id };
+    const identity =
+      this.deliveryIdentityType === "SystemAssigned"
+        ? { type: eventgrid.EventSubscriptionIdentityType.SystemAssigned }
+        : { type: eventgrid.EventSubscriptionIdentityType.UserAssigned, userAssignedIdentity: this.deliveryIdentity.id };
 
     return new eventgrid.TopicEventSubscription(
       `${this.name}-${name}`,

@@ -12,6 +12,7 @@ import { diagnosticSetting } from "../lib/diagnostics";
 import { type NameContext, physicalName } from "../lib/naming";
 import { lockResource, protectedOptions } from "../lib/protection";
 import { type Grantee, grantRole } from "../lib/roles";
+import type { PrivateNetwork } from "./network";
 
 export interface KeyVaultArgs {
   readonly names: NameContext;
@@ -28,10 +29,19 @@ export interface KeyVaultArgs {
    * retention period. @default `protect`
    */
   readonly purgeProtection?: boolean;
-  /** @default "Enabled" (Key Vault references from Flex apps without a VNet go over the public endpoint) */
+  /**
+   * @default "Disabled" with `privateNetwork`, else "Enabled" (Key Vault references from Flex apps
+   * without a VNet go over the public endpoint)
+   */
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
-  /** Firewall default action; trusted Azure services always bypass it. @default "Allow" */
+  /** Firewall default action; trusted Azure services always bypass it. @default "Deny" with `privateNetwork`, else "Allow" */
   readonly networkDefaultAction?: "Allow" | "Deny";
+  /**
+   * A private endpoint (`vault`) in this network, public network access off and the firewall
+   * denying by default. Flex apps resolve Key Vault references through their VNet integration.
+   * ~$7.30/month. @default none (public endpoint, Entra ID only)
+   */
+  readonly privateNetwork?: PrivateNetwork;
   /**
    * Expiry of every secret set here unless `setSecret` gives its own (ISO 8601 date). Expired
    * secrets stop resolving: rotate before the date. @default no expiry
@@ -89,6 +99,9 @@ export class KeyVault extends pulumi.ComponentResource {
       throw new Error(`${where}: softDeleteRetentionInDays must be 7-90, got ${retention}`);
     }
     if (args.secretExpiresOn !== undefined) epochSeconds(`${where} secretExpiresOn`, args.secretExpiresOn);
+    if (args.privateNetwork && (args.publicNetworkAccess === "Enabled" || args.networkDefaultAction === "Allow")) {
+      throw new Error(`${where}: publicNetworkAccess "Enabled" / networkDefaultAction "Allow" keep the vault open although privateNetwork is set; omit them`);
+    }
     // Refuse impossible args (above) before anything is registered.
     super("serverless-platform:keyvault:KeyVault", name, {}, opts);
     this.name = name;
@@ -117,13 +130,17 @@ export class KeyVault extends pulumi.ComponentResource {
           enabledForDeployment: false,
           enabledForDiskEncryption: false,
           enabledForTemplateDeployment: false,
-          publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
-          networkAcls: { bypass: keyvault.NetworkRuleBypassOptions.AzureServices, defaultAction: args.networkDefaultAction ?? "Allow" },
+          publicNetworkAccess: args.publicNetworkAccess ?? (args.privateNetwork ? "Disabled" : "Enabled"),
+          networkAcls: {
+            bypass: keyvault.NetworkRuleBypassOptions.AzureServices,
+            defaultAction: args.networkDefaultAction ?? (args.privateNetwork ? "Deny" : "Allow"),
+          },
         },
       },
       protectedOptions(args.protect, { parent: this }),
     );
     lockResource(`${name}-vault`, vault.id, args.protect, { parent: this });
+    args.privateNetwork?.privateEndpoint(`${name}-vault`, { resourceId: vault.id, groupId: "vault" });
 
     if (args.workspaceId !== undefined) {
       diagnosticSetting(`${name}-vault`, { resourceId: vault.id, workspaceId: args.workspaceId }, { parent: this });

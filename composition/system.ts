@@ -21,6 +21,7 @@ import { EntraApiApp } from "../components/entra-api-app";
 import { operationRolesByMethod, type OpenApiDocument } from "../components/api-management/service-api";
 import { Observability } from "../components/monitoring";
 import { loadTsModule } from "./load-module";
+import { createNetwork, functionAppNetworkArg, privateNetworkArg, topicDeliveryArg } from "./network";
 import type { DeployedService, ServiceCatalog } from "./services";
 
 export interface System {
@@ -65,6 +66,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     tags,
   });
   const common = { names, resourceGroupName: group.name, location: config.location, tags };
+  const net = createNetwork(config, common);
 
   const monitoring = new Observability("monitoring", { ...common, monitoring: config.monitoring, protect });
   const workspaceId = monitoring.workspaceId;
@@ -90,6 +92,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     backupTier: config.cosmos.backupTier,
     zoneRedundant: config.cosmos.zoneRedundant,
     publicNetworkAccess: config.cosmos.publicNetworkAccess,
+    ...privateNetworkArg(net),
     workspaceId,
     protect,
   });
@@ -97,13 +100,14 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
   const messaging = new Messaging("messaging", {
     ...common,
     queues: manifests.flatMap((m) => m.owns?.queues ?? []),
+    ...privateNetworkArg(net),
     workspaceId,
     protect,
   });
 
   const topics = new Map<string, EventTopic>();
   for (const m of manifests) {
-    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common, workspaceId }));
+    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common, workspaceId, ...topicDeliveryArg(net) }));
   }
   for (const m of manifests) {
     for (const sub of m.subscriptions ?? []) {
@@ -117,7 +121,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
 
   // Purge protection everywhere (a deleted secret cannot be purged early); dev keeps the shortest
   // soft-delete retention so a destroyed dev vault's name frees up within a week.
-  const vault = new KeyVault("secrets", { ...common, workspaceId, protect, purgeProtection: true, softDeleteRetentionInDays: prod ? 90 : 7 });
+  const vault = new KeyVault("secrets", { ...common, ...privateNetworkArg(net), workspaceId, protect, purgeProtection: true, softDeleteRetentionInDays: prod ? 90 : 7 });
   for (const secret of config.secretNames) vault.setSecretFromConfig(secret);
 
   const client = azuread.getClientConfigOutput();
@@ -154,6 +158,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       workspaceId,
       zoneRedundant: prod,
       protect,
+      ...functionAppNetworkArg(net, m),
       ...(apiApp
         ? {
             // Only the gateway's managed identity may call the app (no function keys).

@@ -219,6 +219,19 @@ const TYPES: Record<string, TypeSpec> = {
   "azure-native:apimanagement:NamedValue": child("namedValueId", (i, n) => [apim(i), ["namedValues", n]]),
   "azure-native:apimanagement:Subscription": child("sid", (i, n) => [apim(i), ["subscriptions", n]]),
   "azure-native:apimanagement:Tag": child("tagId", (i, n) => [apim(i), ["tags", n]]),
+  "azure-native:network:VirtualNetwork": top("Microsoft.Network/virtualNetworks", "virtualNetworkName", (c) => ({
+    subnets: ((c.inputs.subnets as Inputs[] | undefined) ?? []).map((s) => ({ ...s, id: `${c.id}/subnets/${str(s.name, "subnets[].name")}` })),
+  })),
+  "azure-native:network:PrivateEndpoint": top("Microsoft.Network/privateEndpoints", "privateEndpointName"),
+  "azure-native:network:PrivateDnsZoneGroup": child("privateDnsZoneGroupName", (i, n) => [
+    ["Microsoft.Network/privateEndpoints", str(i.privateEndpointName, "privateEndpointName")],
+    ["privateDnsZoneGroups", n],
+  ]),
+  "azure-native:privatedns:PrivateZone": top("Microsoft.Network/privateDnsZones", "privateZoneName"),
+  "azure-native:privatedns:VirtualNetworkLink": child("virtualNetworkLinkName", (i, n) => [
+    ["Microsoft.Network/privateDnsZones", str(i.privateZoneName, "privateZoneName")],
+    ["virtualNetworkLinks", n],
+  ]),
 };
 
 /** azuread resources: ids are object ids, not ARM ids. */

@@ -166,6 +166,30 @@ const backend = z
   })
   .strict();
 
+const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR such as "10.40.0.0/16"' });
+
+const network = z
+  .object({
+    /**
+     * `public`: services keep their public endpoints (Entra ID auth only) and no network resources
+     * exist; an idle stack costs a few dollars. `private`: a VNet, Flex VNet integration, private
+     * endpoints for host storage (blob, plus queue and table for queue/durable apps), the messaging
+     * account (queue, blob), Cosmos DB and Key Vault, with their public access closed. Always-on cost:
+     * ~$7.30/month per private endpoint (~14 for four services ≈ $102) plus $0.50/month per private
+     * DNS zone (5) and $0.01/GB processed. @default "public"
+     */
+    mode: z.enum(["public", "private"]).default("public"),
+    /** The VNet's address space (`private` only); must not overlap networks it will be peered with. @default "10.40.0.0/16" */
+    addressSpace: ipv4Cidr.default("10.40.0.0/16"),
+    /** The Flex apps' integration subnet (~40 addresses per app). @default the first /24 of addressSpace */
+    appsSubnetPrefix: ipv4Cidr.optional(),
+    /** The private endpoints' subnet. @default the second /24 of addressSpace */
+    endpointsSubnetPrefix: ipv4Cidr.optional(),
+  })
+  .strict();
+
+export type NetworkConfig = z.infer<typeof network>;
+
 const costAssumptions = z
   .object({
     ordersPerMonth: z.int().min(0).default(10_000),
@@ -218,6 +242,8 @@ export const stackConfigSchema = z
     secretNames: z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,126}$/)).default([]),
     /** Usage assumptions of the cost estimate. */
     costAssumptions: costAssumptions.prefault({}),
+    /** Network isolation (public endpoints, or a VNet with private endpoints: an always-on cost). */
+    network: network.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

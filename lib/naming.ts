@@ -52,6 +52,8 @@ export const NAME_RULES = {
   alert: { min: 1, max: 260, charset: "a-zA-Z0-9_.-", lowercase: true, hyphens: true, globallyUnique: false, describe: "1-260 characters" },
   actionGroupShort: { min: 1, max: 12, charset: "a-zA-Z0-9-", lowercase: true, hyphens: true, globallyUnique: false, describe: "1-12 characters (action group short name)" },
   webTest: { min: 1, max: 80, charset: "a-zA-Z0-9-", lowercase: true, hyphens: true, globallyUnique: false, check: noEdgeHyphen, describe: "1-80 letters, digits and hyphens (availability test)" },
+  virtualNetwork: { min: 2, max: 64, charset: "a-zA-Z0-9._-", lowercase: true, hyphens: true, globallyUnique: false, check: noEdgeHyphen, describe: "2-64 letters, digits, . _ and -" },
+  privateEndpoint: { min: 2, max: 80, charset: "a-zA-Z0-9._-", lowercase: true, hyphens: true, globallyUnique: false, check: noEdgeHyphen, describe: "2-80 letters, digits, . _ and -" },
 } as const satisfies Record<string, NameRule>;
 
 export type NameKind = keyof typeof NAME_RULES;

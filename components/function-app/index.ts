@@ -23,6 +23,7 @@ import { type NameContext, physicalName } from "../../lib/naming";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../../lib/roles";
 import type { Tags } from "../../lib/tags";
 import { settingNames, type TriggerKind } from "../../functions-src/shared/manifest";
+import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
 import { bundleService } from "./bundle";
 import { FunctionCodeDeployment } from "./deployment";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
@@ -80,6 +81,25 @@ export interface FunctionAppAuthentication {
   readonly excludedPaths?: readonly string[];
 }
 
+/**
+ * Network isolation of the app. Outbound: the app joins `privateNetwork`'s apps subnet (Flex VNet
+ * integration; Flex routes all outbound traffic through the VNet by itself) and its host storage
+ * closes its public endpoint, reachable only through private endpoints in that network (blob always;
+ * queue and table when queue or durable triggers use them). Inbound: see `inbound`.
+ */
+export interface FunctionAppNetwork {
+  readonly privateNetwork: PrivateNetwork;
+  /**
+   * `deny`: an app without HTTP triggers refuses every request to the site (access restrictions
+   * default Deny, no allow rule), while the SCM site stays reachable for OneDeploy, protected by
+   * Entra ID (basic auth is off). `gateway-only`: the site stays publicly reachable, because the
+   * Consumption gateway has neither fixed outbound addresses nor a VNet, and App Service
+   * authentication admits only the gateway's identity: `authentication` with allowed principals or
+   * applications is required.
+   */
+  readonly inbound: "gateway-only" | "deny";
+}
+
 export interface FunctionAppArgs {
   readonly names: NameContext;
   readonly resourceGroupName: pulumi.Input<string>;
@@ -124,6 +144,11 @@ export interface FunctionAppArgs {
    * CanNotDelete lock. @default false
    */
   readonly protect?: boolean;
+  /**
+   * VNet integration, private host storage and inbound restrictions. Each private endpoint of the
+   * host storage costs ~$7.30/month. @default none: public endpoints, Entra ID authentication only
+   */
+  readonly network?: FunctionAppNetwork;
 }
 
 /** Value of `__credential` for identity-based connections. */
@@ -156,7 +181,7 @@ export class FunctionApp extends pulumi.ComponentResource {
     const settings = args.settings ?? {};
     const connections = args.connections ?? {};
     validateArgs(name, args, settings, connections);
-    const siteConfig = secureSiteConfig(args.cors);
+    const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
     const preview = buildAppSettings({
       clientId: "<identity client id>",
       endpoints: { blob: "https://host.blob/", queue: "https://host.queue/", table: "https://host.table/" },
@@ -198,6 +223,8 @@ export class FunctionApp extends pulumi.ComponentResource {
         allowBlobPublicAccess: false,
         enableHttpsTrafficOnly: true,
         allowCrossTenantReplication: false,
+        // Private network: reachable only through the private endpoints below.
+        ...(args.network ? { publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "None" } } : {}),
       },
       { parent: this, protect, retainOnDelete: protect },
     );
@@ -236,11 +263,18 @@ export class FunctionApp extends pulumi.ComponentResource {
     const grant = (suffix: string, scope: pulumi.Input<string>, role: BuiltInRoleName, description: string) =>
       grantRole(`${name}-${suffix}`, { scope, principalId: identity.principalId, role, description }, parent);
     const hostBlobGrant = grant("host-blob-owner", hostStorage.id, "storageBlobDataOwner", `${svc}: Functions host storage (blobs, packages)`);
-    const usesQueuesAndTables = args.triggers.includes("queue") || args.triggers.includes("durable");
+    const usesQueuesAndTables = hostUsesQueuesAndTables(args.triggers);
     if (usesQueuesAndTables) {
       grant("host-queue-contributor", hostStorage.id, "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
       grant("host-table-contributor", hostStorage.id, "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
     }
+
+    // The host reaches its storage only through these; endpoints for services it has no role on would be paid for nothing.
+    const privateEndpoints: PrivateEndpointConnection[] = args.network
+      ? (usesQueuesAndTables ? (["blob", "queue", "table"] as const) : (["blob"] as const)).map((groupId) =>
+          args.network!.privateNetwork.privateEndpoint(`${name}-host-${groupId}`, { resourceId: hostStorage.id, groupId }),
+        )
+      : [];
     if (args.appInsights) {
       grant("appinsights-publisher", args.appInsights.resourceId, "monitoringMetricsPublisher", `${svc}: telemetry with Entra ID`);
     }
@@ -282,6 +316,8 @@ export class FunctionApp extends pulumi.ComponentResource {
         identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
         // Key Vault references resolve with this identity (there is no system-assigned one).
         keyVaultReferenceIdentity: identity.id,
+        // Flex VNet integration is this site property (no separate swift connection resource).
+        ...(args.network ? { virtualNetworkSubnetId: args.network.privateNetwork.appsSubnetId } : {}),
         functionAppConfig: {
           deployment: {
             storage: {
@@ -377,11 +413,12 @@ export class FunctionApp extends pulumi.ComponentResource {
         nodeVersion: NODE_RUNTIME.version,
       });
       packageHash = bundle.sha256;
-      // OneDeploy uploads through the app's identity into the package container: wait for its role.
+      // OneDeploy uploads through the app's identity into the package container: wait for its role
+      // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
       new FunctionCodeDeployment(
         `${name}-code`,
         { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256 },
-        { parent: this, dependsOn: [app, hostBlobGrant] },
+        { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
       );
     }
 
@@ -414,6 +451,24 @@ function secureSiteConfig(cors: FunctionAppCors | undefined) {
     http20Enabled: true,
     remoteDebuggingEnabled: false,
     ...(cors ? { cors: { allowedOrigins: [...cors.allowedOrigins], supportCredentials: cors.supportCredentials ?? false } } : {}),
+  };
+}
+
+/** Queue triggers and Durable Functions keep state in the host storage's queues and tables. */
+function hostUsesQueuesAndTables(triggers: readonly TriggerKind[]): boolean {
+  return triggers.includes("queue") || triggers.includes("durable");
+}
+
+/**
+ * Access restrictions for `inbound: "deny"`: every request to the site refused, while the SCM site
+ * (OneDeploy, Entra-authenticated; basic auth off) keeps its own, open rules.
+ */
+function inboundSiteConfig(inbound: FunctionAppNetwork["inbound"] | undefined) {
+  if (inbound !== "deny") return {};
+  return {
+    ipSecurityRestrictionsDefaultAction: "Deny",
+    scmIpSecurityRestrictionsDefaultAction: "Allow",
+    scmIpSecurityRestrictionsUseMain: false,
   };
 }
 
@@ -509,6 +564,17 @@ function validateArgs(
     problems.push(`hostStorageSku: ${args.hostStorageSku} is not zone-redundant but zoneRedundant is true; use Standard_ZRS or Standard_GZRS`);
   }
   if (args.triggers.length === 0) problems.push("triggers: a Functions app needs at least one trigger kind");
+  if (args.network?.inbound === "deny" && args.triggers.includes("http")) {
+    problems.push('network.inbound: "deny" refuses every request to the site, but the app has HTTP triggers; use "gateway-only"');
+  }
+  if (args.network?.inbound === "gateway-only") {
+    const auth = args.authentication;
+    if (!auth || ((auth.allowedPrincipalIds ?? []).length === 0 && (auth.allowedApplicationIds ?? []).length === 0)) {
+      problems.push(
+        'network.inbound: "gateway-only" keeps the site public and relies on App Service authentication; set authentication with allowedPrincipalIds (the gateway\'s identity) or allowedApplicationIds',
+      );
+    }
+  }
   if (problems.length > 0) {
     throw new Error(`FunctionApp "${name}": invalid arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }

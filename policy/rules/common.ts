@@ -83,6 +83,7 @@ export const T = {
   WebAppFtpAllowed: "azure-native:web:WebAppFtpAllowed",
   WebAppScmAllowed: "azure-native:web:WebAppScmAllowed",
   WebAppApplicationSettings: "azure-native:web:WebAppApplicationSettings",
+  WebAppAuthSettingsV2: "azure-native:web:WebAppAuthSettingsV2",
   StorageAccount: "azure-native:storage:StorageAccount",
   BlobContainer: "azure-native:storage:BlobContainer",
   Queue: "azure-native:storage:Queue",

@@ -168,28 +168,6 @@ export const webCors = resourcePolicy({
   }),
 });
 
-export const webPublicAccess = resourcePolicy({
-  name: "web-public-access",
-  description: "Sites are not open to the internet: publicNetworkAccess Disabled, or access restrictions that deny by default.",
-  severity: "medium",
-  prodOnly: true,
-  anchors: ["CKV_AZURE_222"],
-  remediationSteps:
-    'Set publicNetworkAccess: "Disabled" (private endpoint), or siteConfig.ipSecurityRestrictionsDefaultAction: "Deny" with Allow rules for the callers (e.g. the ApiManagement service tag).',
-  validateResource: forSites((site, args, report) => {
-    if (eqIgnoreCase(site.publicNetworkAccess, "Disabled")) return;
-    const restrictions = site.siteConfig?.ipSecurityRestrictions ?? [];
-    const denyByDefault = eqIgnoreCase(site.siteConfig?.ipSecurityRestrictionsDefaultAction, "Deny");
-    const allows = restrictions.filter((r) => r.action === undefined || eqIgnoreCase(r.action, "Allow"));
-    if (denyByDefault && allows.length > 0) return;
-    report(
-      `${what(args)} is reachable from the whole internet (publicNetworkAccess ${show(site.publicNetworkAccess)}, ` +
-        `ipSecurityRestrictionsDefaultAction ${show(site.siteConfig?.ipSecurityRestrictionsDefaultAction)}): ` +
-        'set publicNetworkAccess: "Disabled", or default-deny access restrictions that allow only the gateway (service tag ApiManagement).',
-    );
-  }),
-});
-
 // ---------------------------------------------------------------------------------------------
 // Function apps
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +406,78 @@ export const webBasicAuthOff = stackPolicy({
           }
         }
       }
+    }
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Stack: sites are not open to the internet (network isolation, or APIM-only through authentication)
+// ---------------------------------------------------------------------------------------------
+
+/** Allow rules that admit every address defeat a default Deny. */
+const ANY_ADDRESS = new Set(["any", "0.0.0.0/0", "::/0", "*"]);
+
+/**
+ * Why a site's own settings leave it reachable from the internet, or undefined when they do not:
+ * `publicNetworkAccess` "Disabled" (private endpoint only), or access restrictions that deny by
+ * default with no allow rule for every address (no allow rule at all refuses every request).
+ */
+export function publicExposure(site: SiteProps): string | undefined {
+  if (eqIgnoreCase(peek(() => site.publicNetworkAccess), "Disabled")) return undefined;
+  const defaultAction = peek(() => site.siteConfig?.ipSecurityRestrictionsDefaultAction);
+  if (eqIgnoreCase(defaultAction, "Deny")) {
+    const rules = peek(() => site.siteConfig?.ipSecurityRestrictions);
+    const list = rules === UNKNOWN ? [] : (rules ?? []);
+    const allowAll = list.find((r) => {
+      const action = peek(() => r.action);
+      const address = peek(() => r.ipAddress);
+      return (action === undefined || eqIgnoreCase(action, "Allow")) && typeof address === "string" && ANY_ADDRESS.has(address.trim().toLowerCase());
+    });
+    if (!allowAll) return undefined;
+    return `its default-deny access restrictions allow every address (rule ${show(peek(() => allowAll.name))})`;
+  }
+  return `publicNetworkAccess ${show(peek(() => site.publicNetworkAccess))}, ipSecurityRestrictionsDefaultAction ${show(defaultAction)}`;
+}
+
+/** Auth settings that make the site APIM-only: authentication required, unauthenticated calls refused, callers restricted. */
+export function restrictsCallers(auth: PolicyResource): boolean {
+  const props = auth.props as Unwrap<web.WebAppAuthSettingsV2Args>;
+  if (peek(() => props.platform?.enabled) !== true) return false;
+  if (peek(() => props.globalValidation?.requireAuthentication) !== true) return false;
+  const action = peek(() => props.globalValidation?.unauthenticatedClientAction);
+  if (!eqIgnoreCase(action, "Return401") && !eqIgnoreCase(action, "Return403")) return false;
+  if (peek(() => props.identityProviders?.azureActiveDirectory?.enabled) === false) return false;
+  const policy = peek(() => props.identityProviders?.azureActiveDirectory?.validation?.defaultAuthorizationPolicy);
+  if (policy === UNKNOWN || policy === undefined) return false;
+  // Principal ids are often unknown during a preview; the list's length is what matters.
+  const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  return nonEmpty(peek(() => policy.allowedPrincipals?.identities)) || nonEmpty(peek(() => policy.allowedApplications));
+}
+
+export const webPublicAccess = stackPolicy({
+  name: "web-public-access",
+  description:
+    "Sites are not open to the internet: publicNetworkAccess Disabled, access restrictions that deny by default, or APIM-only (App Service authentication refuses unauthenticated calls and admits only listed principals/applications).",
+  severity: "medium",
+  prodOnly: true,
+  anchors: ["CKV_AZURE_222"],
+  remediationSteps:
+    'Set publicNetworkAccess: "Disabled" (private endpoint), or siteConfig.ipSecurityRestrictionsDefaultAction: "Deny" (with Allow rules for the callers, if any), or add web:WebAppAuthSettingsV2 with requireAuthentication, unauthenticatedClientAction Return401/Return403 and allowedPrincipals/allowedApplications limited to the gateway.',
+  validateStack: (args, report) => {
+    const sites = args.resources.filter((r) => r.type === T.WebApp || r.type === T.WebAppSlot);
+    if (sites.length === 0) return args.notApplicable("no web apps");
+    const authSettings = args.resources.filter((r) => r.type === T.WebAppAuthSettingsV2);
+    for (const site of sites) {
+      const exposure = publicExposure(site.props as SiteProps);
+      if (exposure === undefined) continue;
+      // Slots carry their own auth settings type (not matched here): for them only the network alternatives count.
+      if (site.type === T.WebApp && authSettings.some((a) => belongsToSite(a, site) && restrictsCallers(a))) continue;
+      report(
+        `${site.type === T.WebAppSlot ? "slot" : "site"} "${site.name}" is reachable from the whole internet (${exposure}): ` +
+          'set publicNetworkAccess: "Disabled", default-deny access restrictions (allowing only the gateway, service tag ApiManagement), ' +
+          "or make it APIM-only with web:WebAppAuthSettingsV2 (requireAuthentication, Return401/403, allowedPrincipals or allowedApplications).",
+        site.urn,
+      );
     }
   },
 });

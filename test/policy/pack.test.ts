@@ -90,8 +90,9 @@ describe("policy pack served by the Pulumi policy runtime", () => {
     const byPolicy = new Map(found.map((d) => [d.policy, d]));
     expect(byPolicy.get("web-https-only")).toMatchObject({ level: analyzerPb.EnforcementLevel.MANDATORY, message: expect.stringMatching(/httpsOnly: true/) });
     // A prod-only rule is advisory under the dev config.
-    expect(prodOnlyPolicyNames).toContain("web-public-access");
-    expect(byPolicy.get("web-public-access")?.level).toBe(analyzerPb.EnforcementLevel.ADVISORY);
+    expect(prodOnlyPolicyNames).toContain("st-network");
+    const open = diagnostics(await call(client.analyze, analyzeRequest("azure-native:storage:StorageAccount", "open", { ...storageAccount, networkRuleSet: { defaultAction: "Allow" } })));
+    expect(open.find((d) => d.policy === "st-network")?.level).toBe(analyzerPb.EnforcementLevel.ADVISORY);
     // Config properties reach getConfig: the dev requiredTags.
     expect(byPolicy.get("tags-required")?.message).toMatch(/missing the required tag\(s\) costCenter, environment, managedBy/);
 

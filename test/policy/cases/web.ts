@@ -108,32 +108,6 @@ export const webCases: RuleCase[] = [
     notApplicable: [storage],
   },
   {
-    rule: "web-public-access",
-    compliant: [
-      { type: T.app, props: flexApp, note: 'publicNetworkAccess "Disabled"' },
-      {
-        type: T.app,
-        props: with_(flexApp, {
-          publicNetworkAccess: "Enabled",
-          "siteConfig.ipSecurityRestrictionsDefaultAction": "Deny",
-          "siteConfig.ipSecurityRestrictions": [{ name: "apim", action: "Allow", tag: "ServiceTag", ipAddress: "ApiManagement", priority: 100 }],
-        }),
-        note: "default-deny access restrictions that allow the gateway",
-      },
-    ],
-    violating: [
-      { type: T.app, props: set(flexApp, "publicNetworkAccess", "Enabled"), note: 'publicNetworkAccess "Enabled"', expect: /reachable from the whole internet.*"Disabled"/ },
-      { type: T.app, props: set(flexApp, "publicNetworkAccess", undefined), note: "publicNetworkAccess unset", expect: /publicNetworkAccess unset/ },
-      {
-        type: T.app,
-        props: with_(flexApp, { publicNetworkAccess: "Enabled", "siteConfig.ipSecurityRestrictionsDefaultAction": "Deny" }),
-        note: "deny by default but no allow rule",
-        expect: /reachable/,
-      },
-    ],
-    notApplicable: [storage],
-  },
-  {
     rule: "func-host-v4",
     compliant: [
       { type: T.app, props: classicApp, note: 'FUNCTIONS_EXTENSION_VERSION "~4"' },

@@ -1,0 +1,239 @@
+/**
+ * `PrivateNetwork`: the virtual network that takes the platform's data paths off the internet.
+ *
+ * One VNet with two subnets: `apps`, delegated to `Microsoft.App/environments` (the delegation Flex
+ * Consumption's VNet integration requires; several Flex apps may share it, each using up to ~40
+ * addresses), and `endpoints`, holding private endpoints. One private DNS zone per private-link
+ * service this platform uses, each linked to the VNet, so the services' public host names resolve to
+ * their private endpoints from inside it. `privateEndpoint(...)` connects a resource (a storage
+ * service, a Cosmos DB account, a vault) with its DNS registration.
+ *
+ * Cost: the VNet and subnets are free; each private endpoint is ~$7.30/month plus $0.01/GB processed,
+ * each private DNS zone $0.50/month: an always-on cost, paid whether or not the system is used.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as network from "@pulumi/azure-native/network";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import { type NameContext, physicalName } from "../lib/naming";
+
+/** The private-link sub-resources (`groupId`s) this platform connects, and their private DNS zones (public cloud). */
+export const PRIVATE_DNS_ZONES = {
+  blob: "privatelink.blob.core.windows.net",
+  queue: "privatelink.queue.core.windows.net",
+  table: "privatelink.table.core.windows.net",
+  Sql: "privatelink.documents.azure.com",
+  vault: "privatelink.vaultcore.azure.net",
+} as const;
+
+/** A private-link sub-resource: storage `blob`/`queue`/`table`, Cosmos DB (NoSQL) `Sql`, Key Vault `vault`. */
+export type PrivateEndpointGroup = keyof typeof PRIVATE_DNS_ZONES;
+
+/** The delegation Flex Consumption VNet integration requires on its subnet. */
+export const FLEX_SUBNET_DELEGATION = "Microsoft.App/environments";
+
+/** Monthly list price of one private endpoint (USD, 730 h at $0.01/h), before data processing. */
+export const PRIVATE_ENDPOINT_MONTHLY_USD = 7.3;
+
+export interface PrivateNetworkArgs {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The VNet's address space (IPv4 CIDR, /8 to /24). @default "10.40.0.0/16" */
+  readonly addressSpace?: string;
+  /** The Flex apps' integration subnet: ~40 addresses per app. @default the first /24 of the address space */
+  readonly appsSubnetPrefix?: string;
+  /** The private endpoints' subnet (one address per endpoint, two for Cosmos DB). @default the second /24 */
+  readonly endpointsSubnetPrefix?: string;
+}
+
+/** What `privateEndpoint` connects. */
+export interface PrivateEndpointTarget {
+  /** ARM id of the resource (storage account, Cosmos DB account, vault). */
+  readonly resourceId: pulumi.Input<string>;
+  /** The sub-resource to connect; picks the DNS zone. */
+  readonly groupId: PrivateEndpointGroup;
+}
+
+/** A private endpoint and the DNS zone group that registers it: wait for `dnsZoneGroup` before relying on the name. */
+export interface PrivateEndpointConnection {
+  readonly endpoint: network.PrivateEndpoint;
+  readonly dnsZoneGroup: network.PrivateDnsZoneGroup;
+}
+
+interface Cidr {
+  readonly base: number;
+  readonly bits: number;
+}
+
+function parseCidr(what: string, cidr: string): Cidr {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const bits = m ? Number(m[5]) : NaN;
+  if (!m || octets.some((o) => o > 255) || bits > 32) throw new Error(`${what}: "${cidr}" is not an IPv4 CIDR such as "10.40.0.0/16"`);
+  const base = octets.reduce((n, o) => n * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  if (base % size !== 0) throw new Error(`${what}: "${cidr}" has host bits set; use the network address`);
+  return { base, bits };
+}
+
+const formatCidr = ({ base, bits }: Cidr): string =>
+  `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".")}/${bits}`;
+
+const contains = (outer: Cidr, inner: Cidr): boolean =>
+  inner.bits >= outer.bits && inner.base >= outer.base && inner.base + 2 ** (32 - inner.bits) <= outer.base + 2 ** (32 - outer.bits);
+
+const overlaps = (a: Cidr, b: Cidr): boolean =>
+  a.base < b.base + 2 ** (32 - b.bits) && b.base < a.base + 2 ** (32 - a.bits);
+
+/** The address plan, validated: both subnets inside the address space and apart. */
+export function addressPlan(args: Pick<PrivateNetworkArgs, "addressSpace" | "appsSubnetPrefix" | "endpointsSubnetPrefix">): {
+  readonly addressSpace: string;
+  readonly apps: string;
+  readonly endpoints: string;
+} {
+  const space = parseCidr("addressSpace", args.addressSpace ?? "10.40.0.0/16");
+  if (space.bits < 8 || space.bits > 24) throw new Error(`addressSpace: "${formatCidr(space)}" must be /8 to /24 (room for two subnets)`);
+  // Defaults: the first two /24s (the two halves of a /24 space).
+  const defaultApps: Cidr = { base: space.base, bits: space.bits < 24 ? 24 : 25 };
+  const defaultEndpoints: Cidr = { base: space.base + 2 ** (32 - defaultApps.bits), bits: defaultApps.bits };
+  const apps = args.appsSubnetPrefix !== undefined ? parseCidr("appsSubnetPrefix", args.appsSubnetPrefix) : defaultApps;
+  const endpoints = args.endpointsSubnetPrefix !== undefined ? parseCidr("endpointsSubnetPrefix", args.endpointsSubnetPrefix) : defaultEndpoints;
+  for (const [what, subnet] of [["appsSubnetPrefix", apps], ["endpointsSubnetPrefix", endpoints]] as const) {
+    if (!contains(space, subnet)) throw new Error(`${what}: "${formatCidr(subnet)}" is not inside addressSpace "${formatCidr(space)}"`);
+    if (subnet.bits > 28) throw new Error(`${what}: "${formatCidr(subnet)}" is smaller than /28 (Azure reserves 5 addresses per subnet)`);
+  }
+  if (apps.bits > 27) throw new Error(`appsSubnetPrefix: "${formatCidr(apps)}" is smaller than /27; Flex apps use up to ~40 addresses each`);
+  if (overlaps(apps, endpoints)) throw new Error(`appsSubnetPrefix "${formatCidr(apps)}" and endpointsSubnetPrefix "${formatCidr(endpoints)}" overlap`);
+  return { addressSpace: formatCidr(space), apps: formatCidr(apps), endpoints: formatCidr(endpoints) };
+}
+
+/** A VNet for Flex Consumption integration and private endpoints, with the private DNS zones linked to it. */
+export class PrivateNetwork extends pulumi.ComponentResource {
+  readonly vnetId: pulumi.Output<string>;
+  /** The subnet Flex apps integrate with (`virtualNetworkSubnetId`). */
+  readonly appsSubnetId: pulumi.Output<string>;
+  /** The subnet private endpoints live in. */
+  readonly endpointsSubnetId: pulumi.Output<string>;
+  /** ARM ids of the private DNS zones, by private-link group. */
+  readonly dnsZoneIds: Readonly<Record<PrivateEndpointGroup, pulumi.Output<string>>>;
+
+  private readonly name: string;
+  private readonly names: NameContext;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  private readonly location: pulumi.Input<string>;
+  private readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  private readonly zoneLinks: Readonly<Record<PrivateEndpointGroup, privatedns.VirtualNetworkLink>>;
+  private readonly endpoints: Set<string>;
+
+  constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Refuse an impossible address plan before anything is registered.
+    const plan = addressPlan(args);
+    super("serverless-platform:network:PrivateNetwork", name, {}, opts);
+    this.name = name;
+    this.names = args.names;
+    this.resourceGroupName = args.resourceGroupName;
+    this.location = args.location;
+    this.tags = args.tags;
+    this.endpoints = new Set();
+
+    const vnetName = physicalName("virtualNetwork", args.names, name);
+    // Subnets inline: one PUT, no parallel subnet writes, and an update never drops a subnet.
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        virtualNetworkName: vnetName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        addressSpace: { addressPrefixes: [plan.addressSpace] },
+        subnets: [
+          {
+            name: "apps",
+            addressPrefix: plan.apps,
+            delegations: [{ name: "flex-consumption", serviceName: FLEX_SUBNET_DELEGATION }],
+          },
+          {
+            name: "endpoints",
+            addressPrefix: plan.endpoints,
+            privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Disabled,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    this.vnetId = vnet.id;
+    this.appsSubnetId = pulumi.interpolate`${vnet.id}/subnets/apps`;
+    this.endpointsSubnetId = pulumi.interpolate`${vnet.id}/subnets/endpoints`;
+
+    const zoneIds = {} as Record<PrivateEndpointGroup, pulumi.Output<string>>;
+    const links = {} as Record<PrivateEndpointGroup, privatedns.VirtualNetworkLink>;
+    for (const [group, zoneName] of Object.entries(PRIVATE_DNS_ZONES) as [PrivateEndpointGroup, string][]) {
+      const zone = new privatedns.PrivateZone(
+        `${name}-${group.toLowerCase()}-zone`,
+        { privateZoneName: zoneName, resourceGroupName: args.resourceGroupName, location: "global", tags: args.tags },
+        { parent: this },
+      );
+      links[group] = new privatedns.VirtualNetworkLink(
+        `${name}-${group.toLowerCase()}-link`,
+        {
+          virtualNetworkLinkName: vnetName,
+          privateZoneName: zone.name,
+          resourceGroupName: args.resourceGroupName,
+          location: "global",
+          tags: args.tags,
+          virtualNetwork: { id: vnet.id },
+          // Private endpoints register through their DNS zone groups; VMs do not auto-register here.
+          registrationEnabled: false,
+        },
+        { parent: this },
+      );
+      zoneIds[group] = zone.id;
+    }
+    this.dnsZoneIds = zoneIds;
+    this.zoneLinks = links;
+
+    this.registerOutputs({ vnetId: this.vnetId, appsSubnetId: this.appsSubnetId, endpointsSubnetId: this.endpointsSubnetId });
+  }
+
+  /**
+   * A private endpoint for `target.groupId` of `target.resourceId` in the endpoints subnet, and the DNS
+   * zone group that puts its address in the group's private DNS zone. `name` (unique per network,
+   * e.g. `orders-host-blob`) becomes the logical and physical name. Each endpoint costs ~$7.30/month.
+   */
+  privateEndpoint(name: string, target: PrivateEndpointTarget): PrivateEndpointConnection {
+    const where = `PrivateNetwork "${this.name}".privateEndpoint("${name}")`;
+    if (!/^[a-z][a-z0-9-]{1,50}$/.test(name)) throw new Error(`${where}: the name must be 2-51 lowercase letters, digits and hyphens, starting with a letter`);
+    if (this.endpoints.has(name)) throw new Error(`${where}: this network already has a private endpoint "${name}"`);
+    if (!(target.groupId in PRIVATE_DNS_ZONES)) {
+      throw new Error(`${where}: groupId "${String(target.groupId)}" is not one of ${Object.keys(PRIVATE_DNS_ZONES).join(", ")}`);
+    }
+    this.endpoints.add(name);
+    const endpointName = physicalName("privateEndpoint", this.names, name);
+    const endpoint = new network.PrivateEndpoint(
+      `${this.name}-${name}`,
+      {
+        privateEndpointName: endpointName,
+        resourceGroupName: this.resourceGroupName,
+        location: this.location,
+        tags: this.tags,
+        subnet: { id: this.endpointsSubnetId },
+        customNetworkInterfaceName: `${endpointName}-nic`,
+        privateLinkServiceConnections: [{ name: endpointName, privateLinkServiceId: target.resourceId, groupIds: [target.groupId] }],
+      },
+      { parent: this },
+    );
+    const dnsZoneGroup = new network.PrivateDnsZoneGroup(
+      `${this.name}-${name}-dns`,
+      {
+        privateEndpointName: endpoint.name,
+        resourceGroupName: this.resourceGroupName,
+        privateDnsZoneGroupName: "default",
+        privateDnsZoneConfigs: [{ name: PRIVATE_DNS_ZONES[target.groupId].replace(/\./g, "-"), privateDnsZoneId: this.dnsZoneIds[target.groupId] }],
+      },
+      // Resolution inside the VNet needs the zone's link as well as the record.
+      { parent: this, dependsOn: [this.zoneLinks[target.groupId]] },
+    );
+    return { endpoint, dnsZoneGroup };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The network half of the composition: the stack's `network.mode` decides whether a private network
+ * exists, and these helpers turn it into the components' options (each spreads into the component's
+ * args and is empty in `public` mode, so a public stack plans exactly as before).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../lib/config";
+import type { NameContext } from "../lib/naming";
+import type { ServiceManifest } from "../functions-src/shared/manifest";
+import type { FunctionAppNetwork } from "../components/function-app";
+import { PrivateNetwork } from "../components/network";
+
+/** What every component of the composition receives. */
+export interface NetworkCommon {
+  readonly names: NameContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The private network for `network.mode: private` (an always-on cost), or undefined for `public`. */
+export function createNetwork(config: StackConfig, common: NetworkCommon): PrivateNetwork | undefined {
+  if (config.network.mode !== "private") return undefined;
+  return new PrivateNetwork("network", {
+    ...common,
+    addressSpace: config.network.addressSpace,
+    ...(config.network.appsSubnetPrefix !== undefined ? { appsSubnetPrefix: config.network.appsSubnetPrefix } : {}),
+    ...(config.network.endpointsSubnetPrefix !== undefined ? { endpointsSubnetPrefix: config.network.endpointsSubnetPrefix } : {}),
+  });
+}
+
+/** `{ privateNetwork }` for CosmosDb, Messaging and KeyVault; `{}` without a network. */
+export function privateNetworkArg(net: PrivateNetwork | undefined): { readonly privateNetwork?: PrivateNetwork } {
+  return net ? { privateNetwork: net } : {};
+}
+
+/**
+ * `{ network }` for a service's FunctionApp: services with an HTTP API sit behind the gateway
+ * ("gateway-only": public site, App Service authentication admits the gateway's identity only); the
+ * others refuse every request to the site ("deny"). `{}` without a network.
+ */
+export function functionAppNetworkArg(net: PrivateNetwork | undefined, manifest: Pick<ServiceManifest, "http">): { readonly network?: FunctionAppNetwork } {
+  return net ? { network: { privateNetwork: net, inbound: manifest.http ? "gateway-only" : "deny" } } : {};
+}
+
+/**
+ * `{ deliveryIdentityType }` for an EventTopic: behind the messaging account's firewall, Event Grid
+ * delivers only with the topic's system-assigned identity. `{}` without a network.
+ */
+export function topicDeliveryArg(net: PrivateNetwork | undefined): { readonly deliveryIdentityType?: "SystemAssigned" } {
+  return net ? { deliveryIdentityType: "SystemAssigned" } : {};
+}
