@@ -297,6 +297,20 @@ function collect(model: SystemModel, orders: number, a: CostAssumptions, capInge
     add({ meter: "eventgrid.operations", item: t.name, quantity: events * (1 + t.subscriptions.length), note: `${fmt(events)} events × (1 publish + ${t.subscriptions.length} deliveries)`, kind: "usage" });
   }
 
+  // Private networking: every endpoint is billed per hour and every zone per month, used or not.
+  if (model.privateEndpoints.length > 0) {
+    add({
+      meter: "network.privateEndpointHours",
+      item: `${model.privateEndpoints.length} private endpoint(s)`,
+      quantity: model.privateEndpoints.length * HOURS_PER_MONTH,
+      note: `${model.privateEndpoints.length} × ${HOURS_PER_MONTH} h`,
+      kind: "idle",
+    });
+  }
+  if (model.privateDnsZones.length > 0) {
+    add({ meter: "network.privateDnsZones", item: `${model.privateDnsZones.length} private DNS zone(s)`, quantity: model.privateDnsZones.length, note: "per zone per month", kind: "idle" });
+  }
+
   // Key Vault: references are re-read about once a day per app.
   const references = model.apps.reduce((n, app) => n + app.keyVaultReferences, 0);
   if (model.vaults.length > 0) {

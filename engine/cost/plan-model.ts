@@ -131,6 +131,9 @@ export interface SystemModel {
   readonly metricAlerts: readonly { readonly resource: PlannedResource; readonly enabled: boolean; readonly series: number }[];
   readonly logAlerts: readonly { readonly resource: PlannedResource; readonly enabled: boolean; readonly frequencyMinutes: number }[];
   readonly vaults: readonly PlannedResource[];
+  /** Private endpoints and private DNS zones (network mode private): always-on. */
+  readonly privateEndpoints: readonly PlannedResource[];
+  readonly privateDnsZones: readonly PlannedResource[];
   /** External back ends: URLs the gateway or an app reaches that are not Function Apps. */
   readonly externals: readonly string[];
   readonly uses: readonly Use[];
@@ -491,6 +494,8 @@ export function describeSystem(plan: Plan): SystemModel {
     metricAlerts,
     logAlerts,
     vaults: ofType("keyvault:Vault"),
+    privateEndpoints: ofType("network:PrivateEndpoint"),
+    privateDnsZones: ofType("privatedns:PrivateZone"),
     externals: [...externals],
     uses,
   };

@@ -175,6 +175,25 @@ export const PRICES = {
   },
   // Key Vault
   "keyvault.operations": { ...eastUs, meter: "Key Vault Standard operations", price: 0.03, per: 10_000, unit: "operation" },
+  // Private networking (network.mode private). Not in the shared price sheet: the Azure Private Link
+  // and Azure DNS list prices; re-read them with the Retail Prices API on the next refresh.
+  "network.privateEndpointHours": {
+    ...eastUs,
+    source: "Azure Private Link list price (not in AZURE-PRICES.md; verify on refresh)",
+    meter: "Private endpoint",
+    price: 0.01,
+    per: 1,
+    unit: "endpoint-hour",
+    note: "billed every hour it exists (~$7.30/month each), plus $0.01/GB processed (not estimated)",
+  },
+  "network.privateDnsZones": {
+    ...eastUs,
+    source: "Azure DNS list price (not in AZURE-PRICES.md; verify on refresh)",
+    meter: "Private DNS zone (first 25)",
+    price: 0.5,
+    per: 1,
+    unit: "zone-month",
+  },
 } as const satisfies Record<string, MeterPrice>;
 
 export type MeterId = keyof typeof PRICES;

@@ -179,6 +179,16 @@ describe("data, messaging and gateway meters", () => {
     const b = estimateCost(plan([gw("BasicV2")]), { ordersPerMonth: 0 });
     expect(b.idle.total).toBe(150);
   });
+
+  it("bills private endpoints every hour and private DNS zones every month, idle or not", () => {
+    const endpoints = [1, 2, 3].map((i) => resource("network:PrivateEndpoint", `pe${i}`, {}));
+    const zones = [1, 2].map((i) => resource("privatedns:PrivateZone", `z${i}`, {}));
+    const c = estimateCost(plan([...endpoints, ...zones]), { ordersPerMonth: 0 });
+    // 3 endpoints × 730 h × $0.01 = $21.90; 2 zones × $0.50 = $1.00
+    expect(line(c.idle.lines, "network.privateEndpointHours", "3 private endpoint(s)").amount).toBeCloseTo(21.9, 10);
+    expect(line(c.idle.lines, "network.privateDnsZones", "2 private DNS zone(s)").amount).toBeCloseTo(1, 10);
+    expect(c.idle.total).toBeCloseTo(22.9, 10);
+  });
 });
 
 describe("the delivery fixtures (dev and prod as the stack files configure them)", () => {
