@@ -69,6 +69,19 @@ describe("npm run plan", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("prints the policy table and exits 1 on a mandatory violation, after writing the plan and report", () => {
+    // A copy of dev under another name has no policy/config.<stack>.json: every rule runs at its own
+    // level, so the prod-only network rules are mandatory and dev's public endpoints violate them.
+    const dir = brokenStack((y) => y);
+    const out = mkdtempSync(path.join(tmpdir(), "plan-gate-"));
+    const r = runPlan(["--stack", "broken", "--project-dir", dir, "--program", path.join(root, "index.ts"), "--quiet", "--json", path.join(out, "p.json"), "--report", path.join(out, "r.md")]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^mandatory\s+st-network\s+storage:StorageAccount messaging-account/m);
+    expect(r.stderr).toMatch(/\d+ mandatory policy violation\(s\)/);
+    expect(JSON.parse(readFileSync(path.join(out, "p.json"), "utf8")).stack).toBe("broken");
+    expect(readFileSync(path.join(out, "r.md"), "utf8")).toMatch(/mandatory policy violation/);
+  });
+
   it("names a stack that does not exist", () => {
     const r = runPlan(["--stack", "staging"]);
     expect(r.status).toBe(2);
