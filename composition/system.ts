@@ -72,7 +72,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
   const workspaceId = monitoring.workspaceId;
   const appInsights = { connectionString: monitoring.connectionString, resourceId: monitoring.appInsightsId };
 
-  // Data per service: one serverless account, one database per service that owns containers.
+  // Data per service: one account (serverless unless configured), a database per service that owns containers.
   const cosmos = new CosmosDb("data", {
     ...common,
     databases: manifests

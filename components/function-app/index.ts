@@ -13,11 +13,11 @@
  * the rights to create the resources. Basic publishing credentials stay off: OneDeploy uses a bearer token.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import type { ServiceSizing } from "../../lib/config";
+import { lockResource, protectedOptions } from "../../lib/protection";
 import { diagnosticSetting } from "../../lib/diagnostics";
 import { type NameContext, physicalName } from "../../lib/naming";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../../lib/roles";
@@ -226,15 +226,10 @@ export class FunctionApp extends pulumi.ComponentResource {
         // Private network: reachable only through the private endpoints below.
         ...(args.network ? { publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "None" } } : {}),
       },
-      { parent: this, protect, retainOnDelete: protect },
+      // It holds the app's Durable Functions state and code packages.
+      protectedOptions(protect, { parent: this }),
     );
-    if (protect) {
-      new authorization.ManagementLockByScope(
-        `${name}-host-lock`,
-        { scope: hostStorage.id, level: "CanNotDelete", notes: "Holds the app's Durable Functions state and packages." },
-        parent,
-      );
-    }
+    lockResource(`${name}-host`, hostStorage.id, protect, parent);
 
     const blobService = new storage.BlobServiceProperties(
       `${name}-host-blob`,
