@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACTIVITIES } from "../../functions-src/fulfillment/src/activities";
 import { CANCEL_EVENT, PAYMENT_TIMEOUT_MS, fulfillOrder } from "../../functions-src/fulfillment/src/orchestrator";
+import { REASON_MAX_LENGTH } from "../../functions-src/shared/contracts/order";
 import { type ActivityBehaviour, runOrchestration } from "./support/durable-replay";
 
 const order = {
@@ -23,6 +24,7 @@ function activities(overrides: Script = {}): (name: string, input: unknown, atte
     [ACTIVITIES.reportStatus]: { result: { sent: true } },
     [ACTIVITIES.releaseStock]: { result: { released: true } },
     [ACTIVITIES.refundPayment]: { result: { refunded: true, refundId: "ref-1" } },
+    [ACTIVITIES.blockShipment]: { result: { blocked: true } },
   };
   return (name, payload, attempt) => overrides[name]?.(payload, attempt) ?? defaults[name] ?? { error: `unexpected ${name}` };
 }
@@ -106,7 +108,8 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     expect((run.output as { reason: string }).reason).toMatch(/^shipping failed: .*shipments container unavailable/);
     expect(run.calls.filter((c) => c.name === ACTIVITIES.shipOrder)).toHaveLength(5);
     const after = names(run.calls).slice(names(run.calls).lastIndexOf(ACTIVITIES.shipOrder) + 1);
-    expect(after).toEqual(["refundPayment", "releaseStock", "reportStatus"]);
+    // First settle that no shipment exists (or ever will), then undo in reverse order.
+    expect(after).toEqual(["blockShipment", "refundPayment", "releaseStock", "reportStatus"]);
     expect(reported(run.calls)).toEqual(["reserved", "paid", "failed"]);
   });
 
@@ -126,7 +129,8 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
       events: [{ name: CANCEL_EVENT, data: { reason: "customer" }, whenScheduled: ACTIVITIES.reserveStock }],
     });
     expect(run.output).toEqual({ status: "cancelled", compensated: ["stock released"] });
-    expect(names(run.calls)).toEqual(["reserveStock", "releaseStock"]);
+    expect(names(run.calls)).toEqual(["reserveStock", "releaseStock", "reportStatus"]);
+    expect(reported(run.calls)).toEqual(["cancelled"]);
   });
 
   it("refunds and releases when the cancellation arrives while paying", async () => {
@@ -137,7 +141,9 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     });
     expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
     expect(names(run.calls)).not.toContain(ACTIVITIES.shipOrder);
-    expect(reported(run.calls)).toEqual(["reserved"]);
+    // The outcome is reported after the refund and the release, never before.
+    expect(reported(run.calls)).toEqual(["reserved", "cancelled"]);
+    expect(names(run.calls).slice(-3)).toEqual(["refundPayment", "releaseStock", "reportStatus"]);
   });
 
   it("handles a cancellation delivered twice like one", async () => {
@@ -151,6 +157,78 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     });
     expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
     expect(run.calls.filter((c) => c.name === ACTIVITIES.refundPayment)).toHaveLength(1);
+  });
+
+  /** The shipments container's arbitration (stock.ts): the first of ship and block to create the item wins. */
+  function shipmentsItem(): { ship: () => unknown; block: () => unknown } {
+    let holder: "shipment" | "marker" | undefined;
+    return {
+      ship: () => {
+        holder ??= "shipment";
+        return holder === "shipment" ? { shipped: true, trackingNumber: "TRK-1" } : { shipped: false, reason: "cancelled" };
+      },
+      block: () => {
+        holder ??= "marker";
+        return holder === "marker" ? { blocked: true } : { blocked: false, trackingNumber: "TRK-1" };
+      },
+    };
+  }
+
+  it("a cancellation raised while shipping, that wins the race, refunds and releases and never ships", async () => {
+    const item = shipmentsItem();
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({
+        shipOrder: () => ({ run: item.ship, durationMs: 5_000 }),
+        blockShipment: () => ({ run: item.block, durationMs: 500 }),
+      }),
+      events: [{ name: CANCEL_EVENT, data: { reason: "customer" }, whenScheduled: ACTIVITIES.shipOrder }],
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
+    expect(reported(run.calls)).toEqual(["reserved", "paid", "cancelled"]);
+    expect(names(run.calls).slice(-3)).toEqual(["refundPayment", "releaseStock", "reportStatus"]);
+  });
+
+  it("a cancellation raised while shipping, that loses the race, is refused on the order: shipped, charged once", async () => {
+    const item = shipmentsItem();
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({
+        shipOrder: () => ({ run: item.ship, durationMs: 500 }),
+        blockShipment: () => ({ run: item.block, durationMs: 5_000 }),
+      }),
+      events: [{ name: CANCEL_EVENT, data: { reason: "customer" }, whenScheduled: ACTIVITIES.shipOrder }],
+    });
+    expect(run.output).toEqual({ status: "shipped", trackingNumber: "TRK-1" });
+    expect(names(run.calls)).not.toContain(ACTIVITIES.refundPayment);
+    const last = run.calls.filter((c) => c.name === ACTIVITIES.reportStatus).at(-1);
+    expect(last?.input).toMatchObject({ status: "shipped", reason: expect.stringMatching(/cancellation refused/) });
+  });
+
+  it("a shipment that failed after being recorded is reported shipped, not refunded", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({
+        shipOrder: () => ({ error: "stock commit failed" }),
+        blockShipment: () => ({ result: { blocked: false, trackingNumber: "TRK-9" } }),
+      }),
+    });
+    expect(run.output).toEqual({ status: "shipped", trackingNumber: "TRK-9" });
+    expect(names(run.calls)).not.toContain(ACTIVITIES.refundPayment);
+    expect(reported(run.calls)).toEqual(["reserved", "paid", "shipped"]);
+  });
+
+  it("bounds a long failure reason at the producer, so the report fits orders' contract", async () => {
+    const detail = "x".repeat(3_000);
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ takePayment: () => ({ result: { ok: false, reason: "declined", detail } }) }),
+    });
+    expect(run.output).toMatchObject({ status: "failed" });
+    const failed = run.calls.filter((c) => c.name === ACTIVITIES.reportStatus).at(-1)!.input as { status: string; reason: string };
+    expect(failed.status).toBe("failed");
+    expect(failed.reason.length).toBeLessThanOrEqual(REASON_MAX_LENGTH);
+    expect(failed.reason.startsWith("payment declined: xxx")).toBe(true);
   });
 
   it("fails the instance (for an operator) when a compensation cannot be done", async () => {
@@ -168,21 +246,34 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     expect(lastReport?.input).toMatchObject({ status: "failed", reason: expect.stringMatching(/manual action required/) });
   });
 
-  it("keeps going when a status report cannot be sent", async () => {
+  it("keeps going when a progress report cannot be sent", async () => {
     const run = await runOrchestration(fulfillOrder, {
       input,
-      activity: activities({ reportStatus: () => ({ error: "queue unavailable" }) }),
+      activity: activities({
+        reportStatus: (payload) => ((payload as { status: string }).status === "shipped" ? { result: { sent: true } } : { error: "queue unavailable" }),
+      }),
     });
     expect(run.output).toMatchObject({ status: "shipped" });
   });
 
-  it("does nothing for an order cancelled before its creation message arrived", async () => {
+  it("fails the instance (visibly) rather than lose an outcome that cannot be reported", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ reportStatus: () => ({ error: "queue unavailable" }) }),
+    });
+    expect(run.completed).toBe(false);
+    expect(run.failed).toBe(true);
+    expect(run.error).toMatch(/the outcome "shipped" could not be reported/);
+  });
+
+  it("answers a cancellation that overtook the creation message: reports cancelled, touches nothing", async () => {
     const run = await runOrchestration(fulfillOrder, {
       input: { kind: "cancelledBeforeStart", orderId: order.orderId, customerId: "cust-1" },
       activity: activities(),
     });
     expect(run.output).toEqual({ status: "cancelled", compensated: [] });
-    expect(run.calls).toEqual([]);
+    expect(names(run.calls)).toEqual(["reportStatus"]);
+    expect(run.calls[0]!.input).toMatchObject({ orderId: order.orderId, customerId: "cust-1", status: "cancelled" });
   });
 
   it("rejects an input that is not a fulfillment request", async () => {

@@ -5,12 +5,13 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import * as z from "zod";
-import { currencySchema, customerIdSchema, orderIdSchema, orderLineSchema, shippingAddressSchema } from "../../shared/contracts/order";
+import { fulfillmentLinesSchema } from "../../shared/contracts/fulfillment";
+import { currencySchema, customerIdSchema, orderIdSchema, reasonSchema, shippingAddressSchema } from "../../shared/contracts/order";
 import { REPORTED_STATUSES, type StatusReport } from "../../shared/contracts/order-status";
 import { encodeQueueMessage } from "../../shared/queue";
 import type { FulfillmentDeps } from "./deps";
 import type { ChargeResult, RefundResult } from "./payment";
-import type { ReserveResult, Shipment } from "./stock";
+import type { BlockResult, ReserveResult, ShipResult } from "./stock";
 
 /** Activity function names: part of every running instance's history, so never rename one. */
 export const ACTIVITIES = {
@@ -19,11 +20,12 @@ export const ACTIVITIES = {
   takePayment: "takePayment",
   refundPayment: "refundPayment",
   shipOrder: "shipOrder",
+  blockShipment: "blockShipment",
   reportStatus: "reportStatus",
 } as const;
 export type ActivityName = (typeof ACTIVITIES)[keyof typeof ACTIVITIES];
 
-const linesInput = z.object({ orderId: orderIdSchema, items: z.array(orderLineSchema).min(1) });
+const linesInput = z.object({ orderId: orderIdSchema, items: fulfillmentLinesSchema });
 export const chargeInput = z.object({
   orderId: orderIdSchema,
   customerId: customerIdSchema,
@@ -36,10 +38,12 @@ export const reportInput = z.object({
   orderId: orderIdSchema,
   customerId: customerIdSchema,
   status: z.enum(REPORTED_STATUSES),
-  reason: z.string().max(500).optional(),
+  /** Truncated, never refused: an activity input that fails validation would lose the report. */
+  reason: reasonSchema.optional(),
   occurredAt: z.iso.datetime({ offset: true }),
 });
-export type ReportInput = z.infer<typeof reportInput>;
+export type ReportInput = z.input<typeof reportInput>;
+const orderRef = z.object({ orderId: orderIdSchema });
 
 export type ActivityHandlers = Readonly<Record<ActivityName, (input: unknown, context: InvocationContext) => Promise<unknown>>>;
 
@@ -69,13 +73,23 @@ export function fulfillmentActivities(getDeps: () => FulfillmentDeps): ActivityH
       context.info(`order ${request.orderId}: ${result.refunded ? `refunded (${result.refundId})` : "nothing to refund"}`);
       return result;
     },
-    shipOrder: async (input, context): Promise<Shipment> => {
+    shipOrder: async (input, context): Promise<ShipResult> => {
       const { orderId, items, shippingAddress } = shipInput.parse(input);
       const deps = getDeps();
       const shipment = await deps.shipments.ship(orderId, items, shippingAddress);
+      if (!shipment.shipped) {
+        context.info(`order ${orderId}: not shipped, a cancellation got there first`);
+        return shipment;
+      }
       await deps.stock.commit(orderId, items);
       context.info(`order ${orderId}: shipped (${shipment.trackingNumber})`);
       return shipment;
+    },
+    blockShipment: async (input, context): Promise<BlockResult> => {
+      const { orderId } = orderRef.parse(input);
+      const result = await getDeps().shipments.blockShipment(orderId);
+      context.info(`order ${orderId}: ${result.blocked ? "shipment blocked by the cancellation" : "already shipped; cancellation too late"}`);
+      return result;
     },
     reportStatus: async (input): Promise<{ sent: true }> => {
       const report = reportInput.parse(input);

@@ -17,7 +17,7 @@ import {
 import { ProblemError } from "../../shared/problem";
 import { canonicalJson, sha256Hex } from "../../shared/util";
 import type { OrdersDeps } from "./deps";
-import { CANCELLABLE, cancelled, newOrderDocument, outboxEntry, toView, type OrderDocument } from "./model";
+import { cancellationRequested, cancellationRule, newOrderDocument, outboxEntry, toView, type OrderDocument } from "./model";
 import { dispatchOutbox } from "./outbox";
 import {
   cancelOrderRequestSchema,
@@ -185,14 +185,14 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
         headers: { ETag: toHttpEtag(found.etag) },
       });
     }
-    if (!CANCELLABLE.has(found.doc.status)) {
-      throw new ProblemError("conflict", `an order that is ${found.doc.status} can no longer be cancelled`);
-    }
+    // The lifecycle decides (shared/contracts/order-lifecycle.ts): a request until the order has shipped.
+    const rule = cancellationRule(found.doc);
+    if (rule.kind !== "move") throw new ProblemError("conflict", rule.why);
     const now = deps.clock();
     const announcement = outboxEntry(deps.newId(), "OrderCancelled", now);
     let saved: Stored<OrderDocument>;
     try {
-      saved = await deps.store.replace(cancelled(found.doc, input.reason, announcement, now), found.etag);
+      saved = await deps.store.replace(cancellationRequested(found.doc, input.reason, announcement, now), found.etag);
     } catch (error) {
       if (error instanceof ConcurrentUpdateError) {
         throw new ProblemError("preconditionFailed", "the order changed while cancelling; GET it again and retry");
@@ -200,8 +200,9 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
       throw error;
     }
     const latest = await dispatchOutbox(deps, saved, context, new Set([announcement.id]));
-    context.info(`order ${orderId} cancelled`);
-    return orderResponse(200, latest);
+    context.info(`order ${orderId}: cancellation requested`);
+    // 202: accepted, not done. Fulfillment decides (cancelled, or shipped if it was too late).
+    return orderResponse(202, latest);
   };
 
   // Liveness only: no dependency is called, so an outage elsewhere does not take this app out of rotation.

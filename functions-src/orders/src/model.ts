@@ -2,13 +2,14 @@
  * The order as stored (one Cosmos item per order, partitioned by customer) and the rules that change it.
  * Pure functions only: the store and the handlers do the I/O.
  */
+import { type OrderLine, type OrderStatus, type ShippingAddress, linesTotalMinor } from "../../shared/contracts/order";
 import {
-  type OrderLine,
-  type OrderStatus,
-  type ShippingAddress,
-  TERMINAL_STATUSES,
-} from "../../shared/contracts/order";
-import type { OrderCancelledMessage, OrderCreatedMessage } from "../../shared/contracts/fulfillment";
+  type OrderCancelledMessage,
+  type OrderCreatedMessage,
+  orderCancelledMessageSchema,
+  orderCreatedMessageSchema,
+} from "../../shared/contracts/fulfillment";
+import { CANCELLABLE_STATUSES, type Rule, decide } from "../../shared/contracts/order-lifecycle";
 import type { StatusReport } from "../../shared/contracts/order-status";
 import type { CreateOrderRequest, OrderView } from "./schemas";
 
@@ -35,6 +36,19 @@ export interface StatusChange {
   readonly source: "api" | "fulfillment";
 }
 
+/** What became of a fulfillment report: every report leaves a trace on the order (or is dead-lettered). */
+export interface ReportRecord {
+  readonly messageId: string;
+  readonly status: StatusReport["status"];
+  readonly receivedAt: string;
+  readonly disposition: "applied" | "recorded";
+  /** For a recorded report: why it did not change the status. */
+  readonly note?: string;
+}
+
+/** How many report records an order keeps (fulfillment sends at most one per reported status). */
+export const MAX_REPORT_RECORDS = 20;
+
 export interface OrderDocument {
   readonly id: string;
   readonly customerId: string;
@@ -53,6 +67,8 @@ export interface OrderDocument {
   /** SHA-256 of the canonical create request: tells a replay from a different request. */
   readonly requestHash: string;
   readonly statusHistory: readonly StatusChange[];
+  /** Fulfillment reports received, applied or recorded (absent on orders that never got one). */
+  readonly fulfillmentReports?: readonly ReportRecord[];
   readonly outbox: readonly OutboxEntry[];
   /** True while any outbox entry is pending: the relay's (indexed) filter. */
   readonly outboxPending: boolean;
@@ -74,7 +90,7 @@ export function outboxEntry(id: string, type: OutboxEntry["type"], now: Date): O
 }
 
 export function orderTotal(items: readonly OrderLine[]): number {
-  return items.reduce((sum, line) => sum + line.quantity * line.unitPriceMinor, 0);
+  return linesTotalMinor(items);
 }
 
 export function newOrderDocument(
@@ -104,8 +120,8 @@ export function newOrderDocument(
   };
 }
 
-/** Statuses a customer may still cancel in: before payment is taken. */
-export const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(["pending", "reserved"]);
+/** Statuses a customer may still cancel in (from the lifecycle table): until the order has shipped. */
+export const CANCELLABLE: ReadonlySet<OrderStatus> = CANCELLABLE_STATUSES;
 
 function withStatus(
   doc: OrderDocument,
@@ -129,46 +145,72 @@ function withStatus(
   };
 }
 
-export function cancelled(doc: OrderDocument, reason: string | undefined, entry: OutboxEntry, now: Date): OrderDocument {
-  const next = withStatus(doc, "cancelled", now, "api", reason ?? "cancelled by the customer");
+/** The lifecycle's verdict on a customer's cancellation request for this order. */
+export function cancellationRule(doc: OrderDocument): Rule {
+  return decide(doc.status, "cancelRequested");
+}
+
+/**
+ * Records the customer's cancellation request (status `cancelling`) and the message that asks
+ * fulfillment to stop. Fulfillment answers with the outcome: `cancelled` (refunded, released) or
+ * `shipped` (the request came too late). Callers check {@link cancellationRule} first.
+ */
+export function cancellationRequested(
+  doc: OrderDocument,
+  reason: string | undefined,
+  entry: OutboxEntry,
+  now: Date,
+): OrderDocument {
+  const rule = cancellationRule(doc);
+  if (rule.kind !== "move" || !rule.to) throw new Error(`order ${doc.id}: ${rule.why}`);
+  const next = withStatus(doc, rule.to, now, "api", reason ?? "cancelled by the customer");
   return { ...next, outbox: [...next.outbox, entry], outboxPending: true };
 }
 
-/** Forward order of the fulfillment steps; a report only moves an order forward. */
-const RANK: Readonly<Record<OrderStatus, number>> = {
-  pending: 0,
-  reserved: 1,
-  paid: 2,
-  shipped: 3,
-  cancelled: 4,
-  failed: 4,
-};
-
 export type ReportOutcome =
+  /** The status changes (`doc` is the new order). */
   | { readonly kind: "apply"; readonly doc: OrderDocument }
-  | { readonly kind: "ignore"; readonly why: string };
+  /** The status stays; `doc` records the report and why. */
+  | { readonly kind: "record"; readonly doc: OrderDocument; readonly why: string }
+  /** This very message was already applied or recorded (a redelivery): nothing to write. */
+  | { readonly kind: "seen"; readonly why: string }
+  /** The report contradicts the lifecycle: it must be dead-lettered with `why`. */
+  | { readonly kind: "refuse"; readonly why: string };
+
+function withReportRecord(doc: OrderDocument, entry: ReportRecord): OrderDocument {
+  const records = [...(doc.fulfillmentReports ?? []), entry].slice(-MAX_REPORT_RECORDS);
+  return { ...doc, fulfillmentReports: records };
+}
 
 /**
- * Applies a fulfillment report. Idempotent and order-insensitive: duplicates and late reports (a
- * "reserved" after "paid") are ignored, terminal states are final, "failed" ends any open order.
+ * Applies a fulfillment report by the lifecycle table: idempotent (a redelivered message is recognised
+ * by its id) and order-insensitive (late progress is recorded, not applied). Nothing is ignored
+ * silently: the outcome says what happened, and a contradiction is refused for the dead-letter queue.
  */
 export function applyReport(doc: OrderDocument, report: StatusReport, now: Date): ReportOutcome {
-  if (TERMINAL_STATUSES.has(doc.status)) {
-    return { kind: "ignore", why: `order is already ${doc.status}` };
+  if (doc.fulfillmentReports?.some((r) => r.messageId === report.messageId)) {
+    return { kind: "seen", why: `report ${report.messageId} was already received` };
   }
-  if (report.status === "failed") {
-    return { kind: "apply", doc: withStatus(doc, "failed", now, "fulfillment", report.reason) };
+  const rule = decide(doc.status, report.status);
+  const receivedAt = now.toISOString();
+  if (rule.kind === "refuse") return { kind: "refuse", why: `order is ${doc.status}, report is ${report.status}: ${rule.why}` };
+  if (rule.kind === "record" || !rule.to) {
+    const entry: ReportRecord = { messageId: report.messageId, status: report.status, receivedAt, disposition: "recorded", note: rule.why };
+    return { kind: "record", doc: { ...withReportRecord(doc, entry), updatedAt: receivedAt }, why: rule.why };
   }
-  if (RANK[report.status] <= RANK[doc.status]) {
-    return { kind: "ignore", why: `order is already ${doc.status} (report: ${report.status})` };
-  }
-  return { kind: "apply", doc: withStatus(doc, report.status, now, "fulfillment", report.reason) };
+  // Resolving a pending cancellation explains itself (refunded, or refused because already shipped).
+  const reason = report.reason ?? (doc.status === "cancelling" ? rule.why : undefined);
+  const moved = withStatus(doc, rule.to, now, "fulfillment", reason);
+  const entry: ReportRecord = { messageId: report.messageId, status: report.status, receivedAt, disposition: "applied" };
+  return { kind: "apply", doc: withReportRecord(moved, entry) };
 }
 
 /** The wire message for an outbox entry, built from the order as it is now. */
 export function outboxMessage(doc: OrderDocument, entry: OutboxEntry): OrderCreatedMessage | OrderCancelledMessage {
+  // Validated with the contract's own schema before sending: fulfillment validates with the same one,
+  // so a message orders can produce is a message fulfillment accepts (and the reverse).
   if (entry.type === "OrderCreated") {
-    return {
+    return orderCreatedMessageSchema.parse({
       type: "OrderCreated",
       messageId: entry.id,
       occurredAt: entry.createdAt,
@@ -180,16 +222,16 @@ export function outboxMessage(doc: OrderDocument, entry: OutboxEntry): OrderCrea
         totalMinor: doc.totalMinor,
         shippingAddress: doc.shippingAddress,
       },
-    };
+    });
   }
-  return {
+  return orderCancelledMessageSchema.parse({
     type: "OrderCancelled",
     messageId: entry.id,
     occurredAt: entry.createdAt,
     orderId: doc.id,
     customerId: doc.customerId,
     ...(doc.statusReason ? { reason: doc.statusReason } : {}),
-  };
+  });
 }
 
 /** The public representation: internal bookkeeping (hashes, outbox, etags) stays inside. */

@@ -115,10 +115,13 @@ export function openApiDocument(): OpenApiDocument {
   });
 
   const cancelResponses = {
-    200: orderResponse("The cancelled order."),
+    202: orderResponse(
+      "Cancellation requested: the order is `cancelling` until fulfillment answers with `cancelled` (any payment " +
+        "refunded, stock released) or, if the order had already shipped, `shipped`.",
+    ),
     400: invalidInput,
     404: problemResponse("The customer has no such order."),
-    409: problemResponse("The order's status no longer allows cancelling (payment taken, shipped, ...)."),
+    409: problemResponse("The order is already shipped, cancelled or failed, or a cancellation is already under way."),
     412: problemResponse("If-Match does not match the order's current ETag: GET it again."),
     428: problemResponse("If-Match is missing."),
     503: unavailableProblem,
@@ -129,7 +132,7 @@ export function openApiDocument(): OpenApiDocument {
     method: "post",
     path: "/customers/{customerId}/orders/{orderId}/cancel",
     operationId: "cancelOrder",
-    summary: "Cancel an order",
+    summary: "Request the cancellation of an order",
     tags: ["orders"],
     ...secured("Orders.Write"),
     request: {

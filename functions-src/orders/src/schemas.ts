@@ -11,6 +11,7 @@ import {
   orderIdSchema,
   orderLineSchema,
   orderStatusSchema,
+  refuseDuplicateSkus,
   shippingAddressSchema,
 } from "../../shared/contracts/order";
 import { pageSchema, pagingQuerySchema } from "../../shared/schemas";
@@ -33,15 +34,8 @@ export const createOrderRequestSchema = z
       .array(orderLineInputSchema)
       .min(1)
       .max(MAX_ITEMS_PER_ORDER)
-      .superRefine((items, ctx) => {
-        const seen = new Set<string>();
-        items.forEach((item, index) => {
-          if (seen.has(item.sku)) {
-            ctx.addIssue({ code: "custom", path: [index, "sku"], message: `duplicate sku ${item.sku}: merge the lines` });
-          }
-          seen.add(item.sku);
-        });
-      }),
+      // The same rule as the orders→fulfillment contract (one line per SKU).
+      .superRefine(refuseDuplicateSkus),
     shippingAddress: shippingAddressInputSchema,
   })
   .meta({ id: "CreateOrderRequest" });

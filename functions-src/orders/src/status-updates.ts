@@ -5,6 +5,10 @@
  * its container, so the status rules (forward-only, terminal states, cancellation wins) live in one
  * place next to the ETags and the outbox, the change feed sees one writer, and fulfillment needs no
  * data-plane role on orders' database. The price is eventual consistency of a few seconds.
+ *
+ * Each report is applied by the lifecycle table (shared/contracts/order-lifecycle.ts): it moves the
+ * order, or is recorded on it (a late or superseded report), or, if it contradicts the order's history,
+ * is dead-lettered with the reason. No report is ever dropped with just a log line.
  */
 import type { InvocationContext } from "@azure/functions";
 import { type StatusReport, ORDER_STATUS_QUEUE, statusReportSchema } from "../../shared/contracts/order-status";
@@ -25,14 +29,21 @@ export async function applyStatusReport(deps: OrdersDeps, report: StatusReport, 
       throw new PermanentError(`order ${report.orderId} of customer ${report.customerId} does not exist`);
     }
     const outcome = applyReport(found.doc, report, deps.clock());
-    if (outcome.kind === "ignore") {
-      const level = found.doc.status === "cancelled" && report.status !== "failed" ? "warn" : "info";
-      context[level](`status report ${report.messageId} ignored: ${outcome.why}`);
+    if (outcome.kind === "seen") {
+      context.info(`status report ${report.messageId}: ${outcome.why}`);
       return;
+    }
+    if (outcome.kind === "refuse") {
+      // Dead-lettered by the queue handler, with the reason, for an operator.
+      throw new PermanentError(`status report ${report.messageId} for order ${report.orderId} refused: ${outcome.why}`);
     }
     try {
       await deps.store.replace(outcome.doc, found.etag);
-      context.info(`order ${report.orderId}: ${found.doc.status} -> ${outcome.doc.status}`);
+      context.info(
+        outcome.kind === "apply"
+          ? `order ${report.orderId}: ${found.doc.status} -> ${outcome.doc.status}`
+          : `order ${report.orderId}: report ${report.messageId} (${report.status}) recorded: ${outcome.why}`,
+      );
       return;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;

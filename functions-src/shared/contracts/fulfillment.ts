@@ -3,7 +3,16 @@
  * The queue name lives here (not in orders' code) so the owner's manifest and the sender agree.
  */
 import * as z from "zod";
-import { currencySchema, customerIdSchema, orderIdSchema, orderLineSchema, shippingAddressSchema } from "./order";
+import {
+  currencySchema,
+  customerIdSchema,
+  linesTotalMinor,
+  orderIdSchema,
+  orderLineSchema,
+  reasonSchema,
+  refuseDuplicateSkus,
+  shippingAddressSchema,
+} from "./order";
 
 /** Owned by fulfillment; orders has "send" access. */
 export const FULFILLMENT_QUEUE = "order-fulfillment";
@@ -14,14 +23,32 @@ const envelope = {
   occurredAt: z.iso.datetime({ offset: true }),
 };
 
-export const fulfillmentOrderSchema = z.object({
-  orderId: orderIdSchema,
-  customerId: customerIdSchema,
-  items: z.array(orderLineSchema).min(1).max(100),
-  currency: currencySchema,
-  totalMinor: z.number().int().min(0),
-  shippingAddress: shippingAddressSchema,
-});
+/** An order's lines as fulfillment handles them: one line per SKU (stock is reserved per SKU). */
+export const fulfillmentLinesSchema = z.array(orderLineSchema).min(1).max(100).superRefine(refuseDuplicateSkus);
+
+/**
+ * What fulfillment fulfils. Orders validates each message with this schema before sending it (the
+ * outbox) and fulfillment validates it on receipt (the starter): one schema, both ends.
+ */
+export const fulfillmentOrderSchema = z
+  .object({
+    orderId: orderIdSchema,
+    customerId: customerIdSchema,
+    items: fulfillmentLinesSchema,
+    currency: currencySchema,
+    totalMinor: z.number().int().min(0),
+    shippingAddress: shippingAddressSchema,
+  })
+  .superRefine((order, ctx) => {
+    const expected = linesTotalMinor(order.items);
+    if (order.totalMinor !== expected) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["totalMinor"],
+        message: `totalMinor ${order.totalMinor} does not match the lines (${expected}): the charge must equal the goods`,
+      });
+    }
+  });
 export type FulfillmentOrder = z.infer<typeof fulfillmentOrderSchema>;
 
 export const orderCreatedMessageSchema = z.object({
@@ -35,7 +62,7 @@ export const orderCancelledMessageSchema = z.object({
   ...envelope,
   orderId: orderIdSchema,
   customerId: customerIdSchema,
-  reason: z.string().max(500).optional(),
+  reason: reasonSchema.optional(),
 });
 
 export const fulfillmentMessageSchema = z.discriminatedUnion("type", [

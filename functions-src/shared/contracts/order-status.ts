@@ -3,13 +3,14 @@
  * the order it owns (fulfillment never writes orders' data: see orders/src/status-updates.ts).
  */
 import * as z from "zod";
-import { customerIdSchema, orderIdSchema } from "./order";
+import { FULFILLMENT_OUTCOMES, FULFILLMENT_PROGRESS } from "./order-lifecycle";
+import { customerIdSchema, orderIdSchema, reasonSchema } from "./order";
 
 /** Owned by orders; fulfillment has "send" access. */
 export const ORDER_STATUS_QUEUE = "order-status";
 
-/** What fulfillment can report; "pending" and "cancelled" are decided by orders alone. */
-export const REPORTED_STATUSES = ["reserved", "paid", "shipped", "failed"] as const;
+/** What fulfillment can report: its progress and its one outcome (see order-lifecycle.ts). */
+export const REPORTED_STATUSES = [...FULFILLMENT_PROGRESS, ...FULFILLMENT_OUTCOMES] as const;
 
 export const statusReportSchema = z.object({
   type: z.literal("FulfillmentStatusReported"),
@@ -18,7 +19,8 @@ export const statusReportSchema = z.object({
   orderId: orderIdSchema,
   customerId: customerIdSchema,
   status: z.enum(REPORTED_STATUSES),
-  reason: z.string().max(500).optional(),
+  /** Free text: truncated, never refused (a long reason must not lose the outcome it explains). */
+  reason: reasonSchema.optional(),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 export type StatusReport = z.infer<typeof statusReportSchema>;

@@ -14,11 +14,22 @@
 import { InvocationContext } from "@azure/functions";
 import type { OrchestrationHandler } from "durable-functions";
 
-/** What an activity attempt does: return a value, throw, or never finish (e.g. a hung back end). */
+/**
+ * What an activity attempt does: return a value, throw, or never finish (e.g. a hung back end); or
+ * `run` a side effect when the attempt completes (after `durationMs`), its return value or thrown error
+ * being the result: how tests model activities that race with other activities or raised events.
+ */
 export type ActivityBehaviour =
   | { readonly result: unknown; readonly durationMs?: number }
   | { readonly error: string; readonly durationMs?: number }
+  | { readonly run: () => unknown; readonly durationMs?: number }
   | { readonly hang: true };
+
+/** Something that happens outside the orchestration at a virtual time (e.g. a starter raising an event). */
+export interface TimelineStep {
+  readonly atMs: number;
+  readonly run: (raise: (name: string, data: unknown) => void) => void | Promise<void>;
+}
 
 export interface RaisedEvent {
   readonly name: string;
@@ -33,6 +44,7 @@ export interface ReplayScript {
   readonly start?: Date;
   readonly activity: (name: string, input: unknown, attempt: number) => ActivityBehaviour;
   readonly events?: readonly RaisedEvent[];
+  readonly timeline?: readonly TimelineStep[];
   /** Safety net against a runaway orchestration. @default 500 */
   readonly maxEpisodes?: number;
 }
@@ -126,7 +138,7 @@ function serialise(action: Action): string {
 interface Pending {
   readonly dueMs: number;
   readonly order: number;
-  readonly deliver: () => void;
+  readonly deliver: () => void | Promise<void>;
   /** For timers: the action's index, to drop timers cancelled by the orchestrator. */
   readonly timerAction?: number;
 }
@@ -149,7 +161,7 @@ export async function runOrchestration(fn: OrchestrationHandler, script: ReplayS
   const push = (type: number, fields: Record<string, unknown>, eventId = -1): void => {
     history.push({ EventType: type, EventId: eventId, IsPlayed: false, Timestamp: at(clockMs), ...fields });
   };
-  const enqueue = (dueMs: number, deliver: () => void, timerAction?: number): void => {
+  const enqueue = (dueMs: number, deliver: () => void | Promise<void>, timerAction?: number): void => {
     pending.push({ dueMs, order: order++, deliver, ...(timerAction !== undefined ? { timerAction } : {}) });
   };
 
@@ -159,12 +171,20 @@ export async function runOrchestration(fn: OrchestrationHandler, script: ReplayS
     calls.push({ name, input, attempt, atMs: clockMs });
     const behaviour = script.activity(name, input, attempt);
     if ("hang" in behaviour) return;
-    enqueue(clockMs + (behaviour.durationMs ?? 1_000), () => {
-      if ("result" in behaviour) {
-        push(EVENT.TaskCompleted, { TaskScheduledId: id, Result: JSON.stringify(behaviour.result ?? null) });
+    enqueue(clockMs + (behaviour.durationMs ?? 1_000), async () => {
+      let outcome: { result: unknown } | { error: string } = "run" in behaviour ? { result: undefined } : behaviour;
+      if ("run" in behaviour) {
+        try {
+          outcome = { result: await behaviour.run() };
+        } catch (error) {
+          outcome = { error: error instanceof Error ? error.message : String(error) };
+        }
+      }
+      if ("result" in outcome) {
+        push(EVENT.TaskCompleted, { TaskScheduledId: id, Result: JSON.stringify(outcome.result ?? null) });
         return;
       }
-      push(EVENT.TaskFailed, { TaskScheduledId: id, Reason: behaviour.error, Details: `${name} attempt ${attempt}` });
+      push(EVENT.TaskFailed, { TaskScheduledId: id, Reason: outcome.error, Details: `${name} attempt ${attempt}` });
       const retry = action.retryOptions;
       if (action.actionType !== ACTION.CallActivityWithRetry || !retry) return;
       // The library waits for a retry timer after every failed attempt, the last one included.
@@ -217,6 +237,11 @@ export async function runOrchestration(fn: OrchestrationHandler, script: ReplayS
 
   push(EVENT.OrchestratorStarted, {});
   push(EVENT.ExecutionStarted, { Name: "orchestrator", Input: JSON.stringify(script.input) });
+  for (const step of script.timeline ?? []) {
+    enqueue(step.atMs, () =>
+      step.run((name, data) => push(EVENT.EventRaised, { Name: name, Input: JSON.stringify(data) })),
+    );
+  }
 
   const maxEpisodes = script.maxEpisodes ?? 500;
   for (let episode = 1; episode <= maxEpisodes; episode++) {
@@ -275,7 +300,7 @@ export async function runOrchestration(fn: OrchestrationHandler, script: ReplayS
     }
     clockMs = Math.max(clockMs, next.dueMs);
     push(EVENT.OrchestratorStarted, {});
-    next.deliver();
+    await next.deliver();
   }
   throw new Error(`orchestration did not finish within ${maxEpisodes} episodes`);
 }
