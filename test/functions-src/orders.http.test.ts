@@ -393,19 +393,20 @@ describe("cancel (POST .../cancel and DELETE)", () => {
     expectProblem(await cancel("cust-cancel-pre", id, { "If-Match": `W/${etag}` }), 412, "precondition-failed");
   });
 
-  it("cancels with the current ETag, announces the cancellation, and answers 409 afterwards", async () => {
+  it("accepts a cancellation request with the current ETag (202 cancelling), announces it, and answers 409 afterwards", async () => {
     await drainJson(fulfillmentQueue);
     const { id, etag } = await fresh("cust-cancel");
     await drainJson(fulfillmentQueue);
     const response = await cancel("cust-cancel", id, { "If-Match": etag }, "POST", { reason: "changed my mind" });
-    expect(response.status).toBe(200);
-    expect(responseJson(response)).toMatchObject({ id, status: "cancelled", statusReason: "changed my mind" });
+    // Accepted, not done: only fulfillment knows whether the goods have left (order-lifecycle.ts).
+    expect(response.status).toBe(202);
+    expect(responseJson(response)).toMatchObject({ id, status: "cancelling", statusReason: "changed my mind" });
     const newEtag = header(response, "etag")!;
     expect(newEtag).not.toBe(etag);
     expect(await drainJson(fulfillmentQueue)).toEqual([
       expect.objectContaining({ type: "OrderCancelled", orderId: id, customerId: "cust-cancel", reason: "changed my mind" }),
     ]);
-    expectProblem(await cancel("cust-cancel", id, { "If-Match": newEtag }), 409, "state-conflict", /cancelled/);
+    expectProblem(await cancel("cust-cancel", id, { "If-Match": newEtag }), 409, "state-conflict", /already been requested/);
     // The stale ETag is still a 412 (checked before the state): the caller must re-read first.
     expectProblem(await cancel("cust-cancel", id, { "If-Match": etag }), 412, "precondition-failed");
   });
@@ -413,17 +414,34 @@ describe("cancel (POST .../cancel and DELETE)", () => {
   it("DELETE cancels too", async () => {
     const { id, etag } = await fresh("cust-delete");
     const response = await cancel("cust-delete", id, { "If-Match": etag }, "DELETE");
-    expect(response.status).toBe(200);
-    expect(responseJson(response).status).toBe("cancelled");
+    expect(response.status).toBe(202);
+    expect(responseJson(response).status).toBe("cancelling");
   });
 
-  it("409 once payment is taken", async () => {
-    const { id } = await fresh("cust-paid");
+  async function forceStatus(customerId: string, id: string, status: OrderDocument["status"]): Promise<string> {
     const store = new OrdersStore(ordersContainers(settings).orders, ordersContainers(settings).idempotency);
-    const current = (await store.read("cust-paid", id))!;
-    await store.replace({ ...current.doc, status: "paid" }, current.etag);
-    const etag = `"${(await store.read("cust-paid", id))!.etag.replace(/"/g, "")}"`;
-    expectProblem(await cancel("cust-paid", id, { "If-Match": etag }), 409, "state-conflict", /paid can no longer be cancelled/);
+    const current = (await store.read(customerId, id))!;
+    await store.replace({ ...current.doc, status }, current.etag);
+    return `"${(await store.read(customerId, id))!.etag.replace(/"/g, "")}"`;
+  }
+
+  it("after payment, a cancellation is a request that obliges refund and release (not a 409)", async () => {
+    const { id } = await fresh("cust-paid");
+    await drainJson(fulfillmentQueue);
+    const etag = await forceStatus("cust-paid", id, "paid");
+    const response = await cancel("cust-paid", id, { "If-Match": etag });
+    expect(response.status).toBe(202);
+    expect(responseJson(response)).toMatchObject({ status: "cancelling" });
+    expect(await drainJson(fulfillmentQueue)).toEqual([expect.objectContaining({ type: "OrderCancelled", orderId: id })]);
+  });
+
+  it("409 with the reason once the order has shipped, failed or been cancelled", async () => {
+    for (const status of ["shipped", "failed", "cancelled"] as const) {
+      const customer = `cust-${status}`;
+      const { id } = await fresh(customer);
+      const etag = await forceStatus(customer, id, status);
+      expectProblem(await cancel(customer, id, { "If-Match": etag }), 409, "state-conflict", new RegExp(`${status} can no longer be cancelled`));
+    }
   });
 
   it("a bad cancellation body is a 400/415 problem", async () => {

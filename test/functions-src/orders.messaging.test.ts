@@ -2,6 +2,7 @@
  * Orders' messaging: the outbox (announce once, recover from failed sends) and the status queue
  * (idempotent, order-insensitive, poison and transient paths), against the emulators.
  */
+import { randomUUID } from "node:crypto";
 import type { Container } from "@azure/cosmos";
 import type { QueueClient } from "@azure/storage-queue";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,10 @@ import { encodeQueueMessage } from "../../functions-src/shared/queue";
 import manifest from "../../functions-src/orders/service";
 import { type OrdersDeps, ordersContainers, ordersDeps } from "../../functions-src/orders/src/deps";
 import { ordersHandlers } from "../../functions-src/orders/src/handlers";
-import { OUTBOX_CLAIM_MS, type OrderDocument } from "../../functions-src/orders/src/model";
+import { OUTBOX_CLAIM_MS, type OrderDocument, cancellationRequested, outboxEntry } from "../../functions-src/orders/src/model";
+import { fulfillmentActivities } from "../../functions-src/fulfillment/src/activities";
+import type { FulfillmentDeps } from "../../functions-src/fulfillment/src/deps";
+import { REASON_MAX_LENGTH } from "../../functions-src/shared/contracts/order";
 import { relayOutbox } from "../../functions-src/orders/src/outbox";
 import { statusUpdatesHandler } from "../../functions-src/orders/src/status-updates";
 import { OrdersStore } from "../../functions-src/orders/src/store";
@@ -252,5 +256,97 @@ describe("status reports (queue order-status)", () => {
     await applyReport(report(id, "cust-contention", "reserved"), contended);
     expect(raced).toBe(true);
     expect((await read("cust-contention", id)).status).toBe("reserved");
+  });
+});
+
+describe("the order lifecycle on orders' side (shared/contracts/order-lifecycle.ts)", () => {
+  /** What the cancel handler does: request the cancellation (status cancelling) with its outbox entry. */
+  async function requestCancellation(customerId: string, orderId: string): Promise<void> {
+    const current = (await deps.store.read(customerId, orderId))!;
+    const now = new Date();
+    await deps.store.replace(cancellationRequested(current.doc, "changed my mind", outboxEntry(randomUUID(), "OrderCancelled", now), now), current.etag);
+  }
+
+  it("a cancellation after 'reserved' never ends 'cancelled' next to a shipment: late 'paid' and 'shipped' resolve it", async () => {
+    await drainTexts(statusPoison);
+    const id = await createOrder("cust-cancel-race");
+    await applyReport(report(id, "cust-cancel-race", "reserved"));
+    await requestCancellation("cust-cancel-race", id);
+    // Fulfillment had already charged and shipped before it heard of the cancellation.
+    await applyReport(report(id, "cust-cancel-race", "paid"));
+    expect((await read("cust-cancel-race", id)).status).toBe("cancelling");
+    await applyReport(report(id, "cust-cancel-race", "shipped", { reason: "cancellation refused: the order had already shipped" }));
+    const doc = await read("cust-cancel-race", id);
+    expect(doc.status).toBe("shipped");
+    expect(doc.statusReason).toMatch(/cancellation refused/);
+    // Neither report vanished: the late "paid" is recorded with why, the "shipped" applied.
+    expect(doc.fulfillmentReports).toEqual([
+      expect.objectContaining({ status: "reserved", disposition: "applied" }),
+      expect.objectContaining({ status: "paid", disposition: "recorded", note: expect.stringMatching(/before the cancellation/) }),
+      expect.objectContaining({ status: "shipped", disposition: "applied" }),
+    ]);
+    expect(await drainTexts(statusPoison)).toHaveLength(0);
+  });
+
+  it("a cancellation ends 'cancelled' only when fulfillment confirms it (refunded, released)", async () => {
+    const id = await createOrder("cust-cancel-ok");
+    await requestCancellation("cust-cancel-ok", id);
+    await applyReport(report(id, "cust-cancel-ok", "cancelled"));
+    const doc = await read("cust-cancel-ok", id);
+    expect(doc.status).toBe("cancelled");
+    expect(doc.statusHistory.map((h) => h.status)).toEqual(["pending", "cancelling", "cancelled"]);
+  });
+
+  it("records late progress on a finished order and dead-letters a contradicting outcome with the reason", async () => {
+    await drainTexts(statusPoison);
+    const id = await createOrder("cust-contradiction");
+    await requestCancellation("cust-contradiction", id);
+    await applyReport(report(id, "cust-contradiction", "cancelled"));
+    await applyReport(report(id, "cust-contradiction", "reserved")); // late progress: recorded
+    const { context, logs } = testContext({ triggerMetadata: { id: "m9", dequeueCount: 1 } });
+    await statusUpdatesHandler(() => deps, queueNames.status)(report(id, "cust-contradiction", "shipped"), context);
+    const doc = await read("cust-contradiction", id);
+    expect(doc.status).toBe("cancelled");
+    expect(doc.fulfillmentReports?.map((r) => [r.status, r.disposition])).toEqual([
+      ["cancelled", "applied"],
+      ["reserved", "recorded"],
+    ]);
+    const poisoned = await drainJson(statusPoison);
+    expect(poisoned).toEqual([expect.objectContaining({ orderId: id, status: "shipped" })]);
+    expect(logs.some((l) => l.level === "error" && /refused: order is cancelled, report is shipped/.test(l.text))).toBe(true);
+  });
+
+  it("a redelivered report is recognised by its id and written once", async () => {
+    const id = await createOrder("cust-redelivered");
+    await applyReport(report(id, "cust-redelivered", "paid"));
+    const first = (await deps.store.read("cust-redelivered", id))!;
+    await applyReport(report(id, "cust-redelivered", "paid"));
+    expect((await deps.store.read("cust-redelivered", id))!.etag).toBe(first.etag);
+  });
+
+  it("a failure reason of any length reaches the order, truncated (end to end: activity → queue → orders)", async () => {
+    await drainTexts(statusPoison);
+    const id = await createOrder("cust-long-reason");
+    const statusQueue = (await createQueues(settings, queueNames.status))[0]!;
+    await drainTexts(statusQueue);
+    const reason = `payment declined: ${"card issuer says no. ".repeat(200)}`;
+    // The real activity, as the orchestration calls it (a payload from an older producer, unbounded).
+    const activities = fulfillmentActivities(() => ({ statusQueue }) as unknown as FulfillmentDeps);
+    await activities.reportStatus(
+      { orderId: id, customerId: "cust-long-reason", status: "failed", reason, occurredAt: new Date().toISOString() },
+      testContext().context,
+    );
+    const [sent] = await drainTexts(statusQueue);
+    await applyReport(sent);
+    // And a report whose producer did not bound it at all is still applied (tolerant reader).
+    const id2 = await createOrder("cust-long-reason");
+    await applyReport(report(id2, "cust-long-reason", "failed", { reason: "x".repeat(5_000) }));
+    for (const orderId of [id, id2]) {
+      const doc = await read("cust-long-reason", orderId);
+      expect(doc.status).toBe("failed");
+      expect(doc.statusReason!.length).toBeLessThanOrEqual(REASON_MAX_LENGTH);
+    }
+    expect((await read("cust-long-reason", id)).statusReason).toMatch(/^payment declined: card issuer says no\./);
+    expect(await drainTexts(statusPoison)).toHaveLength(0);
   });
 });
