@@ -212,6 +212,32 @@ describe("starter (queue order-fulfillment)", () => {
     expect(poisoned[1]).toBe("%%% not json %%%");
   });
 
+  it("refuses, at receipt, duplicate SKU lines and a total that does not match the lines (the contract's one schema)", async () => {
+    await drainTexts(poison);
+    const client = new FakeDurableClient();
+    const base = created(orderId(11)) as { order: Record<string, unknown> };
+    const duplicateSkus = { ...base, order: { ...base.order, items: [
+      { sku: "SKU-A", quantity: 1, unitPriceMinor: 100 },
+      { sku: "SKU-A", quantity: 5, unitPriceMinor: 100 },
+    ], totalMinor: 600 } };
+    const zeroTotal = { ...base, order: { ...base.order, totalMinor: 0 } };
+    await deliver(client, duplicateSkus);
+    await deliver(client, zeroTotal);
+    expect(client.started).toEqual([]);
+    expect(await drainTexts(poison)).toHaveLength(2);
+  });
+
+  it("accepts a cancellation whose free-text reason is longer than the contract's bound (truncated, not poisoned)", async () => {
+    await drainTexts(poison);
+    const client = new FakeDurableClient();
+    const id = orderId(12);
+    client.statuses.set(instanceIdFor(id), "Running");
+    await deliver(client, { ...cancelledMessage(id), reason: "r".repeat(2_000) });
+    expect(client.raised).toHaveLength(1);
+    expect((client.raised[0]!.data as { reason: string }).reason.length).toBeLessThanOrEqual(500);
+    expect(await drainTexts(poison)).toEqual([]);
+  });
+
   it("rethrows when the durable client is unavailable, so the host retries the message", async () => {
     await drainTexts(poison);
     const client = new FakeDurableClient();
@@ -300,6 +326,34 @@ describe("activities", () => {
     const again = (await activities().shipOrder(input, ctx())) as { trackingNumber: string };
     expect(again.trackingNumber).toBe(first.trackingNumber);
     expect(await stockOf("SKU-SHIP")).toMatchObject({ available: 1, reservations: {} });
+  });
+
+  it("reserves the sum of duplicate SKU lines, and releases all of it (the store does not rely on the contract)", async () => {
+    await seed("SKU-DUP", 10);
+    const lines = [{ sku: "SKU-DUP", quantity: 1 }, { sku: "SKU-DUP", quantity: 5 }];
+    expect(await deps.stock.reserve(orderId(41), lines)).toEqual({ ok: true });
+    expect(await stockOf("SKU-DUP")).toMatchObject({ available: 4, reservations: { [orderId(41)]: 6 } });
+    await deps.stock.release(orderId(41), lines);
+    expect(await stockOf("SKU-DUP")).toMatchObject({ available: 10, reservations: {} });
+  });
+
+  it("ship and cancel race for the order's one shipments item: exactly one wins, and a blocked order never ships", async () => {
+    await seed("SKU-RACE", 100);
+    for (let n = 80; n < 90; n++) {
+      const input = { orderId: orderId(n), items: [{ sku: "SKU-RACE", quantity: 1, unitPriceMinor: 1 }], shippingAddress: address };
+      await activities().reserveStock(input, ctx());
+      const [ship, block] = (await Promise.all([
+        activities().shipOrder(input, ctx()),
+        activities().blockShipment({ orderId: orderId(n) }, ctx()),
+      ])) as [{ shipped: boolean; trackingNumber?: string }, { blocked: boolean; trackingNumber?: string }];
+      expect(ship.shipped, `order ${n}`).toBe(!block.blocked);
+      if (ship.shipped) expect(block.trackingNumber).toBe(ship.trackingNumber);
+      // Whatever happens later, the loser's answer never changes.
+      expect(((await activities().shipOrder(input, ctx())) as { shipped: boolean }).shipped).toBe(ship.shipped);
+      expect(((await activities().blockShipment({ orderId: orderId(n) }, ctx())) as { blocked: boolean }).blocked).toBe(block.blocked);
+      // A blocked order's stock stays reserved for the compensation to release (never committed as sold).
+      expect((await stockOf("SKU-RACE")).reservations[orderId(n)]).toBe(ship.shipped ? undefined : 1);
+    }
   });
 
   it("charges through the payment back end with an idempotency key", async () => {
