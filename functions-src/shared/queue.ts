@@ -65,11 +65,54 @@ export function decodeQueuePayload(raw: unknown): unknown {
   throw new PermanentError("message is neither JSON nor base64-encoded JSON");
 }
 
-/** The message as text, to write it unchanged (modulo JSON formatting) to the poison queue. */
+/**
+ * JSON text for any value the host can hand over, without recursion: `JSON.stringify` recurses and
+ * throws a RangeError on a message nested a few thousand levels deep (the V8 parser does not), and a
+ * dead-letter must not fail on the very messages it exists for. Same output as `JSON.stringify` for
+ * JSON values (objects, arrays, strings, finite numbers, booleans, null); anything else becomes null.
+ */
+export function jsonTextOf(value: unknown): string {
+  const out: string[] = [];
+  // Work items: a value to write, or literal text (closing brackets, separators).
+  const stack: ({ readonly value: unknown } | string)[] = [{ value }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item === "string") {
+      out.push(item);
+      continue;
+    }
+    const v = item.value;
+    if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") {
+      out.push(JSON.stringify(typeof v === "number" && !Number.isFinite(v) ? null : v));
+    } else if (Array.isArray(v)) {
+      const parts: ({ readonly value: unknown } | string)[] = ["["];
+      v.forEach((element, i) => parts.push(...(i > 0 ? [","] : []), { value: element }));
+      parts.push("]");
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    } else if (typeof v === "object") {
+      const entries = Object.entries(v as Record<string, unknown>).filter(
+        ([, e]) => e !== undefined && typeof e !== "function" && typeof e !== "symbol",
+      );
+      const parts: ({ readonly value: unknown } | string)[] = ["{"];
+      entries.forEach(([key, element], i) => parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`, { value: element }));
+      parts.push("}");
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    } else {
+      out.push("null");
+    }
+  }
+  return out.join("");
+}
+
+/** The message as text, to write it unchanged (modulo JSON formatting) to the poison queue. Never throws. */
 export function messageText(raw: unknown): string {
   if (typeof raw === "string") return raw;
   if (raw instanceof Uint8Array) return Buffer.from(raw).toString("utf8");
-  return JSON.stringify(raw) ?? String(raw);
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    return jsonTextOf(raw);
+  }
 }
 
 export interface QueueHandlerOptions<S extends z.ZodType> {
@@ -85,7 +128,11 @@ function metadata(context: InvocationContext): { messageId: unknown; dequeueCoun
   return { messageId: context.triggerMetadata?.id, dequeueCount: context.triggerMetadata?.dequeueCount };
 }
 
-/** Writes the original message to the poison queue and logs why; rethrows `cause` if that fails. */
+/**
+ * Writes the original message to the poison queue and logs why. Turning the message into text never
+ * fails (see {@link messageText}); only a failing poison queue makes this rethrow `cause`, so the
+ * host's retries and its own poison path still apply.
+ */
 export async function deadLetter(
   raw: unknown,
   reason: string,

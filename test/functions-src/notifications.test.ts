@@ -18,6 +18,7 @@ import manifest from "../../functions-src/notifications/service";
 import { publishStatusChanges } from "../../functions-src/notifications/src/change-feed";
 import { deliveryHandler } from "../../functions-src/notifications/src/delivery";
 import { type DeliveryDeps, deliveryDeps, publisherDeps } from "../../functions-src/notifications/src/deps";
+import { WebhookClient } from "../../functions-src/notifications/src/webhook";
 import { createDatabase, createQueues, drainTexts, emulatorSettings, testContext, unique } from "./support/services";
 
 interface Received {
@@ -256,5 +257,92 @@ describe("end to end: change feed → topic → queue → webhook", () => {
     expect(webhook.received).toHaveLength(1);
     expect(webhook.received[0]!.headers["idempotency-key"]).toBe(`${orderId}:v2`);
     expect(webhook.received[0]!.body).toMatchObject({ data: { orderId, status: "reserved" } });
+  });
+});
+
+describe("hostile and unlucky deliveries (issue 13, item 7)", () => {
+  const event = (id: string, data: Record<string, unknown> = {}): Record<string, unknown> => ({
+    id,
+    eventType: "OrderStatusChanged",
+    subject: `/customers/cust-n/orders/${orderA}`,
+    eventTime: "2026-01-01T10:00:00.000Z",
+    dataVersion: "1.0",
+    data: { orderId: orderA, customerId: "cust-n", status: "paid", statusVersion: 3, changedAt: "2026-01-01T10:00:00.000Z", ...data },
+  });
+
+  /** A receiver behind a fake fetch: answers per event id, after a delay, and counts the POSTs. */
+  function receiver(answer: (eventId: string) => number, delayMs = 0): { deps: DeliveryDeps; posts: string[] } {
+    const posts: string[] = [];
+    const fakeFetch = (async (_url: unknown, init?: RequestInit) => {
+      const eventId = new Headers(init?.headers).get("x-event-id") ?? "";
+      posts.push(eventId);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return new Response(null, { status: answer(eventId) });
+    }) as typeof fetch;
+    return { deps: { ...delivery, webhook: new WebhookClient(new URL("https://receiver.example/hooks"), fakeFetch) }, posts };
+  }
+  const run = (deps: DeliveryDeps, raw: unknown): Promise<void> =>
+    deliveryHandler(() => deps, queueName)(raw, testContext({ triggerMetadata: { id: "n9", dequeueCount: 1 } }).context);
+
+  it("dead-letters a message nested thousands of levels deep without throwing, keeping its text", async () => {
+    await drainTexts(poison);
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    // The host hands over parsed JSON: JSON.stringify of this throws "Maximum call stack size exceeded".
+    await expect(run(delivery, deep)).resolves.toBeUndefined();
+    const [kept] = await drainTexts(poison);
+    expect(kept).toBe(`${"[".repeat(20_000)}"bottom"${"]".repeat(20_000)}`);
+  });
+
+  it("refuses at once (no retry) an event whose id cannot be an HTTP header, and any 4xx but 408/429", async () => {
+    await drainTexts(poison);
+    const { deps, posts } = receiver((id) => (id.startsWith("too-early") ? 425 : id.startsWith("forbidden") ? 403 : 200));
+    await expect(run(deps, event("bad\r\nX-Injected: 1"))).resolves.toBeUndefined();
+    await expect(run(deps, event(unique("too-early")))).resolves.toBeUndefined();
+    await expect(run(deps, event(unique("forbidden")))).resolves.toBeUndefined();
+    expect(await drainTexts(poison)).toHaveLength(3);
+    expect(posts).toHaveLength(2); // the header-injection attempt never left the process
+  });
+
+  it("retries 408, 429 and 5xx", async () => {
+    for (const status of [408, 429, 500, 503]) {
+      const { deps } = receiver(() => status);
+      await expect(run(deps, event(unique(`s${status}`))), String(status)).rejects.toThrow(new RegExp(String(status)));
+    }
+  });
+
+  it("one refused event does not block the rest of the batch; only it is dead-lettered", async () => {
+    await drainTexts(poison);
+    const refusedId = unique("refused");
+    const okIds = [unique("ok"), unique("ok")];
+    const { deps, posts } = receiver((id) => (id === refusedId ? 410 : 200));
+    await run(deps, encodeQueueMessage([event(okIds[0]!), event(refusedId), event(okIds[1]!)]));
+    expect(posts).toEqual([okIds[0], refusedId, okIds[1]]);
+    const poisoned = (await drainTexts(poison)).map((t) => JSON.parse(t) as { id: string });
+    expect(poisoned.map((p) => p.id)).toEqual([refusedId]);
+    // Redelivering the message posts nothing again: delivered and refused events are both settled.
+    await run(deps, encodeQueueMessage([event(okIds[0]!), event(refusedId), event(okIds[1]!)]));
+    expect(posts).toHaveLength(3);
+  });
+
+  it("concurrent deliveries of one event post it once", async () => {
+    const id = unique("concurrent");
+    const { deps, posts } = receiver(() => 200, 300);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => run(deps, event(id))));
+    expect(posts).toEqual([id]);
+    // The losers were told to retry (not dropped); their retries find the event delivered.
+    for (const r of results) if (r.status === "rejected") expect(String(r.reason)).toMatch(/being delivered concurrently/);
+    await run(deps, event(id));
+    expect(posts).toEqual([id]);
+  });
+
+  it("a transient failure releases the claim, so the retry posts at once", async () => {
+    const id = unique("flaky");
+    let status = 503;
+    const { deps, posts } = receiver(() => status);
+    await expect(run(deps, event(id))).rejects.toThrow(/503/);
+    status = 200;
+    await run(deps, event(id));
+    expect(posts).toEqual([id, id]);
   });
 });

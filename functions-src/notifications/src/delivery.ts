@@ -9,8 +9,8 @@
 import type { InvocationContext } from "@azure/functions";
 import * as z from "zod";
 import { ORDER_STATUS_CHANGED, orderStatusChangedDataSchema } from "../../shared/contracts/order-events";
-import { PermanentError } from "../../shared/errors";
-import { queueHandler } from "../../shared/queue";
+import { PermanentError, TransientError, describeError } from "../../shared/errors";
+import { deadLetter, decodeQueuePayload, queueHandler } from "../../shared/queue";
 import type { DeliveryDeps } from "./deps";
 import { NOTIFICATIONS_QUEUE } from "../service";
 import type { Notification } from "./webhook";
@@ -52,35 +52,75 @@ function toNotification(event: IncomingEvent): Notification {
   return { id: event.id, type: event.type, subject: event.subject, occurredAt: event.time || data.data.changedAt, data: data.data };
 }
 
-/** Delivers each event once; invalid events fail the message (after the valid ones went out). */
+export interface DeliveryReport {
+  readonly delivered: number;
+  readonly duplicates: number;
+  /** Refused events, each dead-lettered on its own with its reason. */
+  readonly refused: number;
+}
+
+/**
+ * Delivers each event of a message once. Events are independent: a refused event (invalid, or refused
+ * by the receiver) is dead-lettered on its own and the others still go out; a transient failure on one
+ * event does not stop the others either, and is rethrown at the end so the host retries the message
+ * (events already delivered or refused are then skipped by the delivery log).
+ */
 export async function deliverEvents(
   deps: DeliveryDeps,
   events: readonly IncomingEvent[],
   context: InvocationContext,
-): Promise<{ readonly delivered: number; readonly duplicates: number }> {
+  queue: string = NOTIFICATIONS_QUEUE,
+  /** What to dead-letter for event i (the event as received); @default the parsed events */
+  originals: readonly unknown[] = events,
+): Promise<DeliveryReport> {
   let delivered = 0;
   let duplicates = 0;
-  const problems: string[] = [];
-  for (const event of events) {
-    let notification: Notification;
+  let refused = 0;
+  let transient: unknown;
+  for (const [index, event] of events.entries()) {
     try {
-      notification = toNotification(event);
+      const outcome = await deliverOne(deps, event, context);
+      if (outcome === "delivered") delivered++;
+      else duplicates++;
     } catch (error) {
-      if (!(error instanceof PermanentError)) throw error;
-      problems.push(error.message);
-      continue;
+      if (error instanceof PermanentError) {
+        refused++;
+        await deadLetter(originals[index] ?? event, error.message, { queue, poison: deps.poison }, context, error);
+        continue;
+      }
+      context.warn(`event ${event.id}: delivery failed, will be retried`, { error: describeError(error) });
+      transient ??= error;
     }
-    if (await deps.deliveries.delivered(notification.id)) {
-      duplicates++;
-      context.info(`event ${notification.id} already delivered; skipped`);
-      continue;
-    }
-    const status = await deps.webhook.deliver(notification);
-    await deps.deliveries.record(notification.id, status, deps.clock());
-    delivered++;
   }
-  if (problems.length > 0) throw new PermanentError(problems.join("; "));
-  return { delivered, duplicates };
+  if (transient !== undefined) throw transient;
+  return { delivered, duplicates, refused };
+}
+
+async function deliverOne(deps: DeliveryDeps, event: IncomingEvent, context: InvocationContext): Promise<"delivered" | "duplicate"> {
+  const notification = toNotification(event);
+  const claim = await deps.deliveries.claim(notification.id, deps.clock());
+  if (claim.kind === "done") {
+    context.info(`event ${notification.id} already ${claim.state}; skipped`);
+    return "duplicate";
+  }
+  if (claim.kind === "busy") {
+    // Another delivery of this event is posting right now: never post twice; look again later.
+    throw new TransientError(`event ${notification.id} is being delivered concurrently (claimed until ${claim.until})`);
+  }
+  let status: number;
+  try {
+    status = await deps.webhook.deliver(notification);
+  } catch (error) {
+    if (error instanceof PermanentError) {
+      await deps.deliveries.settle(notification.id, { refused: error.message }, deps.clock());
+    } else {
+      // Let the retry post again without waiting for the claim to lapse.
+      await deps.deliveries.settle(notification.id, "release", deps.clock()).catch(() => undefined);
+    }
+    throw error;
+  }
+  await deps.deliveries.settle(notification.id, { delivered: status }, deps.clock());
+  return "delivered";
 }
 
 export function deliveryHandler(
@@ -94,7 +134,10 @@ export function deliveryHandler(
       schema: deliveryMessageSchema,
       poison: deps.poison,
       handle: async (events, ctx) => {
-        await deliverEvents(deps, events, ctx);
+        // Dead-letter refused events as they came: the raw message when it held one event, else its element.
+        const decoded = decodeQueuePayload(raw);
+        const originals = events.length === 1 ? [raw] : Array.isArray(decoded) ? decoded : events;
+        await deliverEvents(deps, events, ctx, queue, originals);
       },
     })(raw, context);
   };
