@@ -22,7 +22,7 @@ import type { OrchestrationHandler } from "durable-functions";
 export type ActivityBehaviour =
   | { readonly result: unknown; readonly durationMs?: number }
   | { readonly error: string; readonly durationMs?: number }
-  | { readonly run: () => unknown; readonly durationMs?: number }
+  | { readonly run: (atMs: number) => unknown; readonly durationMs?: number }
   | { readonly hang: true };
 
 /** Something that happens outside the orchestration at a virtual time (e.g. a starter raising an event). */
@@ -175,7 +175,7 @@ export async function runOrchestration(fn: OrchestrationHandler, script: ReplayS
       let outcome: { result: unknown } | { error: string } = "run" in behaviour ? { result: undefined } : behaviour;
       if ("run" in behaviour) {
         try {
-          outcome = { result: await behaviour.run() };
+          outcome = { result: await behaviour.run(clockMs) };
         } catch (error) {
           outcome = { error: error instanceof Error ? error.message : String(error) };
         }
