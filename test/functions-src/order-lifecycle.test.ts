@@ -2,7 +2,9 @@
  * The order lifecycle table (shared/contracts/order-lifecycle.ts) and the orders→fulfillment contract,
  * checked as data: no emulators.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { LIFECYCLE_DOC, lifecycleTable, withCurrentTable } from "../../scripts/order-lifecycle-doc";
 import { fulfillmentOrderSchema, orderCreatedMessageSchema } from "../../functions-src/shared/contracts/fulfillment";
 import { ORDER_STATUSES, REASON_MAX_LENGTH, boundReason } from "../../functions-src/shared/contracts/order";
 import {
@@ -131,5 +133,13 @@ describe("free-text reasons are bounded, never refused", () => {
       occurredAt: "2026-01-01T00:00:00.000Z",
     });
     expect(parsed.reason).toHaveLength(REASON_MAX_LENGTH);
+  });
+});
+
+describe("docs/ORDER-LIFECYCLE.md", () => {
+  it("holds the table the code defines (regenerate: npx tsx scripts/order-lifecycle-doc.ts --write)", () => {
+    const document = readFileSync(LIFECYCLE_DOC, "utf8");
+    expect(document).toContain(lifecycleTable());
+    expect(withCurrentTable(document)).toBe(document);
   });
 });

@@ -8,7 +8,11 @@ import { customerIdSchema, orderIdSchema, orderStatusSchema } from "./order";
 /** Owned by notifications (it publishes and subscribes its delivery queue). */
 export const ORDER_EVENTS_TOPIC = "order-events";
 export const ORDER_STATUS_CHANGED = "OrderStatusChanged";
-export const ORDER_STATUS_CHANGED_DATA_VERSION = "1.0";
+/**
+ * 1.1 (additive): `status` and `previousStatus` may be `cancelling`, a cancellation the customer
+ * requested and fulfillment has yet to answer (see order-lifecycle.ts).
+ */
+export const ORDER_STATUS_CHANGED_DATA_VERSION = "1.1";
 
 export const orderStatusChangedDataSchema = z.object({
   orderId: orderIdSchema,
