@@ -95,7 +95,8 @@ export async function handleFulfillmentMessage(
     context.info(`cancellation raised on ${instanceId}`);
     return;
   }
-  context.warn(`${instanceId} is already ${status}; cancellation ${message.messageId} has nothing to stop`);
+  // Its one outcome was (or is being) reported to orders, and that report answers this cancellation.
+  context.info(`${instanceId} is already ${status}; cancellation ${message.messageId} is answered by its reported outcome`);
 }
 
 export function starterHandler(

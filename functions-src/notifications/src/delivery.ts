@@ -97,29 +97,30 @@ export async function deliverEvents(
 }
 
 async function deliverOne(deps: DeliveryDeps, event: IncomingEvent, context: InvocationContext): Promise<"delivered" | "duplicate"> {
-  const notification = toNotification(event);
-  const claim = await deps.deliveries.claim(notification.id, deps.clock());
+  // Claimed before validation, so an invalid event is settled as refused once, not re-poisoned by the
+  // retry of a message whose other events failed transiently.
+  const claim = await deps.deliveries.claim(event.id, deps.clock());
   if (claim.kind === "done") {
-    context.info(`event ${notification.id} already ${claim.state}; skipped`);
+    context.info(`event ${event.id} already ${claim.state}; skipped`);
     return "duplicate";
   }
   if (claim.kind === "busy") {
     // Another delivery of this event is posting right now: never post twice; look again later.
-    throw new TransientError(`event ${notification.id} is being delivered concurrently (claimed until ${claim.until})`);
+    throw new TransientError(`event ${event.id} is being delivered concurrently (claimed until ${claim.until})`);
   }
   let status: number;
   try {
-    status = await deps.webhook.deliver(notification);
+    status = await deps.webhook.deliver(toNotification(event));
   } catch (error) {
     if (error instanceof PermanentError) {
-      await deps.deliveries.settle(notification.id, { refused: error.message }, deps.clock());
+      await deps.deliveries.settle(event.id, { refused: error.message }, deps.clock());
     } else {
       // Let the retry post again without waiting for the claim to lapse.
-      await deps.deliveries.settle(notification.id, "release", deps.clock()).catch(() => undefined);
+      await deps.deliveries.settle(event.id, "release", deps.clock()).catch(() => undefined);
     }
     throw error;
   }
-  await deps.deliveries.settle(notification.id, { delivered: status }, deps.clock());
+  await deps.deliveries.settle(event.id, { delivered: status }, deps.clock());
   return "delivered";
 }
 

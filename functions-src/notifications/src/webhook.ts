@@ -96,7 +96,11 @@ export type Claim =
   /** Another delivery holds a live claim: do not post now. */
   | { readonly kind: "busy"; readonly until: string };
 
-/** How long a claim protects a POST in flight: longer than the webhook's timeout, with margin. */
+/**
+ * How long a claim protects a POST in flight: longer than the webhook's 10 s timeout, with margin, and
+ * shorter than the host's retries of a message told "busy" (maxDequeueCount 5 × visibilityTimeout 30 s
+ * in host.json), so a claim left by a crashed delivery lapses before the message would be poisoned.
+ */
 export const DELIVERY_CLAIM_MS = 60_000;
 
 export class DeliveryLog {

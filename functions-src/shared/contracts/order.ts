@@ -12,6 +12,9 @@ export const ORDER_STATUSES = ["pending", "reserved", "paid", "cancelling", "shi
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
+/** Defined with the lifecycle; re-exported here for callers of the order vocabulary. */
+export { TERMINAL_STATUSES } from "./order-lifecycle";
+
 /** The longest free-text reason a message carries (a status reason, a cancellation reason). */
 export const REASON_MAX_LENGTH = 500;
 
