@@ -122,6 +122,12 @@ export interface QueueHandlerOptions<S extends z.ZodType> {
   /** `<queue>-poison`: where permanently failing messages go. */
   readonly poison: QueueClient;
   readonly handle: (message: z.output<S>, context: InvocationContext) => Promise<void>;
+  /**
+   * Called before a message that does not match the contract is dead-lettered, with what could be
+   * decoded of it: the place to tell its owner an outcome will not come (a refusal must not leave
+   * anyone waiting). Throwing a transient error makes the host retry the message instead.
+   */
+  readonly onRefused?: (decoded: unknown, reason: string, context: InvocationContext) => Promise<void>;
 }
 
 function metadata(context: InvocationContext): { messageId: unknown; dequeueCount: unknown } {
@@ -162,8 +168,9 @@ export function queueHandler<S extends z.ZodType>(
 ): (raw: unknown, context: InvocationContext) => Promise<void> {
   return async (raw, context) => {
     let message: z.output<S>;
+    let decoded: unknown;
     try {
-      const decoded = decodeQueuePayload(raw);
+      decoded = decodeQueuePayload(raw);
       const result = options.schema.safeParse(decoded);
       if (!result.success) {
         const issues = result.error.issues
@@ -174,6 +181,7 @@ export function queueHandler<S extends z.ZodType>(
       }
       message = result.data;
     } catch (error) {
+      await options.onRefused?.(decoded, describeError(error), context);
       await deadLetter(raw, describeError(error), options, context, error);
       return;
     }

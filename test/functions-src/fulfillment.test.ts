@@ -221,10 +221,16 @@ describe("starter (queue order-fulfillment)", () => {
       { sku: "SKU-A", quantity: 5, unitPriceMinor: 100 },
     ], totalMinor: 600 } };
     const zeroTotal = { ...base, order: { ...base.order, totalMinor: 0 } };
+    await drainJson(statusQueue);
     await deliver(client, duplicateSkus);
     await deliver(client, zeroTotal);
     expect(client.started).toEqual([]);
     expect(await drainTexts(poison)).toHaveLength(2);
+    // The order does not wait for ever: orders hears it failed, and why.
+    const reports = (await drainJson(statusQueue)).map((m) => statusReportSchema.parse(m));
+    expect(reports.map((r) => [r.orderId, r.status])).toEqual([[orderId(11), "failed"], [orderId(11), "failed"]]);
+    expect(reports[0]!.reason).toMatch(/duplicate sku SKU-A/);
+    expect(reports[1]!.reason).toMatch(/totalMinor 0 does not match the lines/);
   });
 
   it("accepts a cancellation whose free-text reason is longer than the contract's bound (truncated, not poisoned)", async () => {

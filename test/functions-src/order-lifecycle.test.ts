@@ -5,7 +5,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { LIFECYCLE_DOC, lifecycleTable, withCurrentTable } from "../../scripts/order-lifecycle-doc";
-import { fulfillmentOrderSchema, orderCreatedMessageSchema } from "../../functions-src/shared/contracts/fulfillment";
+import * as z from "zod";
+import { refundInput, reportInput } from "../../functions-src/fulfillment/src/activities";
+import { fulfillmentMessageSchema, fulfillmentOrderSchema, orderCreatedMessageSchema } from "../../functions-src/shared/contracts/fulfillment";
+import { orderStatusChangedDataSchema } from "../../functions-src/shared/contracts/order-events";
 import { ORDER_STATUSES, REASON_MAX_LENGTH, boundReason } from "../../functions-src/shared/contracts/order";
 import {
   CANCELLABLE_STATUSES,
@@ -141,5 +144,56 @@ describe("docs/ORDER-LIFECYCLE.md", () => {
     const document = readFileSync(LIFECYCLE_DOC, "utf8");
     expect(document).toContain(lifecycleTable());
     expect(withCurrentTable(document)).toBe(document);
+  });
+});
+
+describe("message contracts never refuse free text by its length (the class of issue 13, item 5)", () => {
+  type Def = { type: string; shape?: Record<string, unknown>; element?: unknown; innerType?: unknown; options?: unknown[]; in?: unknown; format?: string; checks?: { _zod: { def: { check: string; format?: string } } }[] };
+  const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
+
+  /** Paths of plain strings (no format, no pattern) that carry a maximum length. */
+  function boundedFreeText(schema: unknown, path: string): string[] {
+    const def = defOf(schema);
+    switch (def.type) {
+      case "object":
+        return Object.entries(def.shape ?? {}).flatMap(([key, value]) => boundedFreeText(value, `${path}.${key}`));
+      case "array":
+        return boundedFreeText(def.element, `${path}[]`);
+      case "optional":
+      case "nullable":
+      case "default":
+        return boundedFreeText(def.innerType, path);
+      case "union":
+        return (def.options ?? []).flatMap((option) => boundedFreeText(option, path));
+      case "pipe":
+        return boundedFreeText(def.in, path); // what is accepted is what matters
+      case "string": {
+        const checks = (def.checks ?? []).map((c) => c._zod.def);
+        const formatted = def.format !== undefined || checks.some((c) => c.check === "string_format");
+        return !formatted && checks.some((c) => c.check === "max_length") ? [path] : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  // Deliberate refusals: identifiers, and shipping data (truncating an address would ship to the wrong
+  // place; a refused creation is reported "failed" to orders instead: fulfillment.test.ts).
+  const deliberate = (path: string): boolean => /\.messageId$/.test(path) || /\.shippingAddress\./.test(path);
+
+  it.each([
+    ["order-status report", statusReportSchema],
+    ["orders→fulfillment message", fulfillmentMessageSchema],
+    ["OrderStatusChanged data", orderStatusChangedDataSchema],
+    ["reportStatus activity input", reportInput],
+    ["refundPayment activity input", refundInput],
+  ])("%s", (_name, schema) => {
+    expect(boundedFreeText(schema, "$").filter((p) => !deliberate(p))).toEqual([]);
+  });
+
+  it("finds a bounded free-text field when there is one (the check can fail)", () => {
+    expect(boundedFreeText(z.object({ reason: z.string().max(500).optional() }), "$")).toEqual(["$.reason"]);
+    // ...and walks the real contracts (unions, pipes) down to their leaves.
+    expect(boundedFreeText(fulfillmentMessageSchema, "$")).toContain("$.order.shippingAddress.name");
   });
 });

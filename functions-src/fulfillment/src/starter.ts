@@ -11,8 +11,11 @@ import {
   type FulfillmentMessage,
   fulfillmentMessageSchema,
 } from "../../shared/contracts/fulfillment";
+import * as z from "zod";
+import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contracts/order";
+import type { StatusReport } from "../../shared/contracts/order-status";
 import { describeError } from "../../shared/errors";
-import { queueHandler } from "../../shared/queue";
+import { encodeQueueMessage, queueHandler } from "../../shared/queue";
 import type { FulfillmentDeps } from "./deps";
 import { CANCEL_EVENT, type FulfillmentInput, ORCHESTRATION, instanceIdFor } from "./orchestrator";
 
@@ -99,6 +102,39 @@ export async function handleFulfillmentMessage(
   context.info(`${instanceId} is already ${status}; cancellation ${message.messageId} is answered by its reported outcome`);
 }
 
+/** Enough of an OrderCreated to tell orders which order it was. */
+const refusedCreation = z.object({
+  type: z.literal("OrderCreated"),
+  order: z.object({ orderId: orderIdSchema, customerId: customerIdSchema }),
+});
+
+/**
+ * An OrderCreated that fulfillment's contract refuses would leave the order `pending` for ever: orders
+ * is told it failed (with the contract's reason), then the message is dead-lettered as usual.
+ */
+export async function reportRefusedCreation(
+  deps: Pick<FulfillmentDeps, "statusQueue">,
+  decoded: unknown,
+  reason: string,
+  context: InvocationContext,
+  now: Date = new Date(),
+): Promise<void> {
+  const parsed = refusedCreation.safeParse(decoded);
+  if (!parsed.success) return; // not attributable to an order: the dead-letter is all there is
+  const { orderId, customerId } = parsed.data.order;
+  const report: StatusReport = {
+    type: "FulfillmentStatusReported",
+    messageId: `${orderId}:failed`,
+    orderId,
+    customerId,
+    status: "failed",
+    reason: boundReason(`fulfillment could not accept the order: ${reason}`),
+    occurredAt: now.toISOString(),
+  };
+  await deps.statusQueue.sendMessage(encodeQueueMessage(report));
+  context.warn(`order ${orderId}: creation refused by the contract; reported "failed" to orders`);
+}
+
 export function starterHandler(
   getDeps: () => FulfillmentDeps,
   getClient: (context: InvocationContext) => StarterClient,
@@ -110,5 +146,6 @@ export function starterHandler(
       schema: fulfillmentMessageSchema,
       poison: getDeps().poison,
       handle: (message, ctx) => handleFulfillmentMessage(getClient(ctx), message, ctx),
+      onRefused: (decoded, reason, ctx) => reportRefusedCreation(getDeps(), decoded, reason, ctx),
     })(raw, context);
 }
