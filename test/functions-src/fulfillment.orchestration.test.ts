@@ -205,6 +205,17 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     expect(last?.input).toMatchObject({ status: "shipped", reason: expect.stringMatching(/cancellation refused/) });
   });
 
+  it("a cancellation that cannot block the shipment leaves the ship step's answer in charge (never a failed instance)", async () => {
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ blockShipment: () => ({ error: "shipments container unavailable" }) }),
+      events: [{ name: CANCEL_EVENT, data: {}, whenScheduled: ACTIVITIES.shipOrder }],
+    });
+    expect(run.output).toEqual({ status: "shipped", trackingNumber: "TRK-1" });
+    const last = run.calls.filter((c) => c.name === ACTIVITIES.reportStatus).at(-1);
+    expect(last?.input).toMatchObject({ status: "shipped", reason: expect.stringMatching(/cancellation refused/) });
+  });
+
   it("a shipment that failed after being recorded is reported shipped, not refunded", async () => {
     const run = await runOrchestration(fulfillOrder, {
       input,
