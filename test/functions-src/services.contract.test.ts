@@ -174,7 +174,7 @@ describe("cross-service wiring", () => {
     const starter = functions.find((r) => r.name === "startFulfillment")!;
     expect(Object.values(starter.bindings).map((b) => b.type).sort()).toEqual(["durableClient", "queueTrigger"]);
     expect(functions.filter((r) => trigger(r).type === "activityTrigger").map((r) => r.name).sort()).toEqual(
-      ["refundPayment", "releaseStock", "reportStatus", "reserveStock", "shipOrder", "takePayment"],
+      ["blockShipment", "refundPayment", "releaseStock", "reportStatus", "reserveStock", "shipOrder", "takePayment"],
     );
   });
 
