@@ -4,10 +4,10 @@
  * (an activity can run twice) and guarded by the item's ETag (two orders never take the same unit).
  *
  * The shipments container also arbitrates between shipping and cancelling an order: both create the
- * order's one item (id = order id), a shipment or a cancellation marker. Cosmos DB creates an id once
- * and answers 409 to every later create, so exactly one of the two wins, whatever the timing
- * (https://learn.microsoft.com/rest/api/cosmos-db/create-a-document: "409 Conflict: the ID provided for
- * the new document has been taken by an existing document").
+ * order's one item (id and partition key = order id), a shipment or a cancellation marker. Cosmos DB
+ * creates an id once per partition key value and answers 409 Conflict to every later create, so exactly
+ * one of the two wins, whatever the timing
+ * (https://learn.microsoft.com/en-us/rest/api/cosmos-db/create-a-document, status codes: 409).
  */
 import type { Container } from "@azure/cosmos";
 import type { OrderLine, ShippingAddress } from "../../shared/contracts/order";
