@@ -231,6 +231,11 @@ describe("starter (queue order-fulfillment)", () => {
     expect(reports.map((r) => [r.orderId, r.status])).toEqual([[orderId(11), "failed"], [orderId(11), "failed"]]);
     expect(reports[0]!.reason).toMatch(/duplicate sku SKU-A/);
     expect(reports[1]!.reason).toMatch(/totalMinor 0 does not match the lines/);
+    // A refused copy of an order already being fulfilled does not fail it (its outcome will follow).
+    client.statuses.set(instanceIdFor(orderId(11)), "Running");
+    await deliver(client, zeroTotal);
+    expect(await drainJson(statusQueue)).toEqual([]);
+    expect(await drainTexts(poison)).toHaveLength(1);
   });
 
   it("accepts a cancellation whose free-text reason is longer than the contract's bound (truncated, not poisoned)", async () => {

@@ -110,10 +110,12 @@ const refusedCreation = z.object({
 
 /**
  * An OrderCreated that fulfillment's contract refuses would leave the order `pending` for ever: orders
- * is told it failed (with the contract's reason), then the message is dead-lettered as usual.
+ * is told it failed (with the contract's reason), then the message is dead-lettered as usual. Not when
+ * the order already has an orchestration: then a valid creation came first and its outcome will follow.
  */
 export async function reportRefusedCreation(
   deps: Pick<FulfillmentDeps, "statusQueue">,
+  client: Pick<StarterClient, "status">,
   decoded: unknown,
   reason: string,
   context: InvocationContext,
@@ -122,6 +124,7 @@ export async function reportRefusedCreation(
   const parsed = refusedCreation.safeParse(decoded);
   if (!parsed.success) return; // not attributable to an order: the dead-letter is all there is
   const { orderId, customerId } = parsed.data.order;
+  if ((await client.status(instanceIdFor(orderId))) !== undefined) return;
   const report: StatusReport = {
     type: "FulfillmentStatusReported",
     messageId: `${orderId}:failed`,
@@ -146,6 +149,6 @@ export function starterHandler(
       schema: fulfillmentMessageSchema,
       poison: getDeps().poison,
       handle: (message, ctx) => handleFulfillmentMessage(getClient(ctx), message, ctx),
-      onRefused: (decoded, reason, ctx) => reportRefusedCreation(getDeps(), decoded, reason, ctx),
+      onRefused: (decoded, reason, ctx) => reportRefusedCreation(getDeps(), getClient(ctx), decoded, reason, ctx),
     })(raw, context);
 }
