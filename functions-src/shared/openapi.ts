@@ -70,6 +70,31 @@ export function registerHealthPath(registry: OpenAPIRegistry): void {
   });
 }
 
+const PROBLEM_REF = { $ref: "#/components/schemas/Problem" };
+
+/**
+ * Every secured operation answers 401 (no caller identity: not called through the gateway) and 403
+ * (the token lacks the operation's role): added here once, so no operation can forget them.
+ */
+function withAuthResponses(paths: Record<string, unknown>): Record<string, unknown> {
+  const auth = {
+    401: { description: "No valid token (at the gateway), or no caller identity forwarded by it.", content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_REF } } },
+    403: { description: "The token lacks the app role this operation requires.", content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_REF } } },
+  };
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item as Record<string, Record<string, unknown>>).map(([method, op]) => {
+          const security = op.security as unknown[] | undefined;
+          if (!security || security.length === 0 || typeof op.responses !== "object") return [method, op];
+          return [method, { ...op, responses: { ...auth, ...(op.responses as Record<string, unknown>) } }];
+        }),
+      ),
+    ]),
+  );
+}
+
 /** The document: title and version from the manifest, the problem types listed in the description. */
 export function generateOpenApiDocument(registry: OpenAPIRegistry, http: HttpApiDeclaration, tags: readonly string[]): OpenApiDocument {
   const generated = new OpenApiGeneratorV3(registry.definitions).generateDocument({
@@ -86,5 +111,5 @@ export function generateOpenApiDocument(registry: OpenAPIRegistry, http: HttpApi
     },
     tags: tags.map((name) => ({ name })),
   });
-  return { ...generated, openapi: "3.0.3", info: generated.info, paths: generated.paths ?? {} };
+  return { ...generated, openapi: "3.0.3", info: generated.info, paths: withAuthResponses(generated.paths ?? {}) };
 }

@@ -30,6 +30,8 @@ export const problemTypes = {
   badRequest: { slug: "bad-request", title: "Bad request", status: 400 },
   malformedJson: { slug: "malformed-json", title: "Malformed JSON", status: 400 },
   validation: { slug: "validation-failed", title: "Validation failed", status: 400 },
+  unauthenticated: { slug: "unauthenticated", title: "Caller identity missing", status: 401 },
+  forbidden: { slug: "forbidden", title: "Forbidden", status: 403 },
   notFound: { slug: "not-found", title: "Not found", status: 404 },
   conflict: { slug: "state-conflict", title: "Conflict with the resource's state", status: 409 },
   preconditionFailed: { slug: "precondition-failed", title: "Precondition failed", status: 412 },
@@ -54,16 +56,43 @@ export interface ProblemOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Bounds on what a problem document carries. Details and field errors often quote the caller's input
+ * (a header, an unknown key, a parser message): every such string is cut to these lengths and
+ * sanitised in {@link problemBody}, the one place every problem passes, so no handler can echo an
+ * unbounded or terminal-hostile value by mistake.
+ */
+export const PROBLEM_LIMITS = { detail: 400, instance: 200, pointer: 200, message: 200, errors: 20 } as const;
+
+/**
+ * Characters never echoed: C0/C1 controls and DEL (log and terminal injection, header splitting),
+ * bidirectional overrides and isolates (text that reads differently than it is, CVE-2021-42574),
+ * zero-width characters and lone surrogates (not well-formed UTF-16: JSON encoders and logs mangle them).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_ECHO = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `value` with unsafe characters replaced by U+FFFD and cut to `max` code points (with an ellipsis). */
+export function boundedText(value: string, max: number): string {
+  const clean = value.replace(UNSAFE_ECHO, "\ufffd");
+  const points = Array.from(clean);
+  return points.length <= max ? clean : `${points.slice(0, max - 1).join("")}\u2026`;
+}
+
 export function problemBody(kind: ProblemKind, detail: string, options: ProblemOptions = {}): Problem {
   const { slug, title, status } = problemTypes[kind];
+  const errors = (options.errors ?? []).slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+    pointer: boundedText(e.pointer, PROBLEM_LIMITS.pointer),
+    message: boundedText(e.message, PROBLEM_LIMITS.message),
+  }));
   return {
     type: `/problems/${slug}`,
     title,
     status,
-    detail,
-    ...(options.instance ? { instance: options.instance } : {}),
-    ...(options.errors && options.errors.length > 0 ? { errors: options.errors } : {}),
-    ...(options.invocationId ? { invocationId: options.invocationId } : {}),
+    detail: boundedText(detail, PROBLEM_LIMITS.detail),
+    ...(options.instance ? { instance: boundedText(options.instance, PROBLEM_LIMITS.instance) } : {}),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(options.invocationId ? { invocationId: boundedText(options.invocationId, PROBLEM_LIMITS.instance) } : {}),
   };
 }
 
