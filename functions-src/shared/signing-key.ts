@@ -12,7 +12,11 @@ export interface SigningKeyDocument {
   /** 32 random bytes, base64. */
   readonly key: string;
   readonly createdAt: string;
-  /** Never expires, whatever the container's default TTL (Cosmos DB: `ttl: -1` on an item). */
+  /**
+   * Never expires, whatever the container's default TTL: an item's `ttl` overrides the container's
+   * `DefaultTimeToLive`, and -1 means never (Microsoft Learn, *Time to Live (TTL) in Azure Cosmos DB*,
+   * https://learn.microsoft.com/azure/cosmos-db/time-to-live).
+   */
   readonly ttl: -1;
 }
 
