@@ -90,6 +90,27 @@ describe("problem documents are bounded and sanitised, whatever they quote", () 
   });
 });
 
+describe("errors from dependencies never reach the HTTP body", () => {
+  it("whatever a handler throws (message, code, cause), the problem carries none of it (property)", async () => {
+    const codes = fc.constantFrom<unknown>(undefined, "ECONNREFUSED", "ETIMEDOUT", 503, 500, 404, 409, "EACCES");
+    await fc.assert(
+      fc.asyncProperty(hostileText, codes, fc.boolean(), async (text, code, wrapped) => {
+        const secret = `INTERNAL ${text} connect ECONNREFUSED 10.20.30.40:8443`;
+        const inner = Object.assign(new Error(secret), { code });
+        const thrown = wrapped ? new TypeError("fetch failed: 10.20.30.40", { cause: inner }) : inner;
+        const handler = withProblems(async () => {
+          throw thrown;
+        });
+        const { context } = testContext();
+        const response = (await handler(request({ method: "GET", path: "/x" }), context)) as HttpResponseInit;
+        expect([500, 503]).toContain(response.status);
+        expect(String(response.body)).not.toMatch(/INTERNAL|ECONNREFUSED|10\.20\.30\.40/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe("If-Match / If-None-Match are parsed strictly (RFC 9110 §8.8.3, §13.1.1)", () => {
   it.each([
     ["*", "*"],
