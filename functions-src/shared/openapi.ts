@@ -48,7 +48,9 @@ export function apiRegistry(http: HttpApiDeclaration): { registry: OpenAPIRegist
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: `Entra ID access token with ${/^[aeiou]/i.test(roles[0] ?? "") ? "an" : "a"} ${roles.join(" / ")} role; validated by the gateway.`,
+    description:
+      `Entra ID access token with ${/^[aeiou]/i.test(roles[0] ?? "") ? "an" : "a"} ${roles.join(" / ")} role; validated by the gateway, ` +
+      "which forwards the token's `oid` (the caller's identity, and its customer id) and `roles` to the service; client-sent copies are discarded.",
   });
   const secured = (role: string): SecuredOperation => {
     if (!roles.includes(role)) throw new Error(`${http.displayName} API: role ${role} is not one of the manifest's http.roles (${roles.join(", ")})`);
