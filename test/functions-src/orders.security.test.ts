@@ -196,6 +196,37 @@ describe("continuation tokens", () => {
     for (const token of crafted) expectProblem(await list(support, customer, { continuationToken: token }), 400, "validation-failed");
   });
 
+  it("a crafted token never reaches the SDK's parser, where it used to become a 500", async () => {
+    // The emulator ignores tokens it cannot parse; Cosmos DB's SDK throws on them. Stand in for it.
+    const seen: (string | undefined)[] = [];
+    const strict = Object.create(deps.store) as OrdersDeps["store"];
+    strict.page = async (customerId, limit, token) => {
+      seen.push(token);
+      if (token !== undefined && !token.startsWith("{")) throw new SyntaxError(`Unexpected token in JSON at position 0: ${token}`);
+      return deps.store.page(customerId, limit, token);
+    };
+    const sdkLike = ordersHandlers(() => ({ ...deps, store: strict }));
+    const crafted = Buffer.from(JSON.stringify({ v: 1, c: customer, t: "-RID:~abc#RT:1" }), "utf8").toString("base64url");
+    const { context, logs } = testContext();
+    const response = (await sdkLike.listOrders(
+      request({ method: "GET", path: "/x", params: { customerId: customer }, query: { continuationToken: crafted }, caller: support }),
+      context,
+    )) as HttpResponseInit;
+    expectProblem(response, 400, "validation-failed");
+    expect(seen).toEqual([]);
+    expect(logs.filter((l) => l.level === "error")).toEqual([]);
+  });
+
+  it("a token Cosmos DB rejects (400) is a 400 for the client, not a 500", async () => {
+    const first = responseJson(await list(support, customer, { limit: "1" }));
+    const rejecting = Object.create(deps.store) as OrdersDeps["store"];
+    rejecting.page = async () => {
+      throw Object.assign(new Error("Invalid continuation token"), { code: 400 });
+    };
+    const handlers = ordersHandlers(() => ({ ...deps, store: rejecting }));
+    expectProblem(await list(support, customer, { continuationToken: String(first.continuationToken) }, handlers), 400, "validation-failed");
+  });
+
   it("any string is a 400 problem, never a 500 (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 300 }), async (token) => {
