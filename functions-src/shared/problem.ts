@@ -3,6 +3,7 @@
  * stable `type`, a short `title` and a `detail` that tells the caller what to change.
  */
 import type { HttpResponseInit } from "@azure/functions";
+import { BIDI_CONTROL, CONTROL, LONE_SURROGATE, ZERO_WIDTH } from "./text";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -65,12 +66,10 @@ export interface ProblemOptions {
 export const PROBLEM_LIMITS = { detail: 400, instance: 200, pointer: 200, message: 200, errors: 20 } as const;
 
 /**
- * Characters never echoed: C0/C1 controls and DEL (log and terminal injection, header splitting),
- * bidirectional overrides and isolates (text that reads differently than it is, CVE-2021-42574),
- * zero-width characters and lone surrogates (not well-formed UTF-16: JSON encoders and logs mangle them).
+ * Characters never echoed: controls (log and terminal injection, header splitting), bidirectional
+ * controls, zero-width characters, and lone surrogates (JSON encoders and logs mangle them).
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_ECHO = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE_ECHO = new RegExp(`[${CONTROL}${BIDI_CONTROL}${ZERO_WIDTH}]|${LONE_SURROGATE}`, "g");
 
 /** `value` with unsafe characters replaced by U+FFFD and cut to `max` code points (with an ellipsis). */
 export function boundedText(value: string, max: number): string {

@@ -4,6 +4,7 @@
  * `id` in `.meta`) cannot drift apart.
  */
 import * as z from "zod";
+import { BIDI_CONTROL, CONTROL, CONTROL_EXCEPT_LINE_BREAKS, LONE_SURROGATE, ZERO_WIDTH } from "./text";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -70,17 +71,12 @@ export interface SafeTextRules {
   readonly multiline?: boolean;
 }
 
-/** C0 controls, DEL and C1 controls; in multi-line text TAB, LF and CR are allowed. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-/** Bidirectional embeddings, overrides and isolates: text that displays differently than it reads. */
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** What renders as nothing: whitespace, zero-width characters, soft hyphen, word joiner, BOM. */
-const INVISIBLE = /[\s\u00ad\u180e\u200b-\u200d\u2060\ufeff]/gu;
+const CONTROL_SINGLE_LINE = new RegExp(`[${CONTROL}]`);
+const CONTROL_MULTI_LINE = new RegExp(`[${CONTROL_EXCEPT_LINE_BREAKS}]`);
+const BIDI = new RegExp(`[${BIDI_CONTROL}]`);
+const LONE_SURROGATE_RE = new RegExp(LONE_SURROGATE);
+/** What renders as nothing: whitespace, zero-width and format characters, soft hyphen, Mongolian vowel separator. */
+const INVISIBLE = new RegExp(`[\\s${ZERO_WIDTH}\\u00ad\\u180e]`, "gu");
 
 /**
  * Adds the text rules every human-readable field of an API shares to a string schema: no NUL or other
@@ -93,8 +89,8 @@ export function safeText<S extends z.ZodString>(schema: S, rules: SafeTextRules 
   return schema.superRefine((value, ctx) => {
     const problem = (message: string): void => ctx.addIssue({ code: "custom", message });
     if (control.test(value)) problem(rules.multiline ? "must not contain control characters other than tab and line breaks" : "must be a single line without control characters");
-    if (LONE_SURROGATE.test(value)) problem("must be well-formed Unicode (a lone surrogate was found)");
-    if (BIDI_CONTROL.test(value)) problem("must not contain bidirectional override or isolate characters (U+202A-202E, U+2066-2069)");
+    if (LONE_SURROGATE_RE.test(value)) problem("must be well-formed Unicode (a lone surrogate was found)");
+    if (BIDI.test(value)) problem("must not contain bidirectional override or isolate characters (U+202A-202E, U+2066-2069)");
     if (value.length > 0 && value.replace(INVISIBLE, "").length === 0) problem("must contain visible characters");
   });
 }
