@@ -13,7 +13,9 @@
  * The token comes from the Azure CLI session `azure/login` opened with the CI identity (OIDC, no secret):
  * `AzureCliCredential` asks for `--scope`, the orders API's application ID URI + `/.default`. The CI
  * identity needs the API's `Orders.Write` and `Orders.Read` app roles (an app role assignment; see
- * docs/DELIVERY.md). The order belongs to a dedicated smoke-test customer and is cancelled at the end.
+ * docs/DELIVERY.md). The order belongs to the CI identity itself (its token's `oid` is its customer id:
+ * callers act only for themselves unless they hold Orders.Support, see docs/GATEWAY.md) and is
+ * cancelled at the end; `--customer` names another customer (which then needs Orders.Support).
  * The gateway may still be warming up right after a deployment: each step retries 5xx/network errors.
  */
 import { randomUUID } from "node:crypto";
@@ -25,7 +27,8 @@ interface Options {
   readonly scope?: string;
   readonly healthOnly: boolean;
   readonly api: string;
-  readonly customerId: string;
+  /** @default the token's `oid` (the caller acting for itself) */
+  readonly customerId?: string;
   readonly attempts: number;
 }
 
@@ -38,7 +41,7 @@ function options(): Options {
       scope: { type: "string" },
       "health-only": { type: "boolean", default: false },
       api: { type: "string", default: "orders/v1" },
-      customer: { type: "string", default: "smoke-test" },
+      customer: { type: "string" },
       attempts: { type: "string", default: "10" },
     },
     strict: true,
@@ -54,7 +57,7 @@ function options(): Options {
     ...(values.scope ? { scope: values.scope } : {}),
     healthOnly: values["health-only"] === true,
     api: (values.api ?? "orders/v1").replace(/^\/+|\/+$/g, ""),
-    customerId: values.customer ?? "smoke-test",
+    ...(values.customer ? { customerId: values.customer } : {}),
     attempts: Math.max(1, Number(values.attempts ?? "10")),
   };
 }
@@ -104,6 +107,14 @@ function field(body: unknown, name: string): unknown {
   return body !== null && typeof body === "object" ? (body as Record<string, unknown>)[name] : undefined;
 }
 
+/** The `oid` claim of a JWT (read, not verified: the gateway verifies it; we only need our own id). */
+function objectIdOf(token: string): string {
+  const payload = token.split(".")[1] ?? "";
+  const oid = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { oid?: unknown }).oid;
+  if (typeof oid !== "string") throw new SmokeError("the access token has no oid claim; pass --customer");
+  return oid;
+}
+
 async function main(): Promise<void> {
   const o = options();
   console.log(`smoke test through ${o.gateway}/${o.api}`);
@@ -115,8 +126,9 @@ async function main(): Promise<void> {
   const token = (await new AzureCliCredential().getToken(o.scope!))?.token;
   expect(Boolean(token), `no token for ${o.scope}: is azure/login done, and does the CI identity have the API's roles?`);
 
+  const customerId = o.customerId ?? objectIdOf(token!);
   const order = {
-    customerId: o.customerId,
+    customerId,
     currency: "EUR",
     items: [{ sku: "SMOKE-TEST", quantity: 1, unitPriceMinor: 100 }],
     shippingAddress: { name: "Smoke Test", line1: "1 Test Street", city: "Testville", postalCode: "0000", country: "NL" },
@@ -127,7 +139,7 @@ async function main(): Promise<void> {
   expect(orderId.length > 0, `create: no order id in ${JSON.stringify(created.body)}`);
   console.log(`  created order ${orderId}`);
 
-  const path = `/customers/${encodeURIComponent(o.customerId)}/orders/${encodeURIComponent(orderId)}`;
+  const path = `/customers/${encodeURIComponent(customerId)}/orders/${encodeURIComponent(orderId)}`;
   const read = await call(o, "GET", path, { token });
   expect(read.status === 200, `read: expected 200, got ${read.status} ${JSON.stringify(read.body)}`);
   expect((field(read.body, "id") ?? field(read.body, "orderId")) === orderId, `read: another order came back: ${JSON.stringify(read.body)}`);

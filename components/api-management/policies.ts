@@ -92,6 +92,8 @@ export interface ValidateJwtInput {
   readonly failedStatusCode?: 401 | 403;
   /** @default "Unauthorized" */
   readonly failedMessage?: string;
+  /** Context variable that receives the validated token (type `Jwt`), for later policies. @default none */
+  readonly outputTokenVariable?: string;
 }
 
 /**
@@ -119,6 +121,7 @@ export function validateJwt(input: ValidateJwtInput): XmlElement {
       "require-scheme": "Bearer",
       "require-expiration-time": true,
       "require-signed-tokens": true,
+      "output-token-variable-name": input.outputTokenVariable,
     },
     [
       el("openid-config", { url: `${authority}/v2.0/.well-known/openid-configuration` }),
@@ -190,6 +193,37 @@ export function setBackendService(target: { readonly baseUrl: string } | { reado
 export function authenticationManagedIdentity(input: { readonly resource: string; readonly clientId?: string }): XmlElement {
   if (input.resource.length === 0) throw new Error("authentication-managed-identity: resource is required");
   return el("authentication-managed-identity", { resource: input.resource, "client-id": input.clientId });
+}
+
+/**
+ * Headers that carry the caller's *validated* identity to the back end (the services read them in
+ * functions-src/shared/caller.ts; a test checks both sides use the same names). Values come from the
+ * token `validate-jwt` checked (`output-token-variable-name`, Microsoft Learn *Validate JWT*), never
+ * from the request: `oid`, the caller's immutable object id, and the app `roles`.
+ */
+export const CALLER_IDENTITY_HEADERS = { objectId: "X-Caller-Object-Id", roles: "X-Caller-Roles" } as const;
+
+/** The context variable holding the operation's validated token. */
+export const CALLER_TOKEN_VARIABLE = "validated-caller-token";
+
+/** A policy expression: the named claim of the validated token, multiple values joined by commas. */
+function validatedClaim(claim: "oid" | "roles"): string {
+  // Jwt.Claims is IReadOnlyDictionary<string, string[]> (Microsoft Learn, *API Management policy
+  // expressions*, Jwt type); a missing claim yields "", which the services refuse (401): fail closed.
+  return `@{ string[] values; return ((Jwt)context.Variables["${CALLER_TOKEN_VARIABLE}"]).Claims.TryGetValue("${claim}", out values) ? string.Join(",", values) : ""; }`;
+}
+
+/**
+ * Forwards the validated caller identity: each header is first deleted (whatever a client sent under
+ * that name, in any letter case or repeated, never reaches the back end) and then set from the token.
+ * Must follow a `validate-jwt` with `outputTokenVariable: CALLER_TOKEN_VARIABLE`.
+ */
+export function forwardCallerIdentity(): XmlElement[] {
+  const forward = (name: string, claim: "oid" | "roles"): XmlElement[] => [
+    el("set-header", { name, "exists-action": "delete" }),
+    el("set-header", { name, "exists-action": "override" }, [textEl("value", validatedClaim(claim))]),
+  ];
+  return [...forward(CALLER_IDENTITY_HEADERS.objectId, "oid"), ...forward(CALLER_IDENTITY_HEADERS.roles, "roles")];
 }
 
 /** Drops the subscription key header before the request leaves the gateway (back ends never see it). */
@@ -296,7 +330,8 @@ export interface OperationPolicyInput {
  * operation's roles (403) and only then swaps the caller's token for the gateway's managed identity
  * token. The swap lives here, after the role check, because both read the `Authorization` header:
  * an operation without this policy reaches the back end with the caller's token, which the back end
- * (accepting only the gateway's identity) rejects: it fails closed.
+ * (accepting only the gateway's identity) rejects: it fails closed. Between the two it forwards the
+ * caller's validated `oid` and `roles` ({@link forwardCallerIdentity}) for object-level checks.
  */
 export function operationPolicy(input: OperationPolicyInput): PolicyDocument {
   if (input.roles.length === 0) throw new Error("operation policy: at least one role is required");
@@ -308,7 +343,10 @@ export function operationPolicy(input: OperationPolicyInput): PolicyDocument {
         requiredRoles: input.roles,
         failedStatusCode: 403,
         failedMessage: "Forbidden: the token lacks a role this operation requires",
+        outputTokenVariable: CALLER_TOKEN_VARIABLE,
       }),
+      // Before the token swap: the back end sees the gateway's token, and the caller only as vouched here.
+      ...forwardCallerIdentity(),
       ...(input.backendTokenResource ? [authenticationManagedIdentity({ resource: input.backendTokenResource })] : []),
     ],
   });

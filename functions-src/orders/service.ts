@@ -57,6 +57,10 @@ export default defineService({
     roles: [
       { value: "Orders.Read", description: "Read a customer's orders." },
       { value: "Orders.Write", description: "Create and cancel orders." },
+      {
+        value: "Orders.Support",
+        description: "Support and back office: act for any customer (with Orders.Read / Orders.Write); without it, only the caller's own orders.",
+      },
     ],
     healthPath: "/health",
     openapi: "src/openapi.ts",

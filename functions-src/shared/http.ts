@@ -5,8 +5,9 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import { type FieldError, ProblemError, problem } from "./problem";
+import { type FieldError, ProblemError, boundedText, problem } from "./problem";
 import { isTransientError } from "./errors";
+import { duplicateNamePointer } from "./json";
 
 /** Default request body limit: orders are small; anything bigger is a mistake or abuse. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -53,7 +54,8 @@ export async function readJsonBody(request: HttpRequest, options: ReadBodyOption
   if (!isJsonContentType(contentType)) {
     throw new ProblemError(
       "unsupportedMediaType",
-      `Content-Type must be application/json (UTF-8); got ${contentType ? `"${contentType}"` : "none"}`,
+      // The echo is bounded here and again in problemBody: a 100 KB header must not come back.
+      `Content-Type must be application/json (UTF-8); got ${contentType ? `"${boundedText(contentType, 80)}"` : "none"}`,
       { headers: { "Accept-Post": "application/json" } },
     );
   }
@@ -73,12 +75,20 @@ export async function readJsonBody(request: HttpRequest, options: ReadBodyOption
   } catch {
     throw new ProblemError("malformedJson", "request body is not valid UTF-8");
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : "unparseable";
     throw new ProblemError("malformedJson", `request body is not valid JSON: ${reason}`);
   }
+  const duplicate = duplicateNamePointer(text);
+  if (duplicate !== undefined) {
+    throw new ProblemError("malformedJson", "request body repeats a member name in one object; send each field once", {
+      errors: [{ pointer: duplicate, message: "duplicate member name" }],
+    });
+  }
+  return parsed;
 }
 
 async function readLimited(request: HttpRequest, maxBytes: number): Promise<Uint8Array> {
@@ -154,12 +164,35 @@ export function toHttpEtag(etag: string): string {
   return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
 }
 
-/** The entity tags listed in an `If-Match` header, or "*" for any. */
-export function parseIfMatch(header: string): readonly string[] | "*" {
-  const trimmed = header.trim();
-  if (trimmed === "*") return "*";
-  const tags = trimmed.match(/(?:W\/)?"[^"]*"/g);
-  return tags ?? [];
+/**
+ * One element of an entity-tag list (RFC 9110 §8.8.3: `entity-tag = [ W/ ] DQUOTE *etagc DQUOTE`,
+ * `etagc = %x21 / %x23-7E / obs-text`), with optional whitespace and its separator (§5.6.1: empty
+ * elements are allowed and ignored). Sticky: the list is consumed from start to end, nothing skipped.
+ */
+const ENTITY_TAG_ELEMENT = /[ \t]*((?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")?[ \t]*(,|$)/y;
+
+/**
+ * The entity tags of an `If-Match` / `If-None-Match` header (`"*"` or `#entity-tag`, RFC 9110
+ * §13.1.1-2), parsed strictly: anything else, such as `garbage "abc" trailing` or an unquoted
+ * `abc`, is a 400 naming the header (never a guess at what the client meant).
+ */
+export function parseIfMatch(header: string, name = "If-Match"): readonly string[] | "*" {
+  if (header.trim() === "*") return "*";
+  const tags: string[] = [];
+  ENTITY_TAG_ELEMENT.lastIndex = 0;
+  for (;;) {
+    const start = ENTITY_TAG_ELEMENT.lastIndex;
+    const match = ENTITY_TAG_ELEMENT.exec(header);
+    if (!match || match.index !== start) break;
+    if (match[1] !== undefined) tags.push(match[1]);
+    if (match[2] === "") {
+      if (tags.length > 0) return tags;
+      break;
+    }
+  }
+  throw new ProblemError("validation", `${name} must be "*" or a comma-separated list of quoted entity tags such as "\\"abc\\"" (the ETag from GET)`, {
+    errors: [{ pointer: `/header/${name}`, message: "not an entity-tag list (RFC 9110 §13.1.1)" }],
+  });
 }
 
 /** Strong comparison (RFC 9110 §13.1.1): weak tags never satisfy If-Match. */
@@ -169,7 +202,7 @@ export function ifMatchSatisfied(tags: readonly string[], current: string): bool
 
 /** Weak comparison (RFC 9110 §13.1.2) for If-None-Match: `*` or any tag equal ignoring `W/`. */
 export function ifNoneMatchSatisfied(header: string, current: string): boolean {
-  const tags = parseIfMatch(header);
+  const tags = parseIfMatch(header, "If-None-Match");
   if (tags === "*") return true;
   const bare = current.replace(/^W\//, "");
   return tags.some((tag) => tag.replace(/^W\//, "") === bare);

@@ -48,7 +48,9 @@ export function apiRegistry(http: HttpApiDeclaration): { registry: OpenAPIRegist
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: `Entra ID access token with ${/^[aeiou]/i.test(roles[0] ?? "") ? "an" : "a"} ${roles.join(" / ")} role; validated by the gateway.`,
+    description:
+      `Entra ID access token with ${/^[aeiou]/i.test(roles[0] ?? "") ? "an" : "a"} ${roles.join(" / ")} role; validated by the gateway, ` +
+      "which forwards the token's `oid` (the caller's identity, and its customer id) and `roles` to the service; client-sent copies are discarded.",
   });
   const secured = (role: string): SecuredOperation => {
     if (!roles.includes(role)) throw new Error(`${http.displayName} API: role ${role} is not one of the manifest's http.roles (${roles.join(", ")})`);
@@ -70,6 +72,31 @@ export function registerHealthPath(registry: OpenAPIRegistry): void {
   });
 }
 
+const PROBLEM_REF = { $ref: "#/components/schemas/Problem" };
+
+/**
+ * Every secured operation answers 401 (no caller identity: not called through the gateway) and 403
+ * (the token lacks the operation's role): added here once, so no operation can forget them.
+ */
+function withAuthResponses(paths: Record<string, unknown>): Record<string, unknown> {
+  const auth = {
+    401: { description: "No valid token (at the gateway), or no caller identity forwarded by it.", content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_REF } } },
+    403: { description: "The token lacks the app role this operation requires.", content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_REF } } },
+  };
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item as Record<string, Record<string, unknown>>).map(([method, op]) => {
+          const security = op.security as unknown[] | undefined;
+          if (!security || security.length === 0 || typeof op.responses !== "object") return [method, op];
+          return [method, { ...op, responses: { ...auth, ...(op.responses as Record<string, unknown>) } }];
+        }),
+      ),
+    ]),
+  );
+}
+
 /** The document: title and version from the manifest, the problem types listed in the description. */
 export function generateOpenApiDocument(registry: OpenAPIRegistry, http: HttpApiDeclaration, tags: readonly string[]): OpenApiDocument {
   const generated = new OpenApiGeneratorV3(registry.definitions).generateDocument({
@@ -86,5 +113,5 @@ export function generateOpenApiDocument(registry: OpenAPIRegistry, http: HttpApi
     },
     tags: tags.map((name) => ({ name })),
   });
-  return { ...generated, openapi: "3.0.3", info: generated.info, paths: generated.paths ?? {} };
+  return { ...generated, openapi: "3.0.3", info: generated.info, paths: withAuthResponses(generated.paths ?? {}) };
 }

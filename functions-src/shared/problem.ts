@@ -3,6 +3,7 @@
  * stable `type`, a short `title` and a `detail` that tells the caller what to change.
  */
 import type { HttpResponseInit } from "@azure/functions";
+import { BIDI_CONTROL, CONTROL, LONE_SURROGATE, ZERO_WIDTH } from "./text";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -30,6 +31,8 @@ export const problemTypes = {
   badRequest: { slug: "bad-request", title: "Bad request", status: 400 },
   malformedJson: { slug: "malformed-json", title: "Malformed JSON", status: 400 },
   validation: { slug: "validation-failed", title: "Validation failed", status: 400 },
+  unauthenticated: { slug: "unauthenticated", title: "Caller identity missing", status: 401 },
+  forbidden: { slug: "forbidden", title: "Forbidden", status: 403 },
   notFound: { slug: "not-found", title: "Not found", status: 404 },
   conflict: { slug: "state-conflict", title: "Conflict with the resource's state", status: 409 },
   preconditionFailed: { slug: "precondition-failed", title: "Precondition failed", status: 412 },
@@ -54,16 +57,41 @@ export interface ProblemOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Bounds on what a problem document carries. Details and field errors often quote the caller's input
+ * (a header, an unknown key, a parser message): every such string is cut to these lengths and
+ * sanitised in {@link problemBody}, the one place every problem passes, so no handler can echo an
+ * unbounded or terminal-hostile value by mistake.
+ */
+export const PROBLEM_LIMITS = { detail: 400, instance: 200, pointer: 200, message: 200, errors: 20 } as const;
+
+/**
+ * Characters never echoed: controls (log and terminal injection, header splitting), bidirectional
+ * controls, zero-width characters, and lone surrogates (JSON encoders and logs mangle them).
+ */
+const UNSAFE_ECHO = new RegExp(`[${CONTROL}${BIDI_CONTROL}${ZERO_WIDTH}]|${LONE_SURROGATE}`, "g");
+
+/** `value` with unsafe characters replaced by U+FFFD and cut to `max` code points (with an ellipsis). */
+export function boundedText(value: string, max: number): string {
+  const clean = value.replace(UNSAFE_ECHO, "\ufffd");
+  const points = Array.from(clean);
+  return points.length <= max ? clean : `${points.slice(0, max - 1).join("")}\u2026`;
+}
+
 export function problemBody(kind: ProblemKind, detail: string, options: ProblemOptions = {}): Problem {
   const { slug, title, status } = problemTypes[kind];
+  const errors = (options.errors ?? []).slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+    pointer: boundedText(e.pointer, PROBLEM_LIMITS.pointer),
+    message: boundedText(e.message, PROBLEM_LIMITS.message),
+  }));
   return {
     type: `/problems/${slug}`,
     title,
     status,
-    detail,
-    ...(options.instance ? { instance: options.instance } : {}),
-    ...(options.errors && options.errors.length > 0 ? { errors: options.errors } : {}),
-    ...(options.invocationId ? { invocationId: options.invocationId } : {}),
+    detail: boundedText(detail, PROBLEM_LIMITS.detail),
+    ...(options.instance ? { instance: boundedText(options.instance, PROBLEM_LIMITS.instance) } : {}),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(options.invocationId ? { invocationId: boundedText(options.invocationId, PROBLEM_LIMITS.instance) } : {}),
   };
 }
 

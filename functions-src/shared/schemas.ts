@@ -4,6 +4,7 @@
  * `id` in `.meta`) cannot drift apart.
  */
 import * as z from "zod";
+import { BIDI_CONTROL, CONTROL, CONTROL_EXCEPT_LINE_BREAKS, LONE_SURROGATE, ZERO_WIDTH } from "./text";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -13,16 +14,24 @@ export interface PagingQueryOptions {
   readonly maxContinuationTokenLength: number;
 }
 
-/** The query of a paged list: `limit` (coerced from the query string) and the previous page's token. */
+/**
+ * A query-string integer: plain decimal digits only. `z.coerce.number()` is `Number(text)`, which
+ * also takes `0x10`, `1e1`, ` 5 `, `0b11` and `""` (0): a client mistake must not become a page size.
+ */
+export function queryIntegerSchema(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,6}$/, `a whole number ${min}-${max} in plain decimal digits`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/** The query of a paged list: `limit` (decimal digits) and the previous page's token. */
 export function pagingQuerySchema(options: PagingQueryOptions) {
   return z.object({
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_PAGE_SIZE)
+    limit: queryIntegerSchema(1, MAX_PAGE_SIZE)
       .default(DEFAULT_PAGE_SIZE)
-      .meta({ description: `Page size, 1-${MAX_PAGE_SIZE}.` }),
+      .meta({ description: `Page size, 1-${MAX_PAGE_SIZE} (decimal digits).`, type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
     continuationToken: z.string().min(1).max(options.maxContinuationTokenLength).optional().meta({ description: "From the previous page." }),
   });
 }
@@ -56,3 +65,32 @@ export const problemSchema = z
     errors: z.array(z.object({ pointer: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem", description: "RFC 9457 problem details." });
+
+export interface SafeTextRules {
+  /** Line breaks (LF, CR) and tabs allowed: free text such as a description. @default false */
+  readonly multiline?: boolean;
+}
+
+const CONTROL_SINGLE_LINE = new RegExp(`[${CONTROL}]`);
+const CONTROL_MULTI_LINE = new RegExp(`[${CONTROL_EXCEPT_LINE_BREAKS}]`);
+const BIDI = new RegExp(`[${BIDI_CONTROL}]`);
+const LONE_SURROGATE_RE = new RegExp(LONE_SURROGATE);
+/** What renders as nothing: whitespace, zero-width and format characters, soft hyphen, Mongolian vowel separator. */
+const INVISIBLE = new RegExp(`[\\s${ZERO_WIDTH}\\u00ad\\u180e]`, "gu");
+
+/**
+ * Adds the text rules every human-readable field of an API shares to a string schema: no NUL or other
+ * control characters (CR/LF only where `multiline`), no lone surrogates (not well-formed Unicode: they
+ * break JSON encoders, logs and downstream systems), no bidirectional overrides (Trojan Source,
+ * CVE-2021-42574), and not made of invisible characters only. Messages never quote the value.
+ */
+export function safeText<S extends z.ZodString>(schema: S, rules: SafeTextRules = {}): S {
+  const control = rules.multiline ? CONTROL_MULTI_LINE : CONTROL_SINGLE_LINE;
+  return schema.superRefine((value, ctx) => {
+    const problem = (message: string): void => ctx.addIssue({ code: "custom", message });
+    if (control.test(value)) problem(rules.multiline ? "must not contain control characters other than tab and line breaks" : "must be a single line without control characters");
+    if (LONE_SURROGATE_RE.test(value)) problem("must be well-formed Unicode (a lone surrogate was found)");
+    if (BIDI.test(value)) problem("must not contain bidirectional override or isolate characters (U+202A-202E, U+2066-2069)");
+    if (value.length > 0 && value.replace(INVISIBLE, "").length === 0) problem("must contain visible characters");
+  });
+}

@@ -22,6 +22,7 @@ import { canonicalJson, sha256Hex } from "../../functions-src/shared/util";
 import manifest from "../../functions-src/orders/service";
 import { ordersContainers, ordersDeps } from "../../functions-src/orders/src/deps";
 import { ordersHandlers } from "../../functions-src/orders/src/handlers";
+import { CALLER_HEADERS } from "../../functions-src/shared/caller";
 import { newOrderDocument, outboxEntry, outboxMessage } from "../../functions-src/orders/src/model";
 import type { CreateOrderRequest } from "../../functions-src/orders/src/schemas";
 
@@ -66,7 +67,13 @@ export async function run(count = 1000): Promise<void> {
       const request = new HttpRequest({
         method: "POST",
         url: "http://localhost/api/orders",
-        headers: { "content-type": "application/json", "idempotency-key": `h-${i}-${randomUUID()}` },
+        // As the gateway forwards a customer acting for itself (functions-src/shared/caller.ts).
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": `h-${i}-${randomUUID()}`,
+          [CALLER_HEADERS.objectId]: `bench-h-${i % 50}`,
+          [CALLER_HEADERS.roles]: "Orders.Write",
+        },
         body: { string: JSON.stringify(body(`bench-h-${i % 50}`)) },
       });
       const response = await createOrder(request, context);

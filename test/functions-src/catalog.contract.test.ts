@@ -145,8 +145,8 @@ describe("catalog OpenAPI document", () => {
 
   it("documents the statuses the handlers return", () => {
     const paths = openApiDocument().paths as Record<string, Record<string, Operation>>;
-    expect(Object.keys(paths["/products/{sku}"]!.put!.responses).sort()).toEqual(["200", "201", "400", "412", "413", "415", "503"]);
-    expect(Object.keys(paths["/products/{sku}"]!.get!.responses).sort()).toEqual(["200", "304", "400", "404", "503"]);
-    expect(Object.keys(paths["/products"]!.get!.responses).sort()).toEqual(["200", "400", "503"]);
+    expect(Object.keys(paths["/products/{sku}"]!.put!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "412", "413", "415", "503"]);
+    expect(Object.keys(paths["/products/{sku}"]!.get!.responses).sort()).toEqual(["200", "304", "400", "401", "403", "404", "503"]);
+    expect(Object.keys(paths["/products"]!.get!.responses).sort()).toEqual(["200", "400", "401", "403", "503"]);
   });
 });

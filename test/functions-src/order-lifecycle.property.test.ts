@@ -42,6 +42,7 @@ import {
 import { statusUpdatesHandler } from "../../functions-src/orders/src/status-updates";
 import { OrdersStore } from "../../functions-src/orders/src/store";
 import { type FulfillmentMessage, fulfillmentMessageSchema } from "../../functions-src/shared/contracts/fulfillment";
+import { ContinuationTokens } from "../../functions-src/shared/continuation";
 import { TERMINAL_STATUSES } from "../../functions-src/shared/contracts/order-lifecycle";
 import { type ActivityBehaviour, type TimelineStep, runOrchestration } from "./support/durable-replay";
 import { testContext } from "./support/services";
@@ -216,6 +217,8 @@ async function newWorld(plan: Plan): Promise<World> {
       statusPoison: sinkQueue("order-status-poison", statusPoison, () => world.now),
       clock,
       newId: () => "00000000-0000-4000-8000-000000000001",
+      // Listing is not exercised here; a fixed key keeps the deps complete.
+      continuationTokens: new ContinuationTokens(async () => Buffer.alloc(32, 1)),
     } satisfies OrdersDeps,
   });
   const fulfillment = {

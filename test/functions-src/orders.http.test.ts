@@ -158,11 +158,23 @@ describe("POST /orders", () => {
       "idempotency-key-reused",
       /different request body/,
     );
-    // A different customer is a different body too: the key is not silently re-scoped.
-    expectProblem(await create(validOrder("cust-other"), { "Idempotency-Key": key }), 422, "idempotency-key-reused");
     expect(await ordersOf("cust-reuse")).toHaveLength(1);
-    expect(await ordersOf("cust-other")).toHaveLength(0);
     expect(await drainJson(fulfillmentQueue)).toHaveLength(0);
+  });
+
+  it("scopes Idempotency-Keys per customer: another customer's equal key is a new order, not a 422", async () => {
+    const key = unique("shared-key");
+    const first = await create(validOrder("cust-key-a"), { "Idempotency-Key": key });
+    expect(first.status).toBe(201);
+    const second = await create(validOrder("cust-key-b"), { "Idempotency-Key": key });
+    expect(second.status).toBe(201);
+    expect(header(second, "idempotent-replayed")).toBeUndefined();
+    expect(responseJson(second).id).not.toBe(responseJson(first).id);
+    // Each customer's replay still answers its own order.
+    const replay = await create(validOrder("cust-key-b"), { "Idempotency-Key": key });
+    expect(responseJson(replay).id).toBe(responseJson(second).id);
+    expect(await ordersOf("cust-key-a")).toHaveLength(1);
+    expect(await ordersOf("cust-key-b")).toHaveLength(1);
   });
 
   it("treats key order and formatting of the same JSON as the same request", async () => {
@@ -400,7 +412,13 @@ describe("cancel (POST .../cancel and DELETE)", () => {
     const response = await cancel("cust-cancel", id, { "If-Match": etag }, "POST", { reason: "changed my mind" });
     // Accepted, not done: only fulfillment knows whether the goods have left (order-lifecycle.ts).
     expect(response.status).toBe(202);
-    expect(responseJson(response)).toMatchObject({ id, status: "cancelling", statusReason: "changed my mind" });
+    // The caller's free text stays internal (it may be a support agent's note): the view shows a code.
+    expect(responseJson(response)).toMatchObject({
+      id,
+      status: "cancelling",
+      statusReason: "cancellation-requested",
+      statusMessage: "Cancellation was requested; the order is being cancelled.",
+    });
     const newEtag = header(response, "etag")!;
     expect(newEtag).not.toBe(etag);
     expect(await drainJson(fulfillmentQueue)).toEqual([

@@ -7,12 +7,12 @@
  */
 import * as z from "zod";
 import { currencySchema, skuSchema } from "../../shared/contracts/order";
-import { pageSchema, pagingQuerySchema } from "../../shared/schemas";
+import { pageSchema, pagingQuerySchema, safeText } from "../../shared/schemas";
 
 export const productInputSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).meta({ example: "Espresso cup" }),
-    description: z.string().max(2000).optional(),
+    name: safeText(z.string().trim().min(1).max(200)).meta({ example: "Espresso cup" }),
+    description: safeText(z.string().max(2000), { multiline: true }).optional(),
     currency: currencySchema.meta({ example: "EUR" }),
     /** Minor units (cents): integers avoid floating-point money. */
     priceMinor: z.number().int().min(0).max(100_000_000).meta({ description: "Price in minor units (cents).", example: 1250 }),

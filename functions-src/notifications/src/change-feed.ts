@@ -21,6 +21,7 @@ import {
   type OrderStatusChangedData,
   orderStatusChangedEventId,
 } from "../../shared/contracts/order-events";
+import { publicReason } from "../../shared/reasons";
 import type { PublisherDeps } from "./deps";
 
 /** The fields of an orders document the relay reads (a tolerant reader: the rest is orders' business). */
@@ -38,13 +39,15 @@ const orderChangeSchema = z.object({
 const PUBLISH_BATCH = 200;
 
 export function toEvent(doc: z.infer<typeof orderChangeSchema>): SendEventGridEventInput<OrderStatusChangedData> {
+  const reason = publicReason(doc.status, doc.statusReason);
   const data: OrderStatusChangedData = {
     orderId: doc.id,
     customerId: doc.customerId,
     status: doc.status,
     ...(doc.previousStatus ? { previousStatus: doc.previousStatus } : {}),
     statusVersion: doc.statusVersion,
-    ...(doc.statusReason ? { reason: doc.statusReason } : {}),
+    // A catalogue code only: internal reason text never leaves in an event (shared/reasons.ts).
+    ...(reason ? { reason: reason.code } : {}),
     changedAt: doc.statusChangedAt,
   };
   return {

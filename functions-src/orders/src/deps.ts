@@ -11,9 +11,14 @@ import { queueServiceClientFromSettings } from "../../shared/clients/queues";
 import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { databaseFor } from "../../shared/manifest";
+import { ContinuationTokens } from "../../shared/continuation";
 import { type Settings, databaseSetting } from "../../shared/settings";
+import { cosmosSigningKey } from "../../shared/signing-key";
 import manifest, { IDEMPOTENCY_CONTAINER, ORDERS_CONTAINER } from "../service";
 import { OrdersStore } from "./store";
+
+/** The signing key's item id; no idempotency record id (a SHA-256 hex) can take this form. */
+export const CONTINUATION_KEY_ID = "continuation-signing-key";
 
 export interface OrdersDeps {
   readonly store: OrdersStore;
@@ -21,6 +26,8 @@ export interface OrdersDeps {
   readonly fulfillmentQueue: QueueClient;
   /** `order-status-poison`: status reports that can never be applied. */
   readonly statusPoison: QueueClient;
+  /** Signs and checks list continuation tokens (key: an item in the idempotency container). */
+  readonly continuationTokens: ContinuationTokens;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -48,6 +55,8 @@ export function ordersDeps(settings: Settings, options: OrdersDepsOptions = {}):
     store: new OrdersStore(orders, idempotency),
     fulfillmentQueue: queues.getQueueClient(options.queueNames?.fulfillment ?? FULFILLMENT_QUEUE),
     statusPoison: queues.getQueueClient(`${statusQueue}-poison`),
+    // The idempotency container is orders' private one and partitioned by /id, as the key item needs.
+    continuationTokens: new ContinuationTokens(cosmosSigningKey(idempotency, CONTINUATION_KEY_ID)),
     clock: () => new Date(),
     newId: randomUUID,
   };

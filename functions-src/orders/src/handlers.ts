@@ -1,9 +1,17 @@
 /**
  * The orders HTTP handlers. Each is created from a deps getter (so the registration in index.ts builds
  * SDK clients lazily, and tests pass their own) and wrapped so bad input is a problem response.
+ *
+ * Object-level authorization (shared/caller.ts): a caller acts for the customer whose id is its own
+ * `oid`; `Orders.Support` lets it act for any customer. Another customer's order, listing or
+ * cancellation is answered exactly like a missing one (404), so probing reveals nothing; creating an
+ * order for another customer is a 403 (the answer does not depend on that customer existing).
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
+import { type Caller, type CallerHandler, anonymous, mayActFor, secured } from "../../shared/caller";
+import { type ContinuationBinding, invalidContinuationToken } from "../../shared/continuation";
+import { errorStatus } from "../../shared/errors";
 import {
   ifMatchSatisfied,
   ifNoneMatchSatisfied,
@@ -12,7 +20,6 @@ import {
   readJsonBody,
   toHttpEtag,
   validate,
-  withProblems,
 } from "../../shared/http";
 import { ProblemError } from "../../shared/problem";
 import { canonicalJson, sha256Hex } from "../../shared/util";
@@ -20,6 +27,7 @@ import type { OrdersDeps } from "./deps";
 import { cancellationRequested, cancellationRule, newOrderDocument, outboxEntry, toView, type OrderDocument } from "./model";
 import { dispatchOutbox } from "./outbox";
 import {
+  ANY_CUSTOMER_ROLE,
   cancelOrderRequestSchema,
   createOrderRequestSchema,
   customerParamsSchema,
@@ -29,6 +37,7 @@ import {
 } from "./schemas";
 import { ConcurrentUpdateError, type Stored } from "./store";
 
+export { ANY_CUSTOMER_ROLE } from "./schemas";
 export type DepsGetter = () => OrdersDeps;
 
 export interface OrdersHandlers {
@@ -59,38 +68,31 @@ function pathParams<S extends z.ZodType>(schema: S, request: HttpRequest): z.out
   return validate(schema, { ...request.params }, "path parameters", "/path");
 }
 
-/** Continuation tokens are opaque to callers, bound to the customer, and URL-safe. */
-export function encodeContinuation(customerId: string, token: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, c: customerId, t: token }), "utf8").toString("base64url");
+/** What a continuation token of a customer's order listing is bound to (shared/continuation.ts). */
+export function listingBinding(customerId: string): ContinuationBinding {
+  return { listing: "orders.list.createdAt-desc.v1", subject: customerId };
 }
 
-export function decodeContinuation(customerId: string, value: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-  } catch {
-    parsed = undefined;
-  }
-  const token = parsed as { v?: unknown; c?: unknown; t?: unknown } | undefined;
-  if (!token || token.v !== 1 || typeof token.t !== "string") {
-    throw new ProblemError("validation", "continuationToken is not a token returned by this API", {
-      errors: [{ pointer: "/query/continuationToken", message: "unrecognised token" }],
-    });
-  }
-  if (token.c !== customerId) {
-    throw new ProblemError("validation", "continuationToken belongs to another customer's listing", {
-      errors: [{ pointer: "/query/continuationToken", message: "token/customer mismatch" }],
-    });
-  }
-  return token.t;
+function notFound(customerId: string, orderId: string): ProblemError {
+  return new ProblemError("notFound", `customer ${customerId} has no order ${orderId}`);
+}
+
+/** 404, worded as for a missing order, unless the caller may act for the customer. */
+function authorizeOrder(caller: Caller, customerId: string, orderId: string): void {
+  if (!mayActFor(caller, customerId, ANY_CUSTOMER_ROLE)) throw notFound(customerId, orderId);
 }
 
 export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
-  const createOrder: HttpHandler = async (request, context) => {
+  const createOrder: CallerHandler = async (request, context, caller) => {
     const keyHeader = request.headers.get("idempotency-key");
     const key =
       keyHeader === null ? undefined : validate(idempotencyKeySchema, keyHeader, "Idempotency-Key header", "/header/Idempotency-Key");
     const body = validate(createOrderRequestSchema, await readJsonBody(request), "order");
+    if (!mayActFor(caller, body.customerId, ANY_CUSTOMER_ROLE)) {
+      throw new ProblemError("forbidden", `orders can be created only for the calling customer (${caller.id}); acting for others needs ${ANY_CUSTOMER_ROLE}`, {
+        errors: [{ pointer: "/customerId", message: "not the calling customer" }],
+      });
+    }
     const deps = getDeps();
     const requestHash = sha256Hex(canonicalJson(body));
     const now = deps.clock();
@@ -98,7 +100,8 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
     let orderId = deps.newId();
     if (key !== undefined) {
       const record = await deps.store.claimIdempotencyKey({
-        id: sha256Hex(key),
+        // Scoped per customer: two customers' keys never meet (customer ids contain no line breaks).
+        id: sha256Hex(`${body.customerId}\n${key}`),
         orderId,
         customerId: body.customerId,
         requestHash,
@@ -127,14 +130,15 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
       return orderResponse(201, latest, { Location: orderLocation(latest.doc), "Idempotent-Replayed": "true" });
     }
     const latest = await dispatchOutbox(deps, created, context, new Set([announcement.id]));
-    context.info(`order ${orderId} created for customer ${body.customerId}`);
+    context.info(`order ${orderId} created for customer ${body.customerId} by caller ${caller.id}`);
     return orderResponse(201, latest, { Location: orderLocation(latest.doc) });
   };
 
-  const getOrder: HttpHandler = async (request) => {
+  const getOrder: CallerHandler = async (request, _context, caller) => {
     const { customerId, orderId } = pathParams(orderParamsSchema, request);
+    authorizeOrder(caller, customerId, orderId);
     const found = await getDeps().store.read(customerId, orderId);
-    if (!found) throw new ProblemError("notFound", `customer ${customerId} has no order ${orderId}`);
+    if (!found) throw notFound(customerId, orderId);
     const etag = toHttpEtag(found.etag);
     const ifNoneMatch = request.headers.get("if-none-match");
     if (ifNoneMatch && ifNoneMatchSatisfied(ifNoneMatch, etag)) {
@@ -143,28 +147,40 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
     return orderResponse(200, found);
   };
 
-  const listOrders: HttpHandler = async (request) => {
+  const listOrders: CallerHandler = async (request, _context, caller) => {
     const { customerId } = pathParams(customerParamsSchema, request);
+    if (!mayActFor(caller, customerId, ANY_CUSTOMER_ROLE)) throw new ProblemError("notFound", `there is no customer ${customerId} with orders`);
     const query = validate(
       listQuerySchema,
       Object.fromEntries(["limit", "continuationToken"].flatMap((k) => (request.query.has(k) ? [[k, request.query.get(k)]] : []))),
       "query",
       "/query",
     );
-    const token = query.continuationToken ? decodeContinuation(customerId, query.continuationToken) : undefined;
-    const page = await getDeps().store.page(customerId, query.limit, token);
+    const deps = getDeps();
+    const binding = listingBinding(customerId);
+    const token = query.continuationToken ? await deps.continuationTokens.open(binding, query.continuationToken) : undefined;
+    let page: Awaited<ReturnType<typeof deps.store.page>>;
+    try {
+      page = await deps.store.page(customerId, query.limit, token);
+    } catch (error) {
+      // A token we issued that the service no longer accepts (e.g. after an SDK change): the client's
+      // way out is to list again, so a 400, never a 500.
+      if (token !== undefined && errorStatus(error) === 400) throw invalidContinuationToken();
+      throw error;
+    }
     return jsonResponse(
       200,
       {
         items: page.docs.map(toView),
-        continuationToken: page.continuationToken ? encodeContinuation(customerId, page.continuationToken) : null,
+        continuationToken: page.continuationToken ? await deps.continuationTokens.issue(binding, page.continuationToken) : null,
       },
       { "Cache-Control": "no-store" },
     );
   };
 
-  const cancelOrder: HttpHandler = async (request, context) => {
+  const cancelOrder: CallerHandler = async (request, context, caller) => {
     const { customerId, orderId } = pathParams(orderParamsSchema, request);
+    authorizeOrder(caller, customerId, orderId);
     const ifMatch = request.headers.get("if-match");
     if (!ifMatch) {
       throw new ProblemError("preconditionRequired", "cancelling requires If-Match with the order's current ETag (from GET)");
@@ -179,7 +195,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
         : {};
     const deps = getDeps();
     const found = await deps.store.read(customerId, orderId);
-    if (!found) throw new ProblemError("notFound", `customer ${customerId} has no order ${orderId}`);
+    if (!found) throw notFound(customerId, orderId);
     if (!ifMatchSatisfied(tags, toHttpEtag(found.etag))) {
       throw new ProblemError("preconditionFailed", "the order changed since you read it; GET it again and retry with its new ETag", {
         headers: { ETag: toHttpEtag(found.etag) },
@@ -200,7 +216,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
       throw error;
     }
     const latest = await dispatchOutbox(deps, saved, context, new Set([announcement.id]));
-    context.info(`order ${orderId}: cancellation requested`);
+    context.info(`order ${orderId} of customer ${customerId}: cancellation requested by caller ${caller.id}`);
     // 202: accepted, not done. Fulfillment decides (cancelled, or shipped if it was too late).
     return orderResponse(202, latest);
   };
@@ -210,10 +226,10 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
     jsonResponse(200, { status: "ok", service: "orders", time: new Date().toISOString() }, { "Cache-Control": "no-store" });
 
   return {
-    createOrder: withProblems(createOrder),
-    getOrder: withProblems(getOrder),
-    listOrders: withProblems(listOrders),
-    cancelOrder: withProblems(cancelOrder),
-    health,
+    createOrder: secured("Orders.Write", createOrder),
+    getOrder: secured("Orders.Read", getOrder),
+    listOrders: secured("Orders.Read", listOrders),
+    cancelOrder: secured("Orders.Write", cancelOrder),
+    health: anonymous(health),
   };
 }

@@ -5,7 +5,9 @@
 import { app } from "@azure/functions";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { settingNames } from "../../shared/manifest";
+import { registerHttp } from "../../shared/caller";
 import { lazy } from "../../shared/util";
+import manifest from "../service";
 import { ordersDeps } from "./deps";
 import { ordersHandlers } from "./handlers";
 import { relayOutbox } from "./outbox";
@@ -15,33 +17,20 @@ const deps = lazy(() => ordersDeps(process.env));
 const http = ordersHandlers(deps);
 
 // Anonymous at the function level: callers come through the gateway (which validates their token)
-// and the app is locked to it by the infrastructure; function keys would be shared secrets.
-app.http("createOrder", { methods: ["POST"], route: "orders", authLevel: "anonymous", handler: http.createOrder });
-app.http("listOrders", {
-  methods: ["GET"],
-  route: "customers/{customerId}/orders",
-  authLevel: "anonymous",
-  handler: http.listOrders,
-});
-app.http("getOrder", {
-  methods: ["GET"],
-  route: "customers/{customerId}/orders/{orderId}",
-  authLevel: "anonymous",
-  handler: http.getOrder,
-});
-app.http("cancelOrder", {
+// and the app is locked to it by the infrastructure; function keys would be shared secrets. Each
+// handler declares its role and checks the caller the gateway forwards (shared/caller.ts).
+const route = (name: string, options: Parameters<typeof registerHttp>[2]): void => registerHttp(manifest.http.roles, name, options);
+route("createOrder", { methods: ["POST"], route: "orders", authLevel: "anonymous", handler: http.createOrder });
+route("listOrders", { methods: ["GET"], route: "customers/{customerId}/orders", authLevel: "anonymous", handler: http.listOrders });
+route("getOrder", { methods: ["GET"], route: "customers/{customerId}/orders/{orderId}", authLevel: "anonymous", handler: http.getOrder });
+route("cancelOrder", {
   methods: ["POST"],
   route: "customers/{customerId}/orders/{orderId}/cancel",
   authLevel: "anonymous",
   handler: http.cancelOrder,
 });
-app.http("deleteOrder", {
-  methods: ["DELETE"],
-  route: "customers/{customerId}/orders/{orderId}",
-  authLevel: "anonymous",
-  handler: http.cancelOrder,
-});
-app.http("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: http.health });
+route("deleteOrder", { methods: ["DELETE"], route: "customers/{customerId}/orders/{orderId}", authLevel: "anonymous", handler: http.cancelOrder });
+route("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: http.health });
 
 app.storageQueue("applyStatusReport", {
   queueName: ORDER_STATUS_QUEUE,

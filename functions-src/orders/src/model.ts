@@ -11,6 +11,7 @@ import {
 } from "../../shared/contracts/fulfillment";
 import { CANCELLABLE_STATUSES, type Rule, decide } from "../../shared/contracts/order-lifecycle";
 import type { StatusReport } from "../../shared/contracts/order-status";
+import { publicReason } from "../../shared/reasons";
 import type { CreateOrderRequest, OrderView } from "./schemas";
 
 /** A message waiting to be sent (transactional outbox): written in the same item write as the change. */
@@ -234,23 +235,26 @@ export function outboxMessage(doc: OrderDocument, entry: OutboxEntry): OrderCrea
   });
 }
 
-/** The public representation: internal bookkeeping (hashes, outbox, etags) stays inside. */
+/**
+ * The public representation: internal bookkeeping (hashes, outbox, etags) stays inside, and reasons
+ * are catalogue codes with safe messages (internal reason text stays in the document and the logs).
+ */
 export function toView(doc: OrderDocument): OrderView {
+  const reason = publicReason(doc.status, doc.statusReason);
   return {
     id: doc.id,
     customerId: doc.customerId,
     status: doc.status,
-    ...(doc.statusReason ? { statusReason: doc.statusReason } : {}),
+    ...(reason ? { statusReason: reason.code, statusMessage: reason.message } : {}),
     items: doc.items.map((line) => ({ ...line })),
     currency: doc.currency,
     totalMinor: doc.totalMinor,
     shippingAddress: doc.shippingAddress,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
-    statusHistory: doc.statusHistory.map((change) => ({
-      status: change.status,
-      at: change.at,
-      ...(change.reason ? { reason: change.reason } : {}),
-    })),
+    statusHistory: doc.statusHistory.map((change) => {
+      const changeReason = publicReason(change.status, change.reason);
+      return { status: change.status, at: change.at, ...(changeReason ? { reason: changeReason.code } : {}) };
+    }),
   };
 }

@@ -20,6 +20,7 @@ import {
 } from "../../shared/openapi";
 import manifest from "../service";
 import {
+  ANY_CUSTOMER_ROLE,
   cancelOrderRequestSchema,
   createOrderRequestSchema,
   customerParamsSchema,
@@ -46,6 +47,12 @@ function orderResponse(description: string, extraHeaders: Record<string, { descr
   };
 }
 
+/** How every customer-scoped operation is authorized (shared/caller.ts, docs/GATEWAY.md). */
+const OWN_ORDERS =
+  "A caller acts for the customer whose id is its token's `oid` (the gateway forwards the validated claim); " +
+  `the ${ANY_CUSTOMER_ROLE} role lets support and back-office callers act for any customer. ` +
+  "Another customer's orders are answered as if they did not exist (404).";
+
 export function openApiDocument(): OpenApiDocument {
   const http = manifest.http;
   const { registry, secured } = apiRegistry(http);
@@ -58,7 +65,8 @@ export function openApiDocument(): OpenApiDocument {
     description:
       "Creates an order and announces it to fulfillment. With an `Idempotency-Key`, a retry with the same key " +
       "and body returns the original order (with `Idempotent-Replayed: true`) and creates nothing; the same key " +
-      `with a different body is rejected with 422. Bodies above ${DEFAULT_MAX_BODY_BYTES} bytes are rejected with 413.`,
+      `with a different body is rejected with 422; keys are scoped per customer. Bodies above ${DEFAULT_MAX_BODY_BYTES} bytes are rejected with 413. ` +
+      `\`customerId\` must be the caller's own (its token's \`oid\`) unless the caller has ${ANY_CUSTOMER_ROLE}; otherwise 403.`,
     tags: ["orders"],
     ...secured("Orders.Write"),
     request: {
@@ -71,9 +79,10 @@ export function openApiDocument(): OpenApiDocument {
         "Idempotent-Replayed": { description: '"true" when this answers a retried request.', schema: { type: "string" } },
       }),
       400: invalidInput,
+      403: problemResponse(`The token lacks Orders.Write, or customerId is not the caller's own and it lacks ${ANY_CUSTOMER_ROLE}.`),
       413: bodyTooLargeProblem,
       415: notJsonProblem,
-      422: problemResponse("The Idempotency-Key was already used with a different request."),
+      422: problemResponse("The Idempotency-Key was already used by this customer with a different request."),
       503: unavailableProblem,
     },
   });
@@ -83,13 +92,17 @@ export function openApiDocument(): OpenApiDocument {
     path: "/customers/{customerId}/orders",
     operationId: "listOrders",
     summary: "List a customer's orders, newest first",
-    description: "Paged with continuation tokens: pass the previous page's `continuationToken` until it is null.",
+    description:
+      "Paged with continuation tokens: pass the previous page's `continuationToken` until it is null. A token is " +
+      "valid only for the listing (customer and query) it was issued for; any other value is a 400. " +
+      OWN_ORDERS,
     tags: ["orders"],
     ...secured("Orders.Read"),
     request: { params: customerParamsSchema, query: listQuerySchema },
     responses: {
       200: { description: "A page of orders.", content: { "application/json": { schema: orderPageSchema } } },
       400: invalidInput,
+      404: problemResponse("Another customer's listing (without Orders.Support)."),
       503: unavailableProblem,
     },
   });
@@ -99,6 +112,7 @@ export function openApiDocument(): OpenApiDocument {
     path: "/customers/{customerId}/orders/{orderId}",
     operationId: "getOrder",
     summary: "Get an order",
+    description: OWN_ORDERS,
     tags: ["orders"],
     ...secured("Orders.Read"),
     request: {
@@ -109,7 +123,7 @@ export function openApiDocument(): OpenApiDocument {
       200: orderResponse("The order."),
       304: { description: "Not modified (If-None-Match matched)." },
       400: invalidInput,
-      404: problemResponse("The customer has no such order."),
+      404: problemResponse("The customer has no such order, or it is another customer's."),
       503: unavailableProblem,
     },
   });
@@ -120,10 +134,10 @@ export function openApiDocument(): OpenApiDocument {
         "refunded, stock released) or, if the order had already shipped, `shipped`.",
     ),
     400: invalidInput,
-    404: problemResponse("The customer has no such order."),
+    404: problemResponse("The customer has no such order, or it is another customer's."),
     409: problemResponse("The order is already shipped, cancelled or failed, or a cancellation is already under way."),
     412: problemResponse("If-Match does not match the order's current ETag: GET it again."),
-    428: problemResponse("If-Match is missing."),
+    428: problemResponse("If-Match is missing or `*` (the order's ETag is required)."),
     503: unavailableProblem,
   };
   const ifMatch = z.object({ "If-Match": z.string().meta({ description: "The ETag from GET." }) });
@@ -133,6 +147,7 @@ export function openApiDocument(): OpenApiDocument {
     path: "/customers/{customerId}/orders/{orderId}/cancel",
     operationId: "cancelOrder",
     summary: "Request the cancellation of an order",
+    description: OWN_ORDERS,
     tags: ["orders"],
     ...secured("Orders.Write"),
     request: {
@@ -148,6 +163,7 @@ export function openApiDocument(): OpenApiDocument {
     path: "/customers/{customerId}/orders/{orderId}",
     operationId: "deleteOrder",
     summary: "Cancel an order (orders are kept, never erased)",
+    description: OWN_ORDERS,
     tags: ["orders"],
     ...secured("Orders.Write"),
     request: { params: orderParamsSchema, headers: ifMatch },

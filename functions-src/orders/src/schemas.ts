@@ -14,16 +14,29 @@ import {
   refuseDuplicateSkus,
   shippingAddressSchema,
 } from "../../shared/contracts/order";
-import { pageSchema, pagingQuerySchema } from "../../shared/schemas";
+import { statusReasonCodeSchema } from "../../shared/reasons";
+import { pageSchema, pagingQuerySchema, safeText } from "../../shared/schemas";
 
 export const MAX_ITEMS_PER_ORDER = 50;
+
+/** The app role that lets a caller act for any customer (support, back office); see handlers.ts. */
+export const ANY_CUSTOMER_ROLE = "Orders.Support";
 
 export const orderLineInputSchema = z
   .strictObject(orderLineSchema.shape)
   .meta({ id: "OrderLine", description: "One product line; unitPriceMinor is in minor units (cents)." });
 
+const address = shippingAddressSchema.shape;
+/** The address as a client sends it: every text field single-line, visible and well-formed. */
 export const shippingAddressInputSchema = z
-  .strictObject(shippingAddressSchema.shape)
+  .strictObject({
+    ...address,
+    name: safeText(address.name),
+    line1: safeText(address.line1),
+    line2: safeText(address.line2.unwrap()).optional(),
+    city: safeText(address.city),
+    postalCode: safeText(address.postalCode),
+  })
   .meta({ id: "ShippingAddress" });
 
 export const createOrderRequestSchema = z
@@ -42,11 +55,11 @@ export const createOrderRequestSchema = z
 export type CreateOrderRequest = z.infer<typeof createOrderRequestSchema>;
 
 export const cancelOrderRequestSchema = z
-  .strictObject({ reason: z.string().min(1).max(500).optional() })
+  .strictObject({ reason: safeText(z.string().min(1).max(500), { multiline: true }).optional() })
   .meta({ id: "CancelOrderRequest" });
 
 export const statusChangeSchema = z
-  .object({ status: orderStatusSchema, at: z.iso.datetime({ offset: true }), reason: z.string().optional() })
+  .object({ status: orderStatusSchema, at: z.iso.datetime({ offset: true }), reason: statusReasonCodeSchema.optional() })
   .meta({ id: "StatusChange" });
 
 export const orderViewSchema = z
@@ -54,7 +67,8 @@ export const orderViewSchema = z
     id: orderIdSchema,
     customerId: customerIdSchema,
     status: orderStatusSchema,
-    statusReason: z.string().optional(),
+    statusReason: statusReasonCodeSchema.optional(),
+    statusMessage: z.string().optional().meta({ description: "A message for the customer that goes with statusReason." }),
     items: z.array(orderLineSchema),
     currency: currencySchema,
     totalMinor: z.number().int(),

@@ -77,6 +77,27 @@ export async function drainJson(queue: QueueClient): Promise<unknown[]> {
   return (await drainTexts(queue)).map((text) => JSON.parse(text) as unknown);
 }
 
+/** A caller as the gateway forwards it (shared/caller.ts): its `oid` and app roles. */
+export interface TestCaller {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+
+/**
+ * The caller of requests that name none: a back-office identity with every role of the test services,
+ * so tests about other behaviour are not about authorization. Authorization tests pass their own
+ * caller, or `null` for a request without the gateway's identity headers.
+ */
+export const BACK_OFFICE_CALLER: TestCaller = {
+  id: "back-office-tests",
+  roles: ["Orders.Read", "Orders.Write", "Orders.Support", "Catalog.Read", "Catalog.Write"],
+};
+
+/** The identity headers the gateway would set for `caller`. */
+export function callerHeaders(caller: TestCaller): Record<string, string> {
+  return { "x-caller-object-id": caller.id, "x-caller-roles": caller.roles.join(",") };
+}
+
 export interface RequestInit {
   readonly method: string;
   readonly path: string;
@@ -84,11 +105,14 @@ export interface RequestInit {
   readonly headers?: Record<string, string>;
   readonly params?: Record<string, string>;
   readonly query?: Record<string, string>;
+  /** @default BACK_OFFICE_CALLER; null: no identity headers */
+  readonly caller?: TestCaller | null;
 }
 
 /** An HttpRequest as the host would build it (`http://localhost/api` + path). JSON bodies get the JSON type. */
 export function request(init: RequestInit): HttpRequest {
-  const headers: Record<string, string> = { ...init.headers };
+  const caller = init.caller === undefined ? BACK_OFFICE_CALLER : init.caller;
+  const headers: Record<string, string> = { ...(caller ? callerHeaders(caller) : {}), ...init.headers };
   let body: { string: string } | { bytes: Uint8Array } | undefined;
   if (typeof init.body === "string") body = { string: init.body };
   else if (init.body instanceof Uint8Array) body = { bytes: init.body };
