@@ -16,7 +16,7 @@ import { diagnosticSetting } from "../../lib/diagnostics";
 import { type NameContext, physicalName } from "../../lib/naming";
 import { grantRole } from "../../lib/roles";
 import type { Tags } from "../../lib/tags";
-import { type PolicyDocument, publicProductPolicy } from "./policies";
+import { RENDERED_POLICY_FORMAT, type PolicyDocument, publicProductPolicy } from "./policies";
 import {
   type ExternalBackend,
   type FunctionAppBackend,
@@ -151,7 +151,7 @@ export class Gateway extends pulumi.ComponentResource {
     );
     new apimanagement.ProductPolicy(
       `${name}-product-public-policy`,
-      { ...common, productId: publicProduct.name, policyId: "policy", format: apimanagement.PolicyContentFormat.Rawxml, value: publicPolicy.xml },
+      { ...common, productId: publicProduct.name, policyId: "policy", format: RENDERED_POLICY_FORMAT, value: publicPolicy.xml },
       parent,
     );
     const internalProduct = new apimanagement.Product(

@@ -203,7 +203,16 @@ export interface PolicySections {
   readonly onError?: readonly XmlElement[];
 }
 
-/** A rendered policy: the XML for ARM (`format: "rawxml"`) and the policy elements it uses. */
+/**
+ * The ARM `format` of every document rendered here. `renderXml` XML-encodes attribute values and text
+ * (a policy expression's `<`, `>`, `"` and `&&` become entities), so the document is an XML document:
+ * `xml`. `rawxml` means "a non XML encoded policy document" (the PolicyContentFormat enum's own doc in
+ * @pulumi/azure-native, from the ARM spec): APIM would compile the entities literally and refuse the
+ * PUT (hashicorp/terraform-provider-azurerm#5426).
+ */
+export const RENDERED_POLICY_FORMAT = "xml" as const;
+
+/** A rendered policy: the XML for ARM (`format: RENDERED_POLICY_FORMAT`) and the policy elements it uses. */
 export interface PolicyDocument {
   readonly xml: string;
   readonly policies: readonly string[];

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import {
+  RENDERED_POLICY_FORMAT,
   type PolicyDocument,
   apiPolicy,
   operationPolicy,
@@ -303,7 +304,7 @@ export class ServiceApi extends pulumi.ComponentResource {
         ...common,
         apiId: api.name,
         policyId: "policy",
-        format: apimanagement.PolicyContentFormat.Rawxml,
+        format: RENDERED_POLICY_FORMAT,
         value: pulumi
           .all([tenantId, audiences, backendTarget])
           .apply(([t, a, b]) => apiPolicy({ tenantId: t, audiences: a, corsOrigins: args.corsOrigins, backend: b }).xml),
@@ -322,7 +323,7 @@ export class ServiceApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: op.operationId,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: RENDERED_POLICY_FORMAT,
           value: pulumi
             .all([tenantId, audiences, tokenResource])
             .apply(([t, a, r]) => operationPolicy({ tenantId: t, audiences: a, roles, backendTokenResource: r }).xml),

@@ -165,7 +165,7 @@ describe("Gateway (Consumption)", () => {
     const inbound = policyOf(policies[0]!).policies.inbound;
     expect(inbound["rate-limit"]).toEqual({ "@calls": "60", "@renewal-period": "60" });
     expect(inbound.quota).toEqual({ "@calls": "10000", "@renewal-period": "2592000" });
-    expect(policies[0]!.inputs.format).toBe("rawxml");
+    expect(policies[0]!.inputs.format).toBe("xml");
   });
 
   it("logs to Application Insights with the gateway's identity, never a key", async () => {
@@ -227,7 +227,7 @@ describe("Gateway (Consumption)", () => {
   it("validates caller tokens at the API and routes to the Function App", async () => {
     const p = await load();
     const policy = ofType(p, `${T}ApiPolicy`).find((r) => r.inputs.apiId === "widgets-v1")!;
-    expect(policy.inputs.format).toBe("rawxml");
+    expect(policy.inputs.format).toBe("xml");
     const inbound = policyOf(policy).policies.inbound;
     expect(inbound.cors["allowed-origins"].origin).toEqual(["https://shop.contoso.example"]);
     const jwt = inbound["validate-jwt"];
