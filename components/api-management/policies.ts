@@ -192,6 +192,19 @@ export function authenticationManagedIdentity(input: { readonly resource: string
   return el("authentication-managed-identity", { resource: input.resource, "client-id": input.clientId });
 }
 
+/**
+ * `<mock-response>`: answers from the operation's own response example for `statusCode` (the gateway
+ * prefers content examples, then schemas; with neither the body is empty). All tiers, Consumption
+ * included (Microsoft Learn, "mock-response policy": "Gateways: classic, v2, consumption,
+ * self-hosted, workspace"). The attributes take no policy expressions.
+ */
+export function mockResponse(input: { readonly statusCode: number; readonly contentType?: string }): XmlElement {
+  if (!Number.isInteger(input.statusCode) || input.statusCode < 100 || input.statusCode > 599) {
+    throw new Error(`mock-response: status code must be 100-599, got ${input.statusCode}`);
+  }
+  return el("mock-response", { "status-code": input.statusCode, "content-type": input.contentType });
+}
+
 /** Drops the subscription key header before the request leaves the gateway (back ends never see it). */
 export const removeSubscriptionKeyHeader = (): XmlElement =>
   el("set-header", { name: "Ocp-Apim-Subscription-Key", "exists-action": "delete" });
@@ -298,6 +311,11 @@ export interface OperationPolicyInput {
    * the back end gets no gateway token (an external back end with its own authentication).
    */
   readonly backendTokenResource?: string;
+}
+
+/** The operation policy of a mocked back end: the operation's example for `statusCode`, as JSON. */
+export function mockOperationPolicy(statusCode: number): PolicyDocument {
+  return policyDocument({ inbound: [mockResponse({ statusCode, contentType: "application/json" })] });
 }
 
 /**
