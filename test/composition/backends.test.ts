@@ -1,5 +1,7 @@
 import * as path from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
+import { PaymentClient } from "../../functions-src/fulfillment/src/payment";
 import { Gateway } from "../../components/api-management";
 import { DEFAULT_BACKEND_METHODS, addBackendApis, loadBackendDocument } from "../../composition/backends";
 import { evaluate, ofType, testConfig } from "../helpers/plan";
@@ -45,5 +47,34 @@ describe("existing back ends behind the gateway (issue 18 items 6, 10)", () => {
 
   it("names the config key when the document cannot be read", () => {
     expect(() => loadBackendDocument("payment", "backends/nope.json", root)).toThrow(/serverless-platform:backends\.payment\.openapi: cannot read "backends\/nope\.json" as JSON/);
+  });
+});
+
+/**
+ * Dev works end to end only if what the mock answers is what fulfillment's client accepts: the
+ * document's 2xx examples, served the way `mock-response` serves them, go through the real client.
+ */
+describe("the payment document the dev mock answers from", () => {
+  const doc = loadBackendDocument("payment", "backends/payment.openapi.json", root) as {
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown }> }> }>>;
+  };
+
+  it("is valid OpenAPI 3.0", async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it("satisfies the client fulfillment uses, on every path it calls", async () => {
+    const base = "https://gw.azure-api.net/payment/v1";
+    // What APIM's mock-response does: the operation matched by method and path, its first 2xx example.
+    const mockFetch = (async (url: URL | string, init?: RequestInit) => {
+      const p = new URL(String(url)).pathname.replace(/^\/payment\/v1/, "");
+      const op = doc.paths[p]?.[String(init?.method).toLowerCase()];
+      if (!op) return new Response("", { status: 404 });
+      const code = Object.keys(op.responses).filter((c) => /^2/.test(c)).sort()[0]!;
+      return new Response(JSON.stringify(op.responses[code]!.content!["application/json"]!.example), { status: Number(code) });
+    }) as unknown as typeof fetch;
+    const client = new PaymentClient(new URL(base), mockFetch);
+    await expect(client.charge({ orderId: "o1", customerId: "c1", amountMinor: 100, currency: "EUR" })).resolves.toEqual({ ok: true, paymentId: "pay-mock-0001" });
+    await expect(client.refund({ orderId: "o1", amountMinor: 100, currency: "EUR", reason: "x" })).resolves.toEqual({ refunded: true, refundId: "ref-mock-0001" });
   });
 });
