@@ -2,6 +2,8 @@
  * One-time bootstrap (run by an administrator, not by CI): the identities GitHub Actions uses to
  * preview and deploy the platform. `cd bootstrap && pulumi stack init ci && pulumi config set repository
  * <owner>/<repo> && pulumi up`; then copy the outputs into the repository's variables (docs/DELIVERY.md).
+ * Before it, once per subscription: `npx tsx bootstrap/register-providers.ts --subscription <id>`
+ * (azure-native registers no resource provider; see resource-providers.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";

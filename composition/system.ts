@@ -19,6 +19,7 @@ import { FunctionApp } from "../components/function-app";
 import { Gateway } from "../components/api-management";
 import { EntraApiApp } from "../components/entra-api-app";
 import { operationRolesByMethod, type OpenApiDocument } from "../components/api-management/service-api";
+import { addBackendApis } from "./backends";
 import { Observability } from "../components/monitoring";
 import { loadTsModule } from "./load-module";
 import { createNetwork, functionAppNetworkArg, privateNetworkArg, topicDeliveryArg } from "./network";
@@ -133,6 +134,9 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     workspaceId,
   });
 
+  // Hybrid: existing (non-serverless) back ends behind the same gateway (or, in dev, its mock of one).
+  const backendUrls = addBackendApis(gateway, config, client.tenantId);
+
   const apps: Record<string, FunctionApp> = {};
   const apiAudiences: Record<string, pulumi.Output<string>> = {};
   for (const service of catalog.services) {
@@ -153,7 +157,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
         ...(usesCosmos(m) ? { [settingNames.cosmosConnection]: cosmos.connection() } : {}),
         ...(usesQueues(m) ? { [settingNames.queuesConnection]: messaging.connection() } : {}),
       },
-      settings: { ...serviceSettings(config, m, topics, vault), ...monitoring.samplingAppSettings() },
+      settings: { ...serviceSettings(config, m, topics, vault, backendUrls), ...monitoring.samplingAppSettings() },
       appInsights,
       workspaceId,
       zoneRedundant: prod,
@@ -197,28 +201,6 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     }
   }
 
-  // Hybrid: existing (non-serverless) back ends behind the same gateway, products, auth and monitoring.
-  for (const [name, backend] of Object.entries(config.backends)) {
-    const role = `${name[0]!.toUpperCase()}${name.slice(1)}.Invoke`;
-    const backendApp = new EntraApiApp(`${name}-backend-api`, {
-      displayName: `${config.namePrefix} ${name} back end (${config.environment})`,
-      appName: `${config.namePrefix}-${name}-backend-${config.environment}`,
-      roles: [{ value: role, description: `Call the existing ${name} back end through the gateway.`, allowedMemberTypes: ["Application"] }],
-    });
-    gateway.addBackendApi(name, {
-      openapi: backendOpenApi(name, backend.description),
-      path: name,
-      version: "v1",
-      displayName: `${name} (existing back end)`,
-      description: backend.description,
-      roles: [{ value: role }],
-      operationRoles: { [`${name}-proxy`]: [role] },
-      callers: { tenantId: client.tenantId, audiences: [backendApp.identifierUri, backendApp.clientId] },
-      products: ["internal"],
-      backend: { url: backend.url, description: backend.description },
-    });
-  }
-
   // What tells the owners when it breaks: one alert per failure mode, each on its narrowest scope.
   monitoring.alertApiManagement({ serviceId: gateway.resourceId });
   monitoring.alertPoisonQueues("messaging", { storageAccountId: messaging.accountId });
@@ -253,11 +235,12 @@ function serviceSettings(
   m: ServiceManifest,
   topics: ReadonlyMap<string, EventTopic>,
   vault: KeyVault,
+  backendUrls: Readonly<Record<string, pulumi.Input<string>>>,
 ): Record<string, pulumi.Input<string>> {
   const settings: Record<string, pulumi.Input<string>> = {};
   if ((m.owns?.containers ?? []).length > 0) settings[settingNames.cosmosDatabase] = databaseFor(m.name);
   for (const use of m.uses?.topics ?? []) settings[settingNames.topicEndpoint(use.topic)] = topics.get(use.topic)!.endpoint;
-  for (const backend of m.uses?.backends ?? []) settings[settingNames.backendUrl(backend)] = config.backends[backend]!.url;
+  for (const backend of m.uses?.backends ?? []) settings[settingNames.backendUrl(backend)] = backendUrls[backend]!;
   for (const secret of m.uses?.secrets ?? []) settings[settingNames.secret(secret)] = vault.reference(secret);
   for (const s of m.uses?.settings ?? []) settings[s.setting] = configSetting(config, m.name, s.configKey);
   return settings;
@@ -289,21 +272,4 @@ function grantServiceAccess(
   }
   for (const use of m.uses?.topics ?? []) topics.get(use.topic)!.grantPublish(app.grantee);
   for (const secret of m.uses?.secrets ?? []) vault.grantSecretsRead(app.grantee, secret);
-}
-
-/**
- * A pass-through OpenAPI document for an existing back end whose own contract is not in this
- * repository: one operation per method forwards any path (the back end keeps its own validation).
- */
-function backendOpenApi(name: string, description: string): OpenApiDocument {
-  return {
-    openapi: "3.0.3",
-    info: { title: `${name} (existing back end)`, version: "v1", description },
-    paths: {
-      "/{path}": {
-        parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
-        post: { operationId: `${name}-proxy`, summary: "Forwarded to the existing back end.", responses: { default: { description: "The back end's response." } } },
-      },
-    },
-  };
 }

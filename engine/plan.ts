@@ -196,6 +196,8 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     config,
     secretKeys: files.secretKeys,
     program: async () => ({ ...((await import(program)) as Record<string, unknown>) }),
+    // What `pulumi preview` would do: the plan is a preview.
+    preview: true,
   });
 }
 
@@ -207,6 +209,12 @@ export interface EvaluateOptions {
   readonly secretKeys?: readonly string[];
   /** Creates the resources; what it returns becomes the stack outputs. */
   readonly program: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /**
+   * Run as a preview (`pulumi.runtime.isDryRun()` true), as `pulumi preview` and the preview phase of
+   * `pulumi up` do: the program then reports what only the update refuses (reserved hosts, lib/endpoints.ts).
+   * @default false
+   */
+  readonly preview?: boolean;
 }
 
 /**
@@ -219,7 +227,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   const monitor = new RecordingMonitor(simulator);
 
   pulumi.runtime.setAllConfig({ ...config }, [...(options.secretKeys ?? [])]);
-  pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
+  pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
 
   const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
   await waitForRegistrations();

@@ -31,6 +31,24 @@ export interface ReportInput {
   readonly basePlan?: Plan;
   /** The base branch's estimate, for the cost diff. */
   readonly baseCost?: CostEstimate;
+  /**
+   * Configured values `pulumi up` refuses until they are set (placeholder hosts, lib/endpoints.ts).
+   * @default none
+   */
+  readonly setBeforeUp?: readonly { readonly key: string; readonly value: string; readonly reserved: string; readonly source: string }[];
+}
+
+/** The configured values `pulumi up` refuses, as a section; empty when there are none. */
+function setBeforeUpSection(items: ReportInput["setBeforeUp"]): string[] {
+  if (!items || items.length === 0) return [];
+  return [
+    "## Set before `pulumi up`",
+    "",
+    "`pulumi up` stops before creating anything while these configured URLs or e-mail addresses use host names reserved for documentation and testing (they never reach anyone):",
+    "",
+    table(["Key", "Value", "Reserved name"], items.map((i) => [`\`${i.key}\``, `\`${i.value}\``, `\`${i.reserved}\` (${i.source})`])),
+    "",
+  ];
 }
 
 /** Money: cents, or 4 decimals below a cent so small meters do not read as free. */
@@ -271,8 +289,10 @@ export function renderReport(input: ReportInput): string {
     `# Plan: stack \`${plan.stack}\``,
     "",
     `${custom} cloud resources in ${components} components · idle **${usd(cost.idle.total)}/month** · ` +
-      `**${usd(cost.perThousandOrders.marginal)}** per 1,000 orders (marginal) · ${policySummary}`,
+      `**${usd(cost.perThousandOrders.marginal)}** per 1,000 orders (marginal) · ${policySummary}` +
+      (input.setBeforeUp && input.setBeforeUp.length > 0 ? ` · ⚠️ ${input.setBeforeUp.length} placeholder value(s) to set before \`pulumi up\`` : ""),
     "",
+    ...setBeforeUpSection(input.setBeforeUp),
     "## Resources",
     "",
     "<details><summary>By component and by type</summary>",

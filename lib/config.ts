@@ -159,12 +159,37 @@ const apiManagement = z
   })
   .strict();
 
+/** Methods a pass-through back-end API forwards on any path when the back end has no OpenAPI document. */
+export const BACKEND_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+
 const backend = z
   .object({
-    url: httpsUrl,
+    /** The back end's https base URL. Required unless `mock` is true. */
+    url: httpsUrl.optional(),
     description: z.string().default(""),
+    /**
+     * The back end's OpenAPI 3.0 JSON document, as a path from the project root: the gateway exposes
+     * exactly its paths. @default none: one "/*" operation per `methods` entry (any path, nested too)
+     */
+    openapi: z.string().regex(/\.json$/, { error: "expected the path of an OpenAPI 3.0 JSON document, e.g. backends/payment.openapi.json" }).optional(),
+    /** Without `openapi`: the methods forwarded on any path. @default ["GET", "POST", "PUT", "PATCH", "DELETE"] */
+    methods: z.array(z.enum(BACKEND_METHODS)).min(1).optional(),
+    /**
+     * Development without the real system: no `url`; the gateway answers each operation of `openapi`
+     * with its 2xx example (APIM mock-response), and services that call the back end get the gateway's
+     * URL. Refused in prod. @default false (absent)
+     */
+    mock: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.mock && b.url !== undefined) ctx.addIssue({ code: "custom", path: ["url"], message: "url and mock: true exclude each other: remove one" });
+    if (!b.mock && b.url === undefined) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "missing; set the back end's https URL, or mock: true (dev) to let the gateway answer with the examples of openapi" });
+    }
+    if (b.mock && b.openapi === undefined) ctx.addIssue({ code: "custom", path: ["openapi"], message: "required with mock: true (the mock answers with the document's examples)" });
+    if (b.openapi !== undefined && b.methods !== undefined) ctx.addIssue({ code: "custom", path: ["methods"], message: "applies only without openapi (the document lists the methods)" });
+  });
 
 const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR such as "10.40.0.0/16"' });
 
@@ -261,6 +286,11 @@ export const stackConfigSchema = z
         path: ["tags"],
         message: `missing required tag(s) ${missing.join(", ")} (requiredTags: [${c.requiredTags.join(", ")}])`,
       });
+    }
+    for (const [name, b] of Object.entries(c.backends)) {
+      if (c.environment === "prod" && b.mock) {
+        ctx.addIssue({ code: "custom", path: ["backends", name, "mock"], message: "a mocked back end is for development; prod sets url to the real back end" });
+      }
     }
     if (c.environment === "prod" && c.apiManagement.corsOrigins.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins"], message: '"*" is not allowed in prod; list the origins' });

@@ -3,7 +3,7 @@
  * properties delivery relies on: OIDC instead of stored cloud secrets, one deployment per stack at a
  * time, prod behind its environment, no Azure job for forks.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -25,7 +25,7 @@ type Job = {
   environment?: string | { name: string };
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
-  steps: { id?: string; uses?: string; run?: string; if?: string; "continue-on-error"?: boolean; with?: Record<string, unknown> }[];
+  steps: { id?: string; name?: string; uses?: string; run?: string; if?: string; "continue-on-error"?: boolean; with?: Record<string, unknown> }[];
 };
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> };
 
@@ -147,5 +147,89 @@ describe("deploy.yml", () => {
   it("never runs two deployments of one stack at once, and never cancels one", () => {
     expect(wf.jobs.dev!.concurrency).toEqual({ group: "pulumi-dev", "cancel-in-progress": false });
     expect(wf.jobs.prod!.concurrency).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
+  });
+});
+
+/**
+ * Issue 18 item 13: pulumi/actions applies a policy pack with its defaults (every prod-only rule
+ * mandatory) unless `policyPackConfigs` names a config per pack, in the same order (pulumi/actions
+ * src/config.ts: both are multiline inputs passed to `--policy-pack` / `--policy-pack-config`). Every
+ * step of every workflow that runs a policy pack must pass the stack's own `policy/config.<stack>.json`.
+ */
+type Step = Job["steps"][number];
+type MatrixJob = Job & { strategy?: { matrix?: Record<string, unknown> } };
+const lines = (v: unknown): string[] => (typeof v === "string" ? v.split(/[\n;]/).map((l) => l.trim()).filter(Boolean) : []);
+const workflowFiles = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+
+/** The stacks a step deploys or previews: the stack-name's last segment, a matrix expression expanded. */
+function stacksOf(job: MatrixJob, stackName: string): { stack: string; expected: string }[] {
+  const last = stackName.split("/").pop()!;
+  const matrix = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(last);
+  if (!matrix) return [{ stack: last, expected: `policy/config.${last}.json` }];
+  const values = job.strategy?.matrix?.[matrix[1]!];
+  if (!Array.isArray(values)) throw new Error(`stack-name ${stackName} uses matrix.${matrix[1]}, which the job does not define`);
+  return values.map((v) => ({ stack: String(v), expected: `policy/config.\${{ matrix.${matrix[1]} }}.json` }));
+}
+
+/** Problems of one step: a pack without the stack's config. */
+function policyConfigProblems(file: string, jobName: string, job: MatrixJob, step: Step): string[] {
+  const where = `${file} job ${jobName} step ${step.id ?? step.name ?? step.uses ?? step.run}`;
+  const problems: string[] = [];
+  if (step.uses?.startsWith("pulumi/actions@")) {
+    const packs = lines(step.with?.policyPacks);
+    if (packs.length === 0) return [];
+    const configs = lines(step.with?.policyPackConfigs);
+    if (configs.length !== packs.length) {
+      problems.push(`${where}: ${packs.length} policy pack(s) (${packs.join(", ")}) but ${configs.length} policyPackConfigs: pass policy/config.<stack>.json for each pack`);
+      return problems;
+    }
+    const stackName = String(step.with?.["stack-name"] ?? "");
+    for (const { stack, expected } of stacksOf(job, stackName)) {
+      const i = packs.indexOf("policy");
+      if (i >= 0 && configs[i] !== expected) problems.push(`${where}: the pack "policy" runs for stack ${stack} with ${configs[i]}; expected ${expected}`);
+      if (!existsSync(path.join(dir, "..", "..", `policy/config.${stack}.json`))) problems.push(`${where}: policy/config.${stack}.json does not exist`);
+    }
+  }
+  // The CLI form: `pulumi preview|up --policy-pack <dir>` needs `--policy-pack-config <file>` per pack.
+  for (const cmd of lines(step.run).filter((l) => /\bpulumi\s+(up|preview|update)\b/.test(l) && /--policy-pack[\s=]/.test(l))) {
+    const packs = (cmd.match(/--policy-pack[\s=]/g) ?? []).length;
+    const configs = (cmd.match(/--policy-pack-config[\s=]/g) ?? []).length;
+    if (configs !== packs) problems.push(`${where}: "${cmd}" runs ${packs} policy pack(s) with ${configs} --policy-pack-config: pass policy/config.<stack>.json`);
+  }
+  return problems;
+}
+
+describe("policy packs run with the stack's config", () => {
+  it.each(workflowFiles)("%s passes policy/config.<stack>.json wherever a policy pack runs", (file) => {
+    const wf = parse(read(file)) as Workflow;
+    const problems = Object.entries(wf.jobs).flatMap(([name, job]) => job.steps.flatMap((s) => policyConfigProblems(file, name, job as MatrixJob, s)));
+    expect(problems).toEqual([]);
+  });
+
+  it("finds a pack without its config, a config of the wrong stack and a CLI run without one", () => {
+    const job: MatrixJob = { strategy: { matrix: { stack: ["dev", "prod"] } }, steps: [] };
+    const step = (w: Record<string, unknown>): Step => ({ uses: "pulumi/actions@v6", with: { command: "up", "stack-name": "org/${{ matrix.stack }}", policyPacks: "policy", ...w } });
+    expect(policyConfigProblems("x.yml", "j", job, step({}))[0]).toMatch(/1 policy pack\(s\) \(policy\) but 0 policyPackConfigs/);
+    expect(policyConfigProblems("x.yml", "j", job, step({ policyPackConfigs: "policy/config.prod.json" }))).toHaveLength(2);
+    expect(policyConfigProblems("x.yml", "j", job, step({ policyPackConfigs: "policy/config.${{ matrix.stack }}.json" }))).toEqual([]);
+    const fixed: Step = { uses: "pulumi/actions@v6", with: { command: "up", "stack-name": "org/dev", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } };
+    expect(policyConfigProblems("x.yml", "j", job, fixed)[0]).toMatch(/runs for stack dev with policy\/config.prod.json; expected policy\/config.dev.json/);
+    expect(policyConfigProblems("x.yml", "j", job, { run: "pulumi up --yes --policy-pack policy -s dev" })[0]).toMatch(/--policy-pack-config/);
+    expect(policyConfigProblems("x.yml", "j", job, { run: "pulumi up --policy-pack policy --policy-pack-config policy/config.dev.json" })).toEqual([]);
+  });
+});
+
+/** Issue 18 item 5: a fresh subscription misses providers azure-native never registers. */
+describe("resource providers are checked before every `pulumi up`", () => {
+  it.each(workflowFiles)("%s: each up step follows a provider check in the same job", (file) => {
+    const wf = parse(read(file)) as Workflow;
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      job.steps.forEach((s, i) => {
+        const isUp = (s.uses?.startsWith("pulumi/actions@") && ["up", "update"].includes(String(s.with?.command))) || /\bpulumi\s+(up|update)\b/.test(s.run ?? "");
+        if (!isUp) return;
+        const checked = job.steps.slice(0, i).some((p) => /bootstrap\/register-providers\.ts\b.*--check/.test(p.run ?? ""));
+        expect(checked, `${file} job ${name}: step ${i} runs pulumi up without a resource provider check before it`).toBe(true);
+      });
+    }
   });
 });

@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
-import { policyDocument, setBackendService, type XmlElement } from "./policies";
+import { RENDERED_POLICY_FORMAT, policyDocument, setBackendService, type XmlElement } from "./policies";
 
 export interface HealthTarget {
   /** Service name: the route is `/health/<service>`. */
@@ -130,7 +130,7 @@ export class HealthApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: operation.name,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: RENDERED_POLICY_FORMAT,
           value: pulumi.output(t.hostName).apply((host) => healthOperationPolicy(host, t.path)),
         },
         { parent: this },
@@ -160,7 +160,7 @@ export class HealthApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: all.name,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: RENDERED_POLICY_FORMAT,
           value: pulumi
             .all(args.targets.map((t) => pulumi.output(t.hostName).apply((host) => ({ service: t.service, url: `https://${host}${t.path}` }))))
             .apply((targets) => aggregateHealthPolicy(targets)),

@@ -16,18 +16,19 @@ import { diagnosticSetting } from "../../lib/diagnostics";
 import { type NameContext, physicalName } from "../../lib/naming";
 import { grantRole } from "../../lib/roles";
 import type { Tags } from "../../lib/tags";
-import { type PolicyDocument, publicProductPolicy } from "./policies";
+import { RENDERED_POLICY_FORMAT, type PolicyDocument, publicProductPolicy } from "./policies";
 import {
   type ExternalBackend,
   type FunctionAppBackend,
+  type MockBackend,
   type ProductName,
   ServiceApi,
   type ServiceApiOptions,
 } from "./service-api";
 import { type GatewaySku, TIERS, type TierCapabilities, assertPoliciesSupported, effectiveCapacity, securityCustomProperties } from "./tiers";
 
-export { ServiceApi, OpenApiError, parseOpenApi, operationRolesByMethod } from "./service-api";
-export type { ExternalBackend, FunctionAppBackend, OpenApiDocument, ProductName, ServiceApiOptions } from "./service-api";
+export { ServiceApi, OpenApiError, WILDCARD_METHODS, parseOpenApi, operationRolesByMethod, wildcardOperations } from "./service-api";
+export type { ExternalBackend, FunctionAppBackend, HttpMethod, MockBackend, OpenApiDocument, ProductName, ServiceApiOptions } from "./service-api";
 export { TIERS, TierError } from "./tiers";
 export type { GatewaySku } from "./tiers";
 
@@ -93,6 +94,7 @@ export class Gateway extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Input<string>;
     readonly serviceName: pulumi.Output<string>;
     readonly corsOrigins: readonly string[];
+    readonly gatewayUrl: pulumi.Output<string>;
   };
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -151,7 +153,7 @@ export class Gateway extends pulumi.ComponentResource {
     );
     new apimanagement.ProductPolicy(
       `${name}-product-public-policy`,
-      { ...common, productId: publicProduct.name, policyId: "policy", format: apimanagement.PolicyContentFormat.Rawxml, value: publicPolicy.xml },
+      { ...common, productId: publicProduct.name, policyId: "policy", format: RENDERED_POLICY_FORMAT, value: publicPolicy.xml },
       parent,
     );
     const internalProduct = new apimanagement.Product(
@@ -221,10 +223,21 @@ export class Gateway extends pulumi.ComponentResource {
     }
 
     if (args.workspaceId !== undefined) {
-      diagnosticSetting(name, { resourceId: service.id, workspaceId: args.workspaceId }, parent);
+      // The tier decides: metrics everywhere, resource logs only where the tier has them (on
+      // Consumption the request logs reach Application Insights through the logger above).
+      diagnosticSetting(
+        name,
+        {
+          resourceId: service.id,
+          workspaceId: args.workspaceId,
+          resourceType: "azure-native:apimanagement:ApiManagementService",
+          logCategoryGroups: tier.resourceLogs ? ["allLogs"] : [],
+        },
+        parent,
+      );
     }
 
-    this.childContext = { resourceGroupName: args.resourceGroupName, serviceName: service.name, corsOrigins: cfg.corsOrigins };
+    this.childContext = { resourceGroupName: args.resourceGroupName, serviceName: service.name, corsOrigins: cfg.corsOrigins, gatewayUrl: service.gatewayUrl };
     this.registerOutputs({
       name: this.name,
       resourceId: this.resourceId,
@@ -252,6 +265,19 @@ export class Gateway extends pulumi.ComponentResource {
   }
 
   /**
+   * An API that stands in for a back end that does not exist yet (development): every operation of
+   * `options.openapi` answers with its 2xx example (`mock-response`), anonymously. Callers use
+   * {@link ServiceApi.url} as the back end's base URL.
+   */
+  addMockBackendApi(name: string, options: Omit<ServiceApiOptions, "wildcardMethods" | "products" | "operationRoles" | "callers" | "roles"> & { readonly description?: string }): ServiceApi {
+    return this.api(
+      name,
+      { ...options, roles: [], operationRoles: {}, callers: { tenantId: "", audiences: [] }, products: [] },
+      { kind: "mock", ...(options.description ? { description: options.description } : {}) },
+    );
+  }
+
+  /**
    * `GET <gateway>/health/<service>` for each target, anonymous (no subscription, no token): what the
    * availability test probes. The child is named `<gateway>-health`.
    */
@@ -263,7 +289,7 @@ export class Gateway extends pulumi.ComponentResource {
     );
   }
 
-  private api(name: string, options: ServiceApiOptions, backend: FunctionAppBackend | ExternalBackend): ServiceApi {
+  private api(name: string, options: ServiceApiOptions, backend: FunctionAppBackend | ExternalBackend | MockBackend): ServiceApi {
     const childName = `${this.componentName}-${name}`;
     return new ServiceApi(
       childName,
@@ -274,6 +300,7 @@ export class Gateway extends pulumi.ComponentResource {
         serviceName: this.childContext.serviceName,
         sku: this.sku,
         corsOrigins: this.childContext.corsOrigins,
+        gatewayUrl: this.childContext.gatewayUrl,
         productIds: { public: this.products.public.productId, internal: this.products.internal.productId },
       },
       { parent: this },

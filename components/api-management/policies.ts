@@ -226,6 +226,19 @@ export function forwardCallerIdentity(): XmlElement[] {
   return [...forward(CALLER_IDENTITY_HEADERS.objectId, "oid"), ...forward(CALLER_IDENTITY_HEADERS.roles, "roles")];
 }
 
+/**
+ * `<mock-response>`: answers from the operation's own response example for `statusCode` (the gateway
+ * prefers content examples, then schemas; with neither the body is empty). All tiers, Consumption
+ * included (Microsoft Learn, "mock-response policy": "Gateways: classic, v2, consumption,
+ * self-hosted, workspace"). The attributes take no policy expressions.
+ */
+export function mockResponse(input: { readonly statusCode: number; readonly contentType?: string }): XmlElement {
+  if (!Number.isInteger(input.statusCode) || input.statusCode < 100 || input.statusCode > 599) {
+    throw new Error(`mock-response: status code must be 100-599, got ${input.statusCode}`);
+  }
+  return el("mock-response", { "status-code": input.statusCode, "content-type": input.contentType });
+}
+
 /** Drops the subscription key header before the request leaves the gateway (back ends never see it). */
 export const removeSubscriptionKeyHeader = (): XmlElement =>
   el("set-header", { name: "Ocp-Apim-Subscription-Key", "exists-action": "delete" });
@@ -237,7 +250,16 @@ export interface PolicySections {
   readonly onError?: readonly XmlElement[];
 }
 
-/** A rendered policy: the XML for ARM (`format: "rawxml"`) and the policy elements it uses. */
+/**
+ * The ARM `format` of every document rendered here. `renderXml` XML-encodes attribute values and text
+ * (a policy expression's `<`, `>`, `"` and `&&` become entities), so the document is an XML document:
+ * `xml`. `rawxml` means "a non XML encoded policy document" (the PolicyContentFormat enum's own doc in
+ * @pulumi/azure-native, from the ARM spec): APIM would compile the entities literally and refuse the
+ * PUT (hashicorp/terraform-provider-azurerm#5426).
+ */
+export const RENDERED_POLICY_FORMAT = "xml" as const;
+
+/** A rendered policy: the XML for ARM (`format: RENDERED_POLICY_FORMAT`) and the policy elements it uses. */
 export interface PolicyDocument {
   readonly xml: string;
   readonly policies: readonly string[];
@@ -323,6 +345,11 @@ export interface OperationPolicyInput {
    * the back end gets no gateway token (an external back end with its own authentication).
    */
   readonly backendTokenResource?: string;
+}
+
+/** The operation policy of a mocked back end: the operation's example for `statusCode`, as JSON. */
+export function mockOperationPolicy(statusCode: number): PolicyDocument {
+  return policyDocument({ inbound: [mockResponse({ statusCode, contentType: "application/json" })] });
 }
 
 /**

@@ -10,8 +10,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import {
+  RENDERED_POLICY_FORMAT,
   type PolicyDocument,
   apiPolicy,
+  mockOperationPolicy,
   operationPolicy,
 } from "./policies";
 import { type GatewaySku, TIERS, assertCircuitBreakerSupported, assertPoliciesSupported } from "./tiers";
@@ -24,6 +26,68 @@ export interface OpenApiOperation {
   /** Upper-case HTTP method. */
   readonly method: string;
   readonly path: string;
+  /** The first 2xx response the document declares, and whether it carries a JSON example (for mocks). */
+  readonly success?: { readonly status: number; readonly example: boolean };
+}
+
+/** Methods a wildcard (`/*`) operation can forward. */
+export const WILDCARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+export type HttpMethod = (typeof WILDCARD_METHODS)[number];
+
+/**
+ * One `/*` operation per method: APIM's wildcard template matches any remaining path (nested
+ * segments included), unlike a `{parameter}`, which matches exactly one segment.
+ */
+export function wildcardOperations(methods: readonly HttpMethod[]): OpenApiOperation[] {
+  return [...new Set(methods)].map((method) => ({ operationId: `any-${method.toLowerCase()}`, method, path: "/*" }));
+}
+
+/**
+ * Template parameter names that say "the rest of the path": catch-all syntax of other routers
+ * (`{*path}`, `{path*}`, `{proxy+}`) or the usual names of a pass-through parameter.
+ */
+const CATCH_ALL_SYNTAX = /^[*+]|[*+]$/;
+const CATCH_ALL_NAMES = new Set(["path", "proxy", "rest", "wildcard", "catchall", "catch-all", "splat", "remainder", "subpath", "any", "all"]);
+
+/**
+ * An APIM URL template parameter matches exactly one path segment (the gateway's router; the
+ * December 2026 review of this repository's hybrid API, whose `/{path}` answered 404 for every nested
+ * path): a parameter written or declared to hold several segments is refused, with the way out.
+ */
+function oneSegmentProblems(path: string, item: Record<string, unknown>, op: Record<string, unknown>): string[] {
+  const names = [...path.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!);
+  if (names.length === 0) return [];
+  const declared = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]
+    .filter((p): p is Record<string, unknown> => typeof p === "object" && p !== null && (p as Record<string, unknown>).in === "path");
+  const problems: string[] = [];
+  for (const name of names) {
+    const decl = declared.find((d) => d.name === name);
+    const pattern = (decl?.schema as { pattern?: unknown } | undefined)?.pattern;
+    let slashAllowed = false;
+    if (typeof pattern === "string") {
+      try {
+        slashAllowed = new RegExp(pattern).test("a/b");
+      } catch {
+        /* an invalid pattern is the importer's to report */
+      }
+    }
+    if (CATCH_ALL_SYNTAX.test(name)) problems.push(`{${name}} uses catch-all syntax APIM does not have`);
+    else if (CATCH_ALL_NAMES.has(name.toLowerCase())) problems.push(`{${name}} reads as "the rest of the path"`);
+    else if (decl?.allowReserved === true) problems.push(`{${name}} has allowReserved (slashes)`);
+    else if (slashAllowed) problems.push(`{${name}}'s schema pattern accepts "/"`);
+  }
+  return problems;
+}
+
+/** The first 2xx response of an operation and whether its JSON content has an example. */
+function successOf(op: Record<string, unknown>): OpenApiOperation["success"] {
+  const responses = op.responses;
+  if (typeof responses !== "object" || responses === null) return undefined;
+  const code = Object.keys(responses).filter((c) => /^2\d\d$/.test(c)).sort()[0];
+  if (!code) return undefined;
+  const content = ((responses as Record<string, { content?: Record<string, { example?: unknown; examples?: Record<string, unknown> }> }>)[code]?.content ?? {})["application/json"];
+  const example = content !== undefined && (content.example !== undefined || Object.keys(content.examples ?? {}).length > 0);
+  return { status: Number(code), example };
 }
 
 export interface ParsedOpenApi {
@@ -74,16 +138,26 @@ export function parseOpenApi(doc: OpenApiDocument, where: string): ParsedOpenApi
   const operations: OpenApiOperation[] = [];
   const missing: string[] = [];
   const invalid: string[] = [];
+  const multiSegment: string[] = [];
   for (const [path, item] of Object.entries(paths as Record<string, unknown>)) {
     if (typeof item !== "object" || item === null) continue;
     for (const method of METHODS) {
       const op = (item as Record<string, unknown>)[method];
       if (typeof op !== "object" || op === null) continue;
       const id = (op as Record<string, unknown>).operationId;
+      for (const p of oneSegmentProblems(path, item as Record<string, unknown>, op as Record<string, unknown>)) multiSegment.push(`${method.toUpperCase()} ${path}: ${p}`);
+      const success = successOf(op as Record<string, unknown>);
       if (typeof id !== "string" || id.length === 0) missing.push(`${method.toUpperCase()} ${path}`);
       else if (!OPERATION_ID.test(id)) invalid.push(`"${id}" (${method.toUpperCase()} ${path})`);
-      else operations.push({ operationId: id, method: method.toUpperCase(), path });
+      else operations.push({ operationId: id, method: method.toUpperCase(), path, ...(success ? { success } : {}) });
     }
+  }
+  if (multiSegment.length > 0) {
+    throw new OpenApiError(
+      where,
+      `an API Management URL template parameter matches exactly one path segment, so nested paths under it answer 404: ${multiSegment.join("; ")}. ` +
+        "Declare the back end's real paths, or for a pass-through API use wildcardMethods (one \"/*\" operation per method).",
+    );
   }
   if (missing.length > 0) {
     throw new OpenApiError(where, `every operation needs a stable operationId (operation policies are keyed by it); missing on ${missing.join(", ")}`);
@@ -147,6 +221,17 @@ export interface ExternalBackend {
   readonly tokenResource?: pulumi.Input<string>;
 }
 
+/**
+ * No back end: the gateway answers every operation itself with the example of the operation's first
+ * 2xx response in the OpenAPI document (`mock-response`). For development without the real system;
+ * the API is anonymous (its callers, like the fulfillment app, hold no gateway credentials) and is in
+ * no product. It returns canned examples only and reaches nothing.
+ */
+export interface MockBackend {
+  readonly kind: "mock";
+  readonly description?: string;
+}
+
 /** Who may call, as the API's Entra app registration sees it. */
 export interface ApiCallerValidation {
   readonly tenantId: pulumi.Input<string>;
@@ -156,8 +241,16 @@ export interface ApiCallerValidation {
 
 /** What a caller of `Gateway.addServiceApi` / `addBackendApi` passes. */
 export interface ServiceApiOptions {
-  /** The OpenAPI 3.0.x document (object or JSON), e.g. the service's `openApiDocument()`. */
-  readonly openapi: OpenApiDocument;
+  /**
+   * The OpenAPI 3.0.x document (object or JSON), e.g. the service's `openApiDocument()`: the API
+   * exposes exactly its paths. Give this or `wildcardMethods`.
+   */
+  readonly openapi?: OpenApiDocument;
+  /**
+   * A pass-through API without a document: one `/*` operation per method (operation ids
+   * `any-<method>`, see {@link wildcardOperations}), forwarding any path, nested ones included.
+   */
+  readonly wildcardMethods?: readonly HttpMethod[];
   /** Path segment before the version: `orders` → `/orders/v1`. */
   readonly path: string;
   /** Version segment, `v<n>`. */
@@ -182,13 +275,15 @@ export interface ServiceApiOptions {
 
 /** What the Gateway adds. */
 export interface ServiceApiArgs extends ServiceApiOptions {
-  readonly backend: FunctionAppBackend | ExternalBackend;
+  readonly backend: FunctionAppBackend | ExternalBackend | MockBackend;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
   readonly sku: GatewaySku;
   readonly corsOrigins: readonly string[];
   /** Product name → APIM product id (the `productId`, e.g. "public"). */
   readonly productIds: Readonly<Record<ProductName, pulumi.Input<string>>>;
+  /** `https://<gateway>`, for {@link ServiceApi.url}. @default "" (the URL is then the base path) */
+  readonly gatewayUrl?: pulumi.Input<string>;
 }
 
 const PATH = /^[a-z][a-z0-9-]{0,62}$/;
@@ -208,6 +303,8 @@ export class ServiceApi extends pulumi.ComponentResource {
   readonly operations: readonly OpenApiOperation[];
   /** The Backend entity (external back ends only). */
   readonly backendResource?: apimanagement.Backend;
+  /** `https://<gateway>/<path>/<version>`: what a caller of this API puts in front of the paths. */
+  readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse before registering anything: a half-registered component breaks the plan.
@@ -234,9 +331,11 @@ export class ServiceApi extends pulumi.ComponentResource {
       parent,
     );
 
-    let backendTarget: pulumi.Output<{ baseUrl: string } | { backendId: string }>;
-    let serviceUrl: pulumi.Output<string>;
-    if (backend.kind === "functionApp") {
+    let backendTarget: pulumi.Output<{ baseUrl: string } | { backendId: string }> | undefined;
+    let serviceUrl: pulumi.Output<string> | undefined;
+    if (backend.kind === "mock") {
+      // Nothing behind it: every operation answers from its example.
+    } else if (backend.kind === "functionApp") {
       const prefix = backend.routePrefix.replace(/^\/+|\/+$/g, "");
       serviceUrl = pulumi.output(backend.hostName).apply((h) => `https://${h}${prefix ? `/${prefix}` : ""}`);
       backendTarget = serviceUrl.apply((baseUrl) => ({ baseUrl }));
@@ -286,14 +385,54 @@ export class ServiceApi extends pulumi.ComponentResource {
         apiRevision: revision,
         apiRevisionDescription: args.revisionDescription,
         protocols: [apimanagement.Protocol.Https],
-        subscriptionRequired: true,
-        format: apimanagement.ContentFormat.Openapi_json,
-        value: json,
-        serviceUrl,
+        // A mock has no caller credentials to check (see MockBackend); everything else needs a key.
+        subscriptionRequired: backend.kind !== "mock",
+        ...(json !== undefined ? { format: apimanagement.ContentFormat.Openapi_json, value: json } : {}),
+        ...(serviceUrl ? { serviceUrl } : {}),
       },
       parent,
     );
     this.apiResourceId = api.id;
+    this.url = pulumi.interpolate`${args.gatewayUrl ?? ""}${this.basePath}`;
+    // Wildcard operations are not in a document: create them (imported ones come with the API).
+    const operationName = new Map<string, pulumi.Input<string>>();
+    if (json === undefined) {
+      for (const op of operations) {
+        const created = new apimanagement.ApiOperation(
+          `${name}-${op.operationId}`,
+          {
+            ...common,
+            apiId: api.name,
+            operationId: op.operationId,
+            displayName: `${op.method} ${op.path}`,
+            method: op.method,
+            urlTemplate: op.path,
+            description: `Any path, forwarded to the back end (${op.method}).`,
+          },
+          parent,
+        );
+        operationName.set(op.operationId, created.name);
+      }
+    }
+
+    if (backend.kind === "mock") {
+      for (const op of operations) {
+        new apimanagement.ApiOperationPolicy(
+          `${name}-op-${op.operationId}`,
+          {
+            ...common,
+            apiId: api.name,
+            operationId: operationName.get(op.operationId) ?? op.operationId,
+            policyId: "policy",
+            format: RENDERED_POLICY_FORMAT,
+            value: mockOperationPolicy(op.success!.status).xml,
+          },
+          parent,
+        );
+      }
+      this.registerOutputs({ apiResourceId: this.apiResourceId, url: this.url });
+      return;
+    }
 
     const tenantId = pulumi.output(args.callers.tenantId);
     const audiences = pulumi.output(args.callers.audiences).apply((a) => pulumi.all(a as pulumi.Input<string>[]));
@@ -303,9 +442,9 @@ export class ServiceApi extends pulumi.ComponentResource {
         ...common,
         apiId: api.name,
         policyId: "policy",
-        format: apimanagement.PolicyContentFormat.Rawxml,
+        format: RENDERED_POLICY_FORMAT,
         value: pulumi
-          .all([tenantId, audiences, backendTarget])
+          .all([tenantId, audiences, backendTarget!])
           .apply(([t, a, b]) => apiPolicy({ tenantId: t, audiences: a, corsOrigins: args.corsOrigins, backend: b }).xml),
       },
       parent,
@@ -320,9 +459,9 @@ export class ServiceApi extends pulumi.ComponentResource {
         {
           ...common,
           apiId: api.name,
-          operationId: op.operationId,
+          operationId: operationName.get(op.operationId) ?? op.operationId,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: RENDERED_POLICY_FORMAT,
           value: pulumi
             .all([tenantId, audiences, tokenResource])
             .apply(([t, a, r]) => operationPolicy({ tenantId: t, audiences: a, roles, backendTokenResource: r }).xml),
@@ -339,12 +478,13 @@ export class ServiceApi extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({ apiResourceId: this.apiResourceId });
+    this.registerOutputs({ apiResourceId: this.apiResourceId, url: this.url });
   }
 }
 
 export interface Prepared {
-  readonly json: string;
+  /** The document's JSON; undefined for a wildcard API. */
+  readonly json: string | undefined;
   readonly operations: readonly OpenApiOperation[];
   readonly revision: string;
   readonly products: readonly ProductName[];
@@ -365,11 +505,33 @@ function prepare(name: string, args: ServiceApiArgs): Prepared {
   if (!VERSION.test(args.version)) throw new Error(`${where}: version "${args.version}" must look like "v1"`);
   const revision = args.revision ?? "1";
   if (!/^[1-9][0-9]{0,2}$/.test(revision)) throw new Error(`${where}: revision "${revision}" must be a positive number`);
-  const { json, operations } = parseOpenApi(args.openapi, `${where} (${args.path}/${args.version})`);
+  if ((args.openapi === undefined) === (args.wildcardMethods === undefined)) {
+    throw new Error(`${where}: give exactly one of openapi (the back end's real paths) and wildcardMethods (a pass-through "/*" operation per method)`);
+  }
+  const backend = args.backend;
+  let json: string | undefined;
+  let operations: readonly OpenApiOperation[];
+  if (args.openapi !== undefined) {
+    ({ json, operations } = parseOpenApi(args.openapi, `${where} (${args.path}/${args.version})`));
+  } else {
+    const methods = args.wildcardMethods!;
+    const unknown = methods.filter((m) => !(WILDCARD_METHODS as readonly string[]).includes(m));
+    if (methods.length === 0 || unknown.length > 0) {
+      throw new Error(`${where}: wildcardMethods must list HTTP methods among ${WILDCARD_METHODS.join(", ")}${unknown.length > 0 ? `; got ${unknown.join(", ")}` : ""}`);
+    }
+    operations = wildcardOperations(methods);
+  }
+  if (backend.kind === "mock") {
+    if (args.openapi === undefined) throw new Error(`${where}: a mocked back end needs its OpenAPI document (the mock answers with its examples)`);
+    const bare = operations.filter((o) => !o.success?.example).map((o) => `${o.operationId} (${o.method} ${o.path}${o.success ? `, ${o.success.status} has no application/json example` : ", no 2xx response"})`);
+    if (bare.length > 0) {
+      throw new Error(`${where}: a mocked back end answers with each operation's 2xx JSON example; add one (responses.<2xx>.content["application/json"].example) to ${bare.join(", ")}`);
+    }
+    return { json, operations, revision, products: [], wantsBreaker: false };
+  }
   checkOperationRoles(where, operations, args.operationRoles, args.roles);
   const products: ProductName[] = [...new Set<ProductName>(args.products ?? ["public", "internal"])];
   if (products.length === 0) throw new Error(`${where}: products must name at least one product (an API in no product cannot be called with a subscription)`);
-  const backend = args.backend;
   if (backend.kind === "external" && !/^https:\/\//.test(backend.url)) {
     throw new Error(`${where}: backend url must be https, got "${backend.url}"`);
   }

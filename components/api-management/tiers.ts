@@ -9,6 +9,9 @@
  * - Cipher settings cannot be changed on Consumption, Basic v2, Standard v2; Consumption rejects the
  *   `Protocols.Ssl30` and `Ciphers.TripleDes168` custom properties outright.
  * - Backend circuit breakers are not supported on Consumption.
+ * - "Azure Monitor and Log Analytics request logs": not on Consumption; "Azure Monitor metrics" and
+ *   "Application Insights request logs" on every tier (Microsoft Learn, "Feature-based comparison of
+ *   the Azure API Management tiers").
  */
 
 /** The tiers the stack config allows (`apiManagement.sku`). */
@@ -33,6 +36,12 @@ export interface TierCapabilities {
   readonly vnetInjection: boolean;
   /** Backend circuit breaker rules on `apimanagement.Backend`. */
   readonly circuitBreaker: boolean;
+  /**
+   * Azure Monitor resource logs (GatewayLogs & co. through a diagnostic setting). Consumption has
+   * none: a diagnostic setting asking for logs there only creates an empty table, and its request
+   * logs go through the Application Insights logger instead. Metrics exist on every tier.
+   */
+  readonly resourceLogs: boolean;
   /** Whether cipher suites can be switched (`...Security.Ciphers.*` custom properties). */
   readonly cipherConfiguration: boolean;
   /**
@@ -89,6 +98,7 @@ const V2_TIER: Omit<TierCapabilities, "sku"> = {
   builtInCache: true,
   vnetInjection: false,
   circuitBreaker: true,
+  resourceLogs: true,
   cipherConfiguration: false,
   enableClientCertificate: false,
   timeouts: { create: "60m", update: "60m", delete: "45m" },
@@ -110,6 +120,7 @@ export const TIERS: Readonly<Record<GatewaySku, TierCapabilities>> = {
     builtInCache: false,
     vnetInjection: false,
     circuitBreaker: false,
+    resourceLogs: false,
     cipherConfiguration: false,
     enableClientCertificate: false,
     timeouts: { create: "20m", update: "20m", delete: "20m" },

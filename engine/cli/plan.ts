@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../lib/config";
+import { findReservedEndpoints } from "../../lib/endpoints";
 import { estimateCost } from "../cost/estimate";
 import { planStack, countByType, readStackFiles, StackFileError } from "../plan";
 import type { Plan, PlannedResource } from "../plan-format";
@@ -118,10 +119,12 @@ async function main(): Promise<number> {
   console.log(`\n${formatPolicyTable(policy)}`);
 
   if (args.report) {
-    const assumptions = parseStackConfig(plan.stack, readStackFiles(projectDir, plan.stack).config).costAssumptions;
+    const config = parseStackConfig(plan.stack, readStackFiles(projectDir, plan.stack).config);
+    const assumptions = config.costAssumptions;
     const cost = estimateCost(plan, assumptions);
     const baseCost = basePlan ? estimateCost(basePlan, assumptions) : undefined;
-    const markdown = renderReport({ plan, policy, cost, ...(basePlan ? { basePlan } : {}), ...(baseCost ? { baseCost } : {}) });
+    const setBeforeUp = findReservedEndpoints(config);
+    const markdown = renderReport({ plan, policy, cost, setBeforeUp, ...(basePlan ? { basePlan } : {}), ...(baseCost ? { baseCost } : {}) });
     mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
     writeFileSync(args.report, markdown);
     console.log(`report written to ${args.report}`);

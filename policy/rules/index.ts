@@ -6,6 +6,7 @@
 import { PROD_ONLY_TAG, isStackPolicy, type PlatformPolicy } from "./common";
 import { apimPolicies } from "./apim";
 import { cosmosPolicies } from "./cosmos";
+import { deploySafetyPolicies } from "./deploy-safety";
 import { eventGridPolicies } from "./eventgrid";
 import { flexPolicies } from "./flex";
 import { governancePolicies } from "./governance";
@@ -33,6 +34,7 @@ export const policyFamilies = {
   servicebus: serviceBusPolicies,
   governance: governancePolicies,
   identity: identityPolicies,
+  deploySafety: deploySafetyPolicies,
 } as const satisfies Record<string, readonly PlatformPolicy[]>;
 
 export interface PolicyOptions {

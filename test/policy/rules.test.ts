@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isStackPolicy, policies } from "../../policy/rules";
 import { dataCases } from "./cases/data";
+import { deploySafetyCases } from "./cases/deploy-safety";
 import { flexCases } from "./cases/flex";
 import { governanceCases } from "./cases/governance";
 import { integrationCases } from "./cases/integration";
@@ -14,7 +15,7 @@ import type { RuleCase } from "./cases/types";
 import { webCases } from "./cases/web";
 import { checkResource, rule } from "./harness";
 
-const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases];
+const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases, ...deploySafetyCases];
 
 for (const c of cases) {
   const policy = c.policy ?? rule(c.rule);

@@ -8,9 +8,11 @@ import {
   type GatewayArgs,
   MIN_API_VERSION,
   OpenApiError,
+  TIERS,
   TierError,
   operationRolesByMethod,
   parseOpenApi,
+  wildcardOperations,
 } from "../../../components/api-management";
 import { type ServiceApiArgs, checkServiceApiArgs } from "../../../components/api-management/service-api";
 import type { Plan, PlannedResource } from "../../../engine/plan-format";
@@ -165,7 +167,7 @@ describe("Gateway (Consumption)", () => {
     const inbound = policyOf(policies[0]!).policies.inbound;
     expect(inbound["rate-limit"]).toEqual({ "@calls": "60", "@renewal-period": "60" });
     expect(inbound.quota).toEqual({ "@calls": "10000", "@renewal-period": "2592000" });
-    expect(policies[0]!.inputs.format).toBe("rawxml");
+    expect(policies[0]!.inputs.format).toBe("xml");
   });
 
   it("logs to Application Insights with the gateway's identity, never a key", async () => {
@@ -201,6 +203,15 @@ describe("Gateway (Consumption)", () => {
     expect(ds.propertyDependencies.resourceUri).toEqual([svc.urn]);
   });
 
+  // Issue 18 item 9: Consumption has no Azure Monitor resource logs (Microsoft Learn, feature-based
+  // comparison of the API Management tiers): `allLogs` there deploys an empty table.
+  it("asks Consumption's diagnostic setting for metrics only, as the tier table says", async () => {
+    const ds = one(await load(), "azure-native:monitor:DiagnosticSetting", "gw-diag");
+    expect(TIERS.Consumption.resourceLogs).toBe(false);
+    expect(ds.inputs.logs ?? []).toEqual([]);
+    expect(ds.inputs.metrics).toEqual([{ category: "AllMetrics", enabled: true }]);
+  });
+
   it("imports the service API from OpenAPI into a Segment version set (/widgets/v1), https only, subscription required", async () => {
     const p = await load();
     const vs = one(p, `${T}ApiVersionSet`, "gw-widgets-versions");
@@ -227,7 +238,7 @@ describe("Gateway (Consumption)", () => {
   it("validates caller tokens at the API and routes to the Function App", async () => {
     const p = await load();
     const policy = ofType(p, `${T}ApiPolicy`).find((r) => r.inputs.apiId === "widgets-v1")!;
-    expect(policy.inputs.format).toBe("rawxml");
+    expect(policy.inputs.format).toBe("xml");
     const inbound = policyOf(policy).policies.inbound;
     expect(inbound.cors["allowed-origins"].origin).toEqual(["https://shop.contoso.example"]);
     const jwt = inbound["validate-jwt"];
@@ -284,6 +295,8 @@ describe("Gateway (v2 tiers)", () => {
     expect(svc.inputs.enableClientCertificate).toBe(false);
     expect(svc.options.customTimeouts).toEqual({ create: "60m", update: "60m", delete: "45m" });
     expect(Object.keys(svc.inputs.customProperties as object).some((k) => k.includes("Ciphers"))).toBe(false);
+    // v2 tiers have resource logs: the diagnostic setting asks for them.
+    expect(one(plan, "azure-native:monitor:DiagnosticSetting", "gw-diag").inputs.logs).toEqual([{ categoryGroup: "allLogs", enabled: true }]);
     const inbound = policyOf(one(plan, `${T}ProductPolicy`)).policies.inbound;
     expect(inbound["rate-limit-by-key"]).toEqual({ "@calls": "60", "@renewal-period": "60", "@counter-key": "@(context.Subscription.Id)" });
     expect(inbound.quota).toBeDefined();
@@ -380,5 +393,107 @@ describe("OpenAPI documents", () => {
     await SwaggerParser.validate(structuredClone(doc) as never);
     const parsed = parseOpenApi(doc, "orders");
     expect(parsed.operations.length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Issue 18 item 10: the hybrid payment API was `/{path}` with POST only. An APIM URL template
+ * parameter matches one segment, so nested paths and other methods answered 404.
+ */
+describe("pass-through back-end APIs", () => {
+  /** The document composition/system.ts generated for every back end before this fix. */
+  const legacyProxy = {
+    openapi: "3.0.3",
+    info: { title: "payment", version: "v1" },
+    paths: {
+      "/{path}": {
+        parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
+        post: { operationId: "payment-proxy", responses: { default: { description: "x" } } },
+      },
+    },
+  };
+  const withPath = (p: string, param: Record<string, unknown> = { name: p.slice(2, -1), in: "path", required: true, schema: { type: "string" } }) => ({
+    ...legacyProxy,
+    paths: { [p]: { parameters: [param], get: { operationId: "op", responses: { default: { description: "x" } } } } },
+  });
+
+  it("refuses a template parameter meant to hold several segments, whatever its spelling", () => {
+    expect(() => parseOpenApi(legacyProxy, "backend payment")).toThrow(
+      /backend payment: an API Management URL template parameter matches exactly one path segment, so nested paths under it answer 404: POST \/\{path\}: \{path\} reads as "the rest of the path".*wildcardMethods/,
+    );
+    for (const p of ["/{proxy+}", "/{*rest}", "/{segments*}", "/api/{remainder}", "/files/{subPath}"]) expect(() => parseOpenApi(withPath(p), "x"), p).toThrow(/matches exactly one path segment/);
+    expect(() => parseOpenApi(withPath("/files/{key}", { name: "key", in: "path", required: true, schema: { type: "string", pattern: "^[a-z/]+$" } }), "x")).toThrow(/\{key\}'s schema pattern accepts "\/"/);
+    expect(() => parseOpenApi(withPath("/files/{key}", { name: "key", in: "path", required: true, allowReserved: true, schema: { type: "string" } }), "x")).toThrow(/allowReserved/);
+    // One-segment parameters stay fine.
+    expect(parseOpenApi(withPath("/widgets/{id}"), "x").operations).toHaveLength(1);
+    expect(parseOpenApi(withPath("/files/{key}", { name: "key", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9-]+$" } }), "x").operations).toHaveLength(1);
+  });
+
+  it("forwards any path with one /* operation per method, each with its role check", async () => {
+    const plan = await evaluate(() => {
+      const gw = new Gateway("gw", gatewayArgs(apiConfig()));
+      gw.addBackendApi("ledger", {
+        wildcardMethods: ["GET", "POST", "DELETE"],
+        path: "ledger",
+        version: "v1",
+        displayName: "Ledger",
+        roles: [{ value: "Ledger.Invoke" }],
+        operationRoles: Object.fromEntries(wildcardOperations(["GET", "POST", "DELETE"]).map((o) => [o.operationId, ["Ledger.Invoke"]])),
+        products: ["internal"],
+        callers: { tenantId: TENANT, audiences: [API_CLIENT] },
+        backend: { url: "https://ledger.fabrikam.com/api" },
+      });
+    });
+    const api = one(plan, `${T}Api`, "gw-ledger-api");
+    expect(api.inputs.format).toBeUndefined();
+    const ops = ofType(plan, `${T}ApiOperation`).filter((o) => o.inputs.apiId === "ledger-v1");
+    expect(ops.map((o) => [o.inputs.operationId, o.inputs.method, o.inputs.urlTemplate])).toEqual([
+      ["any-get", "GET", "/*"],
+      ["any-post", "POST", "/*"],
+      ["any-delete", "DELETE", "/*"],
+    ]);
+    const policies = ofType(plan, `${T}ApiOperationPolicy`).filter((p) => p.inputs.apiId === "ledger-v1");
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      const op = ops.find((o) => o.inputs.operationId === p.inputs.operationId)!;
+      expect(p.dependencies).toContain(op.urn); // the policy waits for its operation
+      expect(policyOf(p).policies.inbound["validate-jwt"]).toBeDefined();
+    }
+    expect(() => checkServiceApiArgs("x", serviceArgs({ openapi: undefined, wildcardMethods: [] }))).toThrow(/wildcardMethods must list HTTP methods/);
+    expect(() => checkServiceApiArgs("x", serviceArgs({ wildcardMethods: ["GET"] }))).toThrow(/exactly one of openapi .* and wildcardMethods/);
+  });
+});
+
+/** Issue 18 item 6: dev works without a payment system, the gateway answering from the examples. */
+describe("mocked back ends", () => {
+  const payment = JSON.parse(readFileSync(path.resolve(__dirname, "../../../backends/payment.openapi.json"), "utf8")) as Record<string, unknown>;
+
+  it("answers each operation with its 2xx example, anonymously, and exposes its URL", async () => {
+    let url: unknown;
+    const plan = await evaluate(async () => {
+      const gw = new Gateway("gw", gatewayArgs(apiConfig()));
+      const api = gw.addMockBackendApi("payment", { openapi: payment, path: "payment", version: "v1", displayName: "Payment (mock)" });
+      url = await new Promise((resolve) => api.url.apply(resolve));
+    });
+    const svc = one(plan, `${T}ApiManagementService`);
+    expect(url).toBe(`${String(svc.outputs.gatewayUrl)}/payment/v1`);
+    const api = one(plan, `${T}Api`, "gw-payment-api");
+    expect(api.inputs).toMatchObject({ subscriptionRequired: false, format: "openapi+json" });
+    expect(api.inputs.serviceUrl).toBeUndefined();
+    expect(ofType(plan, `${T}Backend`)).toEqual([]);
+    expect(ofType(plan, `${T}ProductApiLink`).filter((l) => l.inputs.apiLinkId === "payment-v1")).toEqual([]);
+    const policies = ofType(plan, `${T}ApiOperationPolicy`).filter((p) => p.inputs.apiId === "payment-v1");
+    expect(policies.map((p) => [p.inputs.operationId, p.inputs.format, policyOf(p).policies.inbound["mock-response"]])).toEqual([
+      ["charge", "xml", { "@status-code": "201", "@content-type": "application/json" }],
+      ["refund", "xml", { "@status-code": "201", "@content-type": "application/json" }],
+    ]);
+  });
+
+  it("refuses an operation the mock could only answer with an empty body", () => {
+    const bare = structuredClone(payment) as { paths: Record<string, { post: { responses: Record<string, { content?: unknown }> } }> };
+    delete bare.paths["/payments/refunds"]!.post.responses["201"]!.content;
+    expect(() => checkServiceApiArgs("payment", serviceArgs({ openapi: bare, backend: { kind: "mock" }, roles: [], operationRoles: {} }))).toThrow(
+      /a mocked back end answers with each operation's 2xx JSON example; add one .* to refund \(POST \/payments\/refunds, 201 has no application\/json example\)/,
+    );
   });
 });

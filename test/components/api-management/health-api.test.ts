@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { HealthApi, aggregateHealthPolicy, healthOperationPolicy } from "../../../components/api-management/health-api";
 import { evaluate, ofType, one } from "../../helpers/plan";
@@ -54,6 +54,36 @@ describe("gateway health API", () => {
     expect(choose.when["return-response"]["set-status"].code).toBe("200");
     expect(choose.otherwise["return-response"]["set-status"].code).toBe("503");
     expect(() => aggregateHealthPolicy([{ service: "x", url: "http://x" }])).toThrow(/https/);
+  });
+
+  // Issue 18 item 1: the aggregate's expressions (`GetValueOrDefault<IResponse>("health0")`, `&&`) are
+  // XML-encoded by the renderer, so the document must go to ARM as `xml`; as `rawxml` ("a non XML
+  // encoded policy document") APIM compiles the entities literally and refuses the PUT.
+  it("sends every health policy as an XML document whose decoded expressions are C#", async () => {
+    const plan = await evaluate(() => {
+      new HealthApi("gw-health", {
+        resourceGroupName: "rg",
+        serviceName: "gw",
+        targets: [
+          { service: "orders", hostName: "orders.azurewebsites.net", path: "/api/health" },
+          { service: "billing", hostName: "billing.azurewebsites.net", path: "/api/health" },
+        ],
+      });
+    });
+    const policies = ofType(plan, "azure-native:apimanagement:ApiOperationPolicy");
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      const value = p.inputs.value as string;
+      expect(p.inputs.format, p.name).toBe("xml");
+      expect(XMLValidator.validate(value), p.name).toBe(true);
+    }
+    const all = one(plan, "azure-native:apimanagement:ApiOperationPolicy", "gw-health-all-policy");
+    expect(all.inputs.value).toContain("GetValueOrDefault&lt;IResponse&gt;(&quot;health0&quot;)");
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(all.inputs.value as string) as {
+      policies: { inbound: { choose: { when: { condition: string } } } };
+    };
+    // What APIM's policy compiler sees once the XML is decoded: plain C#.
+    expect(parsed.policies.inbound.choose.when.condition).toMatch(/^@\(\(context\.Variables\.GetValueOrDefault<IResponse>\("health0"\) == null .* && .*"health1"/);
   });
 
   it("refuses a duplicate target and a relative path", () => {
