@@ -9,7 +9,7 @@ import { z } from "zod";
 import { didYouMean } from "./suggest";
 import { PLATFORM_TAG_NAMES } from "./tags";
 import { UserError } from "./user-error";
-import { PARSE_OPTIONS, issueProblems } from "./zod-messages";
+import { PARSE_OPTIONS, issuesToProblems } from "./zod-messages";
 
 export const PROJECT = "serverless-platform";
 
@@ -402,10 +402,6 @@ function fieldsAt(path: readonly PropertyKey[]): string[] {
   return type instanceof z.ZodObject ? Object.keys(type.shape) : [];
 }
 
-/** One issue as problem lines: the key (with the project prefix), what was found and what was expected. */
-function problemOf(issue: z.core.$ZodIssue): { key: string; message: string }[] {
-  return issueProblems(issue, fieldsAt).map((p) => ({ key: `${PROJECT}:${p.path.map(String).join(".")}`, message: p.message }));
-}
 
 /** Finds `__proto__` keys anywhere in a value: JavaScript objects cannot hold them as data. */
 function protoKeys(value: unknown, path: string[] = []): string[] {
@@ -477,7 +473,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
   }
 
   const result = stackConfigSchema.safeParse(values, PARSE_OPTIONS);
-  if (!result.success) for (const issue of result.error.issues) problems.push(...problemOf(issue));
+  if (!result.success) {
+    for (const p of issuesToProblems(result.error.issues, fieldsAt, { yamlHints: true })) {
+      problems.push({ key: `${prefix}${p.path.map(String).join(".")}`, message: p.message });
+    }
+  }
   for (const name of declaredSecrets) {
     if (raw[`${prefix}${name}`] === undefined) {
       problems.push({

@@ -5,7 +5,7 @@
  * attaches the input to an issue only when asked: `reportInput`).
  */
 import { z } from "zod";
-import { didYouMean } from "./suggest";
+import { closestMatch, didYouMean } from "./suggest";
 
 /** How a found value reads in a message: `the string "forty"`, `the number -0.5`, `a list of 2 items`. */
 export function describeValue(value: unknown): string {
@@ -85,6 +85,7 @@ function isPrimitive(value: unknown): boolean {
 export function issueProblems(
   issue: z.core.$ZodIssue,
   fieldsAt: (path: readonly PropertyKey[]) => readonly string[] = () => [],
+  options: { readonly yamlHints?: boolean } = {},
 ): { path: PropertyKey[]; message: string }[] {
   if (issue.code === "unrecognized_keys") {
     const fields = fieldsAt(issue.path);
@@ -97,14 +98,38 @@ export function issueProblems(
     return [{ path: issue.path, message: `invalid name: ${issue.issues.map((i) => i.message).join("; ")}` }];
   }
   const input = (issue as { input?: unknown }).input;
-  if (issue.code === "invalid_type" && input === undefined) return [{ path: issue.path, message: `missing; ${issue.message}` }];
+  if (input === undefined && ["invalid_type", "invalid_value", "invalid_union"].includes(issue.code)) {
+    return [{ path: issue.path, message: `missing; ${issue.message}` }];
+  }
   let message = issue.message;
   const found = input !== undefined && (issue.code !== "custom" || isPrimitive(input));
   if (found && message.startsWith("expected")) message = `got ${describeValue(input)}; ${message}`;
-  if (issue.code === "invalid_type" && issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
+  if (options.yamlHints && issue.code === "invalid_type" && issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
     message += ` (quote it in YAML: "${String(input)}")`;
   }
   return [{ path: issue.path, message }];
+}
+
+/**
+ * Every issue as problem lines, with one mistake reported once: a misspelt field (`acess`) is
+ * reported as the unknown key with its suggestion, not also as the field it meant being missing.
+ */
+export function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  fieldsAt: (path: readonly PropertyKey[]) => readonly string[] = () => [],
+  options: { readonly yamlHints?: boolean } = {},
+): { path: PropertyKey[]; message: string }[] {
+  const problems = issues.flatMap((issue) => issueProblems(issue, fieldsAt, options));
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const fields = fieldsAt(issue.path);
+    for (const k of issue.keys) {
+      const match = closestMatch(k, fields);
+      if (match !== undefined) meant.add(JSON.stringify([...issue.path, match]));
+    }
+  }
+  return problems.filter((p) => !(p.message.startsWith("missing;") && meant.has(JSON.stringify(p.path))));
 }
 
 /** Parse options that make zod's issues carry the input and read as {@link expectation}s. */

@@ -219,7 +219,7 @@ describe("wrong values say what was found and what was expected (issue 13 item 9
 
 describe("config namespaces (issue 19)", () => {
   it("refuses a misspelt project namespace, suggesting the key that was meant", () => {
-    const raw = { ...readStackFiles(process.cwd(), "prod").config, "serverless-platfrom:protectData": "true" };
+    const raw: Record<string, string> = { ...readStackFiles(process.cwd(), "prod").config, "serverless-platfrom:protectData": "true" };
     delete raw[key("protectData")];
     const problems = (() => {
       try {
