@@ -260,13 +260,13 @@ export function loadServices(
       problems.push({ key: `${PROJECT}:services.${name}`, message: `functions-src/${name}/service.ts declares name "${manifest.name}"; it must match its folder` });
       continue;
     }
-    const fileProblems = checkServiceFiles(directory, manifest);
-    if (fileProblems.length > 0) {
-      problems.push(...fileProblems);
-      continue;
-    }
+    // A valid manifest whose files are wrong still takes part in the reference checks below.
+    problems.push(...checkServiceFiles(directory, manifest));
     services.push({ manifest, directory, sizing });
   }
+  // References cannot be judged without every manifest: a missing one would only echo as
+  // "not deployed" or "no one owns" elsewhere.
+  if (services.length < Object.keys(config.services).length) throw new ConfigError(stack, problems);
 
   const deployed = new Map(services.map((s) => [s.manifest.name, s.manifest]));
   const queueOwners = new Map<string, string>();
