@@ -122,7 +122,7 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
   try {
     JSON.parse(hostJson.toString("utf8"));
   } catch (error) {
-    throw new BundleError(`${shown(hostJsonPath)}: not valid JSON (${(error as Error).message}); fix the file`);
+    throw new BundleError(`${shown(hostJsonPath)} is not valid JSON (${(error as Error).message}); fix the file`);
   }
 
   const nodeVersion = options.nodeVersion ?? "22";

@@ -58,7 +58,7 @@ describe("bundle errors name the file, line and column", () => {
   it("names an invalid host.json and the fix", () => {
     const dir = copyOfHello("host", (d) => writeFileSync(path.join(d, "host.json"), "{ version: 2 }"));
     const e = bundleError(() => bundleService({ name: "hello", directory: dir, outRoot: path.join(temp, "out") }));
-    expect(e.message).toMatch(new RegExp(`^${path.relative(process.cwd(), path.join(dir, "host.json")).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid JSON \\(.+\\); fix the file$`));
+    expect(e.message).toMatch(new RegExp(`^${path.relative(process.cwd(), path.join(dir, "host.json")).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not valid JSON \\(.+\\); fix the file$`));
   });
 });
 
