@@ -78,6 +78,7 @@ const cosmos = z
     autoscaleMaxThroughput: z.int().min(1000).max(1_000_000).multipleOf(1000).optional(),
     backupTier: z.enum(["Continuous7Days", "Continuous30Days"]).default("Continuous7Days"),
     zoneRedundant: z.boolean().default(false),
+    /** @default "Enabled"; "Disabled" when network.mode is private (the endpoint is then reached privately) */
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
   })
   .strict()
@@ -355,6 +356,30 @@ export const stackConfigSchema = z
     if (c.environment === "prod" && c.apiManagement.corsOrigins.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins"], message: '"*" is not allowed in prod; list the origins' });
     }
+    // The gateway's own rules (components/api-management: prepare), checked here so a config value
+    // is refused as a config error, not by a component further on.
+    c.apiManagement.corsOrigins.forEach((origin, i) => {
+      const localhost = /^http:\/\/localhost(:\d+)?$/.test(origin);
+      if (origin !== "*" && !origin.startsWith("https://") && !localhost) {
+        ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; expected an https:// origin (or http://localhost for development)` });
+      } else if (localhost && c.environment === "prod") {
+        ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; http://localhost is for development, prod lists https origins only` });
+      }
+    });
+    if (c.apiManagement.rateLimitKey === "clientIp" && c.apiManagement.sku === "Consumption") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiManagement", "rateLimitKey"],
+        message: '"clientIp" needs rate-limit-by-key, which the Consumption tier does not offer; use "subscription" or sku BasicV2/StandardV2',
+      });
+    }
+    if (c.network.mode === "private" && c.cosmos.publicNetworkAccess === "Enabled") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cosmos", "publicNetworkAccess"],
+        message: '"Enabled" keeps the public endpoint open although network.mode is private; set "Disabled"',
+      });
+    }
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -402,6 +427,14 @@ function fieldsAt(path: readonly PropertyKey[]): string[] {
   return type instanceof z.ZodObject ? Object.keys(type.shape) : [];
 }
 
+
+/** Defaults that follow `network.mode`: a private network closes Cosmos DB's public endpoint unless set. */
+function applyNetworkDefaults(values: Record<string, unknown>): void {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(values.network) || values.network.mode !== "private") return;
+  const cosmosValue = values.cosmos ?? {};
+  if (isMap(cosmosValue) && !Object.hasOwn(cosmosValue, "publicNetworkAccess")) values.cosmos = { ...cosmosValue, publicNetworkAccess: "Disabled" };
+}
 
 /** Finds `__proto__` keys anywhere in a value: JavaScript objects cannot hold them as data. */
 function protoKeys(value: unknown, path: string[] = []): string[] {
@@ -472,6 +505,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
   }
 
+  applyNetworkDefaults(values);
   const result = stackConfigSchema.safeParse(values, PARSE_OPTIONS);
   if (!result.success) {
     for (const p of issuesToProblems(result.error.issues, fieldsAt, { yamlHints: true })) {

@@ -123,6 +123,7 @@ describe.concurrent("npm run plan: each mistake is one exact message (issue 19)"
     ["a wrong-typed number", "dev", (y: string) => y.replace("maximumInstanceCount: 40", "maximumInstanceCount: forty"), 'serverless-platform:services.orders.maximumInstanceCount: got the string "forty"; expected a number'],
     ["a negative daily cap (it crashed with a stack trace)", "dev", (y: string) => y.replace("dailyQuotaGb: 0.1", "dailyQuotaGb: -0.5"), "serverless-platform:monitoring.dailyQuotaGb: got the number -0.5; expected -1 (no cap) or a positive number of GB per day"],
     ["required tags that every object seems to have", "dev", (y: string) => y.replace("requiredTags: [owner, costCenter]", "requiredTags: [owner, constructor, toString]"), "serverless-platform:tags: missing required tag(s) constructor, toString (requiredTags: [owner, constructor, toString])"],
+    ["an address space too small for the private network", "prod", (y: string) => y.replace("addressSpace: 10.40.0.0/16", "addressSpace: 10.40.0.0/25"), 'serverless-platform:network.addressSpace: "10.40.0.0/25" must be /8 to /24 (room for two subnets)'],
     ["a misspelt service name", "dev", (y: string) => y.replace("    catalog:\n", "    catalg:\n"), `serverless-platform:services.catalg: no service folder: expected ${".build"}/CASE/functions-src/catalg/service.ts; did you mean catalog?`],
   ] as const)("%s", async (name, stack, change, message) => {
     const p = project(name.replace(/[^a-z]+/g, "-"), stack);

@@ -324,3 +324,43 @@ describe("tags (issue 13 item 9)", () => {
     ]);
   });
 });
+
+describe("values that passed the schema and then failed in a component are config errors (issue 13 item 9)", () => {
+  const api = (changes: Record<string, unknown>, stack = "dev"): Record<string, string> => {
+    const raw = readStackFiles(process.cwd(), stack).config;
+    const current = JSON.parse(raw[key("apiManagement")]!) as Record<string, unknown>;
+    return { ...raw, [key("apiManagement")]: JSON.stringify({ ...current, ...changes }) };
+  };
+  const problemsIn = (stack: string, raw: Record<string, string>): { key: string; message: string }[] => {
+    try {
+      parseStackConfig(stack, raw);
+    } catch (e) {
+      return [...(e as ConfigError).problems];
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("refuses plain-http CORS origins other than localhost, and localhost in prod", () => {
+    expect(problemsOf(api({ corsOrigins: ["https://ok.example", "http://shop.example"] }))).toEqual([
+      { key: key("apiManagement.corsOrigins.1"), message: 'got "http://shop.example"; expected an https:// origin (or http://localhost for development)' },
+    ]);
+    expect(problemsIn("prod", api({ corsOrigins: ["http://localhost:5173"] }, "prod"))).toEqual([
+      { key: key("apiManagement.corsOrigins.0"), message: 'got "http://localhost:5173"; http://localhost is for development, prod lists https origins only' },
+    ]);
+  });
+
+  it("refuses a per-client-IP rate limit on the Consumption tier", () => {
+    expect(problemsOf(api({ rateLimitKey: "clientIp" }))).toEqual([
+      { key: key("apiManagement.rateLimitKey"), message: '"clientIp" needs rate-limit-by-key, which the Consumption tier does not offer; use "subscription" or sku BasicV2/StandardV2' },
+    ]);
+  });
+
+  it("closes Cosmos DB's public endpoint by default in private mode, and refuses opening it", () => {
+    const privateNet = devConfig({ network: JSON.stringify({ mode: "private" }) });
+    expect(parseStackConfig("dev", privateNet).cosmos.publicNetworkAccess).toBe("Disabled");
+    expect(parseStackConfig("dev", devConfig()).cosmos.publicNetworkAccess).toBe("Enabled");
+    expect(problemsOf({ ...privateNet, [key("cosmos")]: JSON.stringify({ publicNetworkAccess: "Enabled" }) })).toEqual([
+      { key: key("cosmos.publicNetworkAccess"), message: '"Enabled" keeps the public endpoint open although network.mode is private; set "Disabled"' },
+    ]);
+  });
+});
