@@ -10,6 +10,12 @@ import { validateName } from "../lib/naming";
 import { poisonQueueFor } from "../components/messaging";
 import type { ServiceManifest, TriggerKind } from "../functions-src/shared/manifest";
 
+/** True when `key` gives each item of a list a different value. */
+const unique =
+  <T>(key: (item: T) => string) =>
+  (items: readonly T[]): boolean =>
+    new Set(items.map(key)).size === items.length;
+
 const TRIGGER_KINDS = ["http", "queue", "durable", "cosmosChangeFeed", "timer"] as const satisfies readonly TriggerKind[];
 
 /** A module or file inside the service folder, e.g. `src/index.ts`. */
@@ -62,8 +68,12 @@ export const manifestSchema = z
               })
               .strict(),
           )
+          .refine(unique((c: { name: string }) => c.name), { error: "expected each container name once" })
           .optional(),
-        queues: z.array(z.object({ name: queueName, description: z.string().optional() }).strict()).optional(),
+        queues: z
+          .array(z.object({ name: queueName, description: z.string().optional() }).strict())
+          .refine(unique((q: { name: string }) => q.name), { error: "expected each queue name once" })
+          .optional(),
         topics: z.array(text).optional(),
       })
       .strict()
@@ -115,7 +125,9 @@ export const manifestSchema = z
               .strict(),
           )
           .min(1, { error: "expected at least one app role" })
-          .refine((roles) => new Set(roles.map((r) => r.value)).size === roles.length, { error: "expected each role value once" }),
+          .refine(unique((r: { value: string }) => r.value), { error: "expected each role value once" })
+          // The platform adds this role to every API app for the gateway (components/entra-api-app.ts).
+          .refine((roles) => roles.every((r) => r.value !== "Api.Invoke"), { error: 'expected no "Api.Invoke" role: the platform adds it for the gateway' }),
         healthPath: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, { error: 'expected an absolute path such as "/health"' }).optional(),
         openapi: modulePath,
       })

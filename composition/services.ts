@@ -236,7 +236,7 @@ function checkServiceFiles(directory: string, manifest: ServiceManifest): { key:
  */
 export function loadServices(
   stack: string,
-  config: Pick<StackConfig, "services" | "backends">,
+  config: Pick<StackConfig, "services" | "backends"> & Partial<Pick<StackConfig, "secretNames">>,
   root: string = FUNCTIONS_ROOT,
 ): ServiceCatalog {
   const problems: { key: string; message: string }[] = [];
@@ -327,6 +327,15 @@ export function loadServices(
       if (!Object.hasOwn(config.backends, backend)) {
         const hint = didYouMean(backend, Object.keys(config.backends), (b) => `"${b}" (${where} uses.backends)`);
         problems.push({ key: `${PROJECT}:backends.${backend}`, message: `missing; ${manifest.name} calls the back end "${backend}": set its url${hint}` });
+      }
+    }
+    for (const secret of manifest.uses?.secrets ?? []) {
+      // A Key Vault reference to a secret the stack never stores would fail only on Azure, at run time.
+      if (config.secretNames && !config.secretNames.includes(secret)) {
+        problems.push({
+          key: `${PROJECT}:secretNames`,
+          message: `${manifest.name} reads the secret "${secret}" (${where} uses.secrets), which secretNames does not list${didYouMean(secret, config.secretNames, (n) => `"${n}"`)}; add it and run: pulumi config set --secret ${secret} <value>`,
+        });
       }
     }
     for (const setting of manifest.uses?.settings ?? []) {

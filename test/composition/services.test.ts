@@ -143,6 +143,9 @@ describe("manifests are validated at run time (issue 19)", () => {
     ['triggers: ["http"], uses: { containers: [{ service: "shop", container: "c", access: "read", leases: { service: "shop", container: "l" } }] }', 'uses.containers[0].leases: leases apply to access "changeFeed" only; remove leases or set access: "changeFeed"'],
     ['triggers: ["http"], owns: { containers: [{ name: "items", partitionKeyPaths: ["customerId"] }] }', 'owns.containers[0].partitionKeyPaths[0]: got the string "customerId"; expected a path starting with "/", such as "/customerId"'],
     [`triggers: ["http"], ${HTTP().replace('version: "v1"', "version: 1")}`, "http.version: got the number 1; expected a string"],
+    ['triggers: ["http"], owns: { containers: [{ name: "items", partitionKeyPaths: ["/id"] }, { name: "items", partitionKeyPaths: ["/sku"] }] }', "owns.containers: expected each container name once"],
+    ['triggers: ["queue"], owns: { queues: [{ name: "work" }, { name: "work" }] }', "owns.queues: expected each queue name once"],
+    [`triggers: ["http"], ${HTTP("src/openapi.ts", '[{ value: "Api.Invoke", description: "x" }]')}`, 'http.roles: expected no "Api.Invoke" role: the platform adds it for the gateway'],
     [`triggers: ["http"], ${HTTP("src/openapi.ts", '[{ value: "Shop Read", description: "r" }]')}`, 'http.roles[0].value: got the string "Shop Read"; expected a role value of letters, digits, ".", "_" or "-" (no spaces), such as "Orders.Read"'],
   ])("refuses %s with the field and what was found", (fields, message) => {
     const { root, file } = rawService("shop", `{ name: "shop", description: "s", entry: "src/index.ts", ${fields} }`);
@@ -209,6 +212,14 @@ describe("manifests are validated at run time (issue 19)", () => {
       'serverless-platform:backends.constructor: missing; shop calls the back end "constructor": set its url',
       `serverless-platform:backends.paymnt: missing; shop calls the back end "paymnt": set its url; did you mean "payment" (functions-src/shop/service.ts uses.backends)?`,
     ]);
+  });
+
+  it("requires every secret a service reads to be listed in secretNames", () => {
+    const { root } = rawService("shop", `{ name: "shop", description: "s", entry: "src/index.ts", triggers: ["http"], uses: { secrets: ["paymentApiKey"] } }`);
+    expect(problems(() => loadServices("dev", { services: { shop: sizing }, backends: {}, secretNames: ["paymentApikey"] }, root))).toEqual([
+      'serverless-platform:secretNames: shop reads the secret "paymentApiKey" (functions-src/shop/service.ts uses.secrets), which secretNames does not list; did you mean "paymentApikey"?; add it and run: pulumi config set --secret paymentApiKey <value>',
+    ]);
+    expect(() => loadServices("dev", { services: { shop: sizing }, backends: {}, secretNames: ["paymentApiKey"] }, root)).not.toThrow();
   });
 
   it("suggests the queue, container and config key a reference meant", () => {
