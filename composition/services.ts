@@ -91,7 +91,7 @@ class ManifestProblem extends Error {
  * Loads one service's manifest (the default export of `service.ts`) and checks it against the
  * manifest schema; a problem is a ConfigError naming the file and the field.
  */
-export function loadManifest(directory: string, stack = "(any)"): ServiceManifest {
+export function loadManifest(directory: string, stack = ""): ServiceManifest {
   const result = readManifest(directory);
   if ("problems" in result) throw new ConfigError(stack, result.problems);
   return result.manifest;

@@ -392,7 +392,7 @@ export class ConfigError extends UserError {
     readonly problems: readonly { readonly key: string; readonly message: string }[],
   ) {
     super(
-      `Invalid configuration for stack "${stack}":\n` +
+      `${stack ? `Invalid configuration for stack "${stack}"` : "Invalid service manifest"}:\n` +
         problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
     );
   }
