@@ -5,11 +5,17 @@
  * of a deployed service, a configured back end), so the system is composed from declarations, with
  * nothing about one service hard-coded in a component.
  */
-import { existsSync, readdirSync } from "node:fs";
+import type { Message } from "esbuild";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, PROJECT, type ServiceSizing, type StackConfig } from "../lib/config";
+import { ConfigError, PROJECT, stackConfigSchema, type ServiceSizing, type StackConfig } from "../lib/config";
+import { didYouMean } from "../lib/suggest";
+import { PARSE_OPTIONS, issuesToProblems } from "../lib/zod-messages";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
+import { formatCodeError } from "../components/function-app/bundle";
+import { OpenApiError, operationRolesByMethod, parseOpenApi, type OpenApiDocument } from "../components/api-management/service-api";
 import { loadTsModule } from "./load-module";
+import { fieldPath, manifestFieldsAt, manifestSchema } from "./manifest-schema";
 
 export const FUNCTIONS_ROOT = path.resolve(__dirname, "..", "functions-src");
 
@@ -38,15 +44,190 @@ export function serviceFolders(root: string = FUNCTIONS_ROOT): string[] {
     .sort();
 }
 
-/** Loads one service's manifest (the default export of `service.ts`). */
-export function loadManifest(directory: string): ServiceManifest {
-  const file = path.join(directory, "service.ts");
-  const mod = loadTsModule(file);
-  const manifest = (mod.default ?? mod.manifest) as ServiceManifest | undefined;
-  if (!manifest || typeof manifest.name !== "string") {
-    throw new Error(`${file} must export default defineService({...})`);
+/** A path as the user reads it: relative to the working directory when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
+/**
+ * Loads a TypeScript module of a service (its manifest, its OpenAPI generator). A syntax or import
+ * error is a user's mistake at a line and column; an exception while evaluating names the file.
+ */
+function loadServiceModule(file: string): Record<string, unknown> {
+  try {
+    return loadTsModule(file);
+  } catch (e) {
+    const errors = (e as { errors?: Message[] }).errors;
+    if (errors && errors.length > 0) {
+      // loadTsModule builds from the working directory: esbuild's locations are relative to it.
+      throw new ManifestProblem(file, `${errors.map((m) => formatCodeError(m, process.cwd())).join("\n")}\nFix the code at that place.`, true);
+    }
+    throw new ManifestProblem(file, `throws while loading: ${(e as Error).message}`);
   }
-  return manifest;
+}
+
+/** A problem with one file of a service, reported with the file's name in front. */
+class ManifestProblem extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    /** The detail starts with its own `file:line:column`. */
+    readonly located = false,
+  ) {
+    super(detail);
+  }
+  get problem(): { key: string; message: string } {
+    if (this.located) {
+      const [first, ...rest] = this.detail.split("\n");
+      const at = /^(.*?:\d+:\d+): (.*)$/.exec(first!);
+      return at ? { key: at[1]!, message: [at[2]!, ...rest].join("\n") } : { key: shown(this.file), message: this.detail };
+    }
+    return { key: shown(this.file), message: this.detail };
+  }
+}
+
+/**
+ * Loads one service's manifest (the default export of `service.ts`) and checks it against the
+ * manifest schema; a problem is a ConfigError naming the file and the field.
+ */
+export function loadManifest(directory: string, stack = ""): ServiceManifest {
+  const result = readManifest(directory);
+  if ("problems" in result) throw new ConfigError(stack, result.problems);
+  return result.manifest;
+}
+
+function readManifest(directory: string): { manifest: ServiceManifest } | { problems: { key: string; message: string }[] } {
+  const file = path.join(directory, "service.ts");
+  let mod: Record<string, unknown>;
+  try {
+    mod = loadServiceModule(file);
+  } catch (e) {
+    if (e instanceof ManifestProblem) return { problems: [e.problem] };
+    throw e;
+  }
+  const exported = mod.default ?? mod.manifest;
+  if (exported === null || typeof exported !== "object") {
+    return { problems: [{ key: shown(file), message: "must export default defineService({...})" }] };
+  }
+  const parsed = manifestSchema.safeParse(exported, PARSE_OPTIONS);
+  if (!parsed.success) {
+    return {
+      problems: issuesToProblems(parsed.error.issues, manifestFieldsAt).map((p) => ({
+        key: `${shown(file)}: ${fieldPath(p.path) || "(manifest)"}`,
+        message: p.message,
+      })),
+    };
+  }
+  // The manifest as written (not the parse result): services read their own names from it.
+  return { manifest: exported as ServiceManifest };
+}
+
+/** Resolves a module path the way esbuild does for an entry point: as written, or with a TS/JS extension. */
+function resolveModule(directory: string, relative: string): string | undefined {
+  const base = path.resolve(directory, relative);
+  for (const candidate of [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts")]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+/** Files under `directory` (relative, up to `depth` folders deep), for "did you mean" on a path. */
+function filesUnder(directory: string, depth = 2): string[] {
+  if (!existsSync(directory)) return [];
+  const out: string[] = [];
+  const walk = (dir: string, level: number): void => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      if (d.name === "node_modules" || d.name.startsWith(".")) continue;
+      const full = path.join(dir, d.name);
+      if (d.isDirectory() && level < depth) walk(full, level + 1);
+      else if (d.isFile()) out.push(path.relative(directory, full).split(path.sep).join("/"));
+    }
+  };
+  walk(directory, 0);
+  return out;
+}
+
+/** App roles of the composition's usual map: reads (GET, HEAD, OPTIONS) need a ".Read" role, writes a ".Write" role. */
+const READ_ROLE = /\.Read$/;
+const WRITE_ROLE = /\.Write$/;
+
+/**
+ * The files a manifest points at: the entry and host.json exist; the OpenAPI module loads, exports
+ * `openApiDocument()`, returns a document the gateway can import, and every operation has a role.
+ */
+function checkServiceFiles(directory: string, manifest: ServiceManifest): { key: string; message: string }[] {
+  const file = shown(path.join(directory, "service.ts"));
+  const problems: { key: string; message: string }[] = [];
+  const files = filesUnder(directory);
+  if (!resolveModule(directory, manifest.entry)) {
+    problems.push({
+      key: `${file}: entry`,
+      message: `"${manifest.entry}" does not exist in ${shown(directory)}${didYouMean(manifest.entry, files, (f) => `"${f}"`)}`,
+    });
+  }
+  if (!existsSync(path.join(directory, "host.json"))) {
+    problems.push({ key: shown(path.join(directory, "host.json")), message: "missing; every Functions app needs its host.json (copy one from another service)" });
+  }
+  const http = manifest.http;
+  if (!http) return problems;
+  const openapiFile = resolveModule(directory, http.openapi);
+  if (!openapiFile) {
+    problems.push({
+      key: `${file}: http.openapi`,
+      message: `"${http.openapi}" does not exist in ${shown(directory)}${didYouMean(http.openapi, files, (f) => `"${f}"`)}`,
+    });
+    return problems;
+  }
+  let document: OpenApiDocument;
+  try {
+    const mod = loadServiceModule(openapiFile);
+    if (typeof mod.openApiDocument !== "function") {
+      const exported = Object.keys(mod).filter((k) => typeof mod[k] === "function");
+      problems.push({
+        key: shown(openapiFile),
+        message: `must export a function openApiDocument() (http.openapi in ${file} points here)${didYouMean("openApiDocument", exported)}`,
+      });
+      return problems;
+    }
+    try {
+      document = (mod.openApiDocument as () => OpenApiDocument)();
+    } catch (e) {
+      problems.push({ key: shown(openapiFile), message: `openApiDocument() throws: ${(e as Error).message}` });
+      return problems;
+    }
+  } catch (e) {
+    if (e instanceof ManifestProblem) {
+      problems.push(e.problem);
+      return problems;
+    }
+    throw e;
+  }
+  try {
+    parseOpenApi(document, shown(openapiFile));
+  } catch (e) {
+    if (!(e instanceof OpenApiError)) throw e;
+    problems.push({ key: shown(openapiFile), message: e.message.slice(shown(openapiFile).length + 2) });
+    return problems;
+  }
+  const byOperation = operationRolesByMethod(document, {
+    read: http.roles.filter((r) => READ_ROLE.test(r.value)).map((r) => r.value),
+    write: http.roles.filter((r) => WRITE_ROLE.test(r.value)).map((r) => r.value),
+  });
+  const { operations } = parseOpenApi(document, shown(openapiFile));
+  const uncovered = operations.filter((o) => (byOperation[o.operationId] ?? []).length === 0);
+  for (const [kind, suffix] of [["read", ".Read"], ["write", ".Write"]] as const) {
+    const ops = uncovered.filter((o) => (["GET", "HEAD", "OPTIONS"].includes(o.method) ? "read" : "write") === kind);
+    if (ops.length === 0) continue;
+    const apiName = http.displayName.replace(/[^A-Za-z0-9]/g, "") || "Api";
+    problems.push({
+      key: `${file}: http.roles`,
+      message:
+        `no role ending in "${suffix}" for the ${kind} operation(s) ${ops.map((o) => `${o.operationId} (${o.method} ${o.path})`).join(", ")}; ` +
+        `declare one such as { value: "${apiName}${suffix}", description: "..." }`,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -55,7 +236,7 @@ export function loadManifest(directory: string): ServiceManifest {
  */
 export function loadServices(
   stack: string,
-  config: Pick<StackConfig, "services" | "backends">,
+  config: Pick<StackConfig, "services" | "backends"> & Partial<Pick<StackConfig, "secretNames">>,
   root: string = FUNCTIONS_ROOT,
 ): ServiceCatalog {
   const problems: { key: string; message: string }[] = [];
@@ -65,17 +246,27 @@ export function loadServices(
     if (!existsSync(path.join(directory, "service.ts"))) {
       problems.push({
         key: `${PROJECT}:services.${name}`,
-        message: `no service folder: expected ${path.relative(process.cwd(), path.join(directory, "service.ts"))}`,
+        message: `no service folder: expected ${shown(path.join(directory, "service.ts"))}${didYouMean(name, serviceFolders(root))}`,
       });
       continue;
     }
-    const manifest = loadManifest(directory);
+    const read = readManifest(directory);
+    if ("problems" in read) {
+      problems.push(...read.problems);
+      continue;
+    }
+    const manifest = read.manifest;
     if (manifest.name !== name) {
       problems.push({ key: `${PROJECT}:services.${name}`, message: `functions-src/${name}/service.ts declares name "${manifest.name}"; it must match its folder` });
       continue;
     }
+    // A valid manifest whose files are wrong still takes part in the reference checks below.
+    problems.push(...checkServiceFiles(directory, manifest));
     services.push({ manifest, directory, sizing });
   }
+  // References cannot be judged without every manifest: a missing one would only echo as
+  // "not deployed" or "no one owns" elsewhere.
+  if (services.length < Object.keys(config.services).length) throw new ConfigError(stack, problems);
 
   const deployed = new Map(services.map((s) => [s.manifest.name, s.manifest]));
   const queueOwners = new Map<string, string>();
@@ -96,30 +287,64 @@ export function loadServices(
   for (const { manifest } of services) {
     const where = `functions-src/${manifest.name}/service.ts`;
     for (const use of manifest.uses?.queues ?? []) {
-      if (!queueOwners.has(use.queue)) problems.push({ key: where, message: `uses queue "${use.queue}", which no deployed service owns` });
+      if (!queueOwners.has(use.queue)) {
+        problems.push({ key: where, message: `uses queue "${use.queue}", which no deployed service owns${didYouMean(use.queue, queueOwners.keys(), (q) => `"${q}"`)}` });
+      }
       else if (use.access === "process" && queueOwners.get(use.queue) !== manifest.name) {
         problems.push({ key: where, message: `processes queue "${use.queue}" owned by ${queueOwners.get(use.queue)}: a queue has one consumer, its owner` });
       }
     }
     for (const use of manifest.uses?.containers ?? []) {
       const owner = deployed.get(use.service);
-      if (!owner) problems.push({ key: where, message: `uses container ${use.service}/${use.container}, but service "${use.service}" is not deployed in this stack` });
-      else if (!(owner.owns?.containers ?? []).some((c) => c.name === use.container)) {
-        problems.push({ key: where, message: `uses container ${use.service}/${use.container}, which ${use.service} does not declare` });
+      if (!owner) {
+        problems.push({
+          key: where,
+          message: `uses container ${use.service}/${use.container}, but service "${use.service}" is not deployed in this stack${didYouMean(use.service, deployed.keys(), (n) => `"${n}"`)}`,
+        });
+      } else if (!(owner.owns?.containers ?? []).some((c) => c.name === use.container)) {
+        const declared = (owner.owns?.containers ?? []).map((c) => c.name);
+        problems.push({
+          key: where,
+          message: `uses container ${use.service}/${use.container}, which ${use.service} does not declare${didYouMean(use.container, declared, (c) => `${use.service}/${c}`)}`,
+        });
       } else if (use.access === "readWrite" && use.service !== manifest.name) {
         problems.push({ key: where, message: `writes ${use.service}/${use.container}: only the owner writes its data (read it, or send the owner a message)` });
       }
     }
     for (const use of manifest.uses?.topics ?? []) {
-      if (!topicOwners.has(use.topic)) problems.push({ key: where, message: `publishes to topic "${use.topic}", which no deployed service owns` });
+      if (!topicOwners.has(use.topic)) {
+        problems.push({ key: where, message: `publishes to topic "${use.topic}", which no deployed service owns${didYouMean(use.topic, topicOwners.keys(), (t) => `"${t}"`)}` });
+      }
     }
     for (const sub of manifest.subscriptions ?? []) {
-      if (!topicOwners.has(sub.topic)) problems.push({ key: where, message: `subscribes to topic "${sub.topic}", which no deployed service owns` });
+      if (!topicOwners.has(sub.topic)) {
+        problems.push({ key: where, message: `subscribes to topic "${sub.topic}", which no deployed service owns${didYouMean(sub.topic, topicOwners.keys(), (t) => `"${t}"`)}` });
+      }
       if (queueOwners.get(sub.queue) !== manifest.name) problems.push({ key: where, message: `subscription queue "${sub.queue}" must be a queue ${manifest.name} owns` });
     }
     for (const backend of manifest.uses?.backends ?? []) {
-      if (!(backend in config.backends)) {
-        problems.push({ key: `${PROJECT}:backends.${backend}`, message: `missing; ${manifest.name} calls the back end "${backend}": set its url` });
+      // Own keys only: `"constructor" in backends` is true for every object.
+      if (!Object.hasOwn(config.backends, backend)) {
+        const hint = didYouMean(backend, Object.keys(config.backends), (b) => `"${b}" (${where} uses.backends)`);
+        problems.push({ key: `${PROJECT}:backends.${backend}`, message: `missing; ${manifest.name} calls the back end "${backend}": set its url${hint}` });
+      }
+    }
+    for (const secret of manifest.uses?.secrets ?? []) {
+      // A Key Vault reference to a secret the stack never stores would fail only on Azure, at run time.
+      if (config.secretNames && !config.secretNames.includes(secret)) {
+        problems.push({
+          key: `${PROJECT}:secretNames`,
+          message: `${manifest.name} reads the secret "${secret}" (${where} uses.secrets), which secretNames does not list${didYouMean(secret, config.secretNames, (n) => `"${n}"`)}; add it and run: pulumi config set --secret ${secret} <value>`,
+        });
+      }
+    }
+    for (const setting of manifest.uses?.settings ?? []) {
+      const keys = Object.keys(stackConfigSchema.shape);
+      if (!keys.includes(setting.configKey)) {
+        problems.push({
+          key: `${where}: uses.settings`,
+          message: `configKey "${setting.configKey}" is not a stack config key${didYouMean(setting.configKey, keys, (k) => `"${k}"`)}`,
+        });
       }
     }
   }

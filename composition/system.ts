@@ -150,7 +150,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       : undefined;
     const app = new FunctionApp(m.name, {
       ...common,
-      service: { name: m.name, directory: service.directory, entry: m.entry },
+      service: { name: m.name, directory: service.directory, entry: m.entry, manifestFile: path.join(service.directory, "service.ts") },
       triggers: m.triggers,
       sizing: service.sizing,
       connections: {

@@ -5,11 +5,13 @@
  *
  * The same engine serves `npm run plan`, the policy runner, the report and the tests.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { didYouMean } from "../lib/suggest";
+import { UserError } from "../lib/user-error";
 import { Simulator } from "./simulator";
 import { SECRET_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
 
@@ -30,12 +32,7 @@ export interface StackFiles {
 }
 
 /** A problem with the project or stack files themselves (not with the values: see ConfigError). */
-export class StackFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StackFileError";
-  }
-}
+export class StackFileError extends UserError {}
 
 /**
  * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI does: keys without a
@@ -49,7 +46,10 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
   if (typeof project?.name !== "string") throw new StackFileError(`${projectFile}: "name" is missing`);
   const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile)) {
-    throw new StackFileError(`no stack "${stack}": ${stackFile} not found (stacks are the Pulumi.<stack>.yaml files)`);
+    const stacks = readdirSync(projectDir).flatMap((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1] ?? []).sort();
+    throw new StackFileError(
+      `no stack "${stack}": ${stackFile} not found${didYouMean(stack, stacks, (s) => `--stack ${s}`)} (stacks are the Pulumi.<stack>.yaml files: ${stacks.join(", ") || "none"})`,
+    );
   }
   let stackDoc: { config?: Record<string, unknown> } | null;
   try {

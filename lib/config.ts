@@ -6,8 +6,19 @@
  * what it expects (see {@link ConfigError}), never with a stack trace.
  */
 import { z } from "zod";
+import { didYouMean } from "./suggest";
+import { PLATFORM_TAG_NAMES } from "./tags";
+import { UserError } from "./user-error";
+import { PARSE_OPTIONS, issuesToProblems } from "./zod-messages";
 
 export const PROJECT = "serverless-platform";
+
+/**
+ * Config namespaces a stack file may use besides the project's: the providers the program creates
+ * resources with (`@pulumi/azure-native`, `@pulumi/azuread`) and Pulumi's own (`pulumi:tags`, ...).
+ * A key in any other namespace is a typo (`serverless-platfrom:protectData`) that would be ignored.
+ */
+export const PROVIDER_NAMESPACES = ["azure-native", "azuread", "pulumi"] as const;
 
 /** Azure regions this project knows; `allowedLocations` narrows them per organisation. */
 export const KNOWN_LOCATIONS = [
@@ -19,7 +30,7 @@ export const KNOWN_LOCATIONS = [
 ] as const;
 
 const location = z.enum(KNOWN_LOCATIONS, {
-  error: (issue) => `expected an Azure region name such as "eastus" or "westeurope", got ${JSON.stringify(issue.input)}`,
+  error: 'expected an Azure region name such as "eastus" or "westeurope"',
 });
 
 const httpsUrl = z
@@ -67,6 +78,7 @@ const cosmos = z
     autoscaleMaxThroughput: z.int().min(1000).max(1_000_000).multipleOf(1000).optional(),
     backupTier: z.enum(["Continuous7Days", "Continuous30Days"]).default("Continuous7Days"),
     zoneRedundant: z.boolean().default(false),
+    /** @default "Enabled"; "Disabled" when network.mode is private (the endpoint is then reached privately) */
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
   })
   .strict()
@@ -91,7 +103,10 @@ const monitoring = z
      * $2.30/GB after 5 GB/month free (0.1 GB/day ≤ $6.90/month before the free grant). Past the cap,
      * ingestion stops until the next day (log-based alerts go blind too). @default 0.1
      */
-    dailyQuotaGb: z.number().min(-1).default(0.1),
+    dailyQuotaGb: z
+      .number()
+      .refine((gb) => gb === -1 || gb > 0, { error: "expected -1 (no cap) or a positive number of GB per day" })
+      .default(0.1),
     /**
      * App Insights sampling percentage (the Functions host's adaptive sampling ceiling, applied as app
      * settings; requests and exceptions are never sampled). Lower = less ingestion ($2.30/GB). @default 10
@@ -142,7 +157,11 @@ const apiManagement = z
     publisherEmail: email,
     corsOrigins: z.array(z.union([httpsUrl, z.literal("*"), z.url()])).default([]),
     rateLimit: z
-      .object({ calls: z.int().min(1).default(100), renewalPeriodSeconds: z.int().min(1).default(60) })
+      .object({
+        calls: z.int().min(1).default(100),
+        // "Maximum allowed value: 300 seconds" (Microsoft Learn, API Management "rate-limit" policy reference).
+        renewalPeriodSeconds: z.int().min(1).max(300).default(60),
+      })
       .strict()
       .prefault({}),
     quota: z
@@ -191,7 +210,13 @@ const backend = z
     if (b.openapi !== undefined && b.methods !== undefined) ctx.addIssue({ code: "custom", path: ["methods"], message: "applies only without openapi (the document lists the methods)" });
   });
 
-const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR such as "10.40.0.0/16"' });
+const ipv4Cidr = z.string().refine(
+  (cidr) => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  },
+  { error: 'expected an IPv4 CIDR such as "10.40.0.0/16"' },
+);
 
 const network = z
   .object({
@@ -239,6 +264,33 @@ const costAssumptions = z
   })
   .strict();
 
+/**
+ * Azure's tag limits (Microsoft Learn, "Use tags to organize your Azure resources and management
+ * hierarchy", section Limitations: learn.microsoft.com/azure/azure-resource-manager/management/tag-resources):
+ * 50 tag name-value pairs per resource; names up to 512 characters, values up to 256, but storage
+ * accounts (every stack has them) take names up to 128 only; names cannot contain < > % & \ ? /;
+ * Azure Private DNS zones (created in `network.mode: private`) support only 15 tags and no spaces,
+ * parentheses, special or Unicode characters in names, nor names starting with a number.
+ */
+export const TAG_LIMITS = {
+  perResource: 50,
+  perPrivateDnsZone: 15,
+  nameLength: 128,
+  valueLength: 256,
+  /** Tags components add to some resources themselves (the availability test's `hidden-link:<id>`). */
+  addedByComponents: 1,
+} as const;
+
+const tagName = z
+  .string()
+  .min(1, { error: "expected a non-empty tag name" })
+  .max(TAG_LIMITS.nameLength, { error: `expected at most ${TAG_LIMITS.nameLength} characters (Azure's tag name limit on storage accounts)` })
+  .refine((n) => !/[<>%&\\?/]/.test(n), { error: "expected a tag name without < > % & \\ ? / (Azure refuses them in tag names)" });
+
+const tagValue = z
+  .string()
+  .max(TAG_LIMITS.valueLength, { error: `expected at most ${TAG_LIMITS.valueLength} characters (Azure's tag value limit)` });
+
 /** The stack configuration's schema. Keys are given without the `serverless-platform:` prefix. */
 export const stackConfigSchema = z
   .object({
@@ -250,8 +302,8 @@ export const stackConfigSchema = z
       error: "expected 2-8 lowercase letters or digits, starting with a letter",
     }),
     /** Tags every resource carries; `requiredTags` must all be present. */
-    tags: z.record(z.string().min(1), z.string()).default({}),
-    requiredTags: z.array(z.string().min(1)).default(["owner", "costCenter"]),
+    tags: z.record(tagName, tagValue).default({}),
+    requiredTags: z.array(tagName).default(["owner", "costCenter"]),
     /** Turns on protect / retainOnDelete / CanNotDelete locks for stateful resources. */
     protectData: z.boolean().default(false),
     /** One entry per deployed service (a folder in functions-src/), with its sizing. */
@@ -279,12 +331,15 @@ export const stackConfigSchema = z
         message: `"${c.location}" is not one of allowedLocations [${c.allowedLocations.join(", ")}]`,
       });
     }
-    const missing = c.requiredTags.filter((t) => !(t in c.tags));
+    // Own keys only: `"constructor" in tags` is true for every object.
+    const names = Object.keys(c.tags);
+    const missing = c.requiredTags.filter((t) => !Object.hasOwn(c.tags, t));
     if (missing.length > 0) {
+      const hints = missing.map((t) => didYouMean(t, names, (m) => `"${m}" for "${t}"`)).join("");
       ctx.addIssue({
         code: "custom",
         path: ["tags"],
-        message: `missing required tag(s) ${missing.join(", ")} (requiredTags: [${c.requiredTags.join(", ")}])`,
+        message: `missing required tag(s) ${missing.join(", ")} (requiredTags: [${c.requiredTags.join(", ")}])${hints}`,
       });
     }
     for (const [name, b] of Object.entries(c.backends)) {
@@ -292,51 +347,148 @@ export const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["backends", name, "mock"], message: "a mocked back end is for development; prod sets url to the real back end" });
       }
     }
+    // Tag names are case-insensitive in Azure: two that differ in case only are one tag.
+    const seen = new Map<string, string>();
+    for (const n of names) {
+      const platform = PLATFORM_TAG_NAMES.find((p) => p.toLowerCase() === n.toLowerCase());
+      if (platform) {
+        ctx.addIssue({ code: "custom", path: ["tags", n], message: `"${platform}" is set by the platform on every resource; remove it or use another name` });
+      }
+      const other = seen.get(n.toLowerCase());
+      if (other) ctx.addIssue({ code: "custom", path: ["tags", n], message: `same tag as "${other}" (Azure tag names are case-insensitive); keep one` });
+      seen.set(n.toLowerCase(), n);
+    }
+    const privateDns = c.network.mode === "private";
+    const limit = privateDns
+      ? TAG_LIMITS.perPrivateDnsZone - PLATFORM_TAG_NAMES.length
+      : TAG_LIMITS.perResource - PLATFORM_TAG_NAMES.length - TAG_LIMITS.addedByComponents;
+    if (names.length > limit) {
+      const why = privateDns
+        ? `private DNS zones (network.mode private) take ${TAG_LIMITS.perPrivateDnsZone} tags`
+        : `Azure takes ${TAG_LIMITS.perResource} tags per resource`;
+      ctx.addIssue({
+        code: "custom",
+        path: ["tags"],
+        message: `${names.length} tags; at most ${limit} fit (${why}, and the platform adds ${PLATFORM_TAG_NAMES.join(", ")}${privateDns ? "" : " and up to one more"}); merge some into one JSON value`,
+      });
+    }
+    if (privateDns) {
+      for (const n of names) {
+        if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["tags", n],
+            message: "expected letters and digits only, starting with a letter: private DNS zones (network.mode private) refuse spaces, special characters and leading digits in tag names",
+          });
+        }
+      }
+    }
     if (c.environment === "prod" && c.apiManagement.corsOrigins.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins"], message: '"*" is not allowed in prod; list the origins' });
+    }
+    // The gateway's own rules (components/api-management: prepare), checked here so a config value
+    // is refused as a config error, not by a component further on.
+    c.apiManagement.corsOrigins.forEach((origin, i) => {
+      const localhost = /^http:\/\/localhost(:\d+)?$/.test(origin);
+      if (origin !== "*" && !origin.startsWith("https://") && !localhost) {
+        ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; expected an https:// origin (or http://localhost for development)` });
+      } else if (localhost && c.environment === "prod") {
+        ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; http://localhost is for development, prod lists https origins only` });
+      }
+    });
+    if (c.apiManagement.rateLimitKey === "clientIp" && c.apiManagement.sku === "Consumption") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiManagement", "rateLimitKey"],
+        message: '"clientIp" needs rate-limit-by-key, which the Consumption tier does not offer; use "subscription" or sku BasicV2/StandardV2',
+      });
+    }
+    if (c.network.mode === "private" && c.cosmos.publicNetworkAccess === "Enabled") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cosmos", "publicNetworkAccess"],
+        message: '"Enabled" keeps the public endpoint open although network.mode is private; set "Disabled"',
+      });
     }
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
-/** A configuration error: its message names every bad key and what it expects. */
-export class ConfigError extends Error {
+/** A configuration error: its message names every bad key, what was found and what it expects. */
+export class ConfigError extends UserError {
   constructor(
     readonly stack: string,
     readonly problems: readonly { readonly key: string; readonly message: string }[],
   ) {
     super(
-      `Invalid configuration for stack "${stack}":\n` +
+      `${stack ? `Invalid configuration for stack "${stack}"` : "Invalid service manifest"}:\n` +
         problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
     );
-    this.name = "ConfigError";
   }
+}
+
+/** Strips defaults, optionals and prefaults to reach the schema of the value itself. */
+function unwrap(type: z.ZodType | undefined): z.ZodType | undefined {
+  let t = type;
+  while (t && (t instanceof z.ZodDefault || t instanceof z.ZodOptional || t instanceof z.ZodPrefault)) {
+    t = (t as z.ZodDefault<z.ZodType>).def.innerType;
+  }
+  return t;
 }
 
 /** Keys whose values are strings in YAML; every other key holds YAML/JSON structure. */
 function expectsString(key: string): boolean {
-  const shape = stackConfigSchema.shape as Record<string, z.ZodType>;
-  let type: z.ZodType | undefined = shape[key];
-  // Unwrap defaults/optionals to find what the value itself must be.
-  while (type && (type instanceof z.ZodDefault || type instanceof z.ZodOptional || type instanceof z.ZodPrefault)) {
-    type = (type as z.ZodDefault<z.ZodType>).def.innerType;
-  }
+  const type = unwrap((stackConfigSchema.shape as Record<string, z.ZodType>)[key]);
   return type instanceof z.ZodString || type instanceof z.ZodEnum || type instanceof z.ZodURL || type instanceof z.ZodEmail;
+}
+
+/** The field names an object at `path` accepts (for "did you mean"), walking maps and lists. */
+function fieldsAt(path: readonly PropertyKey[]): string[] {
+  let type: z.ZodType | undefined = stackConfigSchema;
+  for (const segment of path) {
+    type = unwrap(type);
+    if (type instanceof z.ZodObject) type = (type.shape as Record<string, z.ZodType>)[String(segment)];
+    else if (type instanceof z.ZodRecord) type = type.def.valueType as z.ZodType;
+    else if (type instanceof z.ZodArray) type = type.def.element as z.ZodType;
+    else return [];
+  }
+  type = unwrap(type);
+  return type instanceof z.ZodObject ? Object.keys(type.shape) : [];
+}
+
+
+/** Defaults that follow `network.mode`: a private network closes Cosmos DB's public endpoint unless set. */
+function applyNetworkDefaults(values: Record<string, unknown>): void {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(values.network) || values.network.mode !== "private") return;
+  const cosmosValue = values.cosmos ?? {};
+  if (isMap(cosmosValue) && !Object.hasOwn(cosmosValue, "publicNetworkAccess")) values.cosmos = { ...cosmosValue, publicNetworkAccess: "Disabled" };
+}
+
+/** Finds `__proto__` keys anywhere in a value: JavaScript objects cannot hold them as data. */
+function protoKeys(value: unknown, path: string[] = []): string[] {
+  if (value === null || typeof value !== "object") return [];
+  const found: string[] = [];
+  for (const key of Object.getOwnPropertyNames(value)) {
+    if (key === "__proto__") found.push([...path, key].join("."));
+    found.push(...protoKeys((value as Record<string, unknown>)[key], [...path, key]));
+  }
+  return found;
 }
 
 /**
  * Validates raw Pulumi config (`{"serverless-platform:location": "eastus", ...}`, values as the
  * engine passes them: strings, objects JSON-encoded) and returns the typed config.
  *
- * @param raw all config of the stack, keys with their namespace
- * @param secretKeys keys whose values are secrets: checked for presence only
+ * Keys of unknown namespaces are refused (a typo in the namespace would silently drop the value),
+ * and so are unknown keys, with the closest known key suggested.
  */
 export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>): StackConfig {
   const problems: { key: string; message: string }[] = [];
   const values: Record<string, unknown> = {};
   const prefix = `${PROJECT}:`;
-  const known = new Set(Object.keys(stackConfigSchema.shape));
+  const known = Object.keys(stackConfigSchema.shape);
   const declaredSecrets = new Set<string>();
   const secretNamesRaw = raw[`${prefix}secretNames`];
   if (secretNamesRaw) {
@@ -347,12 +499,25 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
   }
 
+  const namespaces = [PROJECT, ...PROVIDER_NAMESPACES];
+  const fullKeys = [...known.map((k) => `${prefix}${k}`), ...[...declaredSecrets].map((k) => `${prefix}${k}`)];
   for (const [fullKey, value] of Object.entries(raw)) {
-    if (!fullKey.startsWith(prefix)) continue; // provider config (azure-native:...) is not ours
+    const colon = fullKey.indexOf(":");
+    const namespace = colon < 0 ? "" : fullKey.slice(0, colon);
+    if (namespace !== PROJECT) {
+      if ((PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) continue; // provider config is not ours
+      const hint = didYouMean(fullKey, fullKeys) || didYouMean(namespace, namespaces, (n) => `${n}:${fullKey.slice(colon + 1)}`);
+      problems.push({
+        key: fullKey,
+        message: `unknown namespace "${namespace}"${hint}${hint ? "" : `; config keys belong to ${namespaces.join(", ")}`}`,
+      });
+      continue;
+    }
     const key = fullKey.slice(prefix.length);
     if (declaredSecrets.has(key)) continue;
-    if (!known.has(key)) {
-      problems.push({ key: fullKey, message: `unknown key; expected one of ${[...known].sort().join(", ")}` });
+    if (!known.includes(key)) {
+      const hint = didYouMean(key, [...known, ...declaredSecrets], (k) => `${prefix}${k}`);
+      problems.push({ key: fullKey, message: `unknown key${hint || `; expected one of ${[...known].sort().join(", ")}`}` });
       continue;
     }
     if (expectsString(key)) {
@@ -365,20 +530,16 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         values[key] = value;
       }
     }
+    for (const p of protoKeys(values[key], [key])) {
+      problems.push({ key: `${prefix}${p}`, message: 'the name "__proto__" cannot be used (it is not kept as data in JavaScript); rename it' });
+    }
   }
 
-  const result = stackConfigSchema.safeParse(values);
+  applyNetworkDefaults(values);
+  const result = stackConfigSchema.safeParse(values, PARSE_OPTIONS);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.map(String).join(".");
-      const missing = issue.code === "invalid_type" && issue.input === undefined;
-      // A bad record key (e.g. a service name) carries the key's own issues inside.
-      const message =
-        issue.code === "invalid_key" ? `invalid name: ${issue.issues.map((i) => i.message).join("; ")}` : issue.message;
-      problems.push({
-        key: `${prefix}${path}`,
-        message: missing ? `missing; ${describeExpected(issue.message)}` : message,
-      });
+    for (const p of issuesToProblems(result.error.issues, fieldsAt, { yamlHints: true })) {
+      problems.push({ key: `${prefix}${p.path.map(String).join(".")}`, message: p.message });
     }
   }
   for (const name of declaredSecrets) {
@@ -391,10 +552,4 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
   return result.data;
-}
-
-function describeExpected(zodMessage: string): string {
-  // zod says "Invalid input: expected string, received undefined"; keep the expectation.
-  const m = /expected ([^,]+)/.exec(zodMessage);
-  return m ? `expected ${m[1]}` : zodMessage;
 }

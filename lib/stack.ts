@@ -3,8 +3,9 @@
  * ends the program with a `RunError`: Pulumi prints its message alone, without a stack trace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, type StackConfig } from "./config";
+import { parseStackConfig, type StackConfig } from "./config";
 import { gateReservedEndpoints } from "./endpoints";
+import { describeFailure, isUserError } from "./user-error";
 
 export function loadStackConfig(): StackConfig {
   const config = asRunError(() => parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig()));
@@ -19,12 +20,26 @@ export function loadStackConfig(): StackConfig {
   return config;
 }
 
-/** Runs `fn`; a ConfigError becomes a RunError, so the user sees its message and no stack trace. */
+const INTERNAL = Symbol.for("serverless-platform.internal-error");
+
+/** A bug of ours surfaced as a RunError: its message carries the stack and the invitation to report it. */
+export function isInternalRunError(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[INTERNAL] === true;
+}
+
+/**
+ * Runs `fn` and turns what it throws into a `RunError`, which Pulumi prints without its own stack
+ * trace: a user's mistake (see `UserError`) as its message alone, anything else as an internal error
+ * with the original stack and an invitation to report it.
+ */
 export function asRunError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
-    throw e;
+    if (pulumi.RunError.isInstance(e)) throw e;
+    if (isUserError(e)) throw new pulumi.RunError(e.message);
+    const error = new pulumi.RunError(describeFailure(e).text);
+    Object.defineProperty(error, INTERNAL, { value: true });
+    throw error;
   }
 }

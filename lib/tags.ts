@@ -6,12 +6,18 @@ import type { StackConfig } from "./config";
 
 export type Tags = Readonly<Record<string, string>>;
 
+/** The tags the platform sets on every resource; configured tags may not use these names. */
+export function platformTags(environment: string): Record<string, string> {
+  return { environment, managedBy: "pulumi" };
+}
+
+export const PLATFORM_TAG_NAMES: readonly string[] = Object.keys(platformTags("dev"));
+
 /** The tags of a resource: configured tags, platform tags, then `extra` (e.g. `{ service: "orders" }`). */
 export function resourceTags(config: Pick<StackConfig, "tags" | "environment">, extra: Tags = {}): Record<string, string> {
   return {
     ...config.tags,
-    environment: config.environment,
-    managedBy: "pulumi",
+    ...platformTags(config.environment),
     ...extra,
   };
 }

@@ -9,17 +9,29 @@ import * as path from "node:path";
 import { bundleService } from "../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../composition/services";
 import { openApiDocumentOf } from "../composition/system";
+import { didYouMean } from "../lib/suggest";
+import { describeFailure } from "../lib/user-error";
 
 const root = path.resolve(__dirname, "..");
 const wanted = process.argv.slice(2);
 const folders = serviceFolders();
 const unknown = wanted.filter((w) => !folders.includes(w));
 if (unknown.length > 0) {
-  console.error(`error: no service folder for ${unknown.join(", ")} (services: ${folders.join(", ")})`);
+  const hints = unknown.map((u) => didYouMean(u, folders, (f) => `${f} for ${u}`)).join("");
+  console.error(`error: no service folder for ${unknown.join(", ")}${hints} (services: ${folders.join(", ")})`);
   process.exit(2);
 }
 
-for (const name of wanted.length > 0 ? wanted : folders) {
+try {
+  for (const name of wanted.length > 0 ? wanted : folders) build(name);
+} catch (e) {
+  // A mistake in a service is one message at its file (and line); a bug of ours keeps its stack.
+  const failure = describeFailure(e);
+  console.error(failure.text);
+  process.exit(failure.userMistake ? 2 : 1);
+}
+
+function build(name: string): void {
   const directory = path.join(FUNCTIONS_ROOT, name);
   const manifest = loadManifest(directory);
   const bundle = bundleService({ name, directory, entry: manifest.entry });

@@ -8,11 +8,14 @@
  * a plain string then (an Output would make previews show a redeploy for every app).
  */
 import { buildSync, type Message } from "esbuild";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { UserError } from "../../lib/user-error";
+import type { TriggerKind } from "../../functions-src/shared/manifest";
 
 /** The project root: `directory` and the default output are resolved from it, not from the cwd. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -40,6 +43,12 @@ export interface BundleServiceOptions {
   readonly outRoot?: string;
   /** Node.js major version the Functions runtime runs (esbuild's target). @default "22" */
   readonly nodeVersion?: string;
+  /**
+   * The trigger kinds the service's manifest declares, and where: when given, the bundle is loaded
+   * with a stand-in for the host's `@azure/functions-core` and must register functions of exactly
+   * these kinds (the kinds decide the app's roles and settings). @default not checked
+   */
+  readonly declaredTriggers?: { readonly triggers: readonly TriggerKind[]; readonly manifestFile: string };
 }
 
 export interface BundledFile {
@@ -63,12 +72,13 @@ export interface ServiceBundle {
   readonly warnings: readonly string[];
 }
 
-/** A service that cannot be bundled; the message names the file or setting to fix. */
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BundleError";
-  }
+/** A service that cannot be bundled; the message names the file (at a line and column) or setting to fix. */
+export class BundleError extends UserError {}
+
+/** A path as the user reads it: relative to the working directory when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
 // CommonJS output, not ESM: most of the dependency graph (@azure/functions, cosmos, msal-node,
@@ -98,25 +108,26 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
   }
   const directory = path.resolve(PROJECT_ROOT, options.directory);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new BundleError(`service "${name}": folder ${directory} does not exist`);
+    throw new BundleError(`service "${name}": folder ${shown(directory)} does not exist`);
   }
   const entry = path.resolve(directory, options.entry ?? "src/index.ts");
   if (!existsSync(entry) || !statSync(entry).isFile()) {
-    throw new BundleError(`service "${name}": entry ${entry} does not exist (the manifest's "entry" is relative to ${directory})`);
+    throw new BundleError(`service "${name}": entry ${shown(entry)} does not exist (the manifest's "entry" is relative to ${shown(directory)})`);
   }
   const hostJsonPath = path.join(directory, PACKAGE_FILES.host);
   if (!existsSync(hostJsonPath)) {
-    throw new BundleError(`service "${name}": ${hostJsonPath} is missing; every Functions app needs its host.json`);
+    throw new BundleError(`service "${name}": ${shown(hostJsonPath)} is missing; every Functions app needs its host.json`);
   }
   const hostJson = readFileSync(hostJsonPath);
   try {
     JSON.parse(hostJson.toString("utf8"));
   } catch (error) {
-    throw new BundleError(`service "${name}": ${hostJsonPath} is not valid JSON: ${(error as Error).message}`);
+    throw new BundleError(`${shown(hostJsonPath)} is not valid JSON (${(error as Error).message}); fix the file`);
   }
 
   const nodeVersion = options.nodeVersion ?? "22";
   const result = runEsbuild(name, directory, entry, nodeVersion);
+  
   const files: readonly { name: string; data: Buffer }[] = [
     { name: PACKAGE_FILES.host, data: hostJson },
     { name: PACKAGE_FILES.bundle, data: result.code },
@@ -133,7 +144,7 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
   const zipPath = path.join(outDir, `${name}.zip`);
   writeFileAtomic(zipPath, zip);
 
-  return {
+  const bundle: ServiceBundle = {
     zipPath,
     sha256: sha256(zip),
     sizeBytes: zip.length,
@@ -141,6 +152,10 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
     appDirectory,
     warnings: result.warnings,
   };
+  if (options.declaredTriggers) {
+    checkDeclaredTriggers(options.declaredTriggers, registeredFunctions(bundle), path.relative(directory, entry));
+  }
+  return bundle;
 }
 
 function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): { code: Buffer; warnings: string[] } {
@@ -168,8 +183,11 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
     });
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors ?? [];
-    const detail = errors.length > 0 ? errors.map(formatMessage).join("\n  ") : (error as Error).message;
-    throw new BundleError(`service "${name}": esbuild failed:\n  ${detail}`);
+    if (errors.length === 0) throw error; // not a problem in the code: esbuild itself failed (a bug to report)
+    throw new BundleError(
+      `${errors.map((m) => formatCodeError(m, directory)).join("\n")}\n` +
+        `Service "${name}" does not compile: fix the code at that place (npm run typecheck lists type errors too).`,
+    );
   }
   const fatal = build.warnings.filter((w) => w.id === "empty-import-meta" || w.text.includes("import.meta"));
   if (fatal.length > 0) {
@@ -180,9 +198,153 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
   return { code: Buffer.from(output.contents), warnings: build.warnings.map(formatMessage) };
 }
 
+/**
+ * An esbuild error as an editor reads it: `functions-src/orders/src/index.ts:60:10: Unexpected ";"`,
+ * then the line with a caret under the column and esbuild's notes (e.g. how to resolve an import).
+ */
+export function formatCodeError(m: Message, directory: string): string {
+  const loc = m.location;
+  if (!loc) return m.text;
+  const file = shown(path.resolve(directory, loc.file));
+  // esbuild columns are 0-based; editors and compilers print them 1-based.
+  const lines = [`${file}:${loc.line}:${loc.column + 1}: ${m.text}`];
+  if (loc.lineText) {
+    const gutter = `${loc.line} | `;
+    lines.push(`  ${gutter}${loc.lineText}`, `  ${" ".repeat(gutter.length + loc.column)}^`);
+  }
+  for (const note of m.notes) if (note.text) lines.push(`  ${note.text}`);
+  return lines.join("\n");
+}
+
 function formatMessage(m: Message): string {
   const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : "";
   return `${where}${m.text}`;
+}
+
+/** A function the bundle registers with the host, and the binding type of its trigger. */
+export interface RegisteredFunction {
+  readonly name: string;
+  /** e.g. `httpTrigger`, `queueTrigger`, `orchestrationTrigger`. */
+  readonly trigger: string;
+  /** Non-trigger binding types (a durable client makes an HTTP or queue function a Durable one too). */
+  readonly bindings: readonly string[];
+}
+
+/**
+ * Loads the bundle in a fresh Node process with a stand-in for `@azure/functions-core` (the module
+ * the host's Node worker provides; with it present, `@azure/functions` registers through it as on
+ * Azure) and returns what it registered. The result is cached next to the zip by the zip's hash.
+ */
+const REGISTRATION_PROBE = `
+const Module = require("node:module");
+const registrations = [];
+const disposable = { dispose() {} };
+const core = {
+  setProgrammingModel() {},
+  registerFunction(metadata) { registrations.push(metadata); return disposable; },
+  registerHook() { return disposable; },
+  log() {},
+};
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  return request === "@azure/functions-core" ? core : load.call(this, request, parent, isMain);
+};
+const done = (result) => { process.stdout.write("\\n@@REGISTRATIONS@@" + JSON.stringify(result) + "\\n"); process.exit(0); };
+try {
+  require(process.argv[1]);
+} catch (error) {
+  done({ error: String((error && error.stack) || error) });
+}
+setImmediate(() => done({ functions: registrations.map((r) => {
+  const bindings = Object.values(r.bindings || {});
+  const trigger = bindings.find((b) => /Trigger$/.test(b.type));
+  return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type) };
+}) }));
+`;
+
+export function registeredFunctions(bundle: Pick<ServiceBundle, "appDirectory" | "sha256">): RegisteredFunction[] {
+  const cacheFile = path.join(bundle.appDirectory, "..", "registrations.json");
+  if (existsSync(cacheFile)) {
+    try {
+      const cached = JSON.parse(readFileSync(cacheFile, "utf8")) as { sha256?: string; functions?: RegisteredFunction[] };
+      if (cached.sha256 === bundle.sha256 && Array.isArray(cached.functions)) return cached.functions;
+    } catch {
+      /* rewritten below */
+    }
+  }
+  const run = spawnSync(process.execPath, ["-e", REGISTRATION_PROBE, path.join(bundle.appDirectory, PACKAGE_FILES.bundle)], {
+    cwd: bundle.appDirectory,
+    encoding: "utf8",
+    timeout: 30_000,
+    // No loaders (tsx, ts-node, vitest) and no app settings: the bundle loads as on a fresh worker.
+    env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "" },
+  });
+  const stdout = run.stdout ?? "";
+  const marker = stdout.lastIndexOf("@@REGISTRATIONS@@");
+  if (marker < 0) {
+    throw new Error(`loading the bundle ${bundle.appDirectory} to list its functions failed (exit ${run.status}): ${run.stderr || run.error?.message || "no output"}`);
+  }
+  const result = JSON.parse(stdout.slice(marker + "@@REGISTRATIONS@@".length)) as { functions?: RegisteredFunction[]; error?: string };
+  if (result.error !== undefined) {
+    throw new BundleError(`${shown(bundle.appDirectory)}: the service's code throws while loading, as it would on Azure (no function would register):\n${result.error}`);
+  }
+  const functions = result.functions ?? [];
+  writeFileAtomic(cacheFile, Buffer.from(`${JSON.stringify({ sha256: bundle.sha256, functions }, null, 2)}\n`));
+  return functions;
+}
+
+/** The manifest's trigger kind of each binding type the platform supports. */
+export const TRIGGER_KIND_OF_BINDING: Readonly<Record<string, TriggerKind>> = {
+  httpTrigger: "http",
+  queueTrigger: "queue",
+  orchestrationTrigger: "durable",
+  activityTrigger: "durable",
+  entityTrigger: "durable",
+  durableClient: "durable",
+  cosmosDBTrigger: "cosmosChangeFeed",
+  timerTrigger: "timer",
+};
+
+/**
+ * Declared triggers must be what the code registers: a kind declared but unused grants roles for
+ * nothing; a kind used but undeclared lacks its roles and settings and fails on Azure.
+ */
+export function checkDeclaredTriggers(
+  declared: { readonly triggers: readonly TriggerKind[]; readonly manifestFile: string },
+  functions: readonly RegisteredFunction[],
+  entry: string,
+): void {
+  const byKind = new Map<TriggerKind, string[]>();
+  const unsupported: string[] = [];
+  for (const f of functions) {
+    for (const type of [f.trigger, ...f.bindings]) {
+      const kind = TRIGGER_KIND_OF_BINDING[type];
+      if (kind) byKind.set(kind, [...new Set([...(byKind.get(kind) ?? []), f.name])]);
+      else if (type === f.trigger) unsupported.push(`${f.name} (${type})`);
+    }
+  }
+  const where = shown(declared.manifestFile);
+  const registered = [...byKind.entries()].map(([k, names]) => `${k}: ${names.join(", ")}`).join("; ") || "none";
+  if (functions.length === 0) {
+    throw new BundleError(`${where}: ${entry} registers no function; register them with app.http(...), app.storageQueue(...) etc. at module load`);
+  }
+  if (unsupported.length > 0) {
+    throw new BundleError(
+      `${where}: ${entry} registers functions with trigger(s) the platform does not provision: ${unsupported.join(", ")}; ` +
+        `supported: ${[...new Set(Object.values(TRIGGER_KIND_OF_BINDING))].join(", ")}`,
+    );
+  }
+  const used = [...byKind.keys()];
+  const missing = used.filter((k) => !declared.triggers.includes(k));
+  const unused = declared.triggers.filter((k) => !byKind.has(k));
+  if (missing.length > 0 || unused.length > 0) {
+    const parts = [
+      ...(missing.length > 0 ? [`${entry} registers ${missing.map((k) => `${k} (${byKind.get(k)!.join(", ")})`).join(", ")} but triggers does not declare ${missing.length === 1 ? "it" : "them"}`] : []),
+      ...(unused.length > 0 ? [`triggers declares ${unused.map((k) => `"${k}"`).join(", ")} but ${entry} registers no such function`] : []),
+    ];
+    const order = Object.values(TRIGGER_KIND_OF_BINDING).filter((k, i, all) => all.indexOf(k) === i && used.includes(k));
+    throw new BundleError(`${where}: ${parts.join("; ")} (registered: ${registered}). Fix: triggers: ${JSON.stringify(order)}`);
+  }
 }
 
 /** The package manifest the Node worker reads: `main` is the bundle; no dependencies (all bundled). */

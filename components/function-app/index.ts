@@ -42,6 +42,12 @@ export interface FunctionAppService {
   readonly directory: string;
   /** The entry module, relative to `directory`, e.g. `src/index.ts`. */
   readonly entry: string;
+  /**
+   * The manifest that declares this service (`functions-src/<name>/service.ts`): when given, the bundle
+   * must register functions of exactly the declared `triggers`, and a mismatch names this file.
+   * @default triggers are not checked against the code
+   */
+  readonly manifestFile?: string;
 }
 
 /** Application Insights to send telemetry to, with Entra ID authentication (no instrumentation key auth). */
@@ -406,6 +412,7 @@ export class FunctionApp extends pulumi.ComponentResource {
         directory: args.service.directory,
         entry: args.service.entry,
         nodeVersion: NODE_RUNTIME.version,
+        ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
       });
       packageHash = bundle.sha256;
       // OneDeploy uploads through the app's identity into the package container: wait for its role

@@ -11,7 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../lib/config";
 import { findReservedEndpoints } from "../../lib/endpoints";
 import { estimateCost } from "../cost/estimate";
-import { planStack, countByType, readStackFiles, StackFileError } from "../plan";
+import { isInternalRunError } from "../../lib/stack";
+import { didYouMean } from "../../lib/suggest";
+import { describeFailure } from "../../lib/user-error";
+import { planStack, countByType, readStackFiles } from "../plan";
 import type { Plan, PlannedResource } from "../plan-format";
 import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
 import { renderReport } from "../report";
@@ -64,6 +67,8 @@ interface CliOptions {
   "base-plan"?: string;
 }
 
+const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan"] as const;
+
 function parseCli(): CliOptions {
   return parseArgs({
     options: {
@@ -84,7 +89,9 @@ async function main(): Promise<number> {
   try {
     parsed = parseCli();
   } catch (e) {
-    console.error(`error: ${(e as Error).message}\n${usage()}`);
+    const option = /'(--?[^']+)'/.exec((e as Error).message)?.[1];
+    const hint = option ? didYouMean(option.replace(/^-+/, ""), OPTIONS, (o) => `--${o}`) : "";
+    console.error(`error: ${(e as Error).message}${hint}\n${usage()}`);
     return 2;
   }
   const args = parsed;
@@ -136,18 +143,26 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Errors a user can act on are printed alone; anything else is a bug and keeps its stack. */
-function report(e: unknown): number {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const isRunError: boolean = pulumi.RunError.isInstance(e);
-  const actionable =
-    isRunError || err instanceof StackFileError || ["ConfigError", "PlanFileError", "PolicyConfigError"].includes(err.name);
-  if (actionable) {
-    console.error(`error: ${err.message}`);
-    return 2;
+/**
+ * A user's mistake (a config key, a manifest field, a file at a line and column, a stack or plan file)
+ * is printed alone and exits 2; anything else is a bug of ours: its stack, an invitation to report it,
+ * exit 1.
+ */
+function reportFailure(e: unknown): { readonly code: number; readonly text: string } {
+  if (pulumi.RunError.isInstance(e)) {
+    const message = (e as Error).message;
+    return isInternalRunError(e) ? { code: 1, text: message } : { code: 2, text: `error: ${message}` };
   }
-  console.error(err.stack ?? err.message);
-  return 1;
+  const named = e instanceof Error && ["PlanFileError", "PolicyConfigError"].includes(e.name);
+  if (named) return { code: 2, text: `error: ${(e as Error).message}` };
+  const failure = describeFailure(e);
+  return { code: failure.userMistake ? 2 : 1, text: failure.text };
+}
+
+function report(e: unknown): number {
+  const { code, text } = reportFailure(e);
+  console.error(text);
+  return code;
 }
 
 process.on("unhandledRejection", (e) => process.exit(report(e)));

@@ -97,7 +97,7 @@ export interface HttpApiDeclaration {
 }
 
 export interface ServiceManifest {
-  /** Lowercase letters and digits, 2-12 characters: it ends up in physical Azure names. */
+  /** Lowercase letters and digits, 2-16 characters, starting with a letter: it ends up in physical Azure names. */
   readonly name: string;
   readonly description: string;
   /** Entry module of the Functions app, relative to the service folder. */

@@ -16,11 +16,16 @@ const manifestModule = path.resolve(__dirname, "../../functions-src/shared/manif
 // Inside the repo so the entries' npm imports resolve when they are bundled.
 const root = path.resolve(__dirname, "../../.build/test-composition");
 
-function service(name: string, manifest: string): void {
+const TIMER_ENTRY = `import { app } from "@azure/functions";\napp.timer("tick", { schedule: "0 0 * * * *", handler: async () => undefined });\n`;
+const CHANGE_FEED_ENTRY =
+  `import { app } from "@azure/functions";\n` +
+  `app.cosmosDB("audit", { connection: "COSMOS", databaseName: "stock-db", containerName: "items", handler: async () => undefined });\n`;
+
+function service(name: string, manifest: string, entry = TIMER_ENTRY): void {
   mkdirSync(path.join(root, name, "src"), { recursive: true });
   writeFileSync(path.join(root, name, "service.ts"), `import { defineService } from ${JSON.stringify(manifestModule)};\nexport default defineService(${manifest});\n`);
   writeFileSync(path.join(root, name, "host.json"), JSON.stringify({ version: "2.0" }));
-  writeFileSync(path.join(root, name, "src/index.ts"), `import { app } from "@azure/functions";\napp.timer("tick", { schedule: "0 0 * * * *", handler: async () => undefined });\n`);
+  writeFileSync(path.join(root, name, "src/index.ts"), entry);
 }
 
 describe("composeSystem", () => {
@@ -30,7 +35,7 @@ describe("composeSystem", () => {
       owns: { containers: [{ name: "items", partitionKeyPaths: ["/sku"] }] },
       uses: { containers: [{ service: "stock", container: "items", access: "readWrite" }] } }`);
     service("audit", `{ name: "audit", description: "a", entry: "src/index.ts", triggers: ["cosmosChangeFeed"],
-      uses: { containers: [{ service: "stock", container: "items", access: "changeFeed" }] } }`);
+      uses: { containers: [{ service: "stock", container: "items", access: "changeFeed" }] } }`, CHANGE_FEED_ENTRY);
     const config = syntheticConfig(["stock", "audit"]);
     const plan = await evaluateProgram({
       project: PROJECT,

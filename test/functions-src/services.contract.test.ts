@@ -12,6 +12,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ServiceManifest, databaseFor, leaseContainerFor, settingNames } from "../../functions-src/shared/manifest";
 import { cosmosConnection, queueConnection } from "../../functions-src/shared/settings";
+import { loadManifest, serviceFolders } from "../../composition/services";
 import orders from "../../functions-src/orders/service";
 import fulfillment from "../../functions-src/fulfillment/service";
 import notifications from "../../functions-src/notifications/service";
@@ -19,7 +20,8 @@ import { openApiDocument } from "../../functions-src/orders/src/openapi";
 import { writeOpenApi } from "../../functions-src/orders/scripts/write-openapi";
 
 const ROOT = resolve(__dirname, "../..");
-const SERVICES: readonly ServiceManifest[] = [orders, fulfillment, notifications];
+// Every service folder, so a new service gets the whole contract without editing this file.
+const SERVICES: readonly ServiceManifest[] = serviceFolders().map((name) => loadManifest(join(ROOT, "functions-src", name)));
 const run = promisify(execFile);
 
 interface Binding {
@@ -86,9 +88,12 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))("service %s", (name, ma
   it("has local settings that point at the emulators only", () => {
     const local = JSON.parse(readFileSync(join(folder, "local.settings.example.json"), "utf8")) as { Values: Record<string, string> };
     expect(local.Values.AzureWebJobsStorage).toBe("UseDevelopmentStorage=true");
-    expect(queueConnection(local.Values).kind).toBe("emulator");
-    expect(cosmosConnection(local.Values)).toMatchObject({ kind: "emulator", endpoint: "https://localhost:8081/" });
-    expect(local.Values[settingNames.cosmosDatabase]).toBe(databaseFor(name));
+    // Each connection the manifest's uses need, and only against the local emulators.
+    if ((manifest.uses?.queues ?? []).length > 0) expect(queueConnection(local.Values).kind).toBe("emulator");
+    if ((manifest.uses?.containers ?? []).length > 0) {
+      expect(cosmosConnection(local.Values)).toMatchObject({ kind: "emulator", endpoint: "https://localhost:8081/" });
+      expect(local.Values[settingNames.cosmosDatabase]).toBe(databaseFor(name));
+    }
   });
 
   it("registers a trigger for every queue it processes, on the QUEUES connection", () => {

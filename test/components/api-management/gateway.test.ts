@@ -324,8 +324,11 @@ describe("Gateway (v2 tiers)", () => {
 
 describe("plan-time refusals", () => {
   it("refuses a per-IP rate limit on Consumption (no rate-limit-by-key)", () => {
-    expect(() => new Gateway("gw", gatewayArgs(apiConfig({ rateLimitKey: "clientIp" })))).toThrow(TierError);
-    expect(() => new Gateway("gw", gatewayArgs(apiConfig({ rateLimitKey: "clientIp" })))).toThrow(
+    // The stack config refuses this too (test/lib/config.test.ts); the component keeps its own check.
+    const base = apiConfig({});
+    const perIp = { config: { ...base.apiManagement, rateLimitKey: "clientIp" as const } };
+    expect(() => new Gateway("gw", gatewayArgs(base, perIp))).toThrow(TierError);
+    expect(() => new Gateway("gw", gatewayArgs(base, perIp))).toThrow(
       /API Management Consumption: product "public" uses <rate-limit-by-key> \(use rate-limit/,
     );
   });
@@ -350,7 +353,10 @@ describe("plan-time refusals", () => {
   });
 
   it("refuses a rate-limit period the gateway does not accept", () => {
-    expect(() => new Gateway("gw", gatewayArgs(apiConfig({ rateLimit: { calls: 10, renewalPeriodSeconds: 3600 } })))).toThrow(/maximum of 300 s/);
+    // The stack config refuses this too (test/lib/config.test.ts); the component keeps its own check.
+    const base = apiConfig({});
+    const hourly = { config: { ...base.apiManagement, rateLimit: { calls: 10, renewalPeriodSeconds: 3600 } } };
+    expect(() => new Gateway("gw", gatewayArgs(base, hourly))).toThrow(/maximum of 300 s/);
   });
 
   it('refuses "*" and plain-http CORS origins in prod', () => {

@@ -1,0 +1,46 @@
+/**
+ * Figures in the docs come from a command: docs/ADDING-A-SERVICE.md's generated block must be what
+ * `npm run docs:figures` computes from the plans today, so a change that adds or removes resources
+ * fails here until the docs are regenerated.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Plan, PlannedResource } from "../../engine/plan-format";
+import { compare, render, replaceBlock } from "../../scripts/doc-figures";
+
+const root = path.resolve(__dirname, "../..");
+
+const resource = (name: string, custom: boolean, inputs: Record<string, unknown> = {}): PlannedResource => ({
+  urn: `urn:pulumi:dev::serverless-platform::t:m:${custom ? "Cloud" : "Component"}::${name}`,
+  type: `t:m:${custom ? "Cloud" : "Component"}`,
+  name,
+  custom,
+  inputs,
+  dependencies: [],
+  propertyDependencies: {},
+  options: { protect: false, retainOnDelete: false },
+  outputs: {},
+});
+const planOf = (resources: PlannedResource[]): Plan => ({ project: "serverless-platform", stack: "dev", resources, outputs: {} });
+
+describe("docs figures", () => {
+  it("counts added, changed and removed resources between two plans", () => {
+    const before = planOf([resource("a", true, { x: 1 }), resource("b", true), resource("gone", true)]);
+    const after = planOf([resource("a", true, { x: 2 }), resource("b", true), resource("c", false), resource("d", true)]);
+    const f = compare("dev", before, after);
+    expect(f).toMatchObject({ before: 3, after: 4, addedComponents: 1, addedCloud: 1, changed: ["Cloud a"], removed: 1 });
+    expect(f.types).toEqual([["t:m:Component", 0, 1]]);
+    expect(render([f])).toContain("| dev | 3 → 4 | +2 (1 components + 1 cloud resources) | 1 (`Cloud a`) | 1 |");
+  });
+
+  it("refuses a doc without its generated block", () => {
+    expect(() => replaceBlock("no markers here", "x")).toThrow(/has no generated block/);
+  });
+
+  it("docs/ADDING-A-SERVICE.md quotes the figures the plans give today", () => {
+    const r = spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "scripts/doc-figures.ts"), "--check"], { cwd: root, encoding: "utf8", timeout: 600_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 600_000);
+});
