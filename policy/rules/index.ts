@@ -16,6 +16,7 @@ import { planPolicies } from "./plans";
 import { serviceBusPolicies } from "./servicebus";
 import { storagePolicies } from "./storage";
 import { nodeVersionPolicies, webPolicies } from "./web";
+import { runtimeSafetyPolicies } from "./runtime-safety";
 
 export { PROD_ONLY_TAG, isStackPolicy, type PlatformPolicy } from "./common";
 
@@ -33,6 +34,7 @@ export const policyFamilies = {
   servicebus: serviceBusPolicies,
   governance: governancePolicies,
   identity: identityPolicies,
+  runtimeSafety: runtimeSafetyPolicies,
 } as const satisfies Record<string, readonly PlatformPolicy[]>;
 
 export interface PolicyOptions {

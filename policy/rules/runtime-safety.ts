@@ -1,0 +1,185 @@
+/**
+ * Runtime safety: what passes every schema check yet fails when `pulumi up` or the running system
+ * meets Azure (issue 18). Each rule judges resources by type and property only, so a hand-written
+ * resource is held to it as much as one from a component, and each message names the resource, the
+ * rule and the fix, with the Azure source the rule relies on.
+ *
+ * Self-contained on purpose (only @pulumi/policy types): the rest of policy/ may be restructured
+ * without touching these rules.
+ */
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+const TYPES = {
+  webApp: "azure-native:web:WebApp",
+  plan: "azure-native:web:AppServicePlan",
+  storageAccount: "azure-native:storage:StorageAccount",
+  privateEndpoint: "azure-native:network:PrivateEndpoint",
+  dnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+  sqlRoleAssignment: "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+  topic: "azure-native:eventgrid:Topic",
+} as const;
+
+/** The CloudEvents input schema the platform's publisher speaks (functions-src/shared/event-schema.ts; a test ties the two). */
+export const PUBLISHER_INPUT_SCHEMA = "CloudEventSchemaV1_0";
+
+/** Reads a value; `undefined` when the analyzer does not know it yet (preview) or it is absent. */
+function read<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+const lower = (v: unknown): string | undefined => str(v)?.toLowerCase();
+
+function message(rule: string, subject: string, problem: string, fix: string, source: string): string {
+  return `[${rule}] ${subject}: ${problem}. Fix: ${fix} (source: ${source})`;
+}
+
+/** Every resource `r` depends on, directly or through others (explicit dependsOn and inputs). */
+function dependencyClosure(r: PolicyResource): Set<PolicyResource> {
+  const seen = new Set<PolicyResource>();
+  const stack = [...r.dependencies, ...Object.values(r.propertyDependencies).flat()];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...next.dependencies, ...Object.values(next.propertyDependencies).flat());
+  }
+  return seen;
+}
+
+/** Memoised closures for one stack validation (dependency graphs are walked many times). */
+function closures(): (r: PolicyResource) => Set<PolicyResource> {
+  const cache = new Map<PolicyResource, Set<PolicyResource>>();
+  return (r) => {
+    let c = cache.get(r);
+    if (!c) {
+      c = dependencyClosure(r);
+      cache.set(r, c);
+    }
+    return c;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event Grid: the topic's input schema is the publisher's (issue 18 item 3)
+// ---------------------------------------------------------------------------------------------
+
+export const eventGridTopicInputSchema: ResourceValidationPolicy = {
+  name: "eventgrid-topic-input-schema",
+  description: "Event Grid topics declare the input schema the platform's publisher speaks (CloudEvents 1.0), explicitly.",
+  enforcementLevel: "mandatory",
+  remediationSteps: `Set inputSchema: "${PUBLISHER_INPUT_SCHEMA}" on the topic (ARM's default is EventGridSchema), and publish with createEventGridPublisher (functions-src/shared/clients/eventgrid.ts).`,
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== TYPES.topic) return args.notApplicable("not an Event Grid topic");
+    let schema: unknown;
+    try {
+      schema = args.props.inputSchema;
+    } catch {
+      return; // unknown until deployment
+    }
+    if (schema !== PUBLISHER_INPUT_SCHEMA) {
+      report(
+        message(
+          "eventgrid-topic-input-schema",
+          `Event Grid topic "${args.name}"`,
+          `inputSchema is ${schema === undefined ? "unset (ARM's default EventGridSchema)" : JSON.stringify(schema)}, but the platform's publisher sends CloudEvents 1.0 and Event Grid refuses events in any schema but the topic's`,
+          `set inputSchema: "${PUBLISHER_INPUT_SCHEMA}"`,
+          "learn.microsoft.com/azure/event-grid/cloud-event-schema; azure-rest-api-specs eventgrid TopicProperties.inputSchema (default EventGridSchema)",
+        ),
+      );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Cosmos DB data-plane role assignments (issue 18 items 4 and 12)
+// ---------------------------------------------------------------------------------------------
+
+/** The account a sqlRoleAssignment belongs to: `<resource group>/<account>` (lower case), when known. */
+function cosmosAccountKey(r: PolicyResource): string | undefined {
+  const account = lower(read(() => r.props.accountName));
+  const group = lower(read(() => r.props.resourceGroupName)) ?? "";
+  return account ? `${group}/${account}` : undefined;
+}
+
+export const cosmosRoleAssignmentsSerialized: StackValidationPolicy = {
+  name: "cosmos-role-assignments-serialized",
+  description: "Cosmos DB data-plane role assignments on one account are created one at a time (each depends on another, forming a chain).",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Chain the account's SqlResourceSqlRoleAssignments with dependsOn (each on the previous one), as CosmosDb.grantData does; Cosmos refuses a concurrent assignment with 412.",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const byAccount = new Map<string, PolicyResource[]>();
+    for (const r of args.resources.filter((x) => x.type === TYPES.sqlRoleAssignment)) {
+      const key = cosmosAccountKey(r);
+      if (!key) continue;
+      byAccount.set(key, [...(byAccount.get(key) ?? []), r]);
+    }
+    const closure = closures();
+    for (const [key, grants] of byAccount) {
+      for (let i = 0; i < grants.length; i++) {
+        for (let j = i + 1; j < grants.length; j++) {
+          const a = grants[i]!;
+          const b = grants[j]!;
+          if (closure(a).has(b) || closure(b).has(a)) continue;
+          report(
+            message(
+              "cosmos-role-assignments-serialized",
+              `Cosmos DB role assignments "${a.name}" and "${b.name}" on account ${key.split("/")[1]}`,
+              "nothing orders them, so Pulumi creates them in parallel and Cosmos answers the second with 412 (another operation is in progress on the account)",
+              `make "${b.name}" depend on "${a.name}" (dependsOn), so each assignment on the account waits for the previous one`,
+              "hashicorp/terraform-provider-azurerm#15842 and #17233",
+            ),
+            b.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
+/** `<account id>/dbs/<db>/colls/<container>`: the narrowest data-plane scope. */
+const CONTAINER_SCOPE = /\/dbs\/[^/]+\/colls\/[^/]+$/i;
+
+export const cosmosDataRoleContainerScope: ResourceValidationPolicy = {
+  name: "cosmos-data-role-container-scope",
+  description: "Cosmos DB data-plane role assignments are scoped to one container, never a database or the whole account.",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Scope each SqlResourceSqlRoleAssignment to `<account id>/dbs/<db>/colls/<container>` (one assignment per container the identity needs). The change feed trigger needs no database-level read since Microsoft.Azure.Cosmos 3.32.0.",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== TYPES.sqlRoleAssignment) return args.notApplicable("not a Cosmos DB data-plane role assignment");
+    const scope = str(read(() => args.props.scope as unknown));
+    if (scope === undefined) return; // unknown until deployment
+    if (!CONTAINER_SCOPE.test(scope)) {
+      const what = /\/dbs\/[^/]+$/i.test(scope) ? "a whole database" : "the whole account";
+      report(
+        message(
+          "cosmos-data-role-container-scope",
+          `Cosmos DB role assignment "${args.name}"`,
+          `its scope ${scope} covers ${what}: every container in it (other services' data, idempotency keys) becomes readable or writable`,
+          "scope it to the container(s) the identity uses: <account id>/dbs/<db>/colls/<container>",
+          "Azure/azure-cosmos-dotnet-v3#3566 (the change feed processor no longer reads the database, SDK 3.32.0); learn.microsoft.com/azure/cosmos-db/nosql/security/how-to-grant-data-plane-role-based-access",
+        ),
+      );
+    }
+  },
+};
+
+/** The rules of this module, registered in index.ts. */
+export const runtimeSafetyPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  eventGridTopicInputSchema,
+  cosmosRoleAssignmentsSerialized,
+  cosmosDataRoleContainerScope,
+];
