@@ -177,9 +177,126 @@ export const cosmosDataRoleContainerScope: ResourceValidationPolicy = {
   },
 };
 
+
+// ---------------------------------------------------------------------------------------------
+// Private storage endpoints named by app settings (issue 18 item 11)
+// ---------------------------------------------------------------------------------------------
+
+/** `<PREFIX>__blobServiceUri`-style identity-based storage settings, with the storage service they name. */
+const SERVICE_URI_SETTING = /^(.+)__(blob|queue|table|file|dfs)ServiceUri$/i;
+/** The host storage connection: the Functions host cannot start without it. */
+const HOST_STORAGE_PREFIX = "azurewebjobsstorage";
+
+interface NamedSetting {
+  readonly name: string;
+  readonly prefix: string;
+  readonly service: string;
+  readonly account: string;
+}
+
+/** Storage settings of an app whose value names an account by its public host (`<account>.<service>.core.windows.net`). */
+function storageSettings(app: PolicyResource): NamedSetting[] {
+  const pairs = read(() => (app.props.siteConfig as { appSettings?: unknown } | undefined)?.appSettings);
+  if (!Array.isArray(pairs)) return [];
+  const out: NamedSetting[] = [];
+  for (const pair of pairs as unknown[]) {
+    const name = str(read(() => (pair as { name?: unknown }).name));
+    const value = str(read(() => (pair as { value?: unknown }).value));
+    const m = name ? SERVICE_URI_SETTING.exec(name) : null;
+    if (!name || !m || !value) continue;
+    let host: string;
+    try {
+      host = new URL(value).hostname.toLowerCase();
+    } catch {
+      continue;
+    }
+    const account = host.split(".")[0]!;
+    out.push({ name, prefix: m[1]!.toLowerCase(), service: m[2]!.toLowerCase(), account });
+  }
+  return out;
+}
+
+/** A storage account that refuses public traffic: reachable only through private endpoints. */
+function isClosed(account: PolicyResource): boolean {
+  const access = lower(read(() => account.props.publicNetworkAccess));
+  const action = lower(read(() => (account.props.networkRuleSet as { defaultAction?: unknown } | undefined)?.defaultAction));
+  return access === "disabled" || action === "deny";
+}
+
+/** The private endpoints' targets: `{ endpoint, accountName (lower case), groupIds }`. */
+function endpointTargets(resources: readonly PolicyResource[]): { endpoint: PolicyResource; account: string; groupIds: string[] }[] {
+  const out: { endpoint: PolicyResource; account: string; groupIds: string[] }[] = [];
+  for (const endpoint of resources.filter((r) => r.type === TYPES.privateEndpoint)) {
+    const connections = read(() => endpoint.props.privateLinkServiceConnections);
+    if (!Array.isArray(connections)) continue;
+    for (const c of connections as unknown[]) {
+      const id = lower(read(() => (c as { privateLinkServiceId?: unknown }).privateLinkServiceId));
+      const m = id ? /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)$/.exec(id) : null;
+      const groups = read(() => (c as { groupIds?: unknown }).groupIds);
+      if (m && Array.isArray(groups)) out.push({ endpoint, account: m[1]!, groupIds: (groups as unknown[]).map((g) => String(g).toLowerCase()) });
+    }
+  }
+  return out;
+}
+
+export const storageSettingsPrivateEndpoints: StackValidationPolicy = {
+  name: "storage-settings-private-endpoints",
+  description:
+    "Every `<PREFIX>__<service>ServiceUri` app setting naming a closed storage account has a private endpoint for that service; apps wait for their host storage's private DNS records.",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Create a private endpoint (groupId = the service: blob, queue, table) with its private DNS zone group for each service the settings name, or drop the setting; make the app dependOn the host storage's endpoints and DNS zone groups.",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const accounts = new Map<string, PolicyResource>();
+    for (const a of args.resources.filter((r) => r.type === TYPES.storageAccount)) {
+      const name = lower(read(() => a.props.accountName)) ?? lower(read(() => a.props.name));
+      if (name) accounts.set(name, a);
+    }
+    const targets = endpointTargets(args.resources);
+    const zoneGroups = args.resources.filter((r) => r.type === TYPES.dnsZoneGroup);
+    const closure = closures();
+    for (const app of args.resources.filter((r) => r.type === TYPES.webApp)) {
+      for (const setting of storageSettings(app)) {
+        const account = accounts.get(setting.account);
+        if (!account || !isClosed(account)) continue;
+        const endpoints = targets.filter((t) => t.account === setting.account && t.groupIds.includes(setting.service)).map((t) => t.endpoint);
+        if (endpoints.length === 0) {
+          report(
+            message(
+              "storage-settings-private-endpoints",
+              `web app "${app.name}", setting ${setting.name}`,
+              `it names the ${setting.service} service of storage account ${setting.account}, which refuses public traffic, and no private endpoint serves that service: every call fails`,
+              `add a private endpoint with groupId "${setting.service}" (and its private DNS zone group) for ${setting.account}, or remove the setting when the app does not use that service`,
+              "learn.microsoft.com/azure/storage/common/storage-private-endpoints (one private endpoint per storage service)",
+            ),
+            app.urn,
+          );
+          continue;
+        }
+        if (setting.prefix !== HOST_STORAGE_PREFIX) continue;
+        const groups = zoneGroups.filter((g) => endpoints.some((e) => closure(g).has(e)));
+        const deps = closure(app);
+        if (groups.length === 0 || !groups.some((g) => deps.has(g))) {
+          report(
+            message(
+              "storage-settings-private-endpoints",
+              `web app "${app.name}", setting ${setting.name}`,
+              `the app does not wait for the private DNS zone group of its host storage's ${setting.service} endpoint: the Functions host starts with the site, resolves ${setting.account}'s public address and cannot reach it`,
+              `make the app dependOn the ${setting.service} private endpoint of ${setting.account} and its private DNS zone group`,
+              "learn.microsoft.com/azure/private-link/private-endpoint-dns; learn.microsoft.com/azure/azure-functions/functions-networking-options (restrict your storage account to a virtual network)",
+            ),
+            app.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
 /** The rules of this module, registered in index.ts. */
 export const runtimeSafetyPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   eventGridTopicInputSchema,
   cosmosRoleAssignmentsSerialized,
   cosmosDataRoleContainerScope,
+  storageSettingsPrivateEndpoints,
 ];

@@ -119,3 +119,43 @@ describe("cosmos-data-role-container-scope", () => {
     expect(grants.map((g) => String(g.inputs.scope).replace(/^.*\/dbs\//, "dbs/"))).toEqual(["dbs/orders-db/colls/orders"]);
   });
 });
+
+describe("storage-settings-private-endpoints", () => {
+  const RULE = "storage-settings-private-endpoints";
+  const app = (resources: Mutable[], name: string) => resources.find((r) => r.type === "azure-native:web:WebApp" && r.name === name)!;
+  const settings = (r: Mutable) => (r.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings;
+  const addSetting = (r: Mutable, name: string, value: string) => {
+    for (const bag of [r.inputs, r.outputs]) (bag.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings.push({ name, value });
+  };
+
+  it("catches a host storage setting naming a service the closed account has no endpoint for (catalog-host had blob only)", () => {
+    const { plan, resources } = clone(plans.prod!);
+    const catalog = app(resources, "catalog-app");
+    const blob = settings(catalog).find((s) => s.name === "AzureWebJobsStorage__blobServiceUri")!.value;
+    addSetting(catalog, "AzureWebJobsStorage__queueServiceUri", blob.replace(".blob.", ".queue."));
+    const found = violations(plan, "prod", RULE);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ enforcementLevel: "mandatory", name: "catalog-app" });
+    expect(found[0]!.message).toMatch(/setting AzureWebJobsStorage__queueServiceUri: it names the queue service .* no private endpoint .*Fix: add a private endpoint with groupId "queue"/);
+  });
+
+  it("catches any other connection's service URI too (a table setting on the closed messaging account)", () => {
+    const { plan, resources } = clone(plans.prod!);
+    const orders = app(resources, "orders-app");
+    const queue = settings(orders).find((s) => s.name === "QUEUES__queueServiceUri")!.value;
+    addSetting(orders, "QUEUES__tableServiceUri", queue.replace(".queue.", ".table."));
+    expect(violations(plan, "prod", RULE).map((v) => [v.name, /QUEUES__tableServiceUri/.test(v.message)])).toEqual([["orders-app", true]]);
+  });
+
+  it("catches an app that does not wait for its host storage's private DNS zone groups", () => {
+    const { plan, resources } = clone(plans.prod!);
+    const fulfillment = app(resources, "fulfillment-app");
+    const networkTypes = new Set(["azure-native:network:PrivateDnsZoneGroup", "azure-native:network:PrivateEndpoint"]);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    fulfillment.dependencies = fulfillment.dependencies.filter((u) => !networkTypes.has(byUrn.get(u)?.type ?? ""));
+    const found = violations(plan, "prod", RULE);
+    expect(found.map((v) => v.name)).toEqual(["fulfillment-app", "fulfillment-app", "fulfillment-app"]);
+    expect(found.map((v) => /(blob|queue|table)ServiceUri/.exec(v.message)?.[1]).sort()).toEqual(["blob", "queue", "table"]);
+    expect(found[0]!.message).toMatch(/does not wait for the private DNS zone group.*Fix: make the app dependOn/);
+  });
+});

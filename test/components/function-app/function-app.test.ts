@@ -259,12 +259,10 @@ describe("FunctionApp (minimal: HTTP only, no optional args)", () => {
     }
   });
 
-  it("writes exactly the identity-based host settings (no FUNCTIONS_EXTENSION_VERSION: Flex sets the host)", () => {
+  it("writes exactly the identity-based host settings: the blob service only for an HTTP-only host (no FUNCTIONS_EXTENSION_VERSION: Flex sets the host)", () => {
     const account = String(one(plan, T.storage).inputs.accountName);
     expect(settingsOf(plan)).toEqual({
       AzureWebJobsStorage__blobServiceUri: `https://${account}.blob.core.windows.net`,
-      AzureWebJobsStorage__queueServiceUri: `https://${account}.queue.core.windows.net`,
-      AzureWebJobsStorage__tableServiceUri: `https://${account}.table.core.windows.net`,
       AzureWebJobsStorage__credential: "managedidentity",
       AzureWebJobsStorage__clientId: out.clientId,
       AZURE_CLIENT_ID: out.clientId,
