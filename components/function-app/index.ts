@@ -26,10 +26,13 @@ import { settingNames, type TriggerKind } from "../../functions-src/shared/manif
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
 import { bundleService } from "./bundle";
 import { FunctionCodeDeployment } from "./deployment";
+import { registeredFunctions, scaleGroups } from "./registrations";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
 export { checkFlexSettings, FlexSettingsError, FLEX_MAXIMUM_INSTANCE_COUNT } from "./flex-rules";
 export type { FlexProblem, FlexSettingsInput } from "./flex-rules";
+export { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "./flex-rules";
+export { registeredFunctions, scaleGroupOf, scaleGroups, type RegisteredFunction } from "./registrations";
 
 /** The Functions runtime this platform targets: Node 22 (EOL 2027-04-30). Flex wants exactly "22". */
 export const NODE_RUNTIME = { name: "node", version: "22" } as const;
@@ -191,7 +194,26 @@ export class FunctionApp extends pulumi.ComponentResource {
       connections,
       settings,
     });
-    const problems = checkFlexSettings({ settings: preview, sizing: args.sizing, siteConfigExtras: siteConfig });
+    // The code and the functions it registers are known before anything is created: they decide the
+    // app's scale groups (always-ready names, zone-redundant minimums) and what the deployment confirms.
+    const bundle =
+      (args.deploy ?? true)
+        ? bundleService({ name: args.service.name, directory: args.service.directory, entry: args.service.entry, nodeVersion: NODE_RUNTIME.version })
+        : undefined;
+    const functions = bundle ? registeredFunctions(bundle.appDirectory) : undefined;
+    if (functions && functions.length === 0) {
+      throw new Error(
+        `FunctionApp "${name}": the bundle of ${args.service.directory}/${args.service.entry} registers no function: ` +
+          "register them with app.http/app.storageQueue/... at module load, and keep @azure/functions-core external (the worker provides it)",
+      );
+    }
+    const problems = checkFlexSettings({
+      settings: preview,
+      sizing: args.sizing,
+      siteConfigExtras: siteConfig,
+      zoneRedundant: args.zoneRedundant ?? false,
+      ...(functions ? { scaleGroups: scaleGroups(functions) } : {}),
+    });
     if (problems.length > 0) throw new FlexSettingsError(name, problems);
 
     super("serverless-platform:web:FunctionApp", name, {}, opts);
@@ -411,19 +433,13 @@ export class FunctionApp extends pulumi.ComponentResource {
     }
 
     let packageHash: string | undefined;
-    if (args.deploy ?? true) {
-      const bundle = bundleService({
-        name: svc,
-        directory: args.service.directory,
-        entry: args.service.entry,
-        nodeVersion: NODE_RUNTIME.version,
-      });
+    if (bundle && functions) {
       packageHash = bundle.sha256;
       // OneDeploy uploads through the app's identity into the package container: wait for its role
       // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
       new FunctionCodeDeployment(
         `${name}-code`,
-        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256 },
+        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256, functions },
         { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
       );
     }
