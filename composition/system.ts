@@ -160,7 +160,8 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       settings: { ...serviceSettings(config, m, topics, vault), ...monitoring.samplingAppSettings() },
       appInsights,
       workspaceId,
-      zoneRedundant: prod,
+      // A per-service cost choice in the stack file (services.<name>.zoneRedundant).
+      zoneRedundant: service.sizing.zoneRedundant ?? false,
       protect,
       ...functionAppNetworkArg(net, m),
       ...(apiApp

@@ -54,6 +54,13 @@ const serviceSizing = z
     alwaysReady: z.array(alwaysReady).default([]),
     /** Per-instance HTTP concurrency. @default platform default */
     httpPerInstanceConcurrency: z.int().min(1).max(1000).optional(),
+    /**
+     * Zone-redundant plan (and ZRS host storage). An always-on cost: Flex then keeps at least 2
+     * always-ready instances per scale group (HTTP, Durable, each other function), billed while idle,
+     * and refuses always-ready counts below 2 (learn.microsoft.com/azure/reliability/reliability-functions).
+     * @default false
+     */
+    zoneRedundant: z.boolean().optional(),
   })
   .strict();
 
@@ -66,7 +73,7 @@ const cosmos = z
     /** Max RU/s per database when `capacityMode` is autoscale. */
     autoscaleMaxThroughput: z.int().min(1000).max(1_000_000).multipleOf(1000).optional(),
     backupTier: z.enum(["Continuous7Days", "Continuous30Days"]).default("Continuous7Days"),
-    zoneRedundant: z.boolean().default(false),
+    zoneRedundant: z.boolean().optional(),
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
   })
   .strict()

@@ -293,10 +293,64 @@ export const storageSettingsPrivateEndpoints: StackValidationPolicy = {
   },
 };
 
+
+// ---------------------------------------------------------------------------------------------
+// Flex Consumption zone redundancy (issue 18 item 2)
+// ---------------------------------------------------------------------------------------------
+
+/** Always-ready minimum per function or group on a zone-redundant Flex plan. */
+export const ZONE_REDUNDANT_MIN_ALWAYS_READY = 2;
+
+/** The plan an app is hosted on: through `serverFarmId`'s dependency, or its name at the end of the id. */
+function planOf(app: PolicyResource, plans: readonly PolicyResource[]): PolicyResource | undefined {
+  const viaDependency = (app.propertyDependencies["serverFarmId"] ?? []).find((r) => r.type === TYPES.plan);
+  if (viaDependency) return viaDependency;
+  const farm = lower(read(() => app.props.serverFarmId));
+  if (!farm) return undefined;
+  return plans.find((p) => {
+    const name = lower(read(() => p.props.name));
+    return name !== undefined && farm.endsWith(`/serverfarms/${name}`);
+  });
+}
+
+export const flexZoneRedundantAlwaysReady: StackValidationPolicy = {
+  name: "flex-zone-redundant-always-ready",
+  description: "Flex Consumption apps on a zone-redundant plan configure at least 2 always-ready instances per function or group.",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Set every functionAppConfig.scaleAndConcurrency.alwaysReady[].instanceCount to 2 or more on a zone-redundant FC1 plan (the platform keeps and bills 2 per scale group anyway), or turn zoneRedundant off.",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const plans = args.resources.filter((r) => r.type === TYPES.plan);
+    for (const app of args.resources.filter((r) => r.type === TYPES.webApp)) {
+      const entries = read(() => (app.props.functionAppConfig as { scaleAndConcurrency?: { alwaysReady?: unknown } } | undefined)?.scaleAndConcurrency?.alwaysReady);
+      if (!Array.isArray(entries) || entries.length === 0) continue;
+      const plan = planOf(app, plans);
+      if (!plan || read(() => plan.props.zoneRedundant) !== true) continue;
+      for (const entry of entries as unknown[]) {
+        const count = read(() => (entry as { instanceCount?: unknown }).instanceCount);
+        const group = str(read(() => (entry as { name?: unknown }).name)) ?? "?";
+        if (typeof count === "number" && count < ZONE_REDUNDANT_MIN_ALWAYS_READY) {
+          report(
+            message(
+              "flex-zone-redundant-always-ready",
+              `Flex Consumption app "${app.name}" on zone-redundant plan "${plan.name}"`,
+              `alwaysReady "${group}" has instanceCount ${count}; with zone redundancy Flex accepts no fewer than ${ZONE_REDUNDANT_MIN_ALWAYS_READY} per function or group (and keeps 2 per scale group anyway, billed as always-ready)`,
+              `set instanceCount to ${ZONE_REDUNDANT_MIN_ALWAYS_READY} or more for "${group}", or turn the plan's zoneRedundant off`,
+              "learn.microsoft.com/azure/reliability/reliability-functions (Flex Consumption, availability zone support)",
+            ),
+            app.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
 /** The rules of this module, registered in index.ts. */
 export const runtimeSafetyPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   eventGridTopicInputSchema,
   cosmosRoleAssignmentsSerialized,
   cosmosDataRoleContainerScope,
   storageSettingsPrivateEndpoints,
+  flexZoneRedundantAlwaysReady,
 ];

@@ -159,3 +159,25 @@ describe("storage-settings-private-endpoints", () => {
     expect(found[0]!.message).toMatch(/does not wait for the private DNS zone group.*Fix: make the app dependOn/);
   });
 });
+
+describe("flex-zone-redundant-always-ready", () => {
+  it("catches an app of the real prod plan set back to 1 always-ready instance", () => {
+    const { plan, resources } = clone(plans.prod!);
+    const orders = resources.find((r) => r.type === "azure-native:web:WebApp" && r.name === "orders-app")!;
+    for (const bag of [orders.inputs, orders.outputs]) {
+      (bag.functionAppConfig as { scaleAndConcurrency: { alwaysReady: { name: string; instanceCount: number }[] } }).scaleAndConcurrency.alwaysReady = [{ name: "http", instanceCount: 1 }];
+    }
+    const found = violations(plan, "prod", "flex-zone-redundant-always-ready");
+    expect(found.map((v) => [v.name, v.enforcementLevel])).toEqual([["orders-app", "mandatory"]]);
+  });
+
+  it("every prod app is zone redundant, and every always-ready entry has at least 2", () => {
+    const apps = plans.prod!.resources.filter((r) => r.type === "azure-native:web:WebApp");
+    const zr = plans.prod!.resources.filter((r) => r.type === "azure-native:web:AppServicePlan").map((p) => p.inputs.zoneRedundant);
+    expect(zr.every((z) => z === true)).toBe(true);
+    for (const app of apps) {
+      const entries = (app.inputs.functionAppConfig as { scaleAndConcurrency: { alwaysReady?: { instanceCount: number }[] } }).scaleAndConcurrency.alwaysReady ?? [];
+      for (const e of entries) expect(e.instanceCount).toBeGreaterThanOrEqual(2);
+    }
+  });
+});

@@ -525,3 +525,19 @@ describe("FunctionApp: code deployment (deploy: true)", () => {
     );
   });
 });
+
+describe("FunctionApp: zone redundancy needs 2 always-ready instances (issue 18 item 2)", () => {
+  it("refuses a zone-redundant app with 1 always-ready instance, before registering anything", () => {
+    expect(() => new FunctionApp("zr", { ...baseArgs(), zoneRedundant: true, sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] } })).toThrow(
+      /FunctionApp "zr" has a setting Flex Consumption rejects or ignores:\n  - sizing.alwaysReady "http" has instanceCount 1, but the plan is zone redundant/,
+    );
+  });
+});
+
+describe("FunctionApp: the bundle's functions decide the scale groups and what the deployment confirms", () => {
+  it("refuses an always-ready group the bundle has no function for", () => {
+    expect(() => new FunctionApp("groups", baseArgs({ deploy: true, sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "durable", instanceCount: 1 }] } }))).toThrow(
+      /sizing.alwaysReady names "durable", which is not a scale group of this app's functions: expected one of http, function:helloQueue/,
+    );
+  });
+});
