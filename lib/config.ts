@@ -218,6 +218,8 @@ const costAssumptions = z
     queueMessagesPerOrder: z.number().min(0).default(3),
     /** Telemetry ingested with no orders at all (platform logs, heartbeats, test results), GB/month. @default 1 */
     baselineTelemetryGbPerMonth: z.number().min(0).default(1),
+    /** Request units of one timer run in an app that uses Cosmos DB (e.g. the outbox relay's query). @default 3 */
+    requestUnitsPerTimerRun: z.number().min(0).default(3),
   })
   .strict();
 

@@ -12,6 +12,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT, writeFileAtomic } from "./bundle";
 
+export { scaleGroupOf, scaleGroups } from "./scale-groups";
+
 /** One registered function. */
 export interface RegisteredFunction {
   readonly name: string;
@@ -19,24 +21,6 @@ export interface RegisteredFunction {
   readonly trigger: string;
   /** NCRONTAB schedule of a timer trigger. */
   readonly schedule?: string;
-}
-
-/**
- * Flex Consumption scale groups (learn.microsoft.com/azure/azure-functions/flex-consumption-plan,
- * "Per-function scaling"): all HTTP triggers scale together (`http`), all Durable Functions triggers
- * together (`durable`), Event Grid-based blob triggers together (`blob`); every other function scales
- * on its own (`function:<name>`).
- */
-export function scaleGroupOf(fn: Pick<RegisteredFunction, "name" | "trigger">): string {
-  const t = fn.trigger.toLowerCase();
-  if (t === "httptrigger") return "http";
-  if (t === "orchestrationtrigger" || t === "activitytrigger" || t === "entitytrigger") return "durable";
-  return `function:${fn.name}`;
-}
-
-/** The scale groups of an app's functions, each once, in first-seen order. */
-export function scaleGroups(functions: readonly Pick<RegisteredFunction, "name" | "trigger">[]): string[] {
-  return [...new Set(functions.map(scaleGroupOf))];
 }
 
 export class RegistrationError extends Error {
