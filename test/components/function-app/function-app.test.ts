@@ -529,7 +529,7 @@ describe("FunctionApp: code deployment (deploy: true)", () => {
 describe("FunctionApp: zone redundancy needs 2 always-ready instances (issue 18 item 2)", () => {
   it("refuses a zone-redundant app with 1 always-ready instance, before registering anything", () => {
     expect(() => new FunctionApp("zr", { ...baseArgs(), zoneRedundant: true, sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] } })).toThrow(
-      /FunctionApp "zr" has a setting Flex Consumption rejects or ignores:\n  - sizing.alwaysReady "http" has instanceCount 1, but the plan is zone redundant/,
+      /FunctionApp "zr" has a setting Flex Consumption rejects or ignores:\n {2}- sizing.alwaysReady "http" has instanceCount 1, but the plan is zone redundant/,
     );
   });
 });
