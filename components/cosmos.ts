@@ -309,7 +309,7 @@ export class CosmosDb extends pulumi.ComponentResource {
    * from the container rid since Microsoft.Azure.Cosmos 3.32.0 (Azure/azure-cosmos-dotnet-v3#3566,
    * CosmosContainerExtensions.GetMonitoredDatabaseAndContainerRidAsync), and the Functions Cosmos DB
    * extension 4.x builds on Microsoft.Azure.Cosmos 3.41.0 (Azure/azure-webjobs-sdk-extensions,
-   * src/WebJobs.Extensions.CosmosDB/WebJobs.Extensions.CosmosDB.csproj). See docs/SECURITY.md.
+   * src/WebJobs.Extensions.CosmosDB/WebJobs.Extensions.CosmosDB.csproj). See docs/RUNTIME-SAFETY.md.
    */
   grantChangeFeed(
     grantee: Grantee,
