@@ -73,7 +73,7 @@ const cosmos = z
     /** Max RU/s per database when `capacityMode` is autoscale. */
     autoscaleMaxThroughput: z.int().min(1000).max(1_000_000).multipleOf(1000).optional(),
     backupTier: z.enum(["Continuous7Days", "Continuous30Days"]).default("Continuous7Days"),
-    zoneRedundant: z.boolean().optional(),
+    zoneRedundant: z.boolean().default(false),
     publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
   })
   .strict()

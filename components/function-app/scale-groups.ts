@@ -1,7 +1,8 @@
 /**
  * Flex Consumption scale groups (learn.microsoft.com/azure/azure-functions/flex-consumption-plan,
  * "Per-function scaling"): all HTTP triggers scale together (`http`), all Durable Functions triggers
- * together (`durable`); every other function scales on its own (`function:<name>`). Always-ready
+ * together (`durable`), all blob triggers together (`blob`: Flex supports only the Event Grid-based
+ * blob trigger); every other function scales on its own (`function:<name>`). Always-ready
  * instances are configured, and with zone redundancy kept at 2 at least, per scale group.
  *
  * Pure: read by the component (always-ready names) and by the cost estimate (what is billed idle).
@@ -20,6 +21,7 @@ export function scaleGroupOf(fn: FunctionTrigger): string {
   const t = fn.trigger.toLowerCase();
   if (t === "httptrigger") return "http";
   if (DURABLE_TRIGGERS.has(t)) return "durable";
+  if (t === "blobtrigger") return "blob";
   return `function:${fn.name}`;
 }
 
