@@ -12,6 +12,9 @@ import { lockResource, protectedOptions } from "../lib/protection";
 import { CosmosDataRole, deterministicGuid, type Grantee } from "../lib/roles";
 import type { PrivateNetwork } from "./network";
 
+/** Bound on each data-plane role assignment operation (they queue behind one another, see grantData). */
+export const SQL_ROLE_ASSIGNMENT_TIMEOUTS = { create: "15m", update: "15m", delete: "15m" } as const;
+
 /** The index path Cosmos excludes unless told otherwise: the system `_etag` is never queried. */
 export const DEFAULT_EXCLUDED_INDEX_PATHS: readonly string[] = ['/"_etag"/?'];
 
@@ -168,6 +171,8 @@ export class CosmosDb extends pulumi.ComponentResource {
   private readonly scopeResources: Map<string, pulumi.Resource>;
   /** Grants by logical name: the same grant asked twice (e.g. two watched containers of one database) is created once. */
   private readonly grants: Map<string, cosmosdb.SqlResourceSqlRoleAssignment>;
+  /** The last data-plane grant created on this account: the next one waits for it (see grantData). */
+  private lastGrant: cosmosdb.SqlResourceSqlRoleAssignment | undefined;
 
   constructor(name: string, args: CosmosDbArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse impossible args before anything is registered.
@@ -296,10 +301,15 @@ export class CosmosDb extends pulumi.ComponentResource {
   }
 
   /**
-   * What the Cosmos DB trigger (change feed) of `consumer` needs on `service`'s `container`:
-   * Data Reader on the watched container's DATABASE, because the change feed processor reads the
-   * database's metadata and a container-scoped grant fails with 403 `readMetadata` on `dbs/<db>`
-   * (Azure/azure-cosmos-dotnet-v3#3638); and Data Contributor on its own lease container only.
+   * What the Cosmos DB trigger (change feed) of `consumer` needs on `service`'s `container`: Data
+   * Reader on the watched CONTAINER only, and Data Contributor on its own lease container only.
+   *
+   * The database-level read that once forced a database-wide grant (403 `readMetadata` on `dbs/<db>`,
+   * Azure/azure-cosmos-dotnet-v3#3638) is gone: the change feed processor derives the database rid
+   * from the container rid since Microsoft.Azure.Cosmos 3.32.0 (Azure/azure-cosmos-dotnet-v3#3566,
+   * CosmosContainerExtensions.GetMonitoredDatabaseAndContainerRidAsync), and the Functions Cosmos DB
+   * extension 4.x builds on Microsoft.Azure.Cosmos 3.41.0 (Azure/azure-webjobs-sdk-extensions,
+   * src/WebJobs.Extensions.CosmosDB/WebJobs.Extensions.CosmosDB.csproj). See docs/RUNTIME-SAFETY.md.
    */
   grantChangeFeed(
     grantee: Grantee,
@@ -314,7 +324,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       );
     }
     return [
-      this.grantData(grantee, "reader", { service: watched.service }),
+      this.grantData(grantee, "reader", { service: watched.service, container: watched.container }),
       this.grantData(grantee, "contributor", { service: watched.service, container: lease }),
     ];
   }
@@ -357,10 +367,22 @@ export class CosmosDb extends pulumi.ComponentResource {
         principalId: grantee.principalId,
         roleAssignmentId: pulumi.all([scopePath, grantee.principalId]).apply(([s, p]) => deterministicGuid(s.toLowerCase(), p, roleGuid)),
       },
-      // The database/container must exist before a grant scoped to it.
-      { parent: this, ...(target ? { dependsOn: [target] } : {}) },
+      {
+        parent: this,
+        // The database/container must exist before a grant scoped to it. And one grant at a time per
+        // account: Cosmos takes an exclusive lock on the account for each role assignment and answers
+        // a concurrent one with 412 "another operation is in progress"
+        // (hashicorp/terraform-provider-azurerm#15842, #17233), so each waits for the previous one.
+        dependsOn: [...(target ? [target] : []), ...(this.lastGrant ? [this.lastGrant] : [])],
+        // azure-native has no retry option for the "principal not found" race with a new identity
+        // (pulumi-azure-native#2816, open, awaiting upstream; sqlRoleAssignments have no principalType
+        // to skip the lookup): the wait for each long-running operation is bounded here, and a
+        // failed assignment is created again by the next `pulumi up`.
+        customTimeouts: SQL_ROLE_ASSIGNMENT_TIMEOUTS,
+      },
     );
     this.grants.set(logicalName, assignment);
+    this.lastGrant = assignment;
     return assignment;
   }
 }

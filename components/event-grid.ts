@@ -16,16 +16,21 @@ import type * as authorization from "@pulumi/azure-native/authorization";
 import { diagnosticSetting } from "../lib/diagnostics";
 import { type NameContext, physicalName } from "../lib/naming";
 import { type Grantee, grantRole } from "../lib/roles";
+import { PLATFORM_TOPIC_INPUT_SCHEMA, type TopicInputSchema } from "../functions-src/shared/event-schema";
 import type { Messaging } from "./messaging";
 
-export type EventSchema = "CloudEventSchemaV1_0" | "EventGridSchema";
+/** ARM `inputSchema` names; the publisher's matching SDK schema lives next to them (functions-src/shared/event-schema.ts). */
+export type EventSchema = TopicInputSchema;
 
 export interface EventTopicArgs {
   readonly names: NameContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Envelope publishers send (and subscribers receive). @default "CloudEventSchemaV1_0" */
+  /**
+   * Envelope publishers send (and subscribers receive). Event Grid refuses events in another schema,
+   * so it must be the schema the platform's publisher speaks. @default PLATFORM_TOPIC_INPUT_SCHEMA (CloudEvents 1.0)
+   */
   readonly inputSchema?: EventSchema;
   /** @default "Enabled" (publishers on Flex Consumption without a VNet reach the topic publicly, with Entra auth) */
   readonly publicNetworkAccess?: "Enabled" | "Disabled";
@@ -83,7 +88,7 @@ export class EventTopic extends pulumi.ComponentResource {
     this.name = name;
     this.subscriptions = new Set();
     this.resourceGroupName = args.resourceGroupName;
-    this.inputSchema = args.inputSchema ?? "CloudEventSchemaV1_0";
+    this.inputSchema = args.inputSchema ?? PLATFORM_TOPIC_INPUT_SCHEMA;
     this.deliveryIdentityType = args.deliveryIdentityType ?? "UserAssigned";
     const systemAssigned = this.deliveryIdentityType === "SystemAssigned";
 

@@ -11,6 +11,7 @@ import type { StackConfig } from "../lib/config";
 import { physicalName, type NameContext } from "../lib/naming";
 import { resourceTags } from "../lib/tags";
 import { databaseFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
+import { PLATFORM_TOPIC_INPUT_SCHEMA } from "../functions-src/shared/event-schema";
 import { CosmosDb } from "../components/cosmos";
 import { Messaging } from "../components/messaging";
 import { EventTopic } from "../components/event-grid";
@@ -108,7 +109,10 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
 
   const topics = new Map<string, EventTopic>();
   for (const m of manifests) {
-    for (const topic of m.owns?.topics ?? []) topics.set(topic, new EventTopic(topic, { ...common, workspaceId, ...topicDeliveryArg(net) }));
+    // The schema the shared publisher (functions-src/shared/clients/eventgrid.ts) speaks: one definition for both.
+    for (const topic of m.owns?.topics ?? []) {
+      topics.set(topic, new EventTopic(topic, { ...common, inputSchema: PLATFORM_TOPIC_INPUT_SCHEMA, workspaceId, ...topicDeliveryArg(net) }));
+    }
   }
   for (const m of manifests) {
     for (const sub of m.subscriptions ?? []) {
@@ -160,7 +164,8 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       settings: { ...serviceSettings(config, m, topics, vault, backendUrls), ...monitoring.samplingAppSettings() },
       appInsights,
       workspaceId,
-      zoneRedundant: prod,
+      // A per-service cost choice in the stack file (services.<name>.zoneRedundant).
+      zoneRedundant: service.sizing.zoneRedundant ?? false,
       protect,
       ...functionAppNetworkArg(net, m),
       ...(apiApp
@@ -260,8 +265,8 @@ function grantServiceAccess(
     if (use.access === "readWrite") cosmos.grantDataContributor(app.grantee, scope);
     else if (use.access === "read") cosmos.grantDataReader(app.grantee, scope);
     else if (use.leases) {
-      // The change feed reads the watched database's metadata too: a container-scoped reader gets 403.
-      cosmos.grantDataReader(app.grantee, { service: use.service });
+      // The watched container only: the change feed no longer reads the database (components/cosmos.ts grantChangeFeed).
+      cosmos.grantDataReader(app.grantee, scope);
     } else {
       cosmos.grantChangeFeed(app.grantee, { service: use.service, container: use.container, consumer: m.name });
     }

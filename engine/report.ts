@@ -160,6 +160,19 @@ function costSection(cost: CostEstimate): string {
       ],
     ),
     "",
+    "What keeps each app awake with no orders (billed while idle):",
+    "",
+    table(
+      ["App", "Awake because"],
+      (cost.awake ?? []).map((w) => [w.app, w.reasons.length > 0 ? w.reasons.join("; ") : "nothing: scales to zero"]),
+    ),
+    "",
+    "<details><summary>Itemised idle month</summary>",
+    "",
+    costLines(cost.idle.lines),
+    "",
+    "</details>",
+    "",
     `<details><summary>Itemised at ${num(cost.atVolume.orders)} orders/month</summary>`,
     "",
     costLines(cost.atVolume.lines),
@@ -171,7 +184,7 @@ function costSection(cost: CostEstimate): string {
     `Assumptions (\`costAssumptions\`): ${num(a.gatewayCallsPerOrder)} gateway calls, ${num(a.executionsPerOrder)} executions of ${num(a.averageExecutionMs)} ms, ` +
       `${num(a.requestUnitsPerOrder)} RU, ${num(a.queueMessagesPerOrder)} queue messages, ${num(a.eventsPerOrder)} events and ` +
       `${num(a.telemetryKbPerExecution)} KB telemetry per execution per order; ${num(a.cosmosStorageGb)} GB in Cosmos DB; ` +
-      `${num(a.baselineTelemetryGbPerMonth)} GB/month baseline telemetry.`,
+      `${num(a.baselineTelemetryGbPerMonth)} GB/month baseline telemetry; ${num(a.requestUnitsPerTimerRun ?? 0)} RU per timer run in an app that uses Cosmos DB.`,
     "",
     `Prices: ${cost.prices}.`,
     ...cost.notes.map((n) => `- ${n}`),

@@ -65,6 +65,13 @@ const serviceSizing = z
     alwaysReady: z.array(alwaysReady).default([]),
     /** Per-instance HTTP concurrency. @default platform default */
     httpPerInstanceConcurrency: z.int().min(1).max(1000).optional(),
+    /**
+     * Zone-redundant plan (and ZRS host storage). An always-on cost: Flex then keeps at least 2
+     * always-ready instances per scale group (HTTP, Durable, each other function), billed while idle,
+     * and refuses always-ready counts below 2 (learn.microsoft.com/azure/reliability/reliability-functions).
+     * @default false
+     */
+    zoneRedundant: z.boolean().optional(),
   })
   .strict();
 
@@ -261,6 +268,8 @@ const costAssumptions = z
     queueMessagesPerOrder: z.number().min(0).default(3),
     /** Telemetry ingested with no orders at all (platform logs, heartbeats, test results), GB/month. @default 1 */
     baselineTelemetryGbPerMonth: z.number().min(0).default(1),
+    /** Request units of one timer run in an app that uses Cosmos DB (e.g. the outbox relay's query). @default 3 */
+    requestUnitsPerTimerRun: z.number().min(0).default(3),
   })
   .strict();
 

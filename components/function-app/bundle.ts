@@ -228,6 +228,8 @@ export interface RegisteredFunction {
   readonly trigger: string;
   /** Non-trigger binding types (a durable client makes an HTTP or queue function a Durable one too). */
   readonly bindings: readonly string[];
+  /** NCRONTAB schedule of a timer trigger (what keeps an app awake, priced by the cost estimate). */
+  readonly schedule?: string;
 }
 
 /**
@@ -258,16 +260,20 @@ try {
 setImmediate(() => done({ functions: registrations.map((r) => {
   const bindings = Object.values(r.bindings || {});
   const trigger = bindings.find((b) => /Trigger$/.test(b.type));
-  return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type) };
+  const schedule = trigger && trigger.schedule !== undefined ? { schedule: String(trigger.schedule) } : {};
+  return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type), ...schedule };
 }) }));
 `;
+
+/** Bumped when the probe records more: a cache written by an older probe is read again. */
+const PROBE_VERSION = "2";
 
 export function registeredFunctions(bundle: Pick<ServiceBundle, "appDirectory" | "sha256">): RegisteredFunction[] {
   const cacheFile = path.join(bundle.appDirectory, "..", "registrations.json");
   if (existsSync(cacheFile)) {
     try {
-      const cached = JSON.parse(readFileSync(cacheFile, "utf8")) as { sha256?: string; functions?: RegisteredFunction[] };
-      if (cached.sha256 === bundle.sha256 && Array.isArray(cached.functions)) return cached.functions;
+      const cached = JSON.parse(readFileSync(cacheFile, "utf8")) as { probe?: string; sha256?: string; functions?: RegisteredFunction[] };
+      if (cached.probe === PROBE_VERSION && cached.sha256 === bundle.sha256 && Array.isArray(cached.functions)) return cached.functions;
     } catch {
       /* rewritten below */
     }
@@ -289,7 +295,7 @@ export function registeredFunctions(bundle: Pick<ServiceBundle, "appDirectory" |
     throw new BundleError(`${shown(bundle.appDirectory)}: the service's code throws while loading, as it would on Azure (no function would register):\n${result.error}`);
   }
   const functions = result.functions ?? [];
-  writeFileAtomic(cacheFile, Buffer.from(`${JSON.stringify({ sha256: bundle.sha256, functions }, null, 2)}\n`));
+  writeFileAtomic(cacheFile, Buffer.from(`${JSON.stringify({ probe: PROBE_VERSION, sha256: bundle.sha256, functions }, null, 2)}\n`));
   return functions;
 }
 

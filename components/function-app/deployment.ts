@@ -32,6 +32,18 @@ export interface FunctionCodeDeploymentArgs {
   readonly packageSha256: pulumi.Input<string>;
   /** ARM endpoint of the cloud. @default "https://management.azure.com" */
   readonly armEndpoint?: pulumi.Input<string>;
+  /**
+   * The functions the package registers (from `registeredFunctions`): confirmed through ARM when the
+   * deployment's status record vanishes, and read by the cost estimate (scale groups, timers).
+   */
+  readonly functions: readonly DeployedFunction[];
+}
+
+/** A function of the package: its name, trigger type and (timers) schedule. */
+export interface DeployedFunction {
+  readonly name: string;
+  readonly trigger: string;
+  readonly schedule?: string;
 }
 
 /** The inputs as the provider sees them (resolved). */
@@ -40,13 +52,14 @@ export interface CodeDeploymentInputs {
   readonly packagePath: string;
   readonly packageSha256: string;
   readonly armEndpoint: string;
+  readonly functions: readonly DeployedFunction[];
 }
 
 /** What the resource records after a deployment. */
 export interface CodeDeploymentOutputs extends CodeDeploymentInputs {
   readonly deploymentId: string;
   readonly deployedAt: string;
-  /** false when success was inferred (see DeploymentResult.confirmed). */
+  /** Always true (an unconfirmed deployment fails); see DeploymentResult.confirmedBy for how. */
   readonly confirmed: boolean;
 }
 
@@ -76,6 +89,10 @@ function checkCodeDeploymentInputs(news: Partial<Record<keyof CodeDeploymentInpu
   }
   if (news.packageSha256 === undefined) failures.push({ property: "packageSha256", reason: "is required" });
   if (news.packagePath === undefined || news.packagePath === "") failures.push({ property: "packagePath", reason: "is required" });
+  if (known(news.functions) && !(Array.isArray(news.functions) && news.functions.length > 0 && news.functions.every((f) => typeof (f as { name?: unknown })?.name === "string"))) {
+    failures.push({ property: "functions", reason: `must list the functions the package registers (at least one, each with a name): without them a deployment whose status vanished cannot be confirmed; got ${JSON.stringify(news.functions)}` });
+  }
+  if (news.functions === undefined) failures.push({ property: "functions", reason: "is required (the functions the package registers)" });
   if (known(news.armEndpoint) && !(typeof news.armEndpoint === "string" && /^https:\/\/[^/]+\/?$/.test(news.armEndpoint))) {
     failures.push({ property: "armEndpoint", reason: `must be an https origin such as https://management.azure.com, got ${JSON.stringify(news.armEndpoint)}` });
   }
@@ -95,6 +112,7 @@ export function createDeploymentProvider(
       packagePath: inputs.packagePath,
       packageSha256: inputs.packageSha256,
       armEndpoint: inputs.armEndpoint,
+      expectedFunctions: inputs.functions.map((f) => f.name),
     });
     return { ...inputs, deploymentId: result.deploymentId, deployedAt: new Date().toISOString(), confirmed: result.confirmed };
   };
@@ -177,6 +195,7 @@ export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
   declare readonly packagePath: pulumi.Output<string>;
   declare readonly packageSha256: pulumi.Output<string>;
   declare readonly armEndpoint: pulumi.Output<string>;
+  declare readonly functions: pulumi.Output<DeployedFunction[]>;
   /** The platform's id of the last deployment. */
   declare readonly deploymentId: pulumi.Output<string>;
   declare readonly deployedAt: pulumi.Output<string>;
@@ -193,6 +212,7 @@ export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
         packagePath: args.packagePath,
         packageSha256: args.packageSha256,
         armEndpoint: args.armEndpoint ?? ARM_PUBLIC,
+        functions: args.functions.map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) })),
         deploymentId: undefined,
         deployedAt: undefined,
         confirmed: undefined,

@@ -25,7 +25,18 @@ export interface FlexSettingsInput {
   readonly sizing: ServiceSizing;
   /** `siteConfig` properties (besides app settings) that will be sent with the app. @default none */
   readonly siteConfigExtras?: Readonly<Record<string, unknown>>;
+  /** Whether the plan is zone redundant (it raises the always-ready minimum to 2). @default false */
+  readonly zoneRedundant?: boolean;
+  /** The Flex scale groups of the app's functions (`http`, `durable`, `function:<name>`), when known. */
+  readonly scaleGroups?: readonly string[];
 }
+
+/**
+ * With zone redundancy, Flex Consumption accepts no fewer than 2 always-ready instances per function
+ * or group, and keeps at least 2 per scale group anyway, billed as always-ready (Microsoft Learn,
+ * Reliability in Azure Functions, Flex Consumption: "Availability zone support").
+ */
+export const ZONE_REDUNDANT_MIN_ALWAYS_READY = 2;
 
 /** Flex's bounds for `scaleAndConcurrency.maximumInstanceCount` (the platform refuses fewer than 40). */
 export const FLEX_MAXIMUM_INSTANCE_COUNT = { min: 40, max: 1000 } as const;
@@ -86,6 +97,8 @@ export function checkFlexSettings(input: FlexSettingsInput): FlexProblem[] {
   return [
     ...checkSettings(input.settings),
     ...checkSizing(input.sizing),
+    ...checkZoneRedundancy(input.sizing, input.zoneRedundant ?? false),
+    ...checkScaleGroups(input.sizing, input.scaleGroups),
     ...checkSiteConfig(input.siteConfigExtras ?? {}),
   ];
 }
@@ -172,6 +185,31 @@ function checkSizing(sizing: ServiceSizing): FlexProblem[] {
     });
   }
   return problems;
+}
+
+function checkZoneRedundancy(sizing: ServiceSizing, zoneRedundant: boolean): FlexProblem[] {
+  if (!zoneRedundant) return [];
+  return sizing.alwaysReady
+    .filter((e) => e.instanceCount < ZONE_REDUNDANT_MIN_ALWAYS_READY)
+    .map((e) => ({
+      key: "sizing.alwaysReady",
+      message:
+        `sizing.alwaysReady "${e.name}" has instanceCount ${e.instanceCount}, but the plan is zone redundant: Flex Consumption accepts at least ` +
+        `${ZONE_REDUNDANT_MIN_ALWAYS_READY} per function or group there (and bills 2 per scale group anyway); set instanceCount >= ${ZONE_REDUNDANT_MIN_ALWAYS_READY}, ` +
+        "or turn the service's zoneRedundant off (learn.microsoft.com/azure/reliability/reliability-functions, Flex Consumption)",
+    }));
+}
+
+/** An always-ready entry for a group or function the app does not have keeps nothing warm (and the platform refuses unknown names). */
+function checkScaleGroups(sizing: ServiceSizing, groups: readonly string[] | undefined): FlexProblem[] {
+  if (groups === undefined) return [];
+  const known = new Set(groups.map((g) => g.toLowerCase()));
+  return sizing.alwaysReady
+    .filter((e) => !known.has(e.name.toLowerCase()))
+    .map((e) => ({
+      key: "sizing.alwaysReady",
+      message: `sizing.alwaysReady names "${e.name}", which is not a scale group of this app's functions: expected one of ${groups.join(", ") || "(none)"}`,
+    }));
 }
 
 function checkSiteConfig(extras: Readonly<Record<string, unknown>>): FlexProblem[] {

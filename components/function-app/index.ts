@@ -24,12 +24,16 @@ import { type BuiltInRoleName, type Grantee, grantRole } from "../../lib/roles";
 import type { Tags } from "../../lib/tags";
 import { settingNames, type TriggerKind } from "../../functions-src/shared/manifest";
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
-import { bundleService } from "./bundle";
+import { bundleService, registeredFunctions } from "./bundle";
 import { FunctionCodeDeployment } from "./deployment";
+import { scaleGroups } from "./scale-groups";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
 export { checkFlexSettings, FlexSettingsError, FLEX_MAXIMUM_INSTANCE_COUNT } from "./flex-rules";
 export type { FlexProblem, FlexSettingsInput } from "./flex-rules";
+export { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "./flex-rules";
+export { registeredFunctions, type RegisteredFunction } from "./bundle";
+export { scaleGroupOf, scaleGroups } from "./scale-groups";
 
 /** The Functions runtime this platform targets: Node 22 (EOL 2027-04-30). Flex wants exactly "22". */
 export const NODE_RUNTIME = { name: "node", version: "22" } as const;
@@ -188,14 +192,43 @@ export class FunctionApp extends pulumi.ComponentResource {
     const connections = args.connections ?? {};
     validateArgs(name, args, settings, connections);
     const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
+    const hostServices = hostStorageServices(args.triggers);
     const preview = buildAppSettings({
       clientId: "<identity client id>",
+      hostServices,
       endpoints: { blob: "https://host.blob/", queue: "https://host.queue/", table: "https://host.table/" },
       appInsightsConnectionString: args.appInsights?.connectionString,
       connections,
       settings,
     });
-    const problems = checkFlexSettings({ settings: preview, sizing: args.sizing, siteConfigExtras: siteConfig });
+    // The code and the functions it registers are known before anything is created: they decide the
+    // app's scale groups (always-ready names, zone-redundant minimums) and what the deployment confirms.
+    const bundle =
+      (args.deploy ?? true)
+        ? bundleService({
+            name: args.service.name,
+            directory: args.service.directory,
+            entry: args.service.entry,
+            nodeVersion: NODE_RUNTIME.version,
+            ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
+          })
+        : undefined;
+    const functions = bundle
+      ? registeredFunctions(bundle).map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) }))
+      : undefined;
+    if (functions && functions.length === 0) {
+      throw new Error(
+        `FunctionApp "${name}": the bundle of ${args.service.directory}/${args.service.entry} registers no function: ` +
+          "register them with app.http/app.storageQueue/... at module load, and keep @azure/functions-core external (the worker provides it)",
+      );
+    }
+    const problems = checkFlexSettings({
+      settings: preview,
+      sizing: args.sizing,
+      siteConfigExtras: siteConfig,
+      zoneRedundant: args.zoneRedundant ?? false,
+      ...(functions ? { scaleGroups: scaleGroups(functions) } : {}),
+    });
     if (problems.length > 0) throw new FlexSettingsError(name, problems);
 
     super("serverless-platform:web:FunctionApp", name, {}, opts);
@@ -264,15 +297,16 @@ export class FunctionApp extends pulumi.ComponentResource {
     const grant = (suffix: string, scope: pulumi.Input<string>, role: BuiltInRoleName, description: string) =>
       grantRole(`${name}-${suffix}`, { scope, principalId: identity.principalId, role, description }, parent);
     const hostBlobGrant = grant("host-blob-owner", hostStorage.id, "storageBlobDataOwner", `${svc}: Functions host storage (blobs, packages)`);
-    const usesQueuesAndTables = hostUsesQueuesAndTables(args.triggers);
+    const usesQueuesAndTables = hostServices.includes("queue");
     if (usesQueuesAndTables) {
       grant("host-queue-contributor", hostStorage.id, "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
       grant("host-table-contributor", hostStorage.id, "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
     }
 
-    // The host reaches its storage only through these; endpoints for services it has no role on would be paid for nothing.
+    // The host reaches its storage only through these: exactly one per service its settings name
+    // (AzureWebJobsStorage__<service>ServiceUri), from the same list, so a named endpoint always resolves.
     const privateEndpoints: PrivateEndpointConnection[] = args.network
-      ? (usesQueuesAndTables ? (["blob", "queue", "table"] as const) : (["blob"] as const)).map((groupId) =>
+      ? hostServices.map((groupId) =>
           args.network!.privateNetwork.privateEndpoint(`${name}-host-${groupId}`, { resourceId: hostStorage.id, groupId }),
         )
       : [];
@@ -297,6 +331,7 @@ export class FunctionApp extends pulumi.ComponentResource {
 
     const appSettings = buildAppSettings({
       clientId: identity.clientId,
+      hostServices,
       endpoints: { blob: blobEndpoint, queue: endpoints.queue, table: endpoints.table },
       appInsightsConnectionString: args.appInsights?.connectionString,
       connections,
@@ -345,7 +380,14 @@ export class FunctionApp extends pulumi.ComponentResource {
           })),
         },
       },
-      { parent: this, transformations: [withoutNetFrameworkVersion] },
+      {
+        parent: this,
+        transformations: [withoutNetFrameworkVersion],
+        // The host starts as soon as the site exists and resolves its storage at once: on a private
+        // network the storage's private DNS records must exist first, or the host caches public
+        // addresses it is refused on (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+        dependsOn: privateEndpoints.flatMap((p) => [p.endpoint, p.dnsZoneGroup]),
+      },
     );
 
     // FTP and SCM basic-auth publishing off (ftpsState is refused on Flex; this is the Flex way).
@@ -406,20 +448,13 @@ export class FunctionApp extends pulumi.ComponentResource {
     }
 
     let packageHash: string | undefined;
-    if (args.deploy ?? true) {
-      const bundle = bundleService({
-        name: svc,
-        directory: args.service.directory,
-        entry: args.service.entry,
-        nodeVersion: NODE_RUNTIME.version,
-        ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
-      });
+    if (bundle && functions) {
       packageHash = bundle.sha256;
       // OneDeploy uploads through the app's identity into the package container: wait for its role
       // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
       new FunctionCodeDeployment(
         `${name}-code`,
-        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256 },
+        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256, functions },
         { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
       );
     }
@@ -456,9 +491,16 @@ function secureSiteConfig(cors: FunctionAppCors | undefined) {
   };
 }
 
-/** Queue triggers and Durable Functions keep state in the host storage's queues and tables. */
-function hostUsesQueuesAndTables(triggers: readonly TriggerKind[]): boolean {
-  return triggers.includes("queue") || triggers.includes("durable");
+/** A host storage service the Functions host uses (a private endpoint group id too). */
+export type HostStorageService = "blob" | "queue" | "table";
+
+/**
+ * The host storage services an app uses: blobs always (leases, keys, timers' locks, packages); queues
+ * and tables for queue triggers and Durable Functions (its task hub lives there). One list decides the
+ * `AzureWebJobsStorage__<service>ServiceUri` settings, the roles and the private endpoints.
+ */
+export function hostStorageServices(triggers: readonly TriggerKind[]): HostStorageService[] {
+  return triggers.includes("queue") || triggers.includes("durable") ? ["blob", "queue", "table"] : ["blob"];
 }
 
 /**
@@ -477,6 +519,7 @@ function inboundSiteConfig(inbound: FunctionAppNetwork["inbound"] | undefined) {
 /** The app settings this component writes, by name (insertion order is the order sent to Azure). */
 function buildAppSettings(p: {
   readonly clientId: pulumi.Input<string>;
+  readonly hostServices: readonly HostStorageService[];
   readonly endpoints: { readonly blob: pulumi.Input<string>; readonly queue: pulumi.Input<string>; readonly table: pulumi.Input<string> };
   readonly appInsightsConnectionString: pulumi.Input<string> | undefined;
   readonly connections: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
@@ -484,14 +527,13 @@ function buildAppSettings(p: {
 }): Record<string, pulumi.Input<string>> {
   // ARM's endpoints end with "/"; the documented setting values have none.
   const trim = (uri: pulumi.Input<string>) => pulumi.output(uri).apply((u) => u.replace(/\/$/, ""));
-  const out: Record<string, pulumi.Input<string>> = {
-    [`${HOST_STORAGE}__blobServiceUri`]: trim(p.endpoints.blob),
-    [`${HOST_STORAGE}__queueServiceUri`]: trim(p.endpoints.queue),
-    [`${HOST_STORAGE}__tableServiceUri`]: trim(p.endpoints.table),
+  const out: Record<string, pulumi.Input<string>> = {};
+  for (const service of p.hostServices) out[`${HOST_STORAGE}__${service}ServiceUri`] = trim(p.endpoints[service]);
+  Object.assign(out, {
     [`${HOST_STORAGE}__credential`]: MANAGED_IDENTITY,
     [`${HOST_STORAGE}__clientId`]: p.clientId,
     [settingNames.identityClientId]: p.clientId,
-  };
+  });
   if (p.appInsightsConnectionString !== undefined) {
     out.APPLICATIONINSIGHTS_CONNECTION_STRING = p.appInsightsConnectionString;
     out.APPLICATIONINSIGHTS_AUTHENTICATION_STRING = pulumi.interpolate`Authorization=AAD;ClientId=${p.clientId}`;

@@ -12,6 +12,10 @@
  * 3. Poll the `Location` (keeping the `ARRAffinity` cookie) and read the body's `status`: HTTP is 200
  *    whether the deployment runs, succeeded or failed.
  * 4. On failure, fetch the deployment log and its details right away and put them in the error.
+ * 5. When the status record vanishes after "deploying" (Azure/azure-dev#4439: a failed deployment's
+ *    record can vanish too), ask `GET /api/deployments/latest`, then ARM for the functions the app
+ *    lists (`GET {siteId}/functions`): success only when the bundle's functions are all there;
+ *    otherwise the deployment fails, so the resource is not recorded and the next `up` deploys again.
  *
  * This module is loaded by the Pulumi dynamic provider in its own process (see deployment.ts): it
  * must stay self-contained (no Pulumi, no other module of ours), and load `@azure/identity` lazily.
@@ -66,6 +70,10 @@ export interface DeploymentLimits {
   readonly maxNotFoundAfterStatus: number;
   /** Timeout of one HTTP request (the upload of a large zip included). @default 5 minutes */
   readonly requestTimeoutMs: number;
+  /** ARM reads of the app's function list after a vanished status record, while it syncs. @default 6 */
+  readonly armConfirmAttempts: number;
+  /** Delay between those ARM reads. @default 10 seconds */
+  readonly armConfirmIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: DeploymentLimits = {
@@ -77,6 +85,8 @@ export const DEFAULT_LIMITS: DeploymentLimits = {
   maxInitialNotFound: 30,
   maxNotFoundAfterStatus: 10,
   requestTimeoutMs: 5 * 60_000,
+  armConfirmAttempts: 6,
+  armConfirmIntervalMs: 10_000,
 };
 
 export interface DeploymentRequest {
@@ -90,6 +100,11 @@ export interface DeploymentRequest {
   readonly deployer?: string;
   /** @default DEFAULT_LIMITS */
   readonly limits?: Partial<DeploymentLimits>;
+  /**
+   * The functions the package registers (names): what ARM must list when the deployment's status
+   * record vanished before its outcome was read. @default none (such a deployment then fails)
+   */
+  readonly expectedFunctions?: readonly string[];
 }
 
 export interface DeploymentResult {
@@ -100,11 +115,13 @@ export interface DeploymentResult {
   /** Number of `POST /api/publish` calls made. */
   readonly publishAttempts: number;
   readonly elapsedMs: number;
-  /**
-   * false when the status record vanished after the "deploying" step (the deployment worker recycled
-   * once the package was in place) and success was inferred from the last status seen.
-   */
+  /** Always true: a deployment whose outcome cannot be confirmed fails instead (kept for the recorded state's shape). */
   readonly confirmed: boolean;
+  /**
+   * What confirmed the success: the deployment's status record, `/api/deployments/latest` (the
+   * record vanished), or ARM listing every function of the package (both vanished).
+   */
+  readonly confirmedBy: "status" | "latest" | "arm";
 }
 
 /** The subset of `fetch` this module uses. */
@@ -213,7 +230,8 @@ export async function deployPackage(request: DeploymentRequest, deps: Partial<De
     if (status === 202) {
       const accepted = await readAccepted(response, scmHost);
       d.log(`${siteName}: deployment ${accepted.deploymentId} accepted (attempt ${attempts})`);
-      const outcome = await pollDeployment(d, clock, limits, tokens, accepted, siteName);
+      const confirm: ArmConfirmation = { arm, armScope, siteId, scmHost, expectedFunctions: request.expectedFunctions ?? [] };
+      const outcome = await pollDeployment(d, clock, limits, tokens, accepted, siteName, confirm);
       if (outcome.kind === "succeeded") {
         return {
           deploymentId: accepted.deploymentId,
@@ -222,7 +240,8 @@ export async function deployPackage(request: DeploymentRequest, deps: Partial<De
           statusText: outcome.statusText,
           publishAttempts: attempts,
           elapsedMs: d.now() - start,
-          confirmed: outcome.confirmed,
+          confirmed: true,
+          confirmedBy: outcome.confirmedBy,
         };
       }
       if (outcome.uploadFailed && clock.withinRbacWindow()) {
@@ -454,8 +473,17 @@ interface StatusBody {
 }
 
 type PollOutcome =
-  | { readonly kind: "succeeded"; readonly status: DeploymentStatusCode; readonly statusText: string; readonly confirmed: boolean }
+  | { readonly kind: "succeeded"; readonly status: DeploymentStatusCode; readonly statusText: string; readonly confirmedBy: DeploymentResult["confirmedBy"] }
   | { readonly kind: "failed"; readonly message: string; readonly logs: readonly string[]; readonly uploadFailed: boolean };
+
+/** What is needed to confirm a deployment whose status record vanished. */
+interface ArmConfirmation {
+  readonly arm: string;
+  readonly armScope: string;
+  readonly siteId: string;
+  readonly scmHost: string;
+  readonly expectedFunctions: readonly string[];
+}
 
 async function pollDeployment(
   d: DeploymentDeps,
@@ -464,6 +492,7 @@ async function pollDeployment(
   tokens: ScmTokens,
   accepted: Accepted,
   siteName: string,
+  confirm: ArmConfirmation,
 ): Promise<PollOutcome> {
   let last: StatusBody | undefined;
   let notFound = 0;
@@ -487,11 +516,42 @@ async function pollDeployment(
         return { kind: "failed", message: `deployment ${accepted.deploymentId} on ${siteName}: its status record never appeared (${notFound} consecutive 404s)`, logs: [], uploadFailed: false };
       }
       if (last && notFound > limits.maxNotFoundAfterStatus) {
-        // The deployment worker recycles when the new package is put in place: after "deploying",
-        // a vanished record means the last step ran. Before it, nothing can be concluded.
+        // The deployment worker can recycle once the package is in place, but a failed deployment's
+        // record can vanish too (Azure/azure-dev#4439): never infer success from the last body.
         if (last.status === DeploymentStatus.Deploying) {
-          d.log(`${siteName}: status record of ${accepted.deploymentId} vanished after "deploying"; assuming success`);
-          return { kind: "succeeded", status: DeploymentStatus.Success, statusText: last.status_text ?? "", confirmed: false };
+          const latest = await readLatest(d, limits, tokens, accepted, confirm.scmHost);
+          if (latest && latest.id === accepted.deploymentId && typeof latest.status === "number") {
+            d.log(`${siteName}: status record of ${accepted.deploymentId} vanished; /api/deployments/latest says status ${latest.status}`);
+            if (latest.status === DeploymentStatus.Success) {
+              return { kind: "succeeded", status: DeploymentStatus.Success, statusText: latest.status_text ?? "", confirmedBy: "latest" };
+            }
+            if (latest.status === DeploymentStatus.Pending || latest.status === DeploymentStatus.Building || latest.status === DeploymentStatus.Deploying) {
+              notFound = 0;
+              last = latest;
+              continue;
+            }
+            const logs = await fetchLogs(d, tokens, accepted, latest, limits);
+            return {
+              kind: "failed",
+              message: `deployment ${accepted.deploymentId} on ${siteName} ended with status ${latest.status} (${statusName(latest.status)})${latest.status_text ? `: ${latest.status_text}` : ""} (read from /api/deployments/latest)`,
+              logs,
+              uploadFailed: latest.status === DeploymentStatus.Failed && UPLOAD_FAILURE.test(`${latest.status_text ?? ""}\n${logs.join("\n")}`),
+            };
+          }
+          const listed = await confirmThroughArm(d, clock, limits, confirm, siteName);
+          if (listed.ok) {
+            d.log(`${siteName}: ARM lists every function of the package (${confirm.expectedFunctions.join(", ")}) after ${accepted.deploymentId}`);
+            return { kind: "succeeded", status: DeploymentStatus.Success, statusText: last.status_text ?? "", confirmedBy: "arm" };
+          }
+          return {
+            kind: "failed",
+            message:
+              `deployment ${accepted.deploymentId} on ${siteName} could not be confirmed: its status record vanished after "deploying" (${notFound} consecutive 404s), ` +
+              `/api/deployments/latest ${latest ? `names deployment ${latest.id ?? "(none)"}` : "did not answer"}, and ${listed.why}. ` +
+              "It is not recorded as deployed: the next `pulumi up` deploys it again",
+            logs: [],
+            uploadFailed: false,
+          };
         }
         return {
           kind: "failed",
@@ -523,7 +583,7 @@ async function pollDeployment(
       case DeploymentStatus.Deploying:
         continue;
       case DeploymentStatus.Success:
-        return { kind: "succeeded", status: DeploymentStatus.Success, statusText: body.status_text ?? "", confirmed: true };
+        return { kind: "succeeded", status: DeploymentStatus.Success, statusText: body.status_text ?? "", confirmedBy: "status" };
       default: {
         const logs = await fetchLogs(d, tokens, accepted, body, limits);
         const text = `${body.status_text ?? ""}\n${logs.join("\n")}`;
@@ -536,6 +596,63 @@ async function pollDeployment(
       }
     }
   }
+}
+
+/** `GET https://{scm}/api/deployments/latest`: the most recent deployment's status body, if readable. */
+async function readLatest(d: DeploymentDeps, limits: DeploymentLimits, tokens: ScmTokens, accepted: Accepted, scmHost: string): Promise<StatusBody | undefined> {
+  try {
+    const response = await d.fetch(`https://${scmHost}/api/deployments/latest`, {
+      headers: await scmHeaders(tokens, accepted.cookie),
+      signal: AbortSignal.timeout(limits.requestTimeoutMs),
+    });
+    if (response.status !== 200) {
+      await safeText(response);
+      return undefined;
+    }
+    const body = (await response.json()) as StatusBody;
+    return body && typeof body === "object" ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ARM API version for the app's function list (`Microsoft.Web/sites/functions`, "WebApps_ListFunctions"). */
+export const FUNCTIONS_API_VERSION = "2023-12-01";
+
+/**
+ * Reads the app's functions through ARM until every expected one is listed (the list syncs after a
+ * deployment), within `armConfirmAttempts`. Names come as `<site>/<function>` (ARM `name`) or as
+ * `properties.name`.
+ */
+async function confirmThroughArm(
+  d: DeploymentDeps,
+  clock: Budget,
+  limits: DeploymentLimits,
+  confirm: ArmConfirmation,
+  siteName: string,
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  if (confirm.expectedFunctions.length === 0) return { ok: false, why: "no expected functions were given to compare ARM's list with" };
+  const url = `${confirm.arm}${confirm.siteId}/functions?api-version=${FUNCTIONS_API_VERSION}`;
+  let why = "ARM was not asked";
+  for (let attempt = 1; attempt <= limits.armConfirmAttempts; attempt++) {
+    if (attempt > 1) await clock.wait(limits.armConfirmIntervalMs, `waiting for ARM to list the functions of ${siteName}`);
+    try {
+      const token = await d.getToken(confirm.armScope);
+      const response = await d.fetch(url, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(limits.requestTimeoutMs) });
+      if (response.status !== 200) {
+        why = `ARM's function list answered ${response.status}: ${truncate(await safeText(response))}`;
+        continue;
+      }
+      const body = (await response.json()) as { value?: { name?: string; properties?: { name?: string } }[] };
+      const listed = new Set((body.value ?? []).map((f) => (f.properties?.name ?? f.name?.split("/").pop() ?? "").toLowerCase()));
+      const missing = confirm.expectedFunctions.filter((f) => !listed.has(f.toLowerCase()));
+      if (missing.length === 0) return { ok: true };
+      why = `ARM does not list ${missing.join(", ")} among the app's functions (${[...listed].join(", ") || "none"})`;
+    } catch (error) {
+      why = `ARM's function list could not be read: ${describeError(error)}`;
+    }
+  }
+  return { ok: false, why };
 }
 
 interface LogEntry {

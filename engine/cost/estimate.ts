@@ -21,6 +21,30 @@
 import type { Plan } from "../plan-format";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, PRICES, SECONDS_PER_MONTH, unitPrice, type MeterId, type MeterPrice } from "./prices";
 import { describeSystem, physicalNameOf, type FunctionAppModel, type SystemModel } from "./plan-model";
+import { describeRuns, timerRunsPerMonth } from "./schedule";
+import { scaleGroupOf, scaleGroups } from "../../components/function-app/scale-groups";
+
+/**
+ * With zone redundancy, Flex keeps at least 2 always-ready instances per scale group, billed as
+ * always-ready, whatever is configured (learn.microsoft.com/azure/reliability/reliability-functions).
+ */
+export const ZONE_REDUNDANT_PLATFORM_MINIMUM = 2;
+
+/** The always-ready instances billed for one app, per scale group, with why. */
+export function alwaysReadyByGroup(app: FunctionAppModel): { group: string; instances: number; why: string }[] {
+  const configured = new Map(app.alwaysReady.map((r) => [r.name.toLowerCase(), r.instanceCount]));
+  const groups = app.functions ? scaleGroups(app.functions) : [...configured.keys()];
+  const out: { group: string; instances: number; why: string }[] = [];
+  for (const group of new Set([...groups, ...configured.keys()])) {
+    const set = configured.get(group.toLowerCase()) ?? 0;
+    const minimum = app.zoneRedundant && groups.includes(group) ? ZONE_REDUNDANT_PLATFORM_MINIMUM : 0;
+    const instances = Math.max(set, minimum);
+    if (instances === 0) continue;
+    const why = minimum > set ? `platform minimum with zone redundancy, ${set} configured` : "configured";
+    out.push({ group, instances, why });
+  }
+  return out;
+}
 
 /** Usage assumptions (the stack config's `costAssumptions`); every field has a default. */
 export interface CostAssumptions {
@@ -42,6 +66,8 @@ export interface CostAssumptions {
   readonly queueMessagesPerOrder: number;
   /** Telemetry with no orders at all (platform diagnostic logs, host heartbeats, test results), GB/month. */
   readonly baselineTelemetryGbPerMonth: number;
+  /** Request units of one timer run in an app that uses Cosmos DB (e.g. the outbox relay's query for pending work). */
+  readonly requestUnitsPerTimerRun: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -55,6 +81,8 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   eventsPerOrder: 2,
   queueMessagesPerOrder: 3,
   baselineTelemetryGbPerMonth: 1,
+  // An indexed query that finds nothing costs a few RU (the relay polls for pending outbox entries).
+  requestUnitsPerTimerRun: 3,
 };
 
 export function resolveAssumptions(partial: Partial<CostAssumptions> = {}): CostAssumptions {
@@ -102,6 +130,15 @@ export interface CostEstimate {
     readonly marginalLines: readonly CostLine[];
   };
   readonly notes: readonly string[];
+  /** What keeps each Function App from scaling to zero when no order arrives. */
+  readonly awake: readonly AppAwake[];
+}
+
+/** Why an app runs (and bills) with no orders: always-ready groups, timers, probes. */
+export interface AppAwake {
+  readonly app: string;
+  /** Empty when nothing does: the app scales to zero. */
+  readonly reasons: readonly string[];
 }
 
 export interface EstimateOptions {
@@ -160,17 +197,59 @@ function collect(model: SystemModel, orders: number, a: CostAssumptions, capInge
   const flexApps = model.apps.filter((app) => app.flex);
   const billedSeconds = flexBilledSeconds(a.averageExecutionMs);
 
-  // Always-ready instances: memory × every second of the month.
+  // Always-ready instances, per scale group: memory × every second of the month. With zone
+  // redundancy the platform keeps (and bills) 2 per scale group whatever is configured.
   for (const app of flexApps) {
-    const instances = app.alwaysReady.reduce((n, r) => n + r.instanceCount, 0);
     const gb = app.instanceMemoryMB / 1024;
-    add({
-      meter: "flex.alwaysReadyBaseline",
-      item: app.name,
-      quantity: instances * gb * SECONDS_PER_MONTH,
-      note: `${instances} always-ready × ${fmt(gb)} GB × ${HOURS_PER_MONTH} h (${app.alwaysReady.map((r) => `${r.name}: ${r.instanceCount}`).join(", ")})`,
-      kind: "idle",
-    });
+    for (const { group, instances, why } of alwaysReadyByGroup(app)) {
+      add({
+        meter: "flex.alwaysReadyBaseline",
+        item: `${app.name} (${group})`,
+        quantity: instances * gb * SECONDS_PER_MONTH,
+        note: `${instances} always-ready × ${fmt(gb)} GB × ${HOURS_PER_MONTH} h: ${why}`,
+        kind: "idle",
+      });
+    }
+    if (app.zoneRedundant && !app.functions) {
+      notes.push(`${app.name} is zone redundant but its functions are unknown (no code deployment in the plan): the platform's 2 always-ready instances per scale group are priced only for the configured groups.`);
+    }
+  }
+
+  // Timers run whether or not orders arrive: executions, their GB-seconds and (in apps that use
+  // Cosmos DB) a query each, plus their telemetry. An app with a timer never scales to zero.
+  const cosmosUsers = new Set(model.uses.filter((u) => u.target.type === "database").map((u) => u.app.name));
+  const serverless = model.cosmosAccounts.some((c) => c.serverless);
+  let timerExecutions = 0;
+  for (const app of flexApps) {
+    const gb = app.instanceMemoryMB / 1024;
+    const warmGroups = new Set(alwaysReadyByGroup(app).map((g) => g.group));
+    for (const fn of (app.functions ?? []).filter((f) => f.trigger.toLowerCase() === "timertrigger")) {
+      const runs = fn.schedule ? timerRunsPerMonth(fn.schedule) : undefined;
+      if (runs === undefined) {
+        notes.push(`Timer ${app.name}/${fn.name} has a schedule the estimate cannot read (${fn.schedule ?? "none"}): not priced.`);
+        continue;
+      }
+      timerExecutions += runs;
+      const item = `${app.name}/${fn.name} (timer ${describeRuns(runs)})`;
+      const warm = warmGroups.has(scaleGroupOf(fn));
+      add({ meter: "flex.onDemandExecutions", item, quantity: runs, note: `${fmt(runs)} runs a month (${fn.schedule})`, kind: "idle" });
+      add({
+        meter: warm ? "flex.alwaysReadyExecutionTime" : "flex.onDemandExecutionTime",
+        item,
+        quantity: runs * billedSeconds * gb,
+        note: `${fmt(runs)} runs × ${fmt(billedSeconds)} s × ${fmt(gb)} GB${warm ? " on its always-ready instances" : ""}`,
+        kind: "idle",
+      });
+      if (cosmosUsers.has(app.name) && serverless) {
+        add({
+          meter: "cosmos.serverlessRequestUnits",
+          item,
+          quantity: runs * a.requestUnitsPerTimerRun,
+          note: `${fmt(runs)} runs × ${a.requestUnitsPerTimerRun} RU (requestUnitsPerTimerRun)`,
+          kind: "idle",
+        });
+      }
+    }
   }
 
   // Availability tests: every run in every location, plus the gateway call and execution each causes.
@@ -319,7 +398,7 @@ function collect(model: SystemModel, orders: number, a: CostAssumptions, capInge
 
   // Log Analytics: baseline + telemetry per execution, bounded by the daily cap.
   if (model.workspaces.length > 0) {
-    let baseline = a.baselineTelemetryGbPerMonth;
+    let baseline = a.baselineTelemetryGbPerMonth + timerExecutions * a.telemetryKbPerExecution * GB_PER_KB;
     let telemetry = executions * a.telemetryKbPerExecution * GB_PER_KB;
     const capped = model.workspaces.every((w) => w.dailyQuotaGb !== undefined);
     const cap = model.workspaces.reduce((n, w) => n + (w.dailyQuotaGb ?? 0) * DAYS_PER_MONTH, 0);
@@ -331,7 +410,8 @@ function collect(model: SystemModel, orders: number, a: CostAssumptions, capInge
       telemetry = Math.max(0, cap - baseline);
     }
     const item = model.workspaces.map((w) => w.name).join(", ");
-    add({ meter: "monitor.logIngestion", item: `${item} (baseline)`, quantity: baseline, note: `baselineTelemetryGbPerMonth${capNote}`, kind: "idle" });
+    const timerNote = timerExecutions > 0 ? ` + ${fmt(timerExecutions)} timer runs × ${a.telemetryKbPerExecution} KB` : "";
+    add({ meter: "monitor.logIngestion", item: `${item} (baseline)`, quantity: baseline, note: `baselineTelemetryGbPerMonth${timerNote}${capNote}`, kind: "idle" });
     add({ meter: "monitor.logIngestion", item: `${item} (telemetry)`, quantity: telemetry, note: `${fmt(executions)} executions × ${a.telemetryKbPerExecution} KB${capNote}`, kind: "usage" });
     const retention = Math.max(...model.workspaces.map((w) => w.retentionInDays));
     add({ meter: "monitor.logRetention", item: `${item} (baseline)`, quantity: (baseline * Math.max(0, retention - 31)) / 30, note: `${retention} days kept, 31 included`, kind: "idle" });
@@ -385,6 +465,7 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
     notes.push(`Priced at East US list prices (read ${PRICES["flex.onDemandExecutions"].read}); the stack runs in ${region}${region in { westeurope: 1 } ? " (regional Log Analytics price applied)" : ", where list prices may differ"}.`);
   }
   return {
+    awake: whatKeepsAppsAwake(model),
     stack: plan.stack,
     region,
     currency: "USD",
@@ -399,4 +480,22 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
     },
     notes,
   };
+}
+
+/** Per Flex app: the always-ready groups, timers and probes that keep it running with no orders. */
+export function whatKeepsAppsAwake(model: SystemModel): AppAwake[] {
+  return model.apps
+    .filter((app) => app.flex)
+    .map((app) => {
+      const reasons: string[] = [];
+      for (const g of alwaysReadyByGroup(app)) reasons.push(`always-ready ${g.group} × ${g.instances} (${g.why})`);
+      for (const fn of (app.functions ?? []).filter((f) => f.trigger.toLowerCase() === "timertrigger")) {
+        const runs = fn.schedule ? timerRunsPerMonth(fn.schedule) : undefined;
+        reasons.push(`timer ${fn.name} ${runs !== undefined ? `${describeRuns(runs)} (${fmt(runs)} runs/month)` : `on schedule ${fn.schedule ?? "?"}`}: never scales to zero`);
+      }
+      for (const t of model.webTests.filter((w) => w.enabled && appForUrl(model, w.url) === app)) {
+        reasons.push(`availability test ${t.name} every ${t.frequencySeconds / 60} min from ${t.locations} location(s)`);
+      }
+      return { app: app.name, reasons };
+    });
 }

@@ -35,6 +35,13 @@ export interface FunctionAppModel {
   readonly alwaysReady: readonly { readonly name: string; readonly instanceCount: number }[];
   /** True when the app runs on a Flex Consumption (FC1) plan or declares `functionAppConfig`. */
   readonly flex: boolean;
+  /** True when its plan is zone redundant (Flex then keeps 2 always-ready instances per scale group). */
+  readonly zoneRedundant: boolean;
+  /**
+   * The functions its code registers (name, trigger, timer schedule), from the code deployment that
+   * targets it; undefined when the plan deploys no code to it.
+   */
+  readonly functions?: readonly { readonly name: string; readonly trigger: string; readonly schedule?: string }[];
   /** Key Vault references among its app settings. */
   readonly keyVaultReferences: number;
   /** Every https URL among its app settings (for links to external back ends). */
@@ -210,6 +217,19 @@ export function describeSystem(plan: Plan): SystemModel {
       .filter((p) => asString(at(p.inputs, "sku", "name")) === "FC1" || asString(at(p.inputs, "sku", "tier")) === "FlexConsumption")
       .map((p) => p.urn),
   );
+  const zoneRedundantPlans = new Set(ofType("web:AppServicePlan").filter((p) => p.inputs.zoneRedundant === true).map((p) => p.urn));
+  // Code deployments (the FunctionCodeDeployment dynamic resource) name the functions of their site.
+  const deployments = plan.resources.filter((r) => /:FunctionCodeDeployment$/.test(r.type) && Array.isArray(r.inputs.functions));
+  const functionsOf = (app: PlannedResource): FunctionAppModel["functions"] => {
+    const d = deployments.find((x) => (x.propertyDependencies.siteId ?? []).includes(app.urn) || (app.id !== undefined && x.inputs.siteId === app.id));
+    if (!d) return undefined;
+    return asArray(d.inputs.functions).flatMap((f) => {
+      const name = asString(at(f, "name"));
+      const trigger = asString(at(f, "trigger"));
+      const schedule = asString(at(f, "schedule"));
+      return name && trigger ? [{ name, trigger, ...(schedule ? { schedule } : {}) }] : [];
+    });
+  };
   const apps: FunctionAppModel[] = ofType("web:WebApp")
     .filter((r) => /functionapp/i.test(asString(r.inputs.kind) ?? ""))
     .map((r) => {
@@ -217,6 +237,7 @@ export function describeSystem(plan: Plan): SystemModel {
       const name = asString(r.inputs.name) ?? physicalNameOf(r);
       const settings = appSettingsOf(r, plan);
       const onFlexPlan = (r.propertyDependencies.serverFarmId ?? []).some((u) => flexPlans.has(u));
+      const functions = functionsOf(r);
       return {
         resource: r,
         name,
@@ -227,6 +248,8 @@ export function describeSystem(plan: Plan): SystemModel {
           instanceCount: asNumber(at(a, "instanceCount")) ?? 0,
         })),
         flex: onFlexPlan || at(r.inputs, "functionAppConfig") !== undefined,
+        zoneRedundant: (r.propertyDependencies.serverFarmId ?? []).some((u) => zoneRedundantPlans.has(u)),
+        ...(functions ? { functions } : {}),
         keyVaultReferences: settings.filter((s) => s.value.startsWith("@Microsoft.KeyVault(")).length,
         settingUrls: settings.map((s) => s.value).filter((v) => /^https:\/\//i.test(v)),
       };

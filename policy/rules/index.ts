@@ -17,6 +17,7 @@ import { planPolicies } from "./plans";
 import { serviceBusPolicies } from "./servicebus";
 import { storagePolicies } from "./storage";
 import { nodeVersionPolicies, webPolicies } from "./web";
+import { runtimeSafetyPolicies } from "./runtime-safety";
 
 export { PROD_ONLY_TAG, isStackPolicy, type PlatformPolicy } from "./common";
 
@@ -35,6 +36,7 @@ export const policyFamilies = {
   governance: governancePolicies,
   identity: identityPolicies,
   deploySafety: deploySafetyPolicies,
+  runtimeSafety: runtimeSafetyPolicies,
 } as const satisfies Record<string, readonly PlatformPolicy[]>;
 
 export interface PolicyOptions {

@@ -150,20 +150,34 @@ describe("CosmosDb", () => {
     expect(ofType(again, ASSIGNMENT).map((a) => a.inputs.roleAssignmentId)).toEqual(ofType(plan, ASSIGNMENT).map((a) => a.inputs.roleAssignmentId));
   });
 
-  it("grants the change feed Reader on the watched database and Contributor on the consumer's lease container only", async () => {
+  it("grants the change feed Reader on the watched container (not its database) and Contributor on the consumer's lease container only", async () => {
     const plan = await evaluate(() => {
       const db = new CosmosDb("cosmos", base());
       const g = { name: "notify", principalId: PRINCIPAL };
       db.grantChangeFeed(g, { service: "orders", container: "orders", consumer: "notify" });
-      // Asking again (another watched container of the same database) does not duplicate the database grant.
-      db.grantDataReader(g, { service: "orders" });
+      // Asking again for the same scope does not duplicate the grant.
+      db.grantDataReader(g, { service: "orders", container: "orders" });
     });
     const id = accountId(plan);
     const assignments = ofType(plan, ASSIGNMENT);
     expect(assignments.map((a) => [a.inputs.scope, a.inputs.roleDefinitionId]).sort()).toEqual([
-      [`${id}/dbs/orders-db`, `${id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001`],
+      [`${id}/dbs/orders-db/colls/orders`, `${id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001`],
       [`${id}/dbs/orders-db/colls/orders-leases-notify`, `${id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`],
     ]);
+  });
+
+  it("creates the account's data-plane grants one after another, each with a bounded wait (Cosmos answers parallel ones with 412)", async () => {
+    const plan = await evaluate(() => {
+      const db = new CosmosDb("cosmos", base());
+      db.grantDataContributor({ name: "a", principalId: PRINCIPAL }, { service: "orders", container: "orders" });
+      db.grantChangeFeed({ name: "b", principalId: "p-b" }, { service: "orders", container: "orders", consumer: "notify" });
+      db.grantDataReader({ name: "c", principalId: "p-c" }, { service: "orders", container: "orders" });
+    });
+    const assignments = ofType(plan, ASSIGNMENT);
+    expect(assignments).toHaveLength(4);
+    for (let i = 1; i < assignments.length; i++) expect(assignments[i]!.dependencies).toContain(assignments[i - 1]!.urn);
+    expect(assignments[0]!.dependencies.some((u) => assignments.some((a) => a.urn === u))).toBe(false);
+    for (const a of assignments) expect(a.options.customTimeouts).toEqual({ create: "15m", update: "15m", delete: "15m" });
   });
 
   it("sends all logs and metrics to the workspace when given", async () => {

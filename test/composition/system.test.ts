@@ -55,9 +55,9 @@ describe("composeSystem", () => {
       .filter((r) => r.type === "azure-native:cosmosdb:SqlResourceSqlRoleAssignment" && r.inputs.principalId === auditPrincipal)
       .map((r) => [String(r.inputs.roleDefinitionId).split("/").pop(), String(r.inputs.scope).split("/dbs/")[1]])
       .sort();
-    // Reader on the watched database (container scope gets 403 on metadata), writer on its leases only.
+    // Reader on the watched container only (the change feed no longer reads the database: docs/RUNTIME-SAFETY.md), writer on its leases only.
     expect(grants).toEqual([
-      [CosmosDataRole.reader, "stock-db"],
+      [CosmosDataRole.reader, "stock-db/colls/items"],
       [CosmosDataRole.contributor, "stock-db/colls/items-leases-audit"],
     ].sort());
   });

@@ -111,22 +111,25 @@ afterAll(async () => {
 const publisher = (): ReturnType<typeof publisherDeps> =>
   publisherDeps({ TOPIC_ORDER_EVENTS_ENDPOINT: topicEndpoint }, { credential });
 
-type PublishedEvent = { id: string; eventType: string; subject: string; dataVersion: string; data: Record<string, unknown> };
+type PublishedEvent = { id: string; type: string; source: string; specversion: string; subject: string; dataversion: string; data: Record<string, unknown> };
 
 describe("change feed → OrderStatusChanged on the topic", () => {
-  it("publishes one EventGrid-schema event per changed order, with an Entra token", async () => {
+  it("publishes one CloudEvents 1.0 event per changed order (the topic's input schema), with an Entra token", async () => {
     topic.received.length = 0;
     const { context } = testContext();
     const result = await publishStatusChanges(publisher(), [orderDocument(orderA), orderDocument(orderB, "reserved")], context);
     expect(result).toEqual({ published: 2, skipped: 0 });
     expect(topic.received).toHaveLength(1);
     expect(topic.received[0]!.headers.authorization).toBe("Bearer test-token");
+    expect(topic.received[0]!.headers["content-type"]).toMatch(/^application\/cloudevents-batch\+json/);
     const events = topic.received[0]!.body as PublishedEvent[];
     expect(events.map((e) => e.id)).toEqual([`${orderA}:v1`, `${orderB}:v2`]);
     expect(events[1]).toMatchObject({
-      eventType: "OrderStatusChanged",
+      specversion: "1.0",
+      type: "OrderStatusChanged",
+      source: "/serverless-platform/orders",
       subject: `/customers/cust-n/orders/${orderB}`,
-      dataVersion: "1.1", // 1.1: status may be "cancelling"
+      dataversion: "1.1", // 1.1: status may be "cancelling"
       data: { orderId: orderB, customerId: "cust-n", status: "reserved", previousStatus: "pending", statusVersion: 2 },
     });
     expect(events[0]!.data).not.toHaveProperty("outbox");

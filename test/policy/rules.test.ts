@@ -13,9 +13,10 @@ import { governanceCases } from "./cases/governance";
 import { integrationCases } from "./cases/integration";
 import type { RuleCase } from "./cases/types";
 import { webCases } from "./cases/web";
+import { runtimeSafetyCases } from "./cases/runtime-safety";
 import { checkResource, rule } from "./harness";
 
-const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases, ...deploySafetyCases];
+const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases, ...deploySafetyCases, ...runtimeSafetyCases];
 
 for (const c of cases) {
   const policy = c.policy ?? rule(c.rule);

@@ -121,11 +121,29 @@ describe("production protection", () => {
   it("makes the always-on costs of prod the ones its stack file lists", () => {
     const orders = ofType(plans.prod!, "azure-native:web:WebApp").find((a) => a.name === "orders-app")!;
     const scale = (orders.inputs.functionAppConfig as { scaleAndConcurrency: { alwaysReady?: unknown[] } }).scaleAndConcurrency;
-    expect(scale.alwaysReady).toEqual([{ name: "http", instanceCount: 1 }]);
+    // Zone redundant (services.orders.zoneRedundant): Flex accepts no fewer than 2 always-ready instances.
+    expect(scale.alwaysReady).toEqual([{ name: "http", instanceCount: 2 }]);
     for (const app of ofType(plans.dev!, "azure-native:web:WebApp")) {
       const devScale = (app.inputs.functionAppConfig as { scaleAndConcurrency: { alwaysReady?: unknown[] } }).scaleAndConcurrency;
       expect(devScale.alwaysReady ?? []).toEqual([]);
     }
     expect((ofType(plans.dev!, "azure-native:apimanagement:ApiManagementService")[0]!.inputs.sku as { name: string }).name).toBe("Consumption");
+  });
+});
+
+describe("issue 18 on the real plans", () => {
+  it("every code deployment carries the functions its bundle registers (confirmed through ARM when the status vanishes)", () => {
+    for (const stack of ["dev", "prod"]) {
+      const deployments = ofType(plans[stack]!, "pulumi-nodejs:dynamic/functionapp:FunctionCodeDeployment");
+      for (const d of deployments) expect((d.inputs.functions as unknown[]).length, d.name).toBeGreaterThan(0);
+      const orders = deployments.find((d) => d.name === "orders-code")!;
+      expect(orders.inputs.functions).toEqual(expect.arrayContaining([{ name: "relayOutbox", trigger: "timerTrigger", schedule: "0 */1 * * * *" }]));
+    }
+  });
+
+  it("zone redundancy is a per-service choice of the stack file: every prod service sets it, dev none", () => {
+    const zr = (stack: string) => ofType(plans[stack]!, "azure-native:web:AppServicePlan").map((p) => p.inputs.zoneRedundant);
+    expect(zr("prod").every((z) => z === true)).toBe(true);
+    expect(zr("dev").every((z) => z === false)).toBe(true);
   });
 });

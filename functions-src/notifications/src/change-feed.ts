@@ -12,7 +12,7 @@
  * can never become publishable by retrying.
  */
 import type { InvocationContext } from "@azure/functions";
-import type { SendEventGridEventInput } from "@azure/eventgrid";
+import type { SendCloudEventInput } from "@azure/eventgrid";
 import * as z from "zod";
 import { customerIdSchema, orderIdSchema, orderStatusSchema } from "../../shared/contracts/order";
 import {
@@ -22,6 +22,7 @@ import {
   orderStatusChangedEventId,
 } from "../../shared/contracts/order-events";
 import { publicReason } from "../../shared/reasons";
+import { eventSource } from "../../shared/event-schema";
 import type { PublisherDeps } from "./deps";
 
 /** The fields of an orders document the relay reads (a tolerant reader: the rest is orders' business). */
@@ -38,7 +39,8 @@ const orderChangeSchema = z.object({
 /** Event Grid accepts up to 1 MB per publish; our events are < 1 KB. */
 const PUBLISH_BATCH = 200;
 
-export function toEvent(doc: z.infer<typeof orderChangeSchema>): SendEventGridEventInput<OrderStatusChangedData> {
+/** A CloudEvents 1.0 event: the topic's input schema (shared/event-schema.ts). */
+export function toEvent(doc: z.infer<typeof orderChangeSchema>): SendCloudEventInput<OrderStatusChangedData> {
   const reason = publicReason(doc.status, doc.statusReason);
   const data: OrderStatusChangedData = {
     orderId: doc.id,
@@ -52,10 +54,13 @@ export function toEvent(doc: z.infer<typeof orderChangeSchema>): SendEventGridEv
   };
   return {
     id: orderStatusChangedEventId(doc.id, doc.statusVersion),
-    eventType: ORDER_STATUS_CHANGED,
+    type: ORDER_STATUS_CHANGED,
+    source: eventSource("orders"),
     subject: `/customers/${doc.customerId}/orders/${doc.id}`,
-    dataVersion: ORDER_STATUS_CHANGED_DATA_VERSION,
-    eventTime: new Date(doc.statusChangedAt),
+    time: new Date(doc.statusChangedAt),
+    datacontenttype: "application/json",
+    // CloudEvents has no data version attribute: it travels as an extension attribute (lowercase alphanumerics).
+    extensionAttributes: { dataversion: ORDER_STATUS_CHANGED_DATA_VERSION },
     data,
   };
 }
@@ -65,7 +70,7 @@ export async function publishStatusChanges(
   documents: readonly unknown[],
   context: InvocationContext,
 ): Promise<{ readonly published: number; readonly skipped: number }> {
-  const events = new Map<string, SendEventGridEventInput<OrderStatusChangedData>>();
+  const events = new Map<string, SendCloudEventInput<OrderStatusChangedData>>();
   let skipped = 0;
   for (const document of documents) {
     const parsed = orderChangeSchema.safeParse(document);

@@ -2,7 +2,7 @@
  * Everything the notifications functions need, built in one place from settings. The publisher side
  * and the delivery side are built separately so one missing setting does not stop the other function.
  */
-import type { SendEventGridEventInput } from "@azure/eventgrid";
+import type { SendCloudEventInput } from "@azure/eventgrid";
 import type { QueueClient } from "@azure/storage-queue";
 import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
 import type { ClientOptions } from "../../shared/clients/credential";
@@ -14,9 +14,9 @@ import { type Settings, databaseSetting, requireSetting, urlSetting } from "../.
 import manifest, { DELIVERIES_CONTAINER, NOTIFICATIONS_QUEUE } from "../service";
 import { DeliveryLog, WebhookClient } from "./webhook";
 
-/** The part of EventGridPublisherClient<"EventGrid"> the relay uses. */
+/** The part of the platform's publisher (CloudEvents, shared/clients/eventgrid.ts) the relay uses. */
 export interface EventPublisher {
-  send(events: SendEventGridEventInput<unknown>[]): Promise<void>;
+  send(events: SendCloudEventInput<unknown>[]): Promise<void>;
 }
 
 export interface PublisherDeps {

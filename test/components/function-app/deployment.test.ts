@@ -22,7 +22,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // Pulumi's unknown plac
 const SITE = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Web/sites/app-orders";
 const HASH_A = "a".repeat(64);
 const HASH_B = "b".repeat(64);
-const INPUTS: CodeDeploymentInputs = { siteId: SITE, packagePath: "/build/orders.zip", packageSha256: HASH_A, armEndpoint: "https://management.azure.com" };
+const FUNCTIONS = [{ name: "createOrder", trigger: "httpTrigger" }, { name: "relayOutbox", trigger: "timerTrigger", schedule: "0 */1 * * * *" }];
+const INPUTS: CodeDeploymentInputs = { siteId: SITE, packagePath: "/build/orders.zip", packageSha256: HASH_A, armEndpoint: "https://management.azure.com", functions: FUNCTIONS };
 /** The state after a deployment of INPUTS (what diff receives as `olds`). */
 const STATE: CodeDeploymentOutputs = { ...INPUTS, deploymentId: "dep-0", deployedAt: "2026-01-01T00:00:00.000Z", confirmed: true };
 
@@ -33,7 +34,7 @@ function stubDeployer(): { deployer: PackageDeployer; calls: PackageFileRequest[
   const calls: PackageFileRequest[] = [];
   const deployer: PackageDeployer = async (request) => {
     calls.push(request);
-    return { deploymentId: `dep-${calls.length}`, scmHost: "scm", status: 4, statusText: "", publishAttempts: 1, elapsedMs: 1, confirmed: true };
+    return { deploymentId: `dep-${calls.length}`, scmHost: "scm", status: 4, statusText: "", publishAttempts: 1, elapsedMs: 1, confirmed: true, confirmedBy: "status" };
   };
   return { deployer, calls };
 }
@@ -58,6 +59,10 @@ describe("FunctionCodeDeployment provider", () => {
     expect((await check(INPUTS, INPUTS)).failures).toBeUndefined();
     const bad = await check(INPUTS, { ...INPUTS, siteId: "app-orders", packageSha256: "xyz", armEndpoint: "http://arm" });
     expect(bad.failures?.map((f) => f.property)).toEqual(["siteId", "packageSha256", "armEndpoint"]);
+    // Without the functions the package registers, a vanished status record could not be confirmed.
+    const { functions: _f, ...withoutFunctions } = INPUTS;
+    expect((await check(INPUTS, withoutFunctions as CodeDeploymentInputs)).failures?.map((f) => f.property)).toEqual(["functions"]);
+    expect((await check(INPUTS, { ...INPUTS, functions: [] })).failures?.[0]?.reason).toMatch(/must list the functions the package registers/);
   });
 
   it("create and update deploy through the deployer and record the deployment; delete deploys nothing", async () => {
@@ -67,7 +72,7 @@ describe("FunctionCodeDeployment provider", () => {
     const created = await provider.create(INPUTS);
     expect(created.id).toBe(`${SITE}/codeDeployment`);
     expect(created.outs).toMatchObject({ ...INPUTS, deploymentId: "dep-1", confirmed: true });
-    expect(stub.calls).toEqual([{ siteId: SITE, packagePath: INPUTS.packagePath, packageSha256: HASH_A, armEndpoint: INPUTS.armEndpoint }]);
+    expect(stub.calls).toEqual([{ siteId: SITE, packagePath: INPUTS.packagePath, packageSha256: HASH_A, armEndpoint: INPUTS.armEndpoint, expectedFunctions: ["createOrder", "relayOutbox"] }]);
 
     const updated = await provider.update!(created.id, created.outs!, { ...INPUTS, packageSha256: HASH_B });
     expect(updated.outs).toMatchObject({ packageSha256: HASH_B, deploymentId: "dep-2" });
@@ -132,11 +137,11 @@ describe("FunctionCodeDeployment serialization", () => {
   it("registers under the simulator with its type, inputs, serialized provider and dependsOn", async () => {
     const plan = await evaluate(() => {
       const group = new resources.ResourceGroup("rg", { location: "eastus" });
-      new FunctionCodeDeployment("orders-code", { siteId: SITE, packagePath: "/b/orders.zip", packageSha256: HASH_A }, { dependsOn: [group] });
+      new FunctionCodeDeployment("orders-code", { siteId: SITE, packagePath: "/b/orders.zip", packageSha256: HASH_A, functions: FUNCTIONS }, { dependsOn: [group] });
     });
 
     const code = one(plan, "pulumi-nodejs:dynamic/functionapp:FunctionCodeDeployment", "orders-code");
-    expect(code.inputs).toMatchObject({ siteId: SITE, packagePath: "/b/orders.zip", packageSha256: HASH_A, armEndpoint: "https://management.azure.com" });
+    expect(code.inputs).toMatchObject({ siteId: SITE, packagePath: "/b/orders.zip", packageSha256: HASH_A, armEndpoint: "https://management.azure.com", functions: FUNCTIONS });
     expect(String(code.inputs.__provider)).toContain(path.join(".build", "deployer", "onedeploy.cjs"));
     expect(code.dependencies).toContain(one(plan, "azure-native:resources:ResourceGroup", "rg").urn);
   });

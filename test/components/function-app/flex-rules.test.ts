@@ -191,3 +191,31 @@ describe("FlexSettingsError", () => {
     expect(error.message).toContain("sizing.maximumInstanceCount 10");
   });
 });
+
+describe("checkFlexSettings: zone redundancy and scale groups (issue 18 item 2)", () => {
+  const ar = (...entries: [string, number][]) => withSizing({ alwaysReady: entries.map(([name, instanceCount]) => ({ name, instanceCount })) });
+
+  it.each<[string, ServiceSizing]>([
+    ["http: 1", ar(["http", 1])],
+    ["durable: 1 next to http: 2", ar(["http", 2], ["durable", 1])],
+    ["a single function with 1", ar(["function:relayOutbox", 1])],
+  ])("refuses fewer than 2 always-ready instances on a zone-redundant plan (%s)", (_what, s) => {
+    const problems = checkFlexSettings({ settings: {}, sizing: s, zoneRedundant: true });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.key).toBe("sizing.alwaysReady");
+    expect(problems[0]!.message).toMatch(/has instanceCount 1, but the plan is zone redundant: .*at least 2 .*set instanceCount >= 2, or turn the service's zoneRedundant off/);
+  });
+
+  it("accepts 2 or more with zone redundancy, and 1 without it", () => {
+    expect(checkFlexSettings({ settings: {}, sizing: ar(["http", 2], ["function:relayOutbox", 3]), zoneRedundant: true })).toEqual([]);
+    expect(checkFlexSettings({ settings: {}, sizing: ar(["http", 1]), zoneRedundant: false })).toEqual([]);
+  });
+
+  it("refuses an always-ready entry for a group or function the app does not have", () => {
+    const problems = checkFlexSettings({ settings: {}, sizing: ar(["durable", 2], ["function:relayOutbx", 2]), scaleGroups: ["http", "function:relayOutbox"] });
+    expect(problems.map((p) => p.message)).toEqual([
+      'sizing.alwaysReady names "durable", which is not a scale group of this app\'s functions: expected one of http, function:relayOutbox',
+      'sizing.alwaysReady names "function:relayOutbx", which is not a scale group of this app\'s functions: expected one of http, function:relayOutbox',
+    ]);
+  });
+});

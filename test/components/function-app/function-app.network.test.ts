@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FunctionApp, type FunctionAppArgs } from "../../../components/function-app";
+import type { TriggerKind } from "../../../functions-src/shared/manifest";
 import { PrivateNetwork } from "../../../components/network";
 import { Simulator } from "../../../engine/simulator";
 import type { Plan } from "../../../engine/plan-format";
@@ -77,6 +78,35 @@ describe("FunctionApp on a private network", () => {
     const groups = ofType(plan, T.zoneGroup).map((g) => g.urn);
     expect(groups).toHaveLength(3);
     for (const g of groups) expect(code.dependencies).toContain(g);
+  });
+
+  it.each<[string, TriggerKind[], string[]]>([
+    ["an HTTP-only app", ["http"], ["blob"]],
+    ["a timer app", ["timer"], ["blob"]],
+    ["a queue app", ["queue"], ["blob", "queue", "table"]],
+    ["a durable app", ["http", "durable"], ["blob", "queue", "table"]],
+  ])("%s gets exactly the host endpoints its settings name, and the site waits for their DNS records", async (_what, triggers, services) => {
+    const plan = await evaluate(() => {
+      new FunctionApp(
+        "svc",
+        args(undefined, {
+          triggers,
+          network: triggers.includes("http")
+            ? { privateNetwork: network(), inbound: "gateway-only" }
+            : { privateNetwork: network(), inbound: "deny" },
+          ...(triggers.includes("http") ? { authentication: { tenantId: "t", clientId: "c", allowedAudiences: ["api://x"], allowedPrincipalIds: [GATEWAY] } } : {}),
+        }),
+      );
+    });
+    const app = one(plan, T.app);
+    const named = ((app.inputs.siteConfig as { appSettings: { name: string }[] }).appSettings)
+      .map((s) => /^AzureWebJobsStorage__(\w+)ServiceUri$/.exec(s.name)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .sort();
+    const endpoints = ofType(plan, T.endpoint).map((e) => (e.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0]!.groupIds[0]!).sort();
+    expect(named).toEqual([...services].sort());
+    expect(endpoints).toEqual(named);
+    for (const g of [...ofType(plan, T.zoneGroup), ...ofType(plan, T.endpoint)]) expect(app.dependencies).toContain(g.urn);
   });
 
   it('inbound "gateway-only": the site stays public (no access restrictions) behind authentication; an HTTP-only host gets a blob endpoint only', async () => {

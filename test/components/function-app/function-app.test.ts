@@ -259,12 +259,10 @@ describe("FunctionApp (minimal: HTTP only, no optional args)", () => {
     }
   });
 
-  it("writes exactly the identity-based host settings (no FUNCTIONS_EXTENSION_VERSION: Flex sets the host)", () => {
+  it("writes exactly the identity-based host settings: the blob service only for an HTTP-only host (no FUNCTIONS_EXTENSION_VERSION: Flex sets the host)", () => {
     const account = String(one(plan, T.storage).inputs.accountName);
     expect(settingsOf(plan)).toEqual({
       AzureWebJobsStorage__blobServiceUri: `https://${account}.blob.core.windows.net`,
-      AzureWebJobsStorage__queueServiceUri: `https://${account}.queue.core.windows.net`,
-      AzureWebJobsStorage__tableServiceUri: `https://${account}.table.core.windows.net`,
       AzureWebJobsStorage__credential: "managedidentity",
       AzureWebJobsStorage__clientId: out.clientId,
       AZURE_CLIENT_ID: out.clientId,
@@ -524,6 +522,22 @@ describe("FunctionApp: code deployment (deploy: true)", () => {
     const code = one(plan, T.codeDeployment, "fn-code");
     expect(code.dependencies).toEqual(
       expect.arrayContaining([urnOf(plan, T.app, "fn-app"), urnOf(plan, T.role, "fn-host-blob-owner")]),
+    );
+  });
+});
+
+describe("FunctionApp: zone redundancy needs 2 always-ready instances (issue 18 item 2)", () => {
+  it("refuses a zone-redundant app with 1 always-ready instance, before registering anything", () => {
+    expect(() => new FunctionApp("zr", { ...baseArgs(), zoneRedundant: true, sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] } })).toThrow(
+      /FunctionApp "zr" has a setting Flex Consumption rejects or ignores:\n {2}- sizing.alwaysReady "http" has instanceCount 1, but the plan is zone redundant/,
+    );
+  });
+});
+
+describe("FunctionApp: the bundle's functions decide the scale groups and what the deployment confirms", () => {
+  it("refuses an always-ready group the bundle has no function for", () => {
+    expect(() => new FunctionApp("groups", baseArgs({ deploy: true, sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "durable", instanceCount: 1 }] } }))).toThrow(
+      /sizing.alwaysReady names "durable", which is not a scale group of this app's functions: expected one of http, function:helloQueue/,
     );
   });
 });

@@ -32,6 +32,10 @@ interface DeploymentScript {
   readonly log?: readonly LogLine[];
 }
 interface Script {
+  /** `GET /api/deployments/latest`: 404 or a status body (id, status). @default 404 */
+  latest?: 404 | { readonly id: string; readonly status: number; readonly text?: string };
+  /** ARM `GET {siteId}/functions`: the function names it lists, or an HTTP status. @default 404 */
+  armFunctions?: readonly string[] | number;
   sku: string;
   siteAnswers: number[];
   /** POST answers in order; a 202 starts the next deployment of `deployments`. The last one repeats. */
@@ -64,6 +68,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const url = new URL(req.url ?? "/", "http://local");
   seen.push({ method: req.method ?? "", host, path: `${url.pathname}${url.search}`, headers: req.headers, bodySha256: createHash("sha256").update(body).digest("hex") });
 
+  if (host === "management.test" && url.pathname === `${SITE_ID}/functions`) {
+    const listed = script.armFunctions ?? 404;
+    if (typeof listed === "number") return reply(res, listed, { error: { code: "NotFound" } });
+    // ARM names a function "<site>/<function>" (WebApps_ListFunctions).
+    return reply(res, 200, { value: listed.map((f) => ({ id: `${SITE_ID}/functions/${f}`, name: `app-orders/${f}`, type: "Microsoft.Web/sites/functions", properties: { name: f } })) });
+  }
   if (host === "management.test" && url.pathname === SITE_ID) {
     const status = script.siteAnswers.shift() ?? 200;
     if (status !== 200) return reply(res, status, { error: { code: "Transient" } });
@@ -91,6 +101,11 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     });
   }
 
+  if (url.pathname === "/api/deployments/latest") {
+    const latest = script.latest ?? 404;
+    if (latest === 404) return reply(res, 404, { Message: "Not found" });
+    return reply(res, 200, { id: latest.id, status: latest.status, status_text: latest.text ?? "", complete: latest.status >= 3, log_url: `https://${SCM_HOST}/api/deployments/${latest.id}/log` });
+  }
   const match = /^\/api\/deployments\/(dep-(\d+))(?:\/log(?:\/(\d+))?)?$/.exec(url.pathname);
   const deployment = match ? script.deployments[Number(match[2]) - 1] : undefined;
   if (!match || !deployment) return reply(res, 404, "no such route");
@@ -150,8 +165,10 @@ function fakeDeps(overrides: Partial<DeploymentDeps> = {}): DeploymentDeps & { s
 
 const FAST: Partial<DeploymentLimits> = { totalMs: 20 * 60_000, rbacPropagationMs: 10 * 60_000 };
 
+const BUNDLE_FUNCTIONS = ["createOrder", "relayOutbox"];
+
 function request(limits: Partial<DeploymentLimits> = FAST) {
-  return { siteId: SITE_ID, zip: ZIP, armEndpoint: ARM, limits };
+  return { siteId: SITE_ID, zip: ZIP, armEndpoint: ARM, limits, expectedFunctions: BUNDLE_FUNCTIONS };
 }
 
 const publishes = (): Seen[] => seen.filter((s) => s.method === "POST");
@@ -303,11 +320,76 @@ describe("deployPackage (OneDeploy on Flex)", () => {
     expect(polls()).toHaveLength(6);
   });
 
-  it("uses the last body when the record vanishes after 'deploying' (worker recycled)", async () => {
-    script.deployments = [{ polls: [{ status: 1 }, { status: 2 }, 404] }];
-    const result = await deployPackage(request({ maxNotFoundAfterStatus: 3 }), fakeDeps());
-    expect(result).toMatchObject({ status: 4, confirmed: false });
-    expect(polls()).toHaveLength(2 + 4);
+  describe("the status record vanishes after 'deploying' (Azure/azure-dev#4439)", () => {
+    const vanished = (): void => {
+      script.deployments = [{ polls: [{ status: 1 }, { status: 2 }, 404] }];
+    };
+    const limits = { ...FAST, maxNotFoundAfterStatus: 3, armConfirmAttempts: 3, armConfirmIntervalMs: 5_000 };
+    const armReads = (): Seen[] => seen.filter((x) => x.host === "management.test" && x.path.startsWith(`${SITE_ID}/functions`));
+    const latestReads = (): Seen[] => seen.filter((x) => x.path === "/api/deployments/latest");
+
+    it("reads /api/deployments/latest: success there is success", async () => {
+      vanished();
+      script.latest = { id: "dep-1", status: 4, text: "Deployment successful." };
+      const result = await deployPackage(request(limits), fakeDeps());
+      expect(result).toMatchObject({ status: 4, confirmed: true, confirmedBy: "latest", statusText: "Deployment successful." });
+      expect(latestReads()).toHaveLength(1);
+      expect(latestReads()[0]!.headers.cookie).toBe("ARRAffinity=affinity-42; ARRAffinitySameSite=affinity-42");
+      expect(armReads()).toHaveLength(0);
+    });
+
+    it("reads /api/deployments/latest: a failure there fails, with the log", async () => {
+      vanished();
+      script.deployments[0] = { polls: [{ status: 1 }, { status: 2 }, 404], log: [{ message: "Worker failed to start" }] };
+      script.latest = { id: "dep-1", status: 3, text: "Deployment failed." };
+      const error = (await deployPackage(request(limits), fakeDeps()).catch((e: unknown) => e)) as OneDeployError;
+      expect(error).toBeInstanceOf(OneDeployError);
+      expect(error.message).toMatch(/ended with status 3 \(failed\): Deployment failed\. \(read from \/api\/deployments\/latest\)/);
+      expect(error.logs).toEqual(["Worker failed to start"]);
+    });
+
+    it("with no readable latest record, confirms through ARM that the app lists every function of the bundle", async () => {
+      vanished();
+      script.armFunctions = 404;
+      let armAnswers = 0;
+      const deps = fakeDeps();
+      const fetchWithSync: DeploymentDeps["fetch"] = async (url, init) => {
+        // The list syncs after the deployment: the first read still shows the old function set.
+        if (url.includes("/functions?")) script.armFunctions = armAnswers++ === 0 ? ["createOrder"] : [...BUNDLE_FUNCTIONS, "health"];
+        return deps.fetch(url, init);
+      };
+      const result = await deployPackage(request(limits), { ...deps, fetch: fetchWithSync });
+      expect(result).toMatchObject({ status: 4, confirmed: true, confirmedBy: "arm" });
+      expect(armReads()).toHaveLength(2);
+      expect(armReads()[0]!.path).toBe(`${SITE_ID}/functions?api-version=2023-12-01`);
+      expect(armReads()[0]!.headers.authorization).toBe(`Bearer token-for:${ARM}/.default`);
+    });
+
+    it("fails (so the next `up` retries) when ARM does not list the bundle's functions", async () => {
+      vanished();
+      script.armFunctions = ["createOrder"];
+      const error = (await deployPackage(request(limits), fakeDeps()).catch((e: unknown) => e)) as OneDeployError;
+      expect(error).toBeInstanceOf(OneDeployError);
+      expect(error.kind).toBe("deployment");
+      expect(error.message).toMatch(/dep-1 on app-orders could not be confirmed: its status record vanished after "deploying" \(4 consecutive 404s\), \/api\/deployments\/latest did not answer, and ARM does not list relayOutbox/);
+      expect(error.message).toMatch(/the next `pulumi up` deploys it again/);
+      expect(armReads()).toHaveLength(3);
+    });
+
+    it("fails when the latest record is another deployment and ARM cannot be read", async () => {
+      vanished();
+      script.latest = { id: "dep-0", status: 4 };
+      script.armFunctions = 403;
+      const error = (await deployPackage(request(limits), fakeDeps()).catch((e: unknown) => e)) as OneDeployError;
+      expect(error.message).toMatch(/latest names deployment dep-0, and ARM's function list answered 403/);
+    });
+
+    it("fails without a list of the bundle's functions to compare with", async () => {
+      vanished();
+      script.armFunctions = BUNDLE_FUNCTIONS;
+      const error = (await deployPackage({ ...request(limits), expectedFunctions: [] }, fakeDeps()).catch((e: unknown) => e)) as OneDeployError;
+      expect(error.message).toMatch(/no expected functions were given/);
+    });
   });
 
   it("stops within the time budget with a clear error when the deployment never finishes", async () => {

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { estimateCost, flexBilledSeconds, logAlertMeter, resolveAssumptions } from "../../../engine/cost/estimate";
+import { timerRunsPerMonth } from "../../../engine/cost/schedule";
+import { planStack } from "../../../engine/plan";
+import type { Plan } from "../../../engine/plan-format";
 import { PRICES } from "../../../engine/cost/prices";
 import { DEFAULT_ASSUMPTIONS, type CostLine } from "../../../engine/cost/estimate";
 import { testConfig } from "../../helpers/plan";
@@ -25,7 +29,7 @@ describe("Flex billing rules", () => {
 
   it("bills an always-ready 2 GB instance for the whole month: ≈ $21.02", () => {
     const e = estimateCost(plan([flexApp("api", 2048, 1)]), { ordersPerMonth: 0 });
-    const l = line(e.idle.lines, "flex.alwaysReadyBaseline", "api");
+    const l = line(e.idle.lines, "flex.alwaysReadyBaseline", "api (http)");
     // 1 instance × 2 GB × 730 h × 3,600 s = 5,256,000 GB-s; × $0.000004 = $21.024
     expect(l.quantity).toBe(5_256_000);
     expect(l.amount).toBeCloseTo(21.024, 6);
@@ -210,15 +214,17 @@ describe("the delivery fixtures (dev and prod as the stack files configure them)
     expect(e.perThousandOrders.atConfiguredVolume).toBeCloseTo(0.0186, 8);
   });
 
-  it("prod idles at about $33.51/month, most of it the always-ready orders instance", () => {
+  it("prod idles at about $54.53/month, most of it the always-ready orders instances", () => {
     const e = estimateCost(loadPlan("delivery-prod"), { ordersPerMonth: 100_000 });
-    // always-ready: 1 × 2 GB × 2,628,000 s × $0.000004 = $21.024
+    // always-ready: http configured 1, but the plan is zone redundant: the platform keeps and bills
+    // 2 × 2 GB × 2,628,000 s × $0.000004 = $42.048
     // web test: 2 locations every 5 min = 17,280 runs × $0.0005 = $8.64
     // log alerts: 2 × every 5 min × $1.50 = $3.00; metric series 12 − 10 free = 2 × $0.10 = $0.20
     // Cosmos: storage $0.25 + 30-day backup 1 GB × 1 region × $0.20 = $0.20
     // retention 90 days: 1 GB baseline × (90 − 31) / 30 × $0.10 = $0.19667; Key Vault $0.00009
-    expect(e.idle.total).toBeCloseTo(21.024 + 8.64 + 3 + 0.2 + 0.25 + 0.2 + (59 / 30) * 0.1 + 0.00009, 8);
-    expect(line(e.idle.lines, "flex.alwaysReadyBaseline").item).toBe("contoso-func-orders-p");
+    expect(e.idle.total).toBeCloseTo(42.048 + 8.64 + 3 + 0.2 + 0.25 + 0.2 + (59 / 30) * 0.1 + 0.00009, 8);
+    expect(e.notes.join("\n")).toMatch(/zone redundant but its functions are unknown/);
+    expect(line(e.idle.lines, "flex.alwaysReadyBaseline").item).toBe("contoso-func-orders-p (http)");
     expect(e.region).toBe("eastus2");
     expect(e.notes.join("\n")).toMatch(/East US list prices.*eastus2/);
   });
@@ -236,5 +242,70 @@ describe("assumptions", () => {
 describe("the stack config's costAssumptions", () => {
   it("parse into exactly the estimator's assumptions, with the same defaults", () => {
     expect(testConfig().costAssumptions).toEqual(DEFAULT_ASSUMPTIONS);
+  });
+});
+
+describe("timer schedules", () => {
+  it.each<[string, number | undefined]>([
+    ["0 */1 * * * *", 43_200],
+    ["0 */5 * * * *", 8_640],
+    ["0 0 * * * *", 720],
+    ["*/30 * * * * *", 86_400],
+    ["0 0,30 8-17 * * *", 600],
+    ["0 30 9 * * 1-5", 22], // the weekdays of a 30-day month (April 2026)
+    ["0 30 9 * * Mon-Fri", 22],
+    ["00:05:00", 8_640],
+    ["1.00:00:00", 30],
+    ["not a schedule", undefined],
+    ["0 61 * * * *", undefined],
+  ])("%s runs %s times in a 30-day month", (schedule, runs) => {
+    expect(timerRunsPerMonth(schedule)).toBe(runs);
+  });
+});
+
+describe("zone redundancy and timers on the real prod plan (issue 18 item 2)", () => {
+  let prod: Plan;
+  beforeAll(async () => {
+    prod = await planStack({ stack: "prod", projectDir: path.resolve(__dirname, "../../..") });
+  }, 120_000);
+
+  it("prices the platform's 2 always-ready instances for every scale group of every zone-redundant app", () => {
+    const e = estimateCost(prod, { ordersPerMonth: 0 });
+    const baseline = e.idle.lines.filter((l) => l.meter === "flex.alwaysReadyBaseline");
+    const groups = baseline.map((l) => l.item.replace(/^contoso-(\w+)-p-\w+ /, "$1 ")).sort();
+    expect(groups).toEqual([
+      "catalog (http)",
+      "fulfillment (durable)",
+      "fulfillment (function:startFulfillment)",
+      "notifications (function:deliverNotification)",
+      "notifications (function:publishOrderStatusChanges)",
+      "orders (function:applyStatusReport)",
+      "orders (function:relayOutbox)",
+      "orders (http)",
+    ]);
+    for (const l of baseline) {
+      const gb = l.item.startsWith("contoso-catalog") || l.item.startsWith("contoso-notifications") ? 0.5 : 2;
+      expect(l.quantity, l.item).toBe(2 * gb * 730 * 3600);
+    }
+    // 4 × 2 GB groups × 2 + ... : 6 groups of 2 GB and 3 of 512 MB, 2 instances each.
+    const total = baseline.reduce((n, l) => n + l.amount, 0);
+    expect(total).toBeCloseTo((5 * 2 * 2 + 3 * 2 * 0.5) * 2_628_000 * 0.000004, 6);
+  });
+
+  it("prices orders' relayOutbox timer (every minute): executions, GB-s on its always-ready instances and a Cosmos query each", () => {
+    const e = estimateCost(prod, { ordersPerMonth: 0 });
+    const timer = e.idle.lines.filter((l) => /relayOutbox \(timer every 1 min\)/.test(l.item));
+    expect(timer.map((l) => [l.meter, l.quantity])).toEqual([
+      ["flex.onDemandExecutions", 43_200],
+      ["flex.alwaysReadyExecutionTime", 43_200 * 1 * 2],
+      ["cosmos.serverlessRequestUnits", 43_200 * 3],
+    ]);
+  });
+
+  it("says what keeps each app awake", () => {
+    const awake = Object.fromEntries(estimateCost(prod).awake.map((w) => [w.app.replace(/^contoso-(\w+)-p-\w+$/, "$1"), w.reasons.join("; ")]));
+    expect(awake.orders).toMatch(/timer relayOutbox every 1 min \(43,200 runs\/month\): never scales to zero/);
+    expect(awake.orders).toMatch(/always-ready function:relayOutbox × 2 \(platform minimum with zone redundancy, 0 configured\)/);
+    expect(awake.fulfillment).toMatch(/always-ready durable × 2/);
   });
 });
