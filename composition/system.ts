@@ -215,8 +215,10 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       operationRoles: { [`${name}-proxy`]: [role] },
       callers: { tenantId: client.tenantId, audiences: [backendApp.identifierUri, backendApp.clientId] },
       products: ["internal"],
-      backend: { url: backend.url, description: backend.description },
+      // The gateway authenticates to the back end with its identity (policy apim-backend-auth).
+      backend: { url: backend.url, description: backend.description, tokenResource: backendApp.clientId },
     });
+    backendApp.grantAppRole({ name: "gateway", principalId: gateway.identity.principalId });
   }
 
   // What tells the owners when it breaks: one alert per failure mode, each on its narrowest scope.

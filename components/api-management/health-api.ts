@@ -130,7 +130,7 @@ export class HealthApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: operation.name,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: apimanagement.PolicyContentFormat.Xml,
           value: pulumi.output(t.hostName).apply((host) => healthOperationPolicy(host, t.path)),
         },
         { parent: this },
@@ -160,7 +160,7 @@ export class HealthApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: all.name,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: apimanagement.PolicyContentFormat.Xml,
           value: pulumi
             .all(args.targets.map((t) => pulumi.output(t.hostName).apply((host) => ({ service: t.service, url: `https://${host}${t.path}` }))))
             .apply((targets) => aggregateHealthPolicy(targets)),

@@ -203,7 +203,7 @@ export interface PolicySections {
   readonly onError?: readonly XmlElement[];
 }
 
-/** A rendered policy: the XML for ARM (`format: "rawxml"`) and the policy elements it uses. */
+/** A rendered policy: the XML for ARM (`format: "xml"`: every value is XML-escaped) and the policy elements it uses. */
 export interface PolicyDocument {
   readonly xml: string;
   readonly policies: readonly string[];

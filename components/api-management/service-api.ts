@@ -303,7 +303,7 @@ export class ServiceApi extends pulumi.ComponentResource {
         ...common,
         apiId: api.name,
         policyId: "policy",
-        format: apimanagement.PolicyContentFormat.Rawxml,
+        format: apimanagement.PolicyContentFormat.Xml,
         value: pulumi
           .all([tenantId, audiences, backendTarget])
           .apply(([t, a, b]) => apiPolicy({ tenantId: t, audiences: a, corsOrigins: args.corsOrigins, backend: b }).xml),
@@ -322,7 +322,7 @@ export class ServiceApi extends pulumi.ComponentResource {
           apiId: api.name,
           operationId: op.operationId,
           policyId: "policy",
-          format: apimanagement.PolicyContentFormat.Rawxml,
+          format: apimanagement.PolicyContentFormat.Xml,
           value: pulumi
             .all([tenantId, audiences, tokenResource])
             .apply(([t, a, r]) => operationPolicy({ tenantId: t, audiences: a, roles, backendTokenResource: r }).xml),
