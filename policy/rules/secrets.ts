@@ -25,6 +25,7 @@ const SHAPES: readonly Shape[] = [
   { label: "a shared access key (SharedAccessKey=…)", test: (n) => /sharedaccesskey=[^;]{8,}/.test(n) },
   { label: "a shared access signature (SharedAccessSignature=…)", test: (n) => /sharedaccesssignature=/.test(n) },
   { label: "a SAS token (sig=… in a URL)", test: (n) => /(?:^|[?&;])sig(?:=|%3d)[a-z0-9%+/=]{10,}/.test(n) },
+  { label: "a function key (code=… in a URL)", test: (n) => /[?&]code(?:=|%3d)[a-z0-9_%=-]{20,}/.test(n) },
   { label: "an Entra ID client secret", test: (_n, raw) => /(?:^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?:$|[^A-Za-z0-9_~.-])/.test(raw) },
   { label: "a private key (PEM)", test: (n) => /-----begin([a-z]+)?privatekey-----/.test(n) },
   { label: "a GitHub token", test: (_n, raw) => /\b(?:ghp|gho|ghs|ghu)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}/.test(raw) },
