@@ -146,12 +146,16 @@ export const diagAuditLogs = stackPolicy({
           const uri = peek(() => d.props["resourceUri"]);
           return typeof uri === "string" && name !== undefined && new RegExp(`/storageAccounts/${name}/(blob|queue|table|file)Services/`, "i").test(uri);
         });
-        const logged = subs.some((d) => {
+        const silent = subs.filter((d) => {
           const e = enabledLogs(d);
-          return e === UNKNOWN || e.size > 0;
+          return e !== UNKNOWN && e.size === 0;
         });
-        if (!logged) {
-          report(`storage account "${r.name}" logs none of its services' requests (no diagnostic setting on …/queueServices/default, blobServices or tableServices with logs enabled): add one with categoryGroup "allLogs" so reads, writes and deletes are audited.`, r.urn);
+        for (const d of silent) {
+          const service = /\/(blob|queue|table|file)Services\//i.exec(String(peek(() => d.props["resourceUri"])))?.[1] ?? "a";
+          report(`storage account "${r.name}": diagnostic setting "${d.name}" on its ${service} service enables no logs, so reads, writes and deletes there leave no trace; enable categoryGroup "allLogs" (or "audit").`, r.urn);
+        }
+        if (subs.length === 0) {
+          report(`storage account "${r.name}" logs none of its services' requests (no diagnostic setting on …/queueServices/default, blobServices or tableServices): add one with categoryGroup "allLogs" so reads, writes and deletes are audited.`, r.urn);
         }
         continue;
       }

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planStack } from "../../engine/plan";
 import type { Plan } from "../../engine/plan-format";
 import { evaluatePolicies, type PolicyViolation } from "../../engine/policy-runner";
-import { MUTATIONS, find, type MutablePlan, type Mutation } from "./mutations/catalog";
+import { MUTATIONS, MUTATION_TIMEOUT_MS, find, type MutablePlan, type Mutation } from "./mutations/catalog";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 let base: Plan;
@@ -56,7 +56,7 @@ describe("mutation harness: single mistakes in the prod plan", () => {
     const missed = outcomes.filter((o) => !o.caught).map((o) => `  missed: [${o.mutation.class}] ${o.mutation.id} (${o.mutation.target})`);
     console.log([`mutation catch rate: ${caught}/${outcomes.length} = ${(rate * 100).toFixed(1)}%`, ...lines, ...missed].join("\n"));
     expect(rate).toBeGreaterThanOrEqual(0.95);
-  });
+  }, MUTATION_TIMEOUT_MS);
 
   it("covers every class the issues name, with several variants each", () => {
     const counts = new Map<string, number>();
@@ -72,5 +72,5 @@ describe("mutation harness: single mistakes in the prod plan", () => {
       m.apply(plan);
       expect(JSON.stringify(plan), m.id).not.toEqual(JSON.stringify(base));
     }
-  });
+  }, MUTATION_TIMEOUT_MS);
 });

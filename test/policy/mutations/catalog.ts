@@ -99,6 +99,9 @@ function setting(plan: MutablePlan, app: string, name: string, value: string): v
   });
 }
 
+/** Mutations run one evaluation each (~1 s). */
+export const MUTATION_TIMEOUT_MS = 600_000;
+
 const RG = "contoso-platform-p";
 const SUB = "/subscriptions/08126f89-f7b8-4fab-a326-a09d5fc66473";
 const ROLE_DEF = (guid: string): string => `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -291,7 +294,7 @@ export const MUTATIONS: readonly Mutation[] = [
     class: "secrets",
     target: "catalog-app",
     apply: (p) => setting(p, "catalog-app", "IMPORT_CONFIG", Buffer.from("DefaultEndpointsProtocol=https;AccountName=contosoimport;AccountKey=ZmFrZWtleWZha2VrZXlmYWtla2V5ZmFrZWtleQ==;EndpointSuffix=core.windows.net").toString("base64")) },
-  { id: "Entra client secret in a setting", class: "secrets", target: "fulfillment-app", apply: (p) => setting(p, "fulfillment-app", "AUTH_CONFIG", "tenant=contoso;secret=Ab1~8Q~abcdefghijklmnopqrstuvwxyz0123456") },
+  { id: "Entra client secret in a setting", class: "secrets", target: "fulfillment-app", apply: (p) => setting(p, "fulfillment-app", "AUTH_CONFIG", "tenant=contoso;secret=xYz8Q~AbCdEfGhIjKlMnOpQrStUvWxYz01234567") },
   { id: "function key in a back end URL", class: "secrets", target: "gateway-payment-backend", apply: (p) => set(p, "gateway-payment-backend", "url", "https://payments.contoso.example/api?code=aBcDeFgHiJkLmNoPqRsTuVwXyZ012345==") },
   {
     id: "Key Vault secret without expiry",
@@ -376,15 +379,8 @@ export const MUTATIONS: readonly Mutation[] = [
   { id: "workspace retention 7 days", class: "logging", target: "monitoring-workspace", apply: (p) => set(p, "monitoring-workspace", "retentionInDays", 7) },
   { id: "workspace local auth on", class: "logging", target: "monitoring-workspace", apply: (p) => set(p, "monitoring-workspace", "features.disableLocalAuth", false) },
   { id: "App Insights local auth on", class: "logging", target: "monitoring-appinsights", apply: (p) => set(p, "monitoring-appinsights", "disableLocalAuth", false) },
-  {
-    id: "host storage services not logged",
-    class: "logging",
-    target: "orders-host",
-    apply: (p) => {
-      set(p, "orders-host-queue-diag", "logs", []);
-      set(p, "orders-host-table-diag", "logs", []);
-    },
-  },
+  { id: "blob service diagnostic setting without logs", class: "logging", target: "orders-host-blob-diag", apply: (p) => set(p, "orders-host-blob-diag", "logs", []) },
+  { id: "queue service logs disabled", class: "logging", target: "messaging-queue-diag", apply: (p) => set(p, "messaging-queue-diag", "logs", [{ categoryGroup: "allLogs", enabled: false }]) },
 
   // ------------------------------------------------------------------ reliability
   { id: "subscription without dead-letter", class: "reliability", target: "order-events-order-events-to-order-notifications", apply: (p) => set(p, "order-events-order-events-to-order-notifications", "deadLetterWithResourceIdentity", undefined) },
