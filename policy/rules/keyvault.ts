@@ -70,7 +70,7 @@ export const kvSecretExpiry = resourcePolicy({
   remediationSteps: "Set properties.attributes.expires (seconds since 1970) and rotate before it.",
   validateResource: validateResourceOfType(keyvault.Secret, (secret, args, report) => {
     if (secret.properties?.attributes?.expires === undefined) {
-      report(`Key Vault secret "${args.name}" has no properties.attributes.expires: a leaked copy stays valid forever; set an expiry (seconds since 1970) and rotate the secret before it.`);
+      report(`Key Vault secret "${args.name}" has no properties.attributes.expires: set an expiry (seconds since 1970) and rotate the secret before it; without one a leaked copy stays valid forever.`);
     }
   }),
 });

@@ -325,7 +325,10 @@ export function secretIn(setting: AppSetting, all: readonly AppSetting[]): strin
     if (auth && (auth.value === UNKNOWN || (typeof auth.value === "string" && /Authorization=AAD/i.test(auth.value)))) return undefined;
     return "an ingestion key usable without Entra: add APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD;ClientId=<identity client id> and disable local auth on the component";
   }
-  if (normalized.includes("instrumentationkey=")) return "a key (InstrumentationKey=…): use APPLICATIONINSIGHTS_CONNECTION_STRING with Entra ingestion";
+  const marker = SECRET_MARKERS.find((m) => normalized.includes(m.toLowerCase()));
+  if (marker) {
+    return `a key (${marker}…): use an identity-based connection (<CONNECTION>__accountName / __queueServiceUri / __fullyQualifiedNamespace with __credential=managedidentity) or a @Microsoft.KeyVault(...) reference`;
+  }
   // Secrets in disguise (case and spacing, SAS sig=, client secrets, base64) and secret-named settings.
   const why = plaintextSecretSetting(setting.name, value);
   if (why) {
@@ -480,18 +483,23 @@ interface Restriction {
 }
 
 /** Why a set of access restrictions admits the internet, or undefined when it does not. */
-function restrictionsExposure(defaultAction: unknown, rules: unknown, label: string): string | undefined {
-  if (!eqIgnoreCase(defaultAction, "Deny")) return `${label} default action ${show(defaultAction)} (unset means Allow)`;
+function restrictionsExposure(defaultAction: unknown, rules: unknown, key: "ipSecurityRestrictions" | "scmIpSecurityRestrictions"): string | undefined {
+  if (!eqIgnoreCase(defaultAction, "Deny")) return `${key}DefaultAction ${show(defaultAction)}`;
   const list = rules === UNKNOWN || !Array.isArray(rules) ? [] : (rules as Restriction[]);
   const allows = list.filter((r) => {
     const action = peek(() => r.action);
     return action === undefined || eqIgnoreCase(action, "Allow");
   });
-  const addresses = allows.map((r) => peek(() => r.ipAddress)).filter((a): a is string => typeof a === "string");
-  const any = addresses.find((a) => ANY_ADDRESS.has(a.trim().toLowerCase()));
-  if (any) return `${label} allow ${JSON.stringify(any)}, every address`;
-  const cidrs = addresses.flatMap((a) => a.split(",").map((x) => x.trim()));
-  if (coversInternet(cidrs)) return `${label} allow rules (${cidrs.join(", ")}) that together cover every address`;
+  const any = allows.find((r) => {
+    const a = peek(() => r.ipAddress);
+    return typeof a === "string" && ANY_ADDRESS.has(a.trim().toLowerCase());
+  });
+  if (any) return `its default-deny ${key} allow every address (rule ${show(peek(() => any.name))})`;
+  const cidrs = allows
+    .map((r) => peek(() => r.ipAddress))
+    .filter((a): a is string => typeof a === "string")
+    .flatMap((a) => a.split(",").map((x) => x.trim()));
+  if (coversInternet(cidrs)) return `its default-deny ${key} have allow rules (${cidrs.join(", ")}) that together cover every address`;
   return undefined;
 }
 
@@ -503,7 +511,7 @@ function restrictionsExposure(defaultAction: unknown, rules: unknown, label: str
  */
 export function publicExposure(site: SiteProps): string | undefined {
   if (eqIgnoreCase(peek(() => site.publicNetworkAccess), "Disabled")) return undefined;
-  const why = restrictionsExposure(peek(() => site.siteConfig?.ipSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.ipSecurityRestrictions), "access restrictions:");
+  const why = restrictionsExposure(peek(() => site.siteConfig?.ipSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.ipSecurityRestrictions), "ipSecurityRestrictions");
   return why ? `publicNetworkAccess ${show(peek(() => site.publicNetworkAccess))}, ${why}` : undefined;
 }
 
@@ -514,7 +522,7 @@ export function publicExposure(site: SiteProps): string | undefined {
 export function scmExposure(site: SiteProps): string | undefined {
   if (eqIgnoreCase(peek(() => site.publicNetworkAccess), "Disabled")) return undefined;
   if (peek(() => site.siteConfig?.scmIpSecurityRestrictionsUseMain) === true) return publicExposure(site);
-  return restrictionsExposure(peek(() => site.siteConfig?.scmIpSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.scmIpSecurityRestrictions), "SCM access restrictions:");
+  return restrictionsExposure(peek(() => site.siteConfig?.scmIpSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.scmIpSecurityRestrictions), "scmIpSecurityRestrictions");
 }
 
 /** Auth settings that make the site APIM-only: authentication required, unauthenticated calls refused, callers restricted. */

@@ -34,18 +34,29 @@ const INSECURE = path.join(FIXTURES, "policy-insecure.json");
 const pinned = createPolicies({ now: () => new Date("2026-06-01T00:00:00Z") });
 
 const INSECURE_RULES = [
+  "apim-backend-auth",
+  "apim-operation-authz",
   "apim-protocols",
+  "appi-public-network",
+  "cosmos-data-scope",
   "cosmos-local-auth",
+  "diag-audit-logs",
   "diag-to-law",
+  "eg-public-access",
   "flex-unsupported-settings",
   "func-identity-least-privilege",
   "func-kv-refs",
   "func-node-version",
   "func-runtime-version-format",
   "kv-purge",
+  "law-local-auth",
+  "law-public-network",
   "locations-allowed",
+  "no-plaintext-secrets",
   "physical-name-limits",
+  "rbac-privileged",
   "st-blob-public",
+  "st-cross-tenant",
   "tags-required",
   "web-basic-auth-off",
   "web-https-only",
@@ -243,10 +254,10 @@ describe("formatPolicyTable", () => {
   it("prints a header, one row per violation and a summary", () => {
     const table = formatPolicyTable(evaluatePolicies(readPlanFile(INSECURE), { stack: "prod", policies: pinned }));
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 56 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
+    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 84 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
     expect(lines[2]).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(table).toMatch(/\nmandatory\s+web-https-only\s+web:WebApp orders-app\s+site "orders-app" has httpsOnly false: set httpsOnly: true/);
-    expect(lines.at(-1)).toMatch(/^19 mandatory, 0 advisory violations \(10 resources, 16 policies\)$/);
+    expect(lines.at(-1)).toMatch(/^35 mandatory, 0 advisory violations \(16 resources, 27 policies\)$/);
   });
 
   it("says so when there is nothing to report", () => {
@@ -281,7 +292,7 @@ describe("npm run policy", () => {
     const run = spawnSync("npx", ["tsx", "engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(run.status).toBe(1);
     for (const rule of INSECURE_RULES) expect(run.stdout).toContain(rule);
-    expect(run.stderr).toMatch(/19 mandatory policy violations: fix them before `pulumi up`/);
+    expect(run.stderr).toMatch(/35 mandatory policy violations: fix them before `pulumi up`/);
   });
 
   it("exits 0 on the compliant plan", () => {
@@ -294,14 +305,14 @@ describe("npm run policy", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
     const report = JSON.parse(c.out()) as { stack: string; mandatory: number };
-    expect(report).toMatchObject({ stack: "prod", mandatory: 19 });
+    expect(report).toMatchObject({ stack: "prod", mandatory: 35 });
   });
 
   it("takes a config file instead of policy/config.<stack>.json", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
     // The file replaces config.prod.json: no requiredTags / allowedLocations, so those two rules do not apply.
-    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 17 advisory violations/);
+    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 33 advisory violations/);
   });
 
   it.each([
