@@ -10,11 +10,12 @@ import { dataCases } from "./cases/data";
 import { flexCases } from "./cases/flex";
 import { governanceCases } from "./cases/governance";
 import { integrationCases } from "./cases/integration";
+import { issue14Cases } from "./cases/issue14";
 import type { RuleCase } from "./cases/types";
 import { webCases } from "./cases/web";
 import { checkResource, rule } from "./harness";
 
-const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases];
+const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases, ...issue14Cases];
 
 for (const c of cases) {
   const policy = c.policy ?? rule(c.rule);
