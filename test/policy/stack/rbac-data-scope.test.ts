@@ -54,11 +54,11 @@ describe("rbac-data-scope", () => {
   });
 
   it("allows the whole account for an app's own host storage", () => {
-    const app: StackRes = { type: T.app, name: "orders-app", props: flexApp, deps: { identity: ["orders-identity"] } };
+    const app: StackRes = { type: T.app, name: "orders-app", props: set(flexApp, "identity.userAssignedIdentities", [UAMI_ID]), deps: { identity: ["orders-identity"] } };
     const hostId = `${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosostorders`;
     const identity: StackRes = { type: T.uami, name: "orders-identity", props: { ...uami, principalId: UAMI_PRINCIPAL_ID } };
     const host = { ...grant("orders-host-blob", BLOB_OWNER, hostId, "orders-identity", UAMI_PRINCIPAL_ID) };
-    expect(checkStack(policy, [identity, set(app.props, "identity.userAssignedIdentities", [UAMI_ID]) && app, host]).violations).toEqual([]);
+    expect(checkStack(policy, [identity, app, host]).violations).toEqual([]);
   });
 
   it("flags two consumers of one queue (its poison queue counts as the queue)", () => {
