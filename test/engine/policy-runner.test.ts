@@ -21,6 +21,7 @@ import {
   formatPolicyTable,
   parsePlan,
   readPlanFile,
+  validatePolicyConfig,
 } from "../../engine/policy-runner";
 import { createPolicies } from "../../policy/rules";
 import { resourcePolicy, stackPolicy } from "../../policy/rules/common";
@@ -130,6 +131,12 @@ describe("evaluatePolicies on hand-made plans", () => {
 });
 
 describe("config semantics (as the engine applies --policy-pack-config)", () => {
+  it("refuses an allow-list entry without a reason (issue 14: every waiver says why)", () => {
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner" }] } })).toThrow(/rbac-privileged\.allow\[0\]\.reason is required/);
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner", reason: "needed" }] } })).toThrow(/allow\[0\]\.reason must have at least 20 characters/);
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner", reason: "the CI identity creates role assignments" }] } })).not.toThrow();
+  });
+
   const insecure = readPlanFile(INSECURE);
 
   it('"all" sets every level; a policy entry overrides "all"', () => {
