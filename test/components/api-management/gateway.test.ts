@@ -146,12 +146,12 @@ describe("Gateway (Consumption)", () => {
     expect(String(svc.inputs.serviceName)).toMatch(/^test-gw-d-[a-z0-9]{5}$/);
   });
 
-  it("creates a rate-limited public product and an approval-only internal product, both published", async () => {
+  it("creates a rate-limited public product and an internal product, both published and approval-only", async () => {
     const p = await load();
     expect(one(p, `${T}Product`, "gw-product-public").inputs).toMatchObject({
       productId: "public",
       subscriptionRequired: true,
-      approvalRequired: false,
+      approvalRequired: true,
       state: "published",
     });
     expect(one(p, `${T}Product`, "gw-product-internal").inputs).toMatchObject({
@@ -165,7 +165,7 @@ describe("Gateway (Consumption)", () => {
     const inbound = policyOf(policies[0]!).policies.inbound;
     expect(inbound["rate-limit"]).toEqual({ "@calls": "60", "@renewal-period": "60" });
     expect(inbound.quota).toEqual({ "@calls": "10000", "@renewal-period": "2592000" });
-    expect(policies[0]!.inputs.format).toBe("rawxml");
+    expect(policies[0]!.inputs.format).toBe("xml");
   });
 
   it("logs to Application Insights with the gateway's identity, never a key", async () => {
@@ -227,7 +227,8 @@ describe("Gateway (Consumption)", () => {
   it("validates caller tokens at the API and routes to the Function App", async () => {
     const p = await load();
     const policy = ofType(p, `${T}ApiPolicy`).find((r) => r.inputs.apiId === "widgets-v1")!;
-    expect(policy.inputs.format).toBe("rawxml");
+    // The documents are XML-escaped by the builders: format "xml" (issue 18 item 1; policy apim-policy-document).
+    expect(policy.inputs.format).toBe("xml");
     const inbound = policyOf(policy).policies.inbound;
     expect(inbound.cors["allowed-origins"].origin).toEqual(["https://shop.contoso.example"]);
     const jwt = inbound["validate-jwt"];
