@@ -138,6 +138,14 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     this.endpoints = new Set();
 
     const vnetName = physicalName("virtualNetwork", args.names, name);
+    // One NSG for both subnets, with only the platform's default rules (VNet and load balancer in,
+    // everything else from the internet denied): every subnet is filtered (PSRule Azure.VNET.UseNSGs,
+    // policy subnet-nsg). NSGs are free.
+    const nsg = new network.NetworkSecurityGroup(
+      `${name}-nsg`,
+      { networkSecurityGroupName: `${vnetName}-nsg`, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+      { parent: this },
+    );
     // Subnets inline: one PUT, no parallel subnet writes, and an update never drops a subnet.
     const vnet = new network.VirtualNetwork(
       `${name}-vnet`,
@@ -152,11 +160,17 @@ export class PrivateNetwork extends pulumi.ComponentResource {
             name: "apps",
             addressPrefix: plan.apps,
             delegations: [{ name: "flex-consumption", serviceName: FLEX_SUBNET_DELEGATION }],
+            networkSecurityGroup: { id: nsg.id },
+            // Private subnet: no implicit outbound public IP (Microsoft Learn, "Default outbound
+            // access in Azure"); internet egress needs an explicit NAT gateway (policy subnet-default-outbound).
+            defaultOutboundAccess: false,
           },
           {
             name: "endpoints",
             addressPrefix: plan.endpoints,
             privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Disabled,
+            networkSecurityGroup: { id: nsg.id },
+            defaultOutboundAccess: false,
           },
         ],
       },

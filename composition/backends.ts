@@ -64,8 +64,10 @@ export function addBackendApis(gateway: Gateway, config: Pick<StackConfig, "back
       operationRoles: Object.fromEntries(operations.map((o) => [o.operationId, [role]])),
       callers: { tenantId, audiences: [backendApp.identifierUri, backendApp.clientId] },
       products: ["internal"],
-      backend: { url: backend.url!, description: backend.description },
+      // The gateway authenticates to the back end with its own identity (policy apim-backend-auth).
+      backend: { url: backend.url!, description: backend.description, tokenResource: backendApp.clientId },
     });
+    backendApp.grantAppRole({ name: "gateway", principalId: gateway.identity.principalId });
     urls[name] = backend.url!;
   }
   return urls;

@@ -225,7 +225,7 @@ function typeMatches(schema: PolicyConfigJSONSchema, value: unknown): boolean {
   });
 }
 
-/** A small JSON-schema check for what config schemas use: type, enum, items, minItems, minLength, pattern. */
+/** A small JSON-schema check for what config schemas use: type, enum, items, minItems, minLength, pattern, object properties and required. */
 function schemaProblem(schema: PolicyConfigJSONSchema, value: unknown, where: string): string | undefined {
   if (!typeMatches(schema, value)) return `${where} must be ${JSON.stringify(schema.type)}, got ${JSON.stringify(value)}`;
   if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
@@ -234,6 +234,19 @@ function schemaProblem(schema: PolicyConfigJSONSchema, value: unknown, where: st
   if (typeof value === "string") {
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${where} must have at least ${schema.minLength} characters`;
     if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return `${where} must match ${schema.pattern}`;
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    // Object items (allow-list entries): required keys and each property's own schema.
+    for (const key of schema.required ?? []) {
+      if ((value as Record<string, unknown>)[key] === undefined) return `${where}.${key} is required`;
+    }
+    for (const [key, def] of Object.entries(schema.properties ?? {})) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined && typeof def === "object") {
+        const problem = schemaProblem(def, v, `${where}.${key}`);
+        if (problem) return problem;
+      }
+    }
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) return `${where} needs at least ${schema.minItems} items`;

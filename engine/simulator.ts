@@ -223,6 +223,7 @@ const TYPES: Record<string, TypeSpec> = {
     subnets: ((c.inputs.subnets as Inputs[] | undefined) ?? []).map((s) => ({ ...s, id: `${c.id}/subnets/${str(s.name, "subnets[].name")}` })),
   })),
   "azure-native:network:PrivateEndpoint": top("Microsoft.Network/privateEndpoints", "privateEndpointName"),
+  "azure-native:network:NetworkSecurityGroup": top("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
   "azure-native:network:PrivateDnsZoneGroup": child("privateDnsZoneGroupName", (i, n) => [
     ["Microsoft.Network/privateEndpoints", str(i.privateEndpointName, "privateEndpointName")],
     ["privateDnsZoneGroups", n],

@@ -137,7 +137,7 @@ export class Gateway extends pulumi.ComponentResource {
     };
     const common = { resourceGroupName: args.resourceGroupName, serviceName: service.name };
 
-    // Products. Both require a subscription; the internal one also an administrator's approval.
+    // Products. Both require a subscription and an administrator's approval of it.
     const publicProduct = new apimanagement.Product(
       `${name}-product-public`,
       {
@@ -146,7 +146,8 @@ export class Gateway extends pulumi.ComponentResource {
         displayName: "Public",
         description: `Public APIs: ${cfg.rateLimit.calls} calls per ${cfg.rateLimit.renewalPeriodSeconds} s, ${cfg.quota.calls} calls per ${cfg.quota.renewalPeriodSeconds} s per subscription.`,
         subscriptionRequired: true,
-        approvalRequired: false,
+        // An administrator approves each subscription (PSRule Azure.APIM.ProductApproval; policy apim-product).
+        approvalRequired: true,
         state: apimanagement.ProductState.Published,
       },
       parent,

@@ -213,3 +213,49 @@ export function show(v: unknown): string {
   if (v === UNKNOWN) return "(unknown until deployment)";
   return JSON.stringify(v);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Allow-lists. A rule that may be waived for one resource takes `allow: [{ name, reason }]` in the
+// stack's pack config (policy/config.<stack>.json): the waiver is visible, reviewed with the stack,
+// and says why. An entry without a real reason waives nothing.
+// ---------------------------------------------------------------------------------------------
+
+/** The shortest reason an allow-list entry may give. */
+export const MIN_REASON_LENGTH = 20;
+
+export interface AllowEntry {
+  /** The resource's logical name (or the identifier the rule documents, e.g. an API id); `*` matches any run of characters. */
+  readonly name: string;
+  /** Why the waiver is acceptable (at least MIN_REASON_LENGTH characters). */
+  readonly reason: string;
+}
+
+/** The config schema of an `allow` list, for `configSchema.properties`. */
+export function allowListSchema(description: string): PolicyConfigSchema["properties"] {
+  return {
+    allow: {
+      type: "array",
+      default: [],
+      description,
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string", minLength: 1 },
+          reason: { type: "string", minLength: MIN_REASON_LENGTH },
+        },
+        required: ["name", "reason"],
+      },
+    },
+  };
+}
+
+const globMatch = (pattern: string, value: string): boolean =>
+  new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i").test(value);
+
+/** The allow-list entry (with a real reason) naming one of `candidates`, if any. */
+export function allowListed(config: { allow?: readonly AllowEntry[] } | undefined, ...candidates: (string | undefined)[]): AllowEntry | undefined {
+  const names = candidates.filter((c): c is string => typeof c === "string" && c.length > 0);
+  return (config?.allow ?? []).find(
+    (e) => typeof e.reason === "string" && e.reason.trim().length >= MIN_REASON_LENGTH && names.some((n) => globMatch(e.name, n)),
+  );
+}

@@ -88,4 +88,27 @@ export const egIdentity = resourcePolicy({
   ],
 });
 
-export const eventGridPolicies: PlatformPolicy[] = [egLocalAuth, egMinTls, egIdentity];
+function checkDeadLetter(sub: SubscriptionLike, args: ResourceValidationArgs, report: ReportViolation): void {
+  if (sub.destination === undefined && sub.deliveryWithResourceIdentity === undefined) return args.notApplicable("no destination");
+  if (sub.deadLetterWithResourceIdentity?.deadLetterDestination === undefined && sub.deadLetterDestination === undefined) {
+    report(
+      `Event Grid subscription "${args.name}" has no dead-letter destination: events that exhaust their retries are dropped silently. ` +
+        "Set deadLetterWithResourceIdentity { identity, deadLetterDestination: { endpointType: \"StorageBlob\", resourceId, blobContainerName } }.",
+    );
+  }
+}
+
+export const egDeadLetter = resourcePolicy({
+  name: "eg-dead-letter",
+  description: "Event Grid subscriptions dead-letter undeliverable events to a blob container (mandatory in prod).",
+  severity: "medium",
+  prodOnly: true,
+  remediationSteps: 'Set deadLetterWithResourceIdentity { identity: { type: "SystemAssigned" }, deadLetterDestination: { endpointType: "StorageBlob", resourceId: <account id>, blobContainerName } }.',
+  validateResource: [
+    validateResourceOfType(eventgrid.EventSubscription, checkDeadLetter),
+    validateResourceOfType(eventgrid.TopicEventSubscription, checkDeadLetter),
+    validateResourceOfType(eventgrid.SystemTopicEventSubscription, checkDeadLetter),
+  ],
+});
+
+export const eventGridPolicies: PlatformPolicy[] = [egLocalAuth, egMinTls, egIdentity, egDeadLetter];

@@ -217,7 +217,7 @@ const MESSAGING_DATA = [ROLE.serviceBusDataSender, ROLE.serviceBusDataReceiver, 
 const COSMOS_DATA = [COSMOS_DATA_ROLE.reader, COSMOS_DATA_ROLE.contributor];
 
 /** `https://<name>.<service>...` → `<name>`; a bare name stays as it is; unknown → "*". */
-function hostName(value: string | typeof UNKNOWN | undefined): string | undefined {
+export function hostName(value: string | typeof UNKNOWN | undefined): string | undefined {
   if (value === UNKNOWN) return "*";
   if (typeof value !== "string" || value.trim().length === 0) return undefined;
   const m = /^[a-z]+:\/\/([^./:]+)/i.exec(value.trim());
@@ -323,7 +323,7 @@ export function siteSettings(app: PolicyResource, resources: readonly PolicyReso
 // Identities
 // ---------------------------------------------------------------------------------------------
 
-interface AppIdentities {
+export interface AppIdentities {
   readonly app: PolicyResource;
   /** URNs a principalId may depend on: the app (system identity) and its UAMIs. */
   readonly urns: Set<string>;
@@ -345,7 +345,7 @@ function userAssignedOf(app: PolicyResource): { id: string; principalId?: string
   return [];
 }
 
-function identitiesOf(app: PolicyResource, resources: readonly PolicyResource[]): AppIdentities {
+export function identitiesOf(app: PolicyResource, resources: readonly PolicyResource[]): AppIdentities {
   const urns = new Set<string>([app.urn]);
   const principalIds = new Set<string>();
   const uamis = resources.filter((r) => r.type === T.UserAssignedIdentity);
@@ -369,7 +369,7 @@ function identitiesOf(app: PolicyResource, resources: readonly PolicyResource[])
 }
 
 /** The function apps whose identity is the principal of a role assignment. */
-function appsOfPrincipal(grant: PolicyResource, identities: readonly AppIdentities[]): AppIdentities[] {
+export function appsOfPrincipal(grant: PolicyResource, identities: readonly AppIdentities[]): AppIdentities[] {
   const principal = peek(() => grant.props.principalId);
   const deps = (grant.propertyDependencies["principalId"] ?? []).map((d) => d.urn);
   return identities.filter(

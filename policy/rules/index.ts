@@ -5,6 +5,10 @@
  */
 import { PROD_ONLY_TAG, isStackPolicy, type PlatformPolicy } from "./common";
 import { apimPolicies } from "./apim";
+import { rbacPolicies } from "./rbac";
+import { secretPolicies } from "./secrets";
+import { networkPolicies } from "./network";
+import { entraPolicies } from "./entra";
 import { cosmosPolicies } from "./cosmos";
 import { deploySafetyPolicies } from "./deploy-safety";
 import { eventGridPolicies } from "./eventgrid";
@@ -30,6 +34,10 @@ export const policyFamilies = {
   cosmos: cosmosPolicies,
   keyvault: keyVaultPolicies,
   apim: apimPolicies,
+  rbac: rbacPolicies,
+  secrets: secretPolicies,
+  network: networkPolicies,
+  entra: entraPolicies,
   monitoring: monitoringPolicies,
   eventgrid: eventGridPolicies,
   servicebus: serviceBusPolicies,

@@ -63,13 +63,14 @@ export const kvNetwork = resourcePolicy({
 
 export const kvSecretExpiry = resourcePolicy({
   name: "kv-secret-expiry",
-  description: "Key Vault secrets carry an expiry date (properties.attributes.expires).",
-  severity: "low",
+  description: "Key Vault secrets carry an expiry date (properties.attributes.expires): mandatory in prod.",
+  severity: "medium",
+  prodOnly: true,
   anchors: ["CKV_AZURE_41", "AVD-AZU-0017"],
   remediationSteps: "Set properties.attributes.expires (seconds since 1970) and rotate before it.",
   validateResource: validateResourceOfType(keyvault.Secret, (secret, args, report) => {
     if (secret.properties?.attributes?.expires === undefined) {
-      report(`Key Vault secret "${args.name}" has no properties.attributes.expires: set an expiry and rotate the secret before it.`);
+      report(`Key Vault secret "${args.name}" has no properties.attributes.expires: set an expiry (seconds since 1970) and rotate the secret before it; without one a leaked copy stays valid forever.`);
     }
   }),
 });

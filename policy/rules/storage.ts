@@ -4,7 +4,7 @@
  */
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType } from "@pulumi/policy";
-import { eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { allowListSchema, allowListed, eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
 
 /**
  * Tag that exempts an account from `st-shared-key`: only content-share accounts of Y1/EP plans
@@ -118,4 +118,23 @@ export const stSoftDelete = resourcePolicy({
   }),
 });
 
-export const storagePolicies: PlatformPolicy[] = [stHttps, stMinTls, stBlobPublic, stSharedKey, stNetwork, stContainerPrivate, stSoftDelete];
+/** SKUs that survive a zone outage (ZRS, GZRS, RA-GZRS) or a region outage (GRS, RA-GRS). */
+const REDUNDANT_SKUS = ["Standard_ZRS", "Premium_ZRS", "Standard_GZRS", "Standard_RAGZRS", "Standard_GRS", "Standard_RAGRS"];
+
+export const stReplication = resourcePolicy({
+  name: "st-replication",
+  description: "In prod, storage accounts are zone- or geo-redundant (ZRS, GZRS, GRS…); locally redundant storage is a visible choice: an allow-list entry with its reason.",
+  severity: "medium",
+  prodOnly: true,
+  anchors: ["Azure.Storage.UseReplication", "CKV_AZURE_206"],
+  remediationSteps: 'Set sku.name to "Standard_ZRS" (or GZRS/GRS); to keep LRS, add { "name": "<logical name>", "reason": "what is lost in a zone outage and why that is fine" } to st-replication.allow.',
+  configSchema: { properties: allowListSchema('Accounts that may stay locally redundant: { "name": "<logical name>", "reason": "..." }.') },
+  validateResource: validateResourceOfType(storage.StorageAccount, (acct, args, report) => {
+    const sku = acct.sku?.name;
+    if (typeof sku === "string" && REDUNDANT_SKUS.some((s) => eqIgnoreCase(sku, s))) return;
+    if (allowListed(args.getConfig<{ allow?: { name: string; reason: string }[] }>(), args.name)) return;
+    report(`storage account "${args.name}" has sku.name ${show(sku)}: one datacenter's outage loses its data (queued messages, dead letters). Use "Standard_ZRS", or record the choice with a reason in st-replication.allow.`);
+  }),
+});
+
+export const storagePolicies: PlatformPolicy[] = [stHttps, stMinTls, stBlobPublic, stSharedKey, stNetwork, stContainerPrivate, stSoftDelete, stReplication];

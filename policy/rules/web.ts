@@ -32,7 +32,10 @@ import {
   type AppSetting,
   type PlatformPolicy,
   type Unknown,
+  allowListSchema,
+  allowListed,
 } from "./common";
+import { isKeyVaultReference, plaintextSecretSetting, secretShape } from "./secrets";
 
 export type SiteProps = Unwrap<web.WebAppArgs> | Unwrap<web.WebAppSlotArgs>;
 type SiteCheck = (site: SiteProps, args: ResourceValidationArgs, report: ReportViolation) => void;
@@ -314,16 +317,24 @@ export function secretIn(setting: AppSetting, all: readonly AppSetting[]): strin
     return "the legacy instrumentation key: use APPLICATIONINSIGHTS_CONNECTION_STRING with APPLICATIONINSIGHTS_AUTHENTICATION_STRING (Entra ingestion)";
   }
   const value = setting.value;
-  if (typeof value !== "string" || /^@Microsoft\.KeyVault\(/i.test(value.trim())) return undefined;
-  const marker = SECRET_MARKERS.find((m) => value.toLowerCase().includes(m.toLowerCase()));
-  if (!marker) return undefined;
-  if (marker === "InstrumentationKey=" && setting.name.toUpperCase() === "APPLICATIONINSIGHTS_CONNECTION_STRING") {
+  if (typeof value !== "string" || isKeyVaultReference(value)) return undefined;
+  const normalized = value.toLowerCase().replace(/\s+/g, "");
+  if (normalized.includes("instrumentationkey=") && setting.name.toUpperCase() === "APPLICATIONINSIGHTS_CONNECTION_STRING") {
     // With Entra ingestion (local auth off on the component) the key alone cannot write telemetry.
     const auth = findSetting(all, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
     if (auth && (auth.value === UNKNOWN || (typeof auth.value === "string" && /Authorization=AAD/i.test(auth.value)))) return undefined;
     return "an ingestion key usable without Entra: add APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD;ClientId=<identity client id> and disable local auth on the component";
   }
-  return `a key (${marker}…): use an identity-based connection (<CONNECTION>__accountName / __queueServiceUri / __fullyQualifiedNamespace with __credential=managedidentity) or a @Microsoft.KeyVault(...) reference`;
+  const marker = SECRET_MARKERS.find((m) => normalized.includes(m.toLowerCase()));
+  if (marker) {
+    return `a key (${marker}…): use an identity-based connection (<CONNECTION>__accountName / __queueServiceUri / __fullyQualifiedNamespace with __credential=managedidentity) or a @Microsoft.KeyVault(...) reference`;
+  }
+  // Secrets in disguise (case and spacing, SAS sig=, client secrets, base64) and secret-named settings.
+  const why = plaintextSecretSetting(setting.name, value);
+  if (why) {
+    return `${why}: use an identity-based connection (<CONNECTION>__accountName / __queueServiceUri / __fullyQualifiedNamespace with __credential=managedidentity) or a @Microsoft.KeyVault(SecretUri=...) reference`;
+  }
+  return undefined;
 }
 
 function reportSecrets(settings: readonly AppSetting[], where: string, report: ReportViolation): void {
@@ -346,7 +357,7 @@ export const funcKvRefs = resourcePolicy({
       if (conns !== UNKNOWN) {
         for (const c of conns ?? []) {
           const v = peek(() => c.connectionString);
-          if (typeof v === "string" && SECRET_MARKERS.some((m) => v.toLowerCase().includes(m.toLowerCase())) && !/^@Microsoft\.KeyVault\(/i.test(v)) {
+          if (typeof v === "string" && !isKeyVaultReference(v) && (SECRET_MARKERS.some((m) => v.toLowerCase().replace(/\s+/g, "").includes(m.toLowerCase())) || secretShape(v))) {
             report(`${what(args)} connection string ${show(c.name)} holds a key: use an identity-based connection or a @Microsoft.KeyVault(...) reference.`);
           }
         }
@@ -414,29 +425,104 @@ export const webBasicAuthOff = stackPolicy({
 // Stack: sites are not open to the internet (network isolation, or APIM-only through authentication)
 // ---------------------------------------------------------------------------------------------
 
-/** Allow rules that admit every address defeat a default Deny. */
-const ANY_ADDRESS = new Set(["any", "0.0.0.0/0", "::/0", "*"]);
+/** Sources that admit every address by themselves. */
+const ANY_ADDRESS = new Set(["any", "0.0.0.0/0", "::/0", "*", "internet"]);
+
+/** An IPv4/IPv6 CIDR (or single address) as an inclusive range of integers, with its family. */
+export function cidrRange(cidr: string): { family: 4 | 6; start: bigint; end: bigint } | undefined {
+  const [addr = "", bitsText] = cidr.trim().split("/");
+  let value = 0n;
+  let family: 4 | 6;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(addr)) {
+    family = 4;
+    for (const part of addr.split(".")) {
+      const n = Number(part);
+      if (n > 255) return undefined;
+      value = (value << 8n) | BigInt(n);
+    }
+  } else if (addr.includes(":")) {
+    family = 6;
+    const [head = "", tail] = addr.split("::");
+    const h = head ? head.split(":") : [];
+    const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
+    const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+    if (groups.length !== 8 || groups.some((g: string) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+    for (const g of groups) value = (value << 16n) | BigInt(parseInt(g, 16));
+  } else return undefined;
+  const width = family === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
+  const host = (1n << BigInt(width - bits)) - 1n;
+  const start = value & ~host & ((1n << BigInt(width)) - 1n);
+  return { family, start, end: start | host };
+}
+
+/** Whether a set of allowed CIDRs covers a whole address family (e.g. 0.0.0.0/1 + 128.0.0.0/1). */
+export function coversInternet(cidrs: readonly string[]): boolean {
+  for (const family of [4, 6] as const) {
+    const max = (1n << BigInt(family === 4 ? 32 : 128)) - 1n;
+    const ranges = cidrs
+      .map(cidrRange)
+      .filter((r): r is NonNullable<ReturnType<typeof cidrRange>> => r !== undefined && r.family === family)
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    let next = 0n;
+    for (const r of ranges) {
+      if (r.start > next) break;
+      if (r.end + 1n > next) next = r.end + 1n;
+    }
+    if (ranges.length > 0 && next > max) return true;
+  }
+  return false;
+}
+
+interface Restriction {
+  name?: unknown;
+  action?: unknown;
+  ipAddress?: unknown;
+  tag?: unknown;
+}
+
+/** Why a set of access restrictions admits the internet, or undefined when it does not. */
+function restrictionsExposure(defaultAction: unknown, rules: unknown, key: "ipSecurityRestrictions" | "scmIpSecurityRestrictions"): string | undefined {
+  if (!eqIgnoreCase(defaultAction, "Deny")) return `${key}DefaultAction ${show(defaultAction)}`;
+  const list = rules === UNKNOWN || !Array.isArray(rules) ? [] : (rules as Restriction[]);
+  const allows = list.filter((r) => {
+    const action = peek(() => r.action);
+    return action === undefined || eqIgnoreCase(action, "Allow");
+  });
+  const any = allows.find((r) => {
+    const a = peek(() => r.ipAddress);
+    return typeof a === "string" && ANY_ADDRESS.has(a.trim().toLowerCase());
+  });
+  if (any) return `its default-deny ${key} allow every address (rule ${show(peek(() => any.name))})`;
+  const cidrs = allows
+    .map((r) => peek(() => r.ipAddress))
+    .filter((a): a is string => typeof a === "string")
+    .flatMap((a) => a.split(",").map((x) => x.trim()));
+  if (coversInternet(cidrs)) return `its default-deny ${key} have allow rules (${cidrs.join(", ")}) that together cover every address`;
+  return undefined;
+}
 
 /**
  * Why a site's own settings leave it reachable from the internet, or undefined when they do not:
  * `publicNetworkAccess` "Disabled" (private endpoint only), or access restrictions that deny by
- * default with no allow rule for every address (no allow rule at all refuses every request).
+ * default and whose allow rules, together, do not cover every address (two half-internet rules
+ * are the internet).
  */
 export function publicExposure(site: SiteProps): string | undefined {
   if (eqIgnoreCase(peek(() => site.publicNetworkAccess), "Disabled")) return undefined;
-  const defaultAction = peek(() => site.siteConfig?.ipSecurityRestrictionsDefaultAction);
-  if (eqIgnoreCase(defaultAction, "Deny")) {
-    const rules = peek(() => site.siteConfig?.ipSecurityRestrictions);
-    const list = rules === UNKNOWN ? [] : (rules ?? []);
-    const allowAll = list.find((r) => {
-      const action = peek(() => r.action);
-      const address = peek(() => r.ipAddress);
-      return (action === undefined || eqIgnoreCase(action, "Allow")) && typeof address === "string" && ANY_ADDRESS.has(address.trim().toLowerCase());
-    });
-    if (!allowAll) return undefined;
-    return `its default-deny access restrictions allow every address (rule ${show(peek(() => allowAll.name))})`;
-  }
-  return `publicNetworkAccess ${show(peek(() => site.publicNetworkAccess))}, ipSecurityRestrictionsDefaultAction ${show(defaultAction)}`;
+  const why = restrictionsExposure(peek(() => site.siteConfig?.ipSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.ipSecurityRestrictions), "ipSecurityRestrictions");
+  return why ? `publicNetworkAccess ${show(peek(() => site.publicNetworkAccess))}, ${why}` : undefined;
+}
+
+/**
+ * The same for the site's SCM (Kudu) endpoint: its own restrictions unless
+ * scmIpSecurityRestrictionsUseMain, and closed when the site's public network access is.
+ */
+export function scmExposure(site: SiteProps): string | undefined {
+  if (eqIgnoreCase(peek(() => site.publicNetworkAccess), "Disabled")) return undefined;
+  if (peek(() => site.siteConfig?.scmIpSecurityRestrictionsUseMain) === true) return publicExposure(site);
+  return restrictionsExposure(peek(() => site.siteConfig?.scmIpSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.scmIpSecurityRestrictions), "scmIpSecurityRestrictions");
 }
 
 /** Auth settings that make the site APIM-only: authentication required, unauthenticated calls refused, callers restricted. */
@@ -457,27 +543,49 @@ export function restrictsCallers(auth: PolicyResource): boolean {
 export const webPublicAccess = stackPolicy({
   name: "web-public-access",
   description:
-    "Sites are not open to the internet: publicNetworkAccess Disabled, access restrictions that deny by default, or APIM-only (App Service authentication refuses unauthenticated calls and admits only listed principals/applications).",
+    "Sites and their SCM (Kudu) endpoints are not open to the internet: publicNetworkAccess Disabled, or access restrictions that deny by default and whose allow rules together do not cover every address; a main site may instead be APIM-only (App Service authentication refuses unauthenticated calls and admits only listed principals/applications). SCM exposure can be waived per site with a reason.",
   severity: "medium",
   prodOnly: true,
-  anchors: ["CKV_AZURE_222"],
+  anchors: ["CKV_AZURE_222", "CKV_AZURE_221", "CKV_AZURE_13"],
   remediationSteps:
-    'Set publicNetworkAccess: "Disabled" (private endpoint), or siteConfig.ipSecurityRestrictionsDefaultAction: "Deny" (with Allow rules for the callers, if any), or add web:WebAppAuthSettingsV2 with requireAuthentication, unauthenticatedClientAction Return401/Return403 and allowedPrincipals/allowedApplications limited to the gateway.',
+    'Set publicNetworkAccess: "Disabled" (private endpoint), or siteConfig.ipSecurityRestrictionsDefaultAction: "Deny" with narrow Allow rules (service tag ApiManagement), or add web:WebAppAuthSettingsV2 with requireAuthentication, Return401/Return403 and allowedPrincipals/allowedApplications. Close the SCM site the same way (scmIpSecurityRestrictions*) or waive "<site>/scm" with a reason.',
+  configSchema: { properties: allowListSchema('SCM endpoints that may stay reachable: { "name": "<site logical name>/scm", "reason": "..." }.') },
   validateStack: (args, report) => {
     const sites = args.resources.filter((r) => r.type === T.WebApp || r.type === T.WebAppSlot);
     if (sites.length === 0) return args.notApplicable("no web apps");
     const authSettings = args.resources.filter((r) => r.type === T.WebAppAuthSettingsV2);
+    const config = args.getConfig<{ allow?: { name: string; reason: string }[] }>();
     for (const site of sites) {
-      const exposure = publicExposure(site.props as SiteProps);
-      if (exposure === undefined) continue;
-      // Slots carry their own auth settings type (not matched here): for them only the network alternatives count.
-      if (site.type === T.WebApp && authSettings.some((a) => belongsToSite(a, site) && restrictsCallers(a))) continue;
-      report(
-        `${site.type === T.WebAppSlot ? "slot" : "site"} "${site.name}" is reachable from the whole internet (${exposure}): ` +
-          'set publicNetworkAccess: "Disabled", default-deny access restrictions (allowing only the gateway, service tag ApiManagement), ' +
-          "or make it APIM-only with web:WebAppAuthSettingsV2 (requireAuthentication, Return401/403, allowedPrincipals or allowedApplications).",
-        site.urn,
-      );
+      const props = site.props as SiteProps;
+      const kind = site.type === T.WebAppSlot ? "slot" : "site";
+      const exposure = publicExposure(props);
+      if (exposure !== undefined) {
+        // Slots carry their own auth settings type (not matched here): for them only the network alternatives count.
+        const auth = site.type === T.WebApp ? authSettings.filter((a) => belongsToSite(a, site)) : [];
+        if (!auth.some(restrictsCallers)) {
+          const authNote =
+            auth.length === 0
+              ? "App Service authentication is off (no web:WebAppAuthSettingsV2)"
+              : auth.some((a) => peek(() => (a.props as Unwrap<web.WebAppAuthSettingsV2Args>).platform?.enabled) === true)
+                ? "App Service authentication is on but does not refuse unauthenticated callers or limit them to listed principals/applications"
+                : "App Service authentication is off (platform.enabled is not true)";
+          report(
+            `${kind} "${site.name}" is reachable from the whole internet (${exposure}) and ${authNote}: ` +
+              'set publicNetworkAccess: "Disabled", default-deny access restrictions (allowing only the gateway, service tag ApiManagement), ' +
+              "or make it APIM-only with web:WebAppAuthSettingsV2 (requireAuthentication, Return401/403, allowedPrincipals or allowedApplications).",
+            site.urn,
+          );
+        }
+      }
+      const scm = scmExposure(props);
+      if (scm !== undefined && !allowListed(config, `${site.name}/scm`)) {
+        report(
+          `${kind} "${site.name}" exposes its SCM (Kudu) endpoint to the whole internet (${scm}); App Service authentication does not cover the SCM site. ` +
+            'Set scmIpSecurityRestrictionsDefaultAction: "Deny" (or scmIpSecurityRestrictionsUseMain: true) with the deployers\' ranges, or waive "' +
+            `${site.name}/scm" in web-public-access.allow with a reason.`,
+          site.urn,
+        );
+      }
     }
   },
 });

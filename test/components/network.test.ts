@@ -76,8 +76,20 @@ describe("PrivateNetwork", () => {
       enableDdosProtection: false,
       enableVmProtection: false,
       subnets: [
-        { name: "apps", addressPrefix: "10.40.0.0/24", delegations: [{ name: "flex-consumption", serviceName: "Microsoft.App/environments" }] },
-        { name: "endpoints", addressPrefix: "10.40.1.0/24", privateEndpointNetworkPolicies: "Disabled" },
+        {
+          name: "apps",
+          addressPrefix: "10.40.0.0/24",
+          delegations: [{ name: "flex-consumption", serviceName: "Microsoft.App/environments" }],
+          networkSecurityGroup: { id: expect.stringMatching(/\/networkSecurityGroups\/[^/]+-nsg$/) },
+          defaultOutboundAccess: false,
+        },
+        {
+          name: "endpoints",
+          addressPrefix: "10.40.1.0/24",
+          privateEndpointNetworkPolicies: "Disabled",
+          networkSecurityGroup: { id: expect.stringMatching(/\/networkSecurityGroups\/[^/]+-nsg$/) },
+          defaultOutboundAccess: false,
+        },
       ],
     });
     expect(plan.outputs).toMatchObject({ apps: `${VNET_ID}/subnets/apps`, endpoints: `${VNET_ID}/subnets/endpoints` });

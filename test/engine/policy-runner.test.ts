@@ -21,6 +21,7 @@ import {
   formatPolicyTable,
   parsePlan,
   readPlanFile,
+  validatePolicyConfig,
 } from "../../engine/policy-runner";
 import { createPolicies } from "../../policy/rules";
 import { resourcePolicy, stackPolicy } from "../../policy/rules/common";
@@ -34,10 +35,16 @@ const INSECURE = path.join(FIXTURES, "policy-insecure.json");
 const pinned = createPolicies({ now: () => new Date("2026-06-01T00:00:00Z") });
 
 const INSECURE_RULES = [
+  "apim-backend-auth",
+  "apim-operation-authz",
   "apim-protocols",
+  "appi-public-network",
   "cosmos-data-role-container-scope",
+  "cosmos-data-scope",
   "cosmos-local-auth",
+  "diag-audit-logs",
   "diag-to-law",
+  "eg-public-access",
   "eventgrid-topic-input-schema",
   "flex-unsupported-settings",
   "flex-zone-redundant-always-ready",
@@ -46,9 +53,14 @@ const INSECURE_RULES = [
   "func-node-version",
   "func-runtime-version-format",
   "kv-purge",
+  "law-local-auth",
+  "law-public-network",
   "locations-allowed",
+  "no-plaintext-secrets",
   "physical-name-limits",
+  "rbac-privileged",
   "st-blob-public",
+  "st-cross-tenant",
   "storage-settings-private-endpoints",
   "tags-required",
   "web-basic-auth-off",
@@ -123,6 +135,12 @@ describe("evaluatePolicies on hand-made plans", () => {
 });
 
 describe("config semantics (as the engine applies --policy-pack-config)", () => {
+  it("refuses an allow-list entry without a reason (issue 14: every waiver says why)", () => {
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner" }] } })).toThrow(/rbac-privileged\.allow\[0\]\.reason is required/);
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner", reason: "needed" }] } })).toThrow(/allow\[0\]\.reason must have at least 20 characters/);
+    expect(() => validatePolicyConfig({ "rbac-privileged": { allow: [{ name: "ci-owner", reason: "the CI identity creates role assignments" }] } })).not.toThrow();
+  });
+
   const insecure = readPlanFile(INSECURE);
 
   it('"all" sets every level; a policy entry overrides "all"', () => {
@@ -247,10 +265,10 @@ describe("formatPolicyTable", () => {
   it("prints a header, one row per violation and a summary", () => {
     const table = formatPolicyTable(evaluatePolicies(readPlanFile(INSECURE), { stack: "prod", policies: pinned }));
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 63 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
+    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 91 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
     expect(lines[2]).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(table).toMatch(/\nmandatory\s+web-https-only\s+web:WebApp orders-app\s+site "orders-app" has httpsOnly false: set httpsOnly: true/);
-    expect(lines.at(-1)).toMatch(/^26 mandatory, 0 advisory violations \(12 resources, 20 policies\)$/);
+    expect(lines.at(-1)).toMatch(/^35 mandatory, 0 advisory violations \(16 resources, 27 policies\)$/);
   });
 
   it("says so when there is nothing to report", () => {
@@ -285,7 +303,7 @@ describe("npm run policy", () => {
     const run = spawnSync("npx", ["tsx", "engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(run.status).toBe(1);
     for (const rule of INSECURE_RULES) expect(run.stdout).toContain(rule);
-    expect(run.stderr).toMatch(/26 mandatory policy violations: fix them before `pulumi up`/);
+    expect(run.stderr).toMatch(/35 mandatory policy violations: fix them before `pulumi up`/);
   });
 
   it("exits 0 on the compliant plan", () => {
@@ -298,14 +316,14 @@ describe("npm run policy", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
     const report = JSON.parse(c.out()) as { stack: string; mandatory: number };
-    expect(report).toMatchObject({ stack: "prod", mandatory: 26 });
+    expect(report).toMatchObject({ stack: "prod", mandatory: 35 });
   });
 
   it("takes a config file instead of policy/config.<stack>.json", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
     // The file replaces config.prod.json: no requiredTags / allowedLocations, so those two rules do not apply.
-    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 24 advisory violations/);
+    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 33 advisory violations/);
   });
 
   it.each([

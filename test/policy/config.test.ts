@@ -12,6 +12,17 @@ import { effectiveLevel, policyProperties, readPolicyConfigFile, validatePolicyC
 const ROOT = path.resolve(__dirname, "../..");
 const POLICY = path.join(ROOT, "policy");
 const CATALOG_PROD_ONLY = ["web-public-access", "plan-zr", "st-network", "cosmos-public", "cosmos-backup", "cosmos-zr", "cosmos-sla", "kv-network"];
+/** Issue 14's rules that are mandatory in prod and advisory in dev. */
+const ISSUE_14_PROD_ONLY = [
+  "apim-cors",
+  "kv-secret-expiry",
+  "eg-public-access",
+  "appi-public-network",
+  "law-public-network",
+  "law-retention",
+  "eg-dead-letter",
+  "st-replication",
+];
 
 function stackConfig(stack: string): Record<string, unknown> {
   const doc = parseYaml(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
@@ -51,7 +62,7 @@ describe.each(["dev", "prod"])("policy/config.%s.json", (stack) => {
   });
 
   it("makes the catalog's (prod) rules mandatory in prod and advisory in dev", () => {
-    expect([...prodOnlyPolicyNames].sort()).toEqual([...CATALOG_PROD_ONLY].sort());
+    expect([...prodOnlyPolicyNames].sort()).toEqual([...CATALOG_PROD_ONLY, ...ISSUE_14_PROD_ONLY].sort());
     for (const name of prodOnlyPolicyNames) {
       const p = policies.find((x) => x.name === name)!;
       expect(effectiveLevel(p, config), name).toBe(stack === "prod" ? "mandatory" : "advisory");

@@ -138,6 +138,7 @@ export const storageAccount: Props = {
   allowBlobPublicAccess: false,
   allowSharedKeyAccess: false,
   defaultToOAuthAuthentication: true,
+  allowCrossTenantReplication: false,
   networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" },
   tags: TAGS,
 };

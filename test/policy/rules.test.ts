@@ -11,12 +11,22 @@ import { deploySafetyCases } from "./cases/deploy-safety";
 import { flexCases } from "./cases/flex";
 import { governanceCases } from "./cases/governance";
 import { integrationCases } from "./cases/integration";
+import { issue14Cases } from "./cases/issue14";
 import type { RuleCase } from "./cases/types";
 import { webCases } from "./cases/web";
 import { runtimeSafetyCases } from "./cases/runtime-safety";
 import { checkResource, rule } from "./harness";
 
-const cases: RuleCase[] = [...webCases, ...flexCases, ...dataCases, ...integrationCases, ...governanceCases, ...deploySafetyCases, ...runtimeSafetyCases];
+const cases: RuleCase[] = [
+  ...webCases,
+  ...flexCases,
+  ...dataCases,
+  ...integrationCases,
+  ...governanceCases,
+  ...issue14Cases,
+  ...deploySafetyCases,
+  ...runtimeSafetyCases,
+];
 
 for (const c of cases) {
   const policy = c.policy ?? rule(c.rule);

@@ -148,12 +148,12 @@ describe("Gateway (Consumption)", () => {
     expect(String(svc.inputs.serviceName)).toMatch(/^test-gw-d-[a-z0-9]{5}$/);
   });
 
-  it("creates a rate-limited public product and an approval-only internal product, both published", async () => {
+  it("creates a rate-limited public product and an internal product, both published and approval-only", async () => {
     const p = await load();
     expect(one(p, `${T}Product`, "gw-product-public").inputs).toMatchObject({
       productId: "public",
       subscriptionRequired: true,
-      approvalRequired: false,
+      approvalRequired: true,
       state: "published",
     });
     expect(one(p, `${T}Product`, "gw-product-internal").inputs).toMatchObject({
@@ -238,6 +238,7 @@ describe("Gateway (Consumption)", () => {
   it("validates caller tokens at the API and routes to the Function App", async () => {
     const p = await load();
     const policy = ofType(p, `${T}ApiPolicy`).find((r) => r.inputs.apiId === "widgets-v1")!;
+    // The documents are XML-escaped by the builders: format "xml" (issue 18 item 1; policy apim-policy-document).
     expect(policy.inputs.format).toBe("xml");
     const inbound = policyOf(policy).policies.inbound;
     expect(inbound.cors["allowed-origins"].origin).toEqual(["https://shop.contoso.example"]);

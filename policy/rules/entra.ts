@@ -1,0 +1,105 @@
+/**
+ * Entra ID applications of the platform (azuread provider): who can sign in, who can get a token,
+ * and how the apps themselves authenticate. No peer rule set covers them.
+ *
+ * Facts (Microsoft Learn): signInAudience "AzureADMyOrg" is single tenant; a service principal's
+ * appRoleAssignmentRequired makes Entra issue tokens only to principals assigned an app role;
+ * password credentials are client secrets (federated credentials or managed identities replace them);
+ * identifier URIs take the api://<appId> or api://<tenantId>/… forms, or an https URI on a domain the
+ * tenant has verified (application manifest reference, "identifierUris" restrictions).
+ */
+import { peek, resourcePolicy, show, UNKNOWN, type PlatformPolicy } from "./common";
+
+const APPLICATION = "azuread:index/application:Application";
+const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
+const IDENTIFIER_URI = "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri";
+const PASSWORD_TYPES = new Set(["azuread:index/applicationPassword:ApplicationPassword", "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"]);
+
+export const entraSingleTenant = resourcePolicy({
+  name: "entra-single-tenant",
+  description: 'Platform app registrations accept sign-ins from their own tenant only (signInAudience "AzureADMyOrg").',
+  severity: "high",
+  remediationSteps: 'Set signInAudience: "AzureADMyOrg".',
+  validateResource: (args, report) => {
+    if (args.type !== APPLICATION) return args.notApplicable("not an Entra application");
+    const audience = peek(() => args.props["signInAudience"]);
+    // Unset: the azuread provider's default is "AzureADMyOrg" (Application.signInAudience docs).
+    if (audience === UNKNOWN || audience === undefined) return;
+    if (audience !== "AzureADMyOrg") {
+      report(`Entra application "${args.name}" has signInAudience ${show(audience)}: accounts of other tenants (or personal accounts) could sign in and get tokens for it; set signInAudience: "AzureADMyOrg".`);
+    }
+  },
+});
+
+export const entraAssignmentRequired = resourcePolicy({
+  name: "entra-assignment-required",
+  description: "Service principals of platform apps issue tokens only to principals assigned an app role (appRoleAssignmentRequired: true).",
+  severity: "high",
+  remediationSteps: "Set appRoleAssignmentRequired: true and assign the app roles (azuread.AppRoleAssignment) to the callers that need them.",
+  validateResource: (args, report) => {
+    if (args.type !== SERVICE_PRINCIPAL) return args.notApplicable("not a service principal");
+    const required = peek(() => args.props["appRoleAssignmentRequired"]);
+    if (required === UNKNOWN) return;
+    if (required !== true) {
+      report(`service principal "${args.name}" has appRoleAssignmentRequired ${show(required)}: any identity of the tenant can get a token for the API; set it to true.`);
+    }
+  },
+});
+
+export const entraNoPasswords = resourcePolicy({
+  name: "entra-no-passwords",
+  description: "Platform apps have no password credentials (client secrets): managed identities and federated credentials only.",
+  severity: "high",
+  remediationSteps: "Remove the ApplicationPassword / ServicePrincipalPassword (and Application.password); use a managed identity or an azuread.ApplicationFederatedIdentityCredential (e.g. GitHub OIDC).",
+  validateResource: (args, report) => {
+    if (PASSWORD_TYPES.has(args.type)) {
+      report(`${args.type.split(":").pop()} "${args.name}" creates a client secret: it can be copied and used from anywhere until it expires. Use a managed identity or a federated identity credential instead.`);
+      return;
+    }
+    if (args.type !== APPLICATION) return args.notApplicable("not an Entra application or password");
+    const password = peek(() => args.props["password"]);
+    if (password !== undefined && password !== null) report(`Entra application "${args.name}" declares a password credential (password): remove it; use a managed identity or a federated identity credential.`);
+  },
+});
+
+/** Whether an identifier URI uses a scheme Entra accepts without a verified-domain question. */
+export function identifierUriProblem(uri: string, verifiedDomains: readonly string[]): string | undefined {
+  const guid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+  if (new RegExp(`^api://${guid}(/.*)?$`, "i").test(uri)) return undefined;
+  const https = /^https:\/\/([^/:]+)(\/.*)?$/i.exec(uri);
+  if (https) {
+    const host = https[1]!.toLowerCase();
+    if (verifiedDomains.some((d) => host === d.toLowerCase() || host.endsWith(`.${d.toLowerCase()}`))) return undefined;
+    return `its host ${JSON.stringify(host)} is not a verified domain of the tenant (configure entra-identifier-uri.verifiedDomains)`;
+  }
+  return "it is neither api://<application id or tenant id>[/…] nor https://<verified domain>/…";
+}
+
+export const entraIdentifierUri = resourcePolicy({
+  name: "entra-identifier-uri",
+  description: "Identifier URIs use api://<app id> (or api://<tenant id>/…) or https on a verified domain of the tenant.",
+  severity: "medium",
+  remediationSteps: 'Use identifierUri "api://<client id>" (the EntraApiApp default), or an https URI on a domain listed in verifiedDomains.',
+  configSchema: {
+    properties: {
+      verifiedDomains: { type: "array", items: { type: "string", minLength: 1 }, default: [], description: "Domains verified in the tenant (for https:// identifier URIs)." },
+    },
+  },
+  validateResource: (args, report) => {
+    const { verifiedDomains = [] } = args.getConfig<{ verifiedDomains?: string[] }>();
+    let uris: unknown[];
+    if (args.type === IDENTIFIER_URI) uris = [peek(() => args.props["identifierUri"])];
+    else if (args.type === APPLICATION) {
+      const list = peek(() => args.props["identifierUris"]);
+      if (list === undefined) return args.notApplicable("no identifierUris");
+      uris = list === UNKNOWN ? [] : Array.isArray(list) ? list : [];
+    } else return args.notApplicable("not an Entra application or identifier URI");
+    for (const uri of uris) {
+      if (typeof uri !== "string") continue;
+      const problem = identifierUriProblem(uri, verifiedDomains);
+      if (problem) report(`Entra identifier URI ${JSON.stringify(uri)} of "${args.name}" is refused or spoofable: ${problem}.`);
+    }
+  },
+});
+
+export const entraPolicies: PlatformPolicy[] = [entraSingleTenant, entraAssignmentRequired, entraNoPasswords, entraIdentifierUri];

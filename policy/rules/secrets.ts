@@ -1,0 +1,174 @@
+/**
+ * Secrets in disguise: credentials that do not look like `AccountKey=` at first sight. One detector
+ * serves the app-setting rule (`func-kv-refs`) and the rule over every resource property
+ * (`no-plaintext-secrets`).
+ *
+ * Shapes recognised, and where each comes from:
+ * - storage/Service Bus/Event Hubs connection-string keys (`AccountKey=`, `SharedAccessKey=`,
+ *   `SharedAccessSignature=`), in any case and with spaces around `=`;
+ * - SAS tokens in URLs: the `sig=` query parameter carries the signature (Microsoft Learn, "Create a
+ *   service SAS": sig is the HMAC of the string-to-sign), also URL-encoded (`sig%3D`);
+ * - Entra ID client secrets: three characters, a digit, `Q~`, then 31-34 characters (the shape secret
+ *   scanners match, e.g. gitleaks' `azure-ad-client-secret` rule);
+ * - PEM private keys, GitHub tokens (`ghp_`/`github_pat_`), AWS access key ids;
+ * - any of the above hidden in a base64 value (decoded and checked again).
+ */
+import { UNKNOWN, peek, resourcePolicy, type PlatformPolicy } from "./common";
+
+interface Shape {
+  readonly label: string;
+  readonly test: (normalized: string, raw: string) => boolean;
+}
+
+const SHAPES: readonly Shape[] = [
+  { label: "a storage/messaging account key (AccountKey=…)", test: (n) => /accountkey=[^;]{8,}/.test(n) },
+  { label: "a shared access key (SharedAccessKey=…)", test: (n) => /sharedaccesskey=[^;]{8,}/.test(n) },
+  { label: "a shared access signature (SharedAccessSignature=…)", test: (n) => /sharedaccesssignature=/.test(n) },
+  { label: "a SAS token (sig=… in a URL)", test: (n) => /(?:^|[?&;])sig(?:=|%3d)[a-z0-9%+/=]{10,}/.test(n) },
+  { label: "a function key (code=… in a URL)", test: (n) => /[?&]code(?:=|%3d)[a-z0-9_%=-]{20,}/.test(n) },
+  { label: "an Entra ID client secret", test: (_n, raw) => /(?:^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?:$|[^A-Za-z0-9_~.-])/.test(raw) },
+  { label: "a private key (PEM)", test: (n) => /-----begin([a-z]+)?privatekey-----/.test(n) },
+  { label: "a GitHub token", test: (_n, raw) => /\b(?:ghp|gho|ghs|ghu)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}/.test(raw) },
+  { label: "an AWS access key id", test: (_n, raw) => /\bAKIA[0-9A-Z]{16}\b/.test(raw) },
+  { label: "a password in a connection string (Password=…)", test: (n) => /(?:^|;)(?:password|pwd)=[^;]{4,}/.test(n) },
+];
+
+/** Lower case without whitespace: "Account Key = x" and "accountkey=x" read the same. */
+const normalize = (v: string): string => v.toLowerCase().replace(/\s+/g, "");
+
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+
+function printable(s: string): boolean {
+  if (s.length === 0) return false;
+  let ok = 0;
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if ((c >= 32 && c < 127) || c === 9 || c === 10 || c === 13) ok++;
+  }
+  return ok / s.length > 0.9;
+}
+
+/** What kind of secret `value` holds (looking inside base64 runs once), or undefined. */
+export function secretShape(value: string, depth = 0): string | undefined {
+  const n = normalize(value);
+  const direct = SHAPES.find((s) => s.test(n, value));
+  if (direct) return direct.label;
+  if (depth > 0) return undefined;
+  for (const m of value.matchAll(BASE64_RUN)) {
+    const decoded = Buffer.from(m[0].replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
+    if (!printable(decoded)) continue;
+    const inner = secretShape(decoded, depth + 1);
+    if (inner) return `${inner}, base64-encoded`;
+  }
+  return undefined;
+}
+
+/** `@Microsoft.KeyVault(SecretUri=…)` / `(VaultName=…;SecretName=…)`: App Service resolves it at run time. */
+export function isKeyVaultReference(value: string): boolean {
+  return /^@Microsoft\.KeyVault\((SecretUri=https:\/\/|VaultName=)[^)]+\)\s*$/i.test(value.trim());
+}
+
+/** Words in a setting name: `PAYMENT_API_KEY`, `paymentApiKey`, `Payment__ApiKey` → PAYMENT, API, KEY. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w.length > 0)
+    .map((w) => w.toUpperCase());
+}
+
+const SECRET_WORD = /^(?:.*SECRETS?|.*PASSWORD|PASSWD|PWD|.*TOKEN|.*KEYS?|CREDENTIALS?|APIKEY|.*CONNECTIONSTRING)$/;
+/** Last words that describe something about a secret, not the secret: KEY_VAULT_URL, TOKEN_ENDPOINT, IDEMPOTENCY_KEY_TTL_SECONDS. */
+const DESCRIPTIVE = new Set(["URL", "URI", "ENDPOINT", "HOST", "NAME", "ID", "CLIENTID", "TTL", "SECONDS", "MINUTES", "HOURS", "DAYS", "HEADER", "VERSION", "LENGTH", "COUNT", "PATH", "TYPE", "ENABLED", "AUDIENCE", "SCOPE", "ISSUER", "EXPIRY", "VAULT", "CREDENTIAL"]);
+
+/** Whether a setting's name says it holds a secret (`*SECRET*`, `*PASSWORD*`, `*KEY*`, `*TOKEN*`). */
+export function secretNamed(name: string): boolean {
+  const ws = words(name);
+  if (ws.length === 0) return false;
+  // Identity-based connections: <CONN>__credential = managedidentity, <CONN>__clientId.
+  if (/__(credential|clientid|tenantid)$/i.test(name)) return false;
+  const last = ws[ws.length - 1]!;
+  if (DESCRIPTIVE.has(last)) return false;
+  const i = ws.findIndex((w) => SECRET_WORD.test(w));
+  if (i < 0) return false;
+  // KEY_VAULT_*: a vault, not a key.
+  return !(ws[i] === "KEY" && ws[i + 1] === "VAULT");
+}
+
+/** Values that cannot be a secret: empty, a Key Vault reference, booleans, small numbers. */
+function harmless(value: string): boolean {
+  const v = value.trim();
+  return v.length === 0 || isKeyVaultReference(v) || /^(true|false)$/i.test(v) || /^\d{1,9}$/.test(v);
+}
+
+/**
+ * Why the app setting `name` = `value` holds a secret in plain text, or undefined. Its value is
+ * checked for secret shapes; a name that says "secret" needs a Key Vault reference as its value.
+ */
+export function plaintextSecretSetting(name: string, value: string): string | undefined {
+  if (isKeyVaultReference(value)) return undefined;
+  const shape = secretShape(value);
+  if (shape) return shape;
+  if (secretNamed(name) && !harmless(value)) return `a value in plain text although its name says it is a secret`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every property of every resource
+// ---------------------------------------------------------------------------------------------
+
+/** Properties where a secret is expected (they are the secret store) or that are not configuration. */
+const EXEMPT: Readonly<Record<string, readonly string[]>> = {
+  "azure-native:keyvault:Secret": ["properties.value"],
+};
+
+/** Every string in `value` with its dotted path (reads through unknowns). */
+function* strings(value: unknown, path: string, depth = 0): Generator<[string, string]> {
+  if (depth > 12) return;
+  const v = peek(() => value);
+  if (v === UNKNOWN || v === null || v === undefined) return;
+  if (typeof v === "string") {
+    yield [path, v];
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) yield* strings(peek(() => v[i]), `${path}[${i}]`, depth + 1);
+    return;
+  }
+  if (typeof v === "object") {
+    for (const k of Object.keys(v)) {
+      if (k.startsWith("__")) continue; // dynamic providers' serialized code, Pulumi internals
+      yield* strings(peek(() => (v as Record<string, unknown>)[k]), path ? `${path}.${k}` : k, depth + 1);
+    }
+  }
+}
+
+export const noPlaintextSecrets = resourcePolicy({
+  name: "no-plaintext-secrets",
+  description:
+    "No resource property holds a credential in plain text, however written: keys in connection strings (any case or spacing), SAS signatures in URLs, Entra client secrets, private keys, tokens, or any of them base64-encoded.",
+  severity: "high",
+  anchors: ["Azure.Deployment.SecureValue", "Azure.APIM.EncryptValues"],
+  remediationSteps:
+    "Use managed identities (identity-based connections, authentication-managed-identity, deliveryWithResourceIdentity) instead of keys; where a secret is unavoidable keep it in Key Vault and reference it (@Microsoft.KeyVault(SecretUri=…), APIM named values with keyVault.secretIdentifier).",
+  validateResource: (args, report) => {
+    if (!args.type.startsWith("azure-native:") && !args.type.startsWith("azuread:")) return args.notApplicable("not an Azure resource");
+    const exempt = EXEMPT[args.type] ?? [];
+    for (const [path, value] of strings(args.props, "")) {
+      if (exempt.includes(path) || value.length < 8 || isKeyVaultReference(value)) continue;
+      const shape = secretShape(value);
+      if (shape) report(`${args.type.split(":").pop()} "${args.name}" holds ${shape} in ${path}: anyone who can read the deployment can use it. Use a managed identity, or keep the secret in Key Vault and reference it.`);
+    }
+    // APIM named values: a secret-looking name needs a Key Vault-backed value.
+    if (/apimanagement(?:\/v[^:]+)?:(Workspace)?NamedValue$/.test(args.type)) {
+      const name = peek(() => args.props["displayName"]);
+      const value = peek(() => args.props["value"]);
+      const kv = peek(() => args.props["keyVault"]);
+      if (typeof name === "string" && typeof value === "string" && kv === undefined && secretNamed(name) && !harmless(value)) {
+        report(`API Management named value "${args.name}" (${name}) keeps a secret-named value in API Management: store it in Key Vault and set keyVault.secretIdentifier instead of value.`);
+      }
+    }
+  },
+});
+
+export const secretPolicies: PlatformPolicy[] = [noPlaintextSecrets];
