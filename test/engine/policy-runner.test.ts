@@ -268,7 +268,7 @@ describe("formatPolicyTable", () => {
     expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 91 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
     expect(lines[2]).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(table).toMatch(/\nmandatory\s+web-https-only\s+web:WebApp orders-app\s+site "orders-app" has httpsOnly false: set httpsOnly: true/);
-    expect(lines.at(-1)).toMatch(/^35 mandatory, 0 advisory violations \(16 resources, 27 policies\)$/);
+    expect(lines.at(-1)).toMatch(/^42 mandatory, 0 advisory violations \(16 resources, 31 policies\)$/);
   });
 
   it("says so when there is nothing to report", () => {
@@ -303,7 +303,7 @@ describe("npm run policy", () => {
     const run = spawnSync("npx", ["tsx", "engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(run.status).toBe(1);
     for (const rule of INSECURE_RULES) expect(run.stdout).toContain(rule);
-    expect(run.stderr).toMatch(/35 mandatory policy violations: fix them before `pulumi up`/);
+    expect(run.stderr).toMatch(/42 mandatory policy violations: fix them before `pulumi up`/);
   });
 
   it("exits 0 on the compliant plan", () => {
@@ -316,14 +316,14 @@ describe("npm run policy", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
     const report = JSON.parse(c.out()) as { stack: string; mandatory: number };
-    expect(report).toMatchObject({ stack: "prod", mandatory: 35 });
+    expect(report).toMatchObject({ stack: "prod", mandatory: 42 });
   });
 
   it("takes a config file instead of policy/config.<stack>.json", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
     // The file replaces config.prod.json: no requiredTags / allowedLocations, so those two rules do not apply.
-    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 33 advisory violations/);
+    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 40 advisory violations/);
   });
 
   it.each([
