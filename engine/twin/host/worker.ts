@@ -15,7 +15,7 @@
  * - Timers: six-field NCRONTAB, `runOnStartup`. https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-expressions
  * - Cosmos DB change feed, connection `<CONN>__accountEndpoint`: reads the monitored container's change
  *   feed and keeps its continuation in a lease document in the declared lease container (both through the
- *   data plane, as the app's identity); `createLeaseContainerIfNotExists: true` is refused (an identity cannot
+ *   data plane, as the app's identity), renewed every `leaseRenewInterval` (17 s); `createLeaseContainerIfNotExists: true` is refused (an identity cannot
  *   create containers); `startFromBeginning`, `maxItemsPerInvocation`, `feedPollDelay`; the function's retry
  *   policy (`exponentialBackoff`/`fixedDelay`, `maxRetryCount` -1 = forever) re-runs a failed batch
  *   without advancing the lease. https://learn.microsoft.com/azure/azure-functions/functions-bindings-cosmosdb-v2-trigger
@@ -373,7 +373,16 @@ function startChangeFeed(registration: Registration): void {
     return { status: response.status, json, ...(response.headers.get("etag") ? { etag: response.headers.get("etag")! } : {}) };
   };
 
+  // The change feed processor renews its lease on a timer (leaseRenewInterval, 17 s by default), whether
+  // or not batches succeed: the lease container is written even while a batch is being retried.
   let continuation: string | undefined;
+  const renewMs = Number(t.leaseRenewInterval ?? 17_000);
+  const renew = setInterval(() => {
+    if (stopping) return clearInterval(renew);
+    call("POST", leasePath, { "x-ms-documentdb-partitionkey": JSON.stringify([leaseId]), "x-ms-documentdb-is-upsert": "true" }, { id: leaseId, continuation: continuation ?? null, owner: config.service, renewedAt: new Date().toISOString() })
+      .catch((error: unknown) => log("error", name, `lease renewal in ${leaseDatabase}/${leaseContainer} failed: ${(error as Error).message}`));
+  }, renewMs);
+  renew.unref();
   let attempt = 0;
   const loop = async (): Promise<void> => {
     // The lease: read it (the continuation survives restarts in the lease container), create it on first start.
