@@ -10,16 +10,18 @@
  * scenario passes today.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStackTwin, type Twin } from "../../engine/twin";
+import { Twin, bundlesFor, startStackTwin } from "../../engine/twin";
+import type { Plan } from "../../engine/plan-format";
 import { actionMatches, roleActions, scopeContains } from "../../engine/twin/rbac";
 import type { RoleAssignmentModel } from "../../engine/twin/model";
 import { createOrder, getOrder, peek, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER } from "./support";
 
 let twin: Twin;
+let plan: Plan;
 const shipped: string[] = [];
 
 beforeAll(async () => {
-  ({ twin } = await startStackTwin({ stack: "dev", log: () => undefined, eventGridTimeScale: 0.001 }));
+  ({ twin, plan } = await startStackTwin({ stack: "dev", log: () => undefined, eventGridTimeScale: 0.001 }));
   await seedStock(twin);
 }, 120_000);
 
@@ -142,4 +144,26 @@ describe("every data-plane role assignment is necessary", () => {
     );
     expect(failures).toEqual([]);
   }, 400_000);
+});
+
+describe("contract breaks are caught by running", () => {
+  it("a connection setting the trigger reads but the plan does not set stops the app with the setting's name", async () => {
+    // Only fulfillment, without QUEUES__queueServiceUri: what a typo in the infrastructure's setting name would do.
+    const edited: Plan = {
+      ...plan,
+      resources: plan.resources
+        .filter((r) => r.type !== "azure-native:web:WebApp" || r.name === "fulfillment-app")
+        .map((r) => {
+          if (r.name !== "fulfillment-app") return r;
+          const siteConfig = r.inputs.siteConfig as { appSettings: { name: string }[] };
+          return { ...r, inputs: { ...r.inputs, siteConfig: { ...siteConfig, appSettings: siteConfig.appSettings.filter((s) => s.name !== "QUEUES__queueServiceUri") } } };
+        }),
+    };
+    const broken = new Twin({ plan: edited, bundles: bundlesFor(edited), log: () => undefined });
+    try {
+      await expect(broken.start()).rejects.toThrow(/startFulfillment.*QUEUES__queueServiceUri.*plan does not set/);
+    } finally {
+      await broken.stop();
+    }
+  });
 });

@@ -266,7 +266,14 @@ function startQueueListener(registration: Registration): void {
         }
         delay = Math.min(maxPollMs, delay * 2);
       } catch (error) {
-        log("error", name, `queue ${queueName}: ${(error as Error).message.split("\n")[0]}`);
+        const message = (error as Error).message.split("\n")[0] ?? "";
+        log(
+          "error",
+          name,
+          /QueueNotFound|specified queue does not exist/i.test(message)
+            ? `queue ${queueName} does not exist at ${endpoint}: the trigger's queueName and the queues the infrastructure creates disagree`
+            : `queue ${queueName}: ${message}`,
+        );
         delay = Math.min(maxPollMs, Math.max(delay * 2, 1000));
       }
       await new Promise((r) => setTimeout(r, delay));
