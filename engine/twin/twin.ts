@@ -40,6 +40,8 @@ export interface TwinOptions {
   readonly log?: (source: string, line: string) => void;
   /** Event Grid retry delays multiplier (tests). @default 1 */
   readonly eventGridTimeScale?: number;
+  /** Function-level retry delays multiplier, e.g. the change-feed trigger's backoff (tests). @default 1 */
+  readonly retryTimeScale?: number;
   /** Gateway port. @default a free port */
   readonly gatewayPort?: number;
 }
@@ -234,7 +236,7 @@ export class Twin {
         ...env,
         PATH: process.env.PATH ?? "",
         NODE_EXTRA_CA_CERTS: this.backends!.certificate.certFile,
-        TWIN_HOST_CONFIG: JSON.stringify({ service: app.service, appDirectory: bundle }),
+        TWIN_HOST_CONFIG: JSON.stringify({ service: app.service, appDirectory: bundle, retryTimeScale: this.options.retryTimeScale ?? 1 }),
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });

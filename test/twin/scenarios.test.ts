@@ -7,7 +7,8 @@
  * KNOWN RED until the runtime branch lands (issue 18 item 3): "the change feed's events reach the
  * subscriber webhook" fails today, because notifications publishes EventGrid-schema events to a topic
  * whose inputSchema is CloudEventSchemaV1_0; the failure message quotes the topic's 400. Every other
- * scenario passes today.
+ * scenario passes today. Retry delays (Event Grid's schedule, the change-feed trigger's backoff) are
+ * scaled down here so a scenario never waits minutes; the twin's defaults are the documented ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Twin, bundlesFor, startStackTwin } from "../../engine/twin";
@@ -21,7 +22,7 @@ let plan: Plan;
 const shipped: string[] = [];
 
 beforeAll(async () => {
-  ({ twin, plan } = await startStackTwin({ stack: "dev", log: () => undefined, eventGridTimeScale: 0.001 }));
+  ({ twin, plan } = await startStackTwin({ stack: "dev", log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01 }));
   await seedStock(twin);
 }, 120_000);
 

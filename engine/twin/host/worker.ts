@@ -37,6 +37,8 @@ import { nextOccurrence } from "./ncrontab";
 export interface WorkerConfig {
   readonly service: string;
   readonly appDirectory: string;
+  /** Multiplies function-level retry delays (tests); 1 = the registration's own intervals. */
+  readonly retryTimeScale?: number;
 }
 
 const config = JSON.parse(process.env.TWIN_HOST_CONFIG ?? "{}") as WorkerConfig;
@@ -403,6 +405,7 @@ function startChangeFeed(registration: Registration): void {
         if (retry?.retryStrategy === "exponentialBackoff") {
           wait = Math.min(durationMs(retry.minimumInterval) * 2 ** (attempt - 1), durationMs(retry.maximumInterval) || Number.POSITIVE_INFINITY);
         } else if (retry?.retryStrategy === "fixedDelay") wait = durationMs(retry.delayInterval);
+        wait = Math.max(50, wait * (config.retryTimeScale ?? 1));
         log("error", name, `change-feed batch failed (attempt ${attempt}${max === -1 ? ", retried forever" : ""}); the lease does not advance: ${(error as Error).message}`);
         if (retry && max !== -1 && attempt > max) {
           log("error", name, `retries exhausted: the batch is skipped, as the host does`);
