@@ -170,29 +170,49 @@ export class Authorizer {
     this.#revoked.delete(name);
   }
 
-  authorize(request: AccessRequest): Decision {
-    const grantedBy = this.assignments
+  #grantsFor(principalId: string, action: string, resource: string): string[] {
+    return this.assignments
       .filter(
         (a) =>
-          a.principalId.toLowerCase() === request.principalId.toLowerCase() &&
-          (scopeContains(a.scope, request.resource) || (isMetadataRead(request.action) && scopeContains(request.resource, a.scope))) &&
-          roleActions(a).some((p) => actionMatches(p, request.action)),
+          a.principalId.toLowerCase() === principalId.toLowerCase() &&
+          (scopeContains(a.scope, resource) || (isMetadataRead(action) && scopeContains(resource, a.scope))) &&
+          roleActions(a).some((p) => actionMatches(p, action)),
       )
       .map((a) => a.name);
-    if (grantedBy.length > 0) {
-      for (const name of grantedBy) {
-        let set = this.used.get(name);
-        if (!set) this.used.set(name, (set = new Set()));
-        set.add(request.action);
-      }
-      return { allowed: true, grantedBy, message: "" };
+  }
+
+  #use(grantedBy: readonly string[], action: string): void {
+    for (const name of grantedBy) {
+      let set = this.used.get(name);
+      if (!set) this.used.set(name, (set = new Set()));
+      set.add(action);
     }
+  }
+
+  authorize(request: AccessRequest): Decision {
+    return this.authorizeAny(request, [[request.action]]);
+  }
+
+  /**
+   * Azure's "A or (B and C)" rules (e.g. Get Messages: process/action, or delete and read): allowed when
+   * every action of one alternative is granted; a denial is recorded only when no alternative is.
+   */
+  authorizeAny(request: Omit<AccessRequest, "action"> & { action?: string }, anyOf: readonly (readonly string[])[]): Decision {
+    for (const actions of anyOf) {
+      const grants = actions.map((action) => this.#grantsFor(request.principalId, action, request.resource));
+      if (grants.every((g) => g.length > 0)) {
+        actions.forEach((action, i) => this.#use(grants[i]!, action));
+        return { allowed: true, grantedBy: [...new Set(grants.flat())], message: "" };
+      }
+    }
+    const wanted = anyOf.map((a) => a.join(" and ")).join(" or ");
+    const action = anyOf[0]![0]!;
     // Worded like Azure's AuthorizationPermissionMismatch / Cosmos "Forbidden" answers: who, what, where.
     const message =
       `AuthorizationPermissionMismatch: principal ${request.principalLabel} does not have data action ` +
-      `${request.action} on scope ${request.resource} (${request.operation}). ` +
+      `${wanted} on scope ${request.resource} (${request.operation}). ` +
       `Grant a role with this data action at this scope or above (twin: no role assignment in the plan allows it).`;
-    this.denials.push({ ...request, at: Date.now(), message });
+    this.denials.push({ ...request, action, at: Date.now(), message });
     return { allowed: false, grantedBy: [], message };
   }
 

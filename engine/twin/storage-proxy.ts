@@ -159,21 +159,11 @@ export class StorageProxy {
       service === "queue"
         ? `${account.resourceId}/queueServices/default/queues/${op.entity}`
         : `${account.resourceId}/blobServices/default/containers/${op.entity}`;
-    let denial = "";
-    const allowed = op.anyOf.some((actions) =>
-      actions.every((action) => {
-        const decision = this.options.authorizer.authorize({
-          principalId: oid,
-          principalLabel: this.options.labelOf(oid),
-          action,
-          resource,
-          operation: op.label,
-        });
-        if (!decision.allowed && !denial) denial = decision.message;
-        return decision.allowed;
-      }),
+    const decision = this.options.authorizer.authorizeAny(
+      { principalId: oid, principalLabel: this.options.labelOf(oid), resource, operation: op.label },
+      op.anyOf,
     );
-    if (!allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", denial);
+    if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message);
     await this.#forward(service, req, res, url, op.account);
   }
 

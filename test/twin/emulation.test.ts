@@ -49,6 +49,17 @@ describe("RBAC", () => {
     expect(authorizer.unusedGrants()[0]?.unusedActions).toContain("Microsoft.Storage/storageAccounts/queueServices/queues/messages/write");
   });
 
+  it("applies Azure's alternatives (Put Message: add/action or write) without recording a denial for the first", () => {
+    const authorizer = new Authorizer([grant("poison", CONTRIBUTOR, QUEUE)]);
+    const q = "Microsoft.Storage/storageAccounts/queueServices/queues/messages";
+    const put = authorizer.authorizeAny({ principalId: "p1", principalLabel: "x", resource: QUEUE, operation: "POST" }, [[`${q}/add/action`], [`${q}/write`]]);
+    expect(put.allowed).toBe(true);
+    expect(authorizer.denials).toEqual([]);
+    const none = authorizer.authorizeAny({ principalId: "p2", principalLabel: "other", resource: QUEUE, operation: "POST" }, [[`${q}/add/action`], [`${q}/write`]]);
+    expect(none.message).toContain("add/action or");
+    expect(authorizer.denials).toHaveLength(1);
+  });
+
   it("refuses roles it does not emulate", () => {
     expect(() => new Authorizer([grant("custom", "12345678-0000-0000-0000-000000000000", QUEUE)])).toThrow(/not a built-in data role/);
   });
