@@ -137,6 +137,8 @@ export interface Decision {
 }
 
 export interface Denial extends AccessRequest {
+  /** Every action that would have allowed the request (all alternatives). */
+  readonly actions: readonly string[];
   readonly at: number;
   readonly message: string;
 }
@@ -212,7 +214,7 @@ export class Authorizer {
       `AuthorizationPermissionMismatch: principal ${request.principalLabel} does not have data action ` +
       `${wanted} on scope ${request.resource} (${request.operation}). ` +
       `Grant a role with this data action at this scope or above (twin: no role assignment in the plan allows it).`;
-    this.denials.push({ ...request, action, at: Date.now(), message });
+    this.denials.push({ ...request, action, actions: [...new Set(anyOf.flat())], at: Date.now(), message });
     return { allowed: false, grantedBy: [], message };
   }
 

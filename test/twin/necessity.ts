@@ -11,9 +11,9 @@ import { actionMatches, roleActions, scopeContains } from "../../engine/twin/rba
 import { createOrder, putRaw, waitFor } from "./support";
 
 /** Does this denial fall under what `grant` would have allowed? */
-const deniedBy = (grant: RoleAssignmentModel) => (d: { principalId: string; action: string; resource: string }) =>
+const deniedBy = (grant: RoleAssignmentModel) => (d: { principalId: string; actions: readonly string[]; resource: string }) =>
   d.principalId.toLowerCase() === grant.principalId.toLowerCase() &&
-  roleActions(grant).some((p) => actionMatches(p, d.action)) &&
+  roleActions(grant).some((p) => d.actions.some((a) => actionMatches(p, a))) &&
   (scopeContains(grant.scope, d.resource) || scopeContains(d.resource, grant.scope));
 
 export async function grantsWithoutEffect(twin: Twin): Promise<string[]> {
