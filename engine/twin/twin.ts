@@ -20,6 +20,7 @@ import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { CosmosClient } from "@azure/cosmos";
+import { buildSync } from "esbuild";
 import type { Plan } from "../plan-format";
 import { CosmosProxy } from "./cosmos-proxy";
 import { type LocalBackends, startBackends } from "./emulators";
@@ -62,6 +63,13 @@ export interface LogLine {
 }
 
 const WORKER = path.join(__dirname, "host", "worker.ts");
+/** The worker compiled once per start (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
+const WORKER_OUT = path.join(__dirname, "..", "..", ".build", "twin", "worker.cjs");
+
+function compileWorker(): string {
+  buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile: WORKER_OUT, logLevel: "silent" });
+  return WORKER_OUT;
+}
 
 function hostOf(url: string): string {
   try {
@@ -124,7 +132,8 @@ export class Twin {
     });
     await Promise.all([this.storage.start(), this.cosmos.start(), this.eventGrid.start(), this.identityEndpoint.start(), this.payment.start(), this.webhook.start()]);
     await this.#provision();
-    await Promise.all(m.apps.map((app) => this.#startApp(app)));
+    const worker = compileWorker();
+    await Promise.all(m.apps.map((app) => this.#startApp(app, worker)));
     if (m.gateway) {
       this.gateway = new Gateway({
         model: m.gateway,
@@ -221,7 +230,7 @@ export class Twin {
     return out;
   }
 
-  async #startApp(app: FunctionAppModel): Promise<void> {
+  async #startApp(app: FunctionAppModel, worker: string): Promise<void> {
     const bundle = this.options.bundles[app.service];
     if (!bundle) throw new Error(`no bundle for service ${app.service}: run npm run build:functions (or pass bundles)`);
     const env: Record<string, string> = {
@@ -230,8 +239,8 @@ export class Twin {
       WEBSITE_SITE_NAME: app.siteName,
       FUNCTIONS_WORKER_RUNTIME: "node",
     };
-    const child = fork(WORKER, [], {
-      execArgv: ["--import", "tsx"],
+    const child = fork(worker, [], {
+      execArgv: [],
       env: {
         ...env,
         PATH: process.env.PATH ?? "",
