@@ -15,6 +15,8 @@
  * IDENTITY_HEADER, WEBSITE_SITE_NAME, FUNCTIONS_WORKER_RUNTIME). A setting the plan does not set is absent.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -64,11 +66,13 @@ export interface LogLine {
 
 const WORKER = path.join(__dirname, "host", "worker.ts");
 /** The worker compiled once per start (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
-const WORKER_OUT = path.join(__dirname, "..", "..", ".build", "twin", "worker.cjs");
+const WORKER_DIR = path.join(__dirname, "..", "..", ".build", "twin");
 
+/** Next to the project's node_modules (dependencies stay external); one file per twin, removed on stop. */
 function compileWorker(): string {
-  buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile: WORKER_OUT, logLevel: "silent" });
-  return WORKER_OUT;
+  const outfile = path.join(WORKER_DIR, `worker-${process.pid}-${randomUUID().slice(0, 8)}.cjs`);
+  buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile, logLevel: "silent" });
+  return outfile;
 }
 
 function hostOf(url: string): string {
@@ -96,6 +100,7 @@ export class Twin {
   readonly #fronts: Server[] = [];
   readonly #labels = new Map<string, string>();
   readonly tenantId: string;
+  #worker?: string;
 
   constructor(private readonly options: TwinOptions) {
     this.model = twinModel(options.plan);
@@ -132,7 +137,7 @@ export class Twin {
     });
     await Promise.all([this.storage.start(), this.cosmos.start(), this.eventGrid.start(), this.identityEndpoint.start(), this.payment.start(), this.webhook.start()]);
     await this.#provision();
-    const worker = compileWorker();
+    const worker = (this.#worker = compileWorker());
     await Promise.all(m.apps.map((app) => this.#startApp(app, worker)));
     if (m.gateway) {
       this.gateway = new Gateway({
@@ -361,5 +366,6 @@ export class Twin {
     await Promise.all(this.#fronts.map((f) => new Promise<void>((resolve) => { f.close(() => resolve()); f.closeAllConnections(); })));
     await Promise.all([this.gateway?.stop(), this.storage?.stop(), this.cosmos?.stop(), this.eventGrid?.stop(), this.identityEndpoint.stop(), this.payment.stop(), this.webhook.stop()]);
     await this.backends?.stop();
+    if (this.#worker) rmSync(this.#worker, { force: true });
   }
 }
