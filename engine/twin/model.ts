@@ -90,6 +90,8 @@ export type EventSchema = "EventGridSchema" | "CloudEventSchemaV1_0" | "CustomEv
 
 export interface TopicModel {
   readonly name: string;
+  /** The topic's system-assigned identity, when it has one (it delivers when the subscription says SystemAssigned). */
+  readonly systemIdentity?: ManagedIdentity;
   readonly resourceId: string;
   readonly endpoint: string;
   readonly inputSchema: EventSchema;
@@ -235,6 +237,16 @@ export function twinModel(plan: Plan): TwinModel {
   }
 
   const topics: TopicModel[] = ofType(plan, "azure-native:eventgrid:Topic").map((r) => ({
+    ...(str((r.outputs.identity as { principalId?: unknown } | undefined)?.principalId)
+      ? {
+          systemIdentity: {
+            name: `${String(r.inputs.topicName)} (system-assigned)`,
+            resourceId: need(r, r.id, "id"),
+            principalId: String((r.outputs.identity as { principalId: string }).principalId),
+            clientId: "",
+          },
+        }
+      : {}),
     name: need(r, r.inputs.topicName, "topicName"),
     resourceId: need(r, r.id, "id"),
     endpoint: need(r, r.outputs.endpoint, "endpoint"),
@@ -269,13 +281,23 @@ export function twinModel(plan: Plan): TwinModel {
         queue: String(destination.queueName),
         ...(typeof destination.queueMessageTimeToLiveInSeconds === "number" ? { ttlSeconds: destination.queueMessageTimeToLiveInSeconds } : {}),
       },
-      ...(withIdentity ? { deliveryIdentity: identityById(str(withIdentity.identity?.userAssignedIdentity)) } : {}),
+      ...(withIdentity
+        ? {
+            deliveryIdentity:
+              withIdentity.identity?.type === "SystemAssigned"
+                ? topics.find((t) => t.name === i.topicName)?.systemIdentity
+                : identityById(str(withIdentity.identity?.userAssignedIdentity)),
+          }
+        : {}),
       ...(dl && dlAccount
         ? {
             deadLetter: {
               account: dlAccount.name,
               container: String(dl.blobContainerName),
-              identity: identityById(str(i.deadLetterWithResourceIdentity?.identity?.userAssignedIdentity)),
+              identity:
+                i.deadLetterWithResourceIdentity?.identity?.type === "SystemAssigned"
+                  ? topics.find((t) => t.name === i.topicName)?.systemIdentity
+                  : identityById(str(i.deadLetterWithResourceIdentity?.identity?.userAssignedIdentity)),
             },
           }
         : {}),

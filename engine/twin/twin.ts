@@ -109,7 +109,9 @@ export class Twin {
     this.issuer = new TokenIssuer(`https://login.microsoftonline.com/${this.tenantId}/v2.0`, this.tenantId);
     this.authorizer = new Authorizer(this.model.roleAssignments);
     this.identityEndpoint = new ManagedIdentityEndpoint(this.issuer);
-    for (const i of this.model.identities) this.#labels.set(i.principalId.toLowerCase(), `${i.name} (${i.principalId})`);
+    for (const i of [...this.model.identities, ...this.model.topics.flatMap((t) => (t.systemIdentity ? [t.systemIdentity] : []))]) {
+      this.#labels.set(i.principalId.toLowerCase(), `${i.name} (${i.principalId})`);
+    }
     if (this.model.gateway) this.#labels.set(this.model.gateway.principalId.toLowerCase(), `gateway (${this.model.gateway.principalId})`);
   }
 
