@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "infra",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/functions-src/**"],
+          exclude: ["test/functions-src/**", "test/twin/**"],
           environment: "node",
           pool: "forks",
           testTimeout: 60_000,
@@ -25,6 +25,17 @@ export default defineConfig({
           globalSetup: ["test/functions-src/emulators.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The local twin (engine/twin): the whole system from the dev plan; starts its own emulators.
+        test: {
+          name: "twin",
+          include: ["test/twin/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -5,6 +5,7 @@
 import { run as bundle } from "./bench/bundle";
 import { run as orders } from "./bench/orders";
 import { run as growth } from "./bench/growth";
+import { run as twin } from "./bench/twin";
 
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2));
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     ["bundle", () => bundle()],
     ["orders", () => orders()],
     ["growth", () => growth()],
+    ["twin", () => twin()],
   ];
   for (const [name, bench] of all) {
     if (only.size > 0 && !only.has(name)) continue;
