@@ -57,10 +57,12 @@ async function main(): Promise<void> {
   const client = twin.adminCosmos();
   await client.database("fulfillment-db").container("stock").items.upsert({ id: "SKU-1", sku: "SKU-1", available: 1000, reservations: {} });
   client.dispose();
-  const token = twin.userToken("orders", ["Orders.Read", "Orders.Write"], "22222222-2222-2222-2222-222222222222", { name: "Test Customer" });
+  // The customer id is the token's oid: callers act only for themselves (docs/GATEWAY.md).
+  const customerId = "22222222-2222-2222-2222-222222222222";
+  const token = twin.userToken("orders", ["Orders.Read", "Orders.Write"], customerId, { name: "Test Customer" });
   const gw = twin.gateway!;
   const body = JSON.stringify({
-    customerId: "cust-1",
+    customerId,
     currency: "EUR",
     items: [{ sku: "SKU-1", quantity: 1, unitPriceMinor: 1250 }],
     shippingAddress: { name: "Ada", line1: "Main St 1", city: "Utrecht", postalCode: "3511", country: "NL" },
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
       `    -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-'$(date +%s) \\`,
       `    -d '${body}'`,
       "",
-      "Then GET /orders/v1/customers/cust-1/orders/<id> with the same headers. Ctrl-C stops everything.",
+      `Then GET /orders/v1/customers/${customerId}/orders/<id> with the same headers. Ctrl-C stops everything.`,
       "",
     ].join("\n"),
   );

@@ -13,7 +13,10 @@
  * rate-limit-policy, quota-policy, cors-policy), https://learn.microsoft.com/azure/api-management/set-edit-policies#use-base-element
  * and https://learn.microsoft.com/azure/api-management/api-management-subscriptions .
  *
- * Not emulated: policy expressions (`@(...)`, refused), send-request, choose, caching, other versioning schemes.
+ * Policy expressions: only the one the platform generates to forward the validated caller's claims
+ * (components/api-management/policies.ts `forwardCallerIdentity`: a claim of the token `validate-jwt` kept
+ * in `output-token-variable-name`, values joined by commas, "" when absent); any other `@(...)`/`@{...}` is
+ * refused. Not emulated: send-request, choose, caching, other versioning schemes.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -44,6 +47,21 @@ function toNodes(ordered: Ordered): Node[] {
     nodes.push({ name, attrs: (entry[":@"] ?? {}) as Record<string, string>, children: toNodes(children), text });
   }
   return nodes;
+}
+
+/** The claim-forwarding expression of `forwardCallerIdentity`, and nothing else. */
+const CLAIM_EXPRESSION =
+  /^@\{ string\[\] values; return \(\(Jwt\)context\.Variables\["([^"]+)"\]\)\.Claims\.TryGetValue\("([^"]+)", out values\) \? string\.Join\(",", values\) : ""; \}$/;
+
+/** Evaluates a `set-header` value: a literal, or the claim-forwarding expression over the validated tokens. */
+export function headerValue(text: string, tokens: ReadonlyMap<string, Record<string, unknown>>): string {
+  if (!text.startsWith("@")) return text;
+  const m = CLAIM_EXPRESSION.exec(text.trim());
+  if (!m) throw new GatewayError(500, `twin gateway: policy expression ${JSON.stringify(text.slice(0, 80))} is not emulated`);
+  const claims = tokens.get(m[1]!);
+  if (!claims) throw new GatewayError(500, `twin gateway: context variable "${m[1]}" holds no validated token (validate-jwt output-token-variable-name)`);
+  const value = claims[m[2]!];
+  return value === undefined ? "" : ([] as unknown[]).concat(value).map(String).join(",");
 }
 
 /** Parses a policy document into its sections. */
@@ -147,6 +165,7 @@ export class Gateway {
       let backend = api.serviceUrl ?? "";
       let path = rest;
       const corsHeaders: Record<string, string> = {};
+      const tokens = new Map<string, Record<string, unknown>>();
       for (const n of inbound) {
         if (!SUPPORTED.has(n.name)) throw new GatewayError(500, `twin gateway: policy element <${n.name}> (${api.apiId}/${operation.operationId}) is not emulated`);
         for (const [k, v] of Object.entries(n.attrs)) if (String(v).startsWith("@")) throw new GatewayError(500, `twin gateway: policy expression in <${n.name} ${k}> is not emulated`);
@@ -157,9 +176,12 @@ export class Gateway {
             if (origin && (allowed.includes("*") || allowed.includes(origin))) corsHeaders["access-control-allow-origin"] = origin;
             break;
           }
-          case "validate-jwt":
-            this.#validateJwt(n, headers);
+          case "validate-jwt": {
+            const claims = this.#validateJwt(n, headers);
+            const variable = n.attrs["output-token-variable-name"];
+            if (variable) tokens.set(variable, claims);
             break;
+          }
           case "set-backend-service":
             backend = n.attrs["base-url"] ?? backend;
             break;
@@ -167,7 +189,7 @@ export class Gateway {
             const name = (n.attrs.name ?? "").toLowerCase();
             const action = n.attrs["exists-action"] ?? "override";
             if (action === "delete") delete headers[name];
-            else if (action === "override" || (action === "skip" && !(name in headers))) headers[name] = n.children.map((c) => c.text).join(",");
+            else if (action === "override" || (action === "skip" && !(name in headers))) headers[name] = n.children.map((c) => headerValue(c.text, tokens)).join(",");
             break;
           }
           case "authentication-managed-identity":
@@ -211,7 +233,7 @@ export class Gateway {
     }
   }
 
-  #validateJwt(n: Node, headers: Record<string, string>): void {
+  #validateJwt(n: Node, headers: Record<string, string>): Record<string, unknown> {
     const status = Number(n.attrs["failed-validation-httpcode"] ?? 401);
     const message = n.attrs["failed-validation-error-message"] ?? "Unauthorized";
     const fail = (why: string): never => {
@@ -238,6 +260,7 @@ export class Gateway {
       const ok = (claim.attrs.match ?? "all") === "any" ? want.some((w) => have.includes(w)) : want.every((w) => have.includes(w));
       if (!ok) fail(`claim ${claim.attrs.name} must contain ${claim.attrs.match === "any" ? "one of" : "all of"} ${want.join(", ")}`);
     }
+    return claims;
   }
 
   async stop(): Promise<void> {

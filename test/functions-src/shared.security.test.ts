@@ -392,6 +392,6 @@ describe("customer-facing status reasons", () => {
       { numRuns: 200 },
     );
     const event = toEvent(doc("failed", internal));
-    expect(event.data.reason).toBe("payment-failed");
+    expect(event.data?.reason).toBe("payment-failed");
   });
 });

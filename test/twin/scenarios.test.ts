@@ -4,17 +4,16 @@
  * scenario (starting it is the expensive part); scenarios assert contracts (statuses, HTTP classes,
  * who received what), not exact bodies.
  *
- * KNOWN RED until the runtime branch lands (issue 18 item 3): "the change feed's events reach the
- * subscriber webhook" fails today, because notifications publishes EventGrid-schema events to a topic
- * whose inputSchema is CloudEventSchemaV1_0; the failure message quotes the topic's 400. Every other
- * scenario passes today. Retry delays (Event Grid's schedule, the change-feed trigger's backoff) are
+ * "The change feed's events reach the subscriber webhook" is the contract the review found broken
+ * (issue 18 item 3): with an EventGrid-schema publisher against a CloudEventSchemaV1_0 topic it fails,
+ * quoting the topic's 400. Retry delays (Event Grid's schedule, the change-feed trigger's backoff) are
  * scaled down here so a scenario never waits minutes; the twin's defaults are the documented ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Twin, bundlesFor, startStackTwin } from "../../engine/twin";
 import type { Plan } from "../../engine/plan-format";
 import { grantsWithoutEffect } from "./necessity";
-import { createOrder, getOrder, peek, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER } from "./support";
+import { createOrder, getOrder, peek, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER, OTHER_CUSTOMER } from "./support";
 
 let twin: Twin;
 let plan: Plan;
@@ -39,6 +38,27 @@ describe("orders through the gateway", () => {
     const app = twin.apps.get("orders")!;
     const direct = await fetch(`${app.frontUrl}/api/customers/${CUSTOMER}/orders`, { headers: { authorization: `Bearer ${twin.userToken("orders", ["Orders.Read"])}` } });
     expect(direct.status).toBe(403);
+  });
+
+  it("a customer cannot read, list or cancel another customer's orders (404, existence not revealed)", async () => {
+    const created = await createOrder(twin);
+    expect(created.status, created.text).toBe(201);
+    const id = String(created.json.id);
+    const etag = created.headers.get("etag")!;
+    const asOther = { oid: OTHER_CUSTOMER };
+    const read = await callGateway(twin, "GET", `/orders/v1/customers/${CUSTOMER}/orders/${id}`, { ...asOther, roles: ["Orders.Read"] });
+    expect(read.status, read.text).toBe(404);
+    const missing = await callGateway(twin, "GET", `/orders/v1/customers/${CUSTOMER}/orders/00000000-0000-4000-8000-00000000dead`, { roles: ["Orders.Read"] });
+    expect(read.json.type).toBe(missing.json.type);
+    const cancel = await callGateway(twin, "POST", `/orders/v1/customers/${CUSTOMER}/orders/${id}/cancel`, { ...asOther, headers: { "if-match": etag } });
+    expect(cancel.status, cancel.text).toBe(404);
+    // A client-supplied identity header is replaced by the gateway with the validated token's oid.
+    const forged = await callGateway(twin, "GET", `/orders/v1/customers/${CUSTOMER}/orders/${id}`, {
+      ...asOther,
+      roles: ["Orders.Read"],
+      headers: { "x-caller-object-id": CUSTOMER },
+    });
+    expect(forged.status, forged.text).toBe(404);
   });
 
   it("an order goes created → reserved → paid → shipped", async () => {
@@ -95,7 +115,7 @@ describe("orders through the gateway", () => {
     }
   });
 
-  it("the change feed's events reach the subscriber webhook (KNOWN RED until the runtime branch publishes CloudEvents, issue 18 item 3)", async () => {
+  it("the change feed's events reach the subscriber webhook (the publisher speaks the topic's input schema)", async () => {
     expect(shipped.length).toBeGreaterThan(0);
     const id = shipped[0]!;
     await waitFor(

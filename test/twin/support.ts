@@ -4,7 +4,10 @@
  */
 import type { Twin } from "../../engine/twin";
 
-export const CUSTOMER = "cust-twin-1";
+/** The test customer: its id is the `oid` of the tokens `twin.userToken` issues by default (own orders only). */
+export const CUSTOMER = "11111111-1111-1111-1111-111111111111";
+/** Another customer (a different `oid`), for cross-customer requests. */
+export const OTHER_CUSTOMER = "33333333-3333-3333-3333-333333333333";
 export const SKU = "SKU-TWIN-1";
 
 export interface GatewayResponse {
@@ -18,10 +21,10 @@ export async function callGateway(
   twin: Twin,
   method: string,
   path: string,
-  options: { roles?: readonly string[]; body?: unknown; headers?: Record<string, string>; token?: string | null } = {},
+  options: { roles?: readonly string[]; body?: unknown; headers?: Record<string, string>; token?: string | null; oid?: string } = {},
 ): Promise<GatewayResponse> {
   const headers: Record<string, string> = { "ocp-apim-subscription-key": twin.gateway!.subscriptionKey, ...options.headers };
-  const token = options.token === undefined ? twin.userToken("orders", options.roles ?? ["Orders.Read", "Orders.Write"]) : options.token;
+  const token = options.token === undefined ? twin.userToken("orders", options.roles ?? ["Orders.Read", "Orders.Write"], options.oid) : options.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(`${twin.gateway!.url}${path}`, {
