@@ -272,7 +272,7 @@ function changesSection(input: ReportInput, preview: Preview): string {
       const list = [...types.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${n} ${t}`);
       return [`\`${component}\``, `+ ${steps.length}`, list.join(", ")];
     });
-    out.push(...foldable(`Added, by component (${created.length} resources)`, [table(["Component", "Created", "Types"], rows)], groups.size > 6 ? 0 : 12), "");
+    out.push(...foldable(`Added, by component (${created.length} resource${created.length === 1 ? "" : "s"})`, [table(["Component", "Created", "Types"], rows)], groups.size > 6 ? 0 : 12), "");
   }
   if (changed.length === 0 && created.length === 0) out.push("No resource changes.", "");
   out.push("### Security-relevant changes", "");
