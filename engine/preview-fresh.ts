@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Plan } from "./plan-format";
-import { evaluatePolicies, readPlanFile, type PolicyReport } from "./policy-runner";
+import { evaluatePolicies, readPlanFile, type EvaluateOptions, type PolicyReport } from "./policy-runner";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,6 +22,8 @@ export interface FreshStackOptions {
   readonly stack: string;
   readonly projectDir: string;
   readonly program?: string;
+  /** The policies to run. @default the whole pack (the sample report pins the clock of the date rules) */
+  readonly policies?: EvaluateOptions["policies"];
 }
 
 /** Runs `npm run plan -- --dry-run` for the stack and evaluates the pack on what it registered. */
@@ -45,7 +47,7 @@ export async function freshStackPass(options: FreshStackOptions): Promise<FreshS
     // 1 = a mandatory violation on the preview plan: the plan was written, the report shows it.
     if (code !== 0 && code !== 1) throw new Error(`the fresh-stack preview failed (exit ${code}):\n${stderr.trim()}`);
     const plan = readPlanFile(out);
-    return { plan, policy: evaluatePolicies(plan, { stack: options.stack }) };
+    return { plan, policy: evaluatePolicies(plan, { stack: options.stack, ...(options.policies ? { policies: options.policies } : {}) }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -256,7 +256,9 @@ function changesSection(input: ReportInput, preview: Preview): string {
   const out = ["## Changes", ""];
   out.push(input.basePlan ? `Against ${input.baselineName ? `\`${input.baselineName}\`` : "the base plan"}.` : "No baseline: the plan of a new stack, everything is created.", "");
   const custom = preview.steps.filter((s) => s.resource.custom);
-  const changed = custom.filter((s) => s.op === "update" || s.op === "replace" || s.op === "delete");
+  const changed = custom
+    .filter((s) => s.op === "update" || s.op === "replace" || s.op === "delete")
+    .sort((a, b) => a.component.localeCompare(b.component) || a.resource.name.localeCompare(b.resource.name));
   if (changed.length > 0) {
     out.push(table(["Plan", "Type", "Name", "Component", "Properties"], changed.map(changeRow)), "");
     const values = valueRows(changed.filter((s) => s.op !== "delete"));
@@ -266,19 +268,20 @@ function changesSection(input: ReportInput, preview: Preview): string {
   if (created.length > 0) {
     const groups = new Map<string, ResourceStep[]>();
     for (const s of created) groups.set(s.component, [...(groups.get(s.component) ?? []), s]);
-    const rows = [...groups.entries()].map(([component, steps]) => {
+    // Sorted, so the comment is the same text for the same plan whatever the registration order.
+    const rows = [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([component, steps]) => {
       const types = new Map<string, number>();
       for (const s of steps) types.set(shortType(s.resource.type), (types.get(shortType(s.resource.type)) ?? 0) + 1);
       const list = [...types.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${n} ${t}`);
       return [`\`${component}\``, `+ ${steps.length}`, list.join(", ")];
     });
-    out.push(...foldable(`Added, by component (${created.length} resource${created.length === 1 ? "" : "s"})`, [table(["Component", "Created", "Types"], rows)], groups.size > 6 ? 0 : 12), "");
+    out.push(...foldable(`Added cloud resources, by component (${created.length})`, [table(["Component", "Created", "Types"], rows)], groups.size > 6 ? 0 : 12), "");
   }
   if (changed.length === 0 && created.length === 0) out.push("No resource changes.", "");
   out.push("### Security-relevant changes", "");
   if (preview.security.length === 0) out.push("None.");
   for (const [category, title] of Object.entries(SECURITY_TITLES)) {
-    const items = preview.security.filter((c) => c.category === category);
+    const items = preview.security.filter((c) => c.category === category).sort((a, b) => a.op.localeCompare(b.op) || a.summary.localeCompare(b.summary));
     if (items.length === 0) continue;
     const lines = items.map((c) => `- **${SYMBOL[c.op]} ${c.op}** ${c.summary}`);
     out.push(...foldable(`${title} (${items.length})`, lines), "");

@@ -36,7 +36,7 @@ describe("renderReport", async () => {
 
   it("says a report without a baseline is the plan of a new stack and groups the additions by component", () => {
     expect(md).toContain("No baseline: the plan of a new stack, everything is created.");
-    expect(md).toMatch(/<summary>Added, by component \(\d+ resources\)<\/summary>/);
+    expect(md).toMatch(/<summary>Added cloud resources, by component \(\d+\)<\/summary>/);
     expect(md).toMatch(/\| `web:FunctionApp orders` \| \+ 3 \| [^|]*1 web:WebApp/);
   });
 
