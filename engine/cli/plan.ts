@@ -129,6 +129,10 @@ async function main(): Promise<number> {
     ...(program ? { program } : {}),
     ...(dryRun ? { dryRun: true } : {}),
     onRegister: (n) => progress.tick(`${n} resources registered`),
+  }).catch((e: unknown) => {
+    // An error gets a line of its own, not the end of the progress line.
+    progress.end();
+    throw e;
   });
   progress.done(`program evaluated: ${plan.resources.length} resources registered in ${seconds(started)}`);
   const preview = await previewPlans(basePlan, plan);
