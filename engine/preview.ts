@@ -71,7 +71,11 @@ export interface Preview {
   readonly security: readonly SecurityChange[];
 }
 
-/** azure-native `forceNewMap` entries for the types we use (pulumi-azure-native provider/pkg/gen/replacement.go). */
+/**
+ * azure-native `forceNewMap` entries for the types we use (pulumi-azure-native
+ * provider/pkg/gen/replacement.go, read at commit 1b7112af33c62b247daed1028686bf279f4d5e69; the map
+ * lists nothing for BlobContainer and leaves AppServicePlan and Insights Component to x-ms-mutability).
+ */
 const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
   "azure-native:authorization:RoleAssignment": ["principalId", "scope"],
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": ["principalId", "scope"],
