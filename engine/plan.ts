@@ -125,6 +125,13 @@ interface RegisterResponse {
 class RecordingMonitor extends MockMonitor {
   readonly planned: PlannedResource[] = [];
 
+  constructor(
+    mocks: pulumi.runtime.Mocks,
+    private readonly onRegister?: (count: number) => void,
+  ) {
+    super(mocks);
+  }
+
   override async registerResource(req: unknown, callback: (err: unknown, resp: unknown) => void): Promise<void> {
     const r = req as RegisterRequest;
     await super.registerResource(req, (err: unknown, resp: unknown) => {
@@ -161,6 +168,7 @@ class RecordingMonitor extends MockMonitor {
           },
           outputs: plainValue(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
         });
+        this.onRegister?.(this.planned.length);
       }
       callback(err, resp);
     });
@@ -175,6 +183,10 @@ export interface PlanOptions {
   readonly program?: string;
   /** Config values that replace the stack file's (`namespace:key` → raw string), for tests. */
   readonly configOverrides?: Readonly<Record<string, string | undefined>>;
+  /** Evaluate as a first `pulumi preview` of a new stack: see EvaluateOptions.dryRun. @default false */
+  readonly dryRun?: boolean;
+  /** Called after each registration with the count so far (progress). */
+  readonly onRegister?: (count: number) => void;
 }
 
 /**
@@ -198,6 +210,8 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     program: async () => ({ ...((await import(program)) as Record<string, unknown>) }),
     // What `pulumi preview` would do: the plan is a preview.
     preview: true,
+    ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.onRegister ? { onRegister: options.onRegister } : {}),
   });
 }
 
@@ -215,6 +229,17 @@ export interface EvaluateOptions {
    * @default false
    */
   readonly preview?: boolean;
+  /**
+   * Evaluate as the real engine previews a stack that does not exist yet (`pulumi preview` of a new
+   * stack, or a pull request's first preview): every resource is a create, so no provider returns
+   * real outputs. azure-native answers with the inputs mapped to the output shape and every other
+   * output property, nested ones included, unknown (pulumi-azure-native provider/pkg/convert
+   * previewOutputs.go `PreviewOutputs`); a created resource's id is unknown; dynamic providers and
+   * components echo their inputs. Unknown values are recorded as "[unknown]". @default false
+   */
+  readonly dryRun?: boolean;
+  /** Called after each registration with the count so far (progress). */
+  readonly onRegister?: (count: number) => void;
 }
 
 /**
@@ -224,10 +249,11 @@ export interface EvaluateOptions {
 export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   const config = options.config ?? {};
   const simulator = new Simulator({ stack: options.stack, defaultLocation: config[`${options.project}:location`] ?? "eastus" });
-  const monitor = new RecordingMonitor(simulator);
+  const dryRun = options.dryRun === true;
+  const monitor = new RecordingMonitor(dryRun ? new FreshStackPreview(simulator) : simulator, options.onRegister);
 
   pulumi.runtime.setAllConfig({ ...config }, [...(options.secretKeys ?? [])]);
-  pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
+  pulumi.runtime.setMockOptions(monitor, options.project, options.stack, dryRun || (options.preview ?? false));
 
   const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
   await waitForRegistrations();
@@ -242,9 +268,54 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
 
 async function resolveOutput(v: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(v)) {
+    // An unknown output's apply never runs during a preview: ask first (a public field at runtime).
+    const known = (v as unknown as { isKnown?: Promise<boolean> }).isKnown;
+    if (known && !(await known)) return UNKNOWN;
     return new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
   }
   return v;
+}
+
+/**
+ * The providers as they answer a preview of resources that do not exist yet (see
+ * EvaluateOptions.dryRun). The simulator still computes the full post-creation state, to know the
+ * output shape; every output property that is not an input becomes unknown, recursively.
+ */
+class FreshStackPreview implements pulumi.runtime.Mocks {
+  constructor(private readonly simulator: Simulator) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    if (args.custom === false) return this.simulator.newResource(args);
+    // The simulator needs names to build ids: give unknown inputs a stand-in, then drop what it computed.
+    const standIn = (v: unknown): unknown =>
+      pulumi.isUnknown(v) ? "unknown" : Array.isArray(v) ? v.map(standIn) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, standIn(x)])) : v;
+    const full = this.simulator.newResource({ ...args, inputs: standIn(args.inputs) as Record<string, unknown> }).state;
+    if (!args.type.startsWith("azure-native:") && !args.type.startsWith("azuread:")) {
+      // Dynamic providers: the engine shows the inputs as the outputs of a resource to be created.
+      return { id: undefined, state: { ...(args.inputs as Record<string, unknown>) } };
+    }
+    return { id: undefined, state: previewOutputs(args.inputs as Record<string, unknown>, full) };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    // Invokes (client config, an existing resource group) run for real during a preview.
+    return this.simulator.call(args);
+  }
+}
+
+/** The inputs in the output shape; every other output property (nested too) unknown. */
+function previewOutputs(inputs: Record<string, unknown>, outputs: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, out] of Object.entries(outputs)) {
+    if (!(key in inputs)) {
+      result[key] = pulumi.unknown;
+      continue;
+    }
+    const input = inputs[key];
+    const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v) && !pulumi.isUnknown(v);
+    result[key] = isObj(input) && isObj(out) ? previewOutputs(input, out) : input;
+  }
+  return result;
 }
 
 /** Waits until the runtime has no registration in flight (the RPC queue has drained). */

@@ -1,12 +1,18 @@
 /**
- * The pull-request report of one stack: what the plan creates (by component and by type), the policy
- * violations, the itemised cost estimate (idle month, cost per 1,000 orders), the difference against
- * the base branch's plan, and the architecture diagram. Markdown, for a sticky PR comment or
- * `$GITHUB_STEP_SUMMARY`.
+ * The pull-request report of one stack, in the CLI's words: first what changes against the baseline
+ * (the base branch's plan) — updates, replacements with the property that forces them, deletions,
+ * additions grouped by component, the security-relevant changes — and the cost delta; then policy,
+ * the rules only the offline plan can judge, the itemised estimate, and the architecture diagram.
+ * Markdown, for a sticky PR comment or `$GITHUB_STEP_SUMMARY`: nothing in it changes from one day
+ * to the next unless the plan does, so an unchanged pull request gets an identical comment.
  */
 import type { Plan, PlannedResource } from "./plan-format";
-import type { CostEstimate, CostLine } from "./cost/estimate";
+import { estimateCost, type CostEstimate, type CostLine } from "./cost/estimate";
 import { renderDiagram } from "./diagram";
+import { parseStackConfig } from "../lib/config";
+import { previewPlans, resourceKey, stableJson, summaryLine, SYMBOL, type Preview, type ResourceStep } from "./preview";
+import { showValue, shortType } from "./preview-format";
+import { offlineOnlyRules, type FreshStackResult } from "./preview-fresh";
 
 /** One policy violation, as `engine/policy-runner.ts` reports it (defined structurally on purpose). */
 export interface PolicyViolation {
@@ -27,15 +33,46 @@ export interface ReportInput {
   /** The policy runner's report; absent = policy was not evaluated. */
   readonly policy?: PolicyReport;
   readonly cost: CostEstimate;
-  /** The base branch's plan (`--base-plan`), for the resource diff. */
+  /** The baseline (`--base-plan` or the stack's saved plan); absent = a new stack, everything created. */
   readonly basePlan?: Plan;
-  /** The base branch's estimate, for the cost diff. */
+  /** How the baseline is named in the report (a file); @default "the base plan" */
+  readonly baselineName?: string;
+  /** The baseline's estimate, for the cost delta. */
   readonly baseCost?: CostEstimate;
   /**
    * Configured values `pulumi up` refuses until they are set (placeholder hosts, lib/endpoints.ts).
    * @default none
    */
   readonly setBeforeUp?: readonly { readonly key: string; readonly value: string; readonly reserved: string; readonly source: string }[];
+  /** The preview of plan against basePlan; computed when absent. */
+  readonly preview?: Preview;
+  /** The fresh-stack pass (`--dry-run` in a child process), for the rules only the offline plan judges. */
+  readonly freshStack?: FreshStackResult;
+}
+
+export interface StackPrices {
+  readonly cost: CostEstimate;
+  readonly baseCost?: CostEstimate;
+}
+
+/** The plan (and baseline) priced with the stack's `costAssumptions` (raw config as in the stack file). */
+export function priceStack(plan: Plan, basePlan: Plan | undefined, rawConfig: Readonly<Record<string, string>>): StackPrices {
+  const assumptions = parseStackConfig(plan.stack, rawConfig).costAssumptions;
+  return { cost: estimateCost(plan, assumptions), ...(basePlan ? { baseCost: estimateCost(basePlan, assumptions) } : {}) };
+}
+
+/** "Cost: idle $4.19/month (+$0.50), $0.25 per 1,000 orders (marginal, ±$0.00)" — the CLI's and the report's words. */
+export function costLine(p: StackPrices): string {
+  const delta = (now: number, before: number | undefined): string => (before === undefined ? "" : ` (${signedUsd(now - before)})`);
+  return (
+    `Cost: idle ${usd(p.cost.idle.total)}/month${delta(p.cost.idle.total, p.baseCost?.idle.total)}, ` +
+    `${usd(p.cost.perThousandOrders.marginal)} per 1,000 orders (marginal${p.baseCost ? `, ${signedUsd(p.cost.perThousandOrders.marginal - p.baseCost.perThousandOrders.marginal)}` : ""})`
+  );
+}
+
+/** Countdowns ("(in 148 days)") change every day without a change: the report states the date only. */
+export function withoutCountdowns(message: string): string {
+  return message.replace(/\s*\((?:in|within) \d+ (?:days?|hours?|weeks?|months?)\)/g, "");
 }
 
 /** The configured values `pulumi up` refuses, as a section; empty when there are none. */
@@ -125,7 +162,7 @@ function policySection(policy: PolicyReport | undefined): string {
     "",
     table(
       ["Enforcement", "Policy", "Resource", "Message"],
-      v.map((x) => [x.enforcementLevel, `\`${x.policy}\``, `\`${x.type}\` ${x.name}`, x.message]),
+      v.map((x) => [x.enforcementLevel, `\`${x.policy}\``, `\`${shortType(x.type)}\` ${x.name}`, withoutCountdowns(x.message)]),
     ),
   ].join("\n");
 }
@@ -193,23 +230,6 @@ function costSection(cost: CostEstimate): string {
   ].join("\n");
 }
 
-/** Stable JSON (sorted keys) to compare inputs. */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** URNs carry the stack name; compare plans of the same stack across branches by the rest. */
-function key(r: PlannedResource): string {
-  return r.urn.replace(/^urn:pulumi:[^:]+::/, "");
-}
-
 export interface PlanDiff {
   readonly added: readonly PlannedResource[];
   readonly removed: readonly PlannedResource[];
@@ -218,97 +238,171 @@ export interface PlanDiff {
 
 /** Resources added, removed, and changed (top-level input properties that differ) against the base plan. */
 export function diffPlans(base: Plan, head: Plan): PlanDiff {
-  const before = new Map(base.resources.map((r) => [key(r), r]));
-  const after = new Map(head.resources.map((r) => [key(r), r]));
-  const added = head.resources.filter((r) => !before.has(key(r)));
-  const removed = base.resources.filter((r) => !after.has(key(r)));
+  const before = new Map(base.resources.map((r) => [resourceKey(r), r]));
+  const after = new Map(head.resources.map((r) => [resourceKey(r), r]));
+  const added = head.resources.filter((r) => !before.has(resourceKey(r)));
+  const removed = base.resources.filter((r) => !after.has(resourceKey(r)));
   const changed: { resource: PlannedResource; properties: string[] }[] = [];
   for (const r of head.resources) {
-    const b = before.get(key(r));
+    const b = before.get(resourceKey(r));
     if (!b) continue;
     const props = [...new Set([...Object.keys(b.inputs), ...Object.keys(r.inputs)])]
-      .filter((p) => stable(b.inputs[p]) !== stable(r.inputs[p]))
+      .filter((p) => stableJson(b.inputs[p]) !== stableJson(r.inputs[p]))
       .sort();
     if (props.length > 0) changed.push({ resource: r, properties: props });
   }
   return { added, removed, changed };
 }
 
-const LIST_LIMIT = 40;
-
-function listResources(title: string, items: readonly string[]): string[] {
-  if (items.length === 0) return [];
-  const shown = items.slice(0, LIST_LIMIT).map((s) => `  - ${s}`);
-  if (items.length > LIST_LIMIT) shown.push(`  - … and ${items.length - LIST_LIMIT} more`);
-  return [`- ${title} (${items.length}):`, ...shown];
+/** A list that folds into <details> when long, so the comment stays readable. */
+function foldable(summary: string, lines: readonly string[], fold = 12): string[] {
+  if (lines.length <= fold) return lines.length ? [summary, "", ...lines] : [];
+  return [`<details><summary>${summary}</summary>`, "", ...lines, "", "</details>"];
 }
 
-function diffSection(input: ReportInput): string | undefined {
-  if (!input.basePlan && !input.baseCost) return undefined;
-  const out = ["## Against the base branch", ""];
-  if (input.basePlan) {
-    const d = diffPlans(input.basePlan, input.plan);
-    if (d.added.length + d.removed.length + d.changed.length === 0) out.push("No resource changes.");
-    else {
-      out.push(
-        ...listResources("➕ added", d.added.filter((r) => r.custom).map((r) => `\`${r.type}\` ${r.name}`)),
-        ...listResources("➖ removed", d.removed.filter((r) => r.custom).map((r) => `\`${r.type}\` ${r.name}`)),
-        ...listResources("✏️ changed", d.changed.filter((c) => c.resource.custom).map((c) => `\`${c.resource.type}\` ${c.resource.name}: ${c.properties.join(", ")}`)),
-      );
+function changeRow(s: ResourceStep): string[] {
+  const props = s.changes.map((c) => `${c.path}${c.replaces ? ` (forces replacement: ${c.replaces})` : ""}`);
+  return [`${SYMBOL[s.op]} ${s.op}`, `\`${shortType(s.resource.type)}\``, s.resource.name, s.component, props.join(", ") + (s.note ? ` (${s.note})` : "")];
+}
+
+function valueRows(steps: readonly ResourceStep[]): string[] {
+  const rows: string[] = [];
+  for (const s of steps) {
+    for (const c of s.changes) {
+      const value = !("old" in c) ? `+ ${showValue(c.new, 120)}` : !("new" in c) ? `- ${showValue(c.old, 120)}` : `${showValue(c.old, 120)} → ${showValue(c.new, 120)}`;
+      rows.push(`${s.resource.name}: ${c.path}: ${value}`);
     }
-    out.push("");
   }
-  if (input.baseCost) {
-    const b = input.baseCost;
-    const c = input.cost;
+  return rows;
+}
+
+const SECURITY_TITLES: Readonly<Record<string, string>> = {
+  "role assignments": "🔑 Role assignments",
+  "network exposure": "🌐 Network exposure",
+  authentication: "🔐 Authentication",
+  "gateway policy documents": "📜 Gateway policy documents",
+};
+
+function changesSection(input: ReportInput, preview: Preview): string {
+  const out = ["## Changes", ""];
+  out.push(input.basePlan ? `Against ${input.baselineName ? `\`${input.baselineName}\`` : "the base plan"}.` : "No baseline: the plan of a new stack, everything is created.", "");
+  const custom = preview.steps.filter((s) => s.resource.custom);
+  const changed = custom
+    .filter((s) => s.op === "update" || s.op === "replace" || s.op === "delete")
+    .sort((a, b) => a.component.localeCompare(b.component) || a.resource.name.localeCompare(b.resource.name));
+  if (changed.length > 0) {
+    out.push(table(["Plan", "Type", "Name", "Component", "Properties"], changed.map(changeRow)), "");
+    const values = valueRows(changed.filter((s) => s.op !== "delete"));
+    if (values.length > 0) out.push(...foldable("Old → new values (secrets masked)", ["```", ...values, "```"], 0), "");
+  }
+  const created = custom.filter((s) => s.op === "create");
+  if (created.length > 0) {
+    const groups = new Map<string, ResourceStep[]>();
+    for (const s of created) groups.set(s.component, [...(groups.get(s.component) ?? []), s]);
+    // Sorted, so the comment is the same text for the same plan whatever the registration order.
+    const rows = [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([component, steps]) => {
+      const types = new Map<string, number>();
+      for (const s of steps) types.set(shortType(s.resource.type), (types.get(shortType(s.resource.type)) ?? 0) + 1);
+      const list = [...types.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${n} ${t}`);
+      return [`\`${component}\``, `+ ${steps.length}`, list.join(", ")];
+    });
+    out.push(...foldable(`Added cloud resources, by component (${created.length})`, [table(["Component", "Created", "Types"], rows)], groups.size > 6 ? 0 : 12), "");
+  }
+  if (changed.length === 0 && created.length === 0) out.push("No resource changes.", "");
+  out.push("### Security-relevant changes", "");
+  if (preview.security.length === 0) out.push("None.");
+  for (const [category, title] of Object.entries(SECURITY_TITLES)) {
+    const items = preview.security.filter((c) => c.category === category).sort((a, b) => a.op.localeCompare(b.op) || a.summary.localeCompare(b.summary));
+    if (items.length === 0) continue;
+    const lines = items.map((c) => `- **${SYMBOL[c.op]} ${c.op}** ${c.summary}`);
+    out.push(...foldable(`${title} (${items.length})`, lines), "");
+  }
+  return out.join("\n").trimEnd();
+}
+
+function costDeltaSection(input: ReportInput): string[] {
+  if (!input.baseCost) return [];
+  const b = input.baseCost;
+  const c = input.cost;
+  const out = [
+    table(
+      ["", "Baseline", "This plan", "Change"],
+      [
+        ["Idle monthly", usd(b.idle.total), usd(c.idle.total), signedUsd(c.idle.total - b.idle.total)],
+        [`At configured volume`, usd(b.atVolume.total), usd(c.atVolume.total), signedUsd(c.atVolume.total - b.atVolume.total)],
+        ["Per 1,000 orders, marginal", usd(b.perThousandOrders.marginal), usd(c.perThousandOrders.marginal), signedUsd(c.perThousandOrders.marginal - b.perThousandOrders.marginal)],
+      ],
+    ),
+  ];
+  const byMeter = (lines: readonly CostLine[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const l of lines) m.set(l.description, (m.get(l.description) ?? 0) + l.amount);
+    return m;
+  };
+  const before = byMeter(b.atVolume.lines);
+  const after = byMeter(c.atVolume.lines);
+  const moved = [...new Set([...before.keys(), ...after.keys()])]
+    .map((m) => [m, (after.get(m) ?? 0) - (before.get(m) ?? 0)] as const)
+    .filter(([, d]) => Math.abs(d) >= 0.005)
+    .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0].localeCompare(y[0]));
+  if (moved.length > 0) out.push("", "Meters that moved (at configured volume):", "", table(["Meter", "Change"], moved.map(([m, d]) => [m, signedUsd(d)])));
+  return out;
+}
+
+function freshStackSection(fresh: FreshStackResult | undefined, plan: Plan): string[] {
+  if (!fresh) return [];
+  const rules = offlineOnlyRules(fresh.policy);
+  const planned = new Set(plan.resources.map(resourceKey));
+  const registered = new Set(fresh.plan.resources.map(resourceKey));
+  const same = planned.size === registered.size && [...planned].every((k) => registered.has(k));
+  const out = [
+    "### Rules only the offline plan can judge",
+    "",
+    `A new stack's first \`pulumi preview\` (and this pull request's real preview job) sees unknown values wherever a provider computes an output. ` +
+      `Evaluated that way, the program registers ${fresh.plan.resources.length} resources (${same ? "the same as this plan" : `⚠️ this plan has ${plan.resources.length}`}) ` +
+      `with ${fresh.policy.mandatory} mandatory violation(s).`,
+    "",
+  ];
+  if (rules.length === 0) out.push("Every rule can run in that preview.");
+  else {
     out.push(
-      table(
-        ["", "Base", "This branch", "Change"],
-        [
-          ["Idle monthly", usd(b.idle.total), usd(c.idle.total), signedUsd(c.idle.total - b.idle.total)],
-          [`At configured volume`, usd(b.atVolume.total), usd(c.atVolume.total), signedUsd(c.atVolume.total - b.atVolume.total)],
-          ["Per 1,000 orders, marginal", usd(b.perThousandOrders.marginal), usd(c.perThousandOrders.marginal), signedUsd(c.perThousandOrders.marginal - b.perThousandOrders.marginal)],
-        ],
-      ),
+      `${rules.length} rule(s) read a value that is unknown there; CrossGuard reports "can't run policy during preview" for them, so this offline plan is their gate:`,
+      "",
+      table(["Rule", "Resources it cannot judge in a real preview"], rules.map((r) => [`\`${r.policy}\``, r.resources.join(", ")])),
     );
-    const byMeter = (lines: readonly CostLine[]): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const l of lines) m.set(l.description, (m.get(l.description) ?? 0) + l.amount);
-      return m;
-    };
-    const before = byMeter(b.atVolume.lines);
-    const after = byMeter(c.atVolume.lines);
-    const moved = [...new Set([...before.keys(), ...after.keys()])]
-      .map((m) => [m, (after.get(m) ?? 0) - (before.get(m) ?? 0)] as const)
-      .filter(([, d]) => Math.abs(d) >= 0.005)
-      .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]));
-    if (moved.length > 0) {
-      out.push("", "Meters that moved (at configured volume):", "", table(["Meter", "Change"], moved.map(([m, d]) => [m, signedUsd(d)])));
-    }
   }
-  return out.join("\n");
+  return [...out, ""];
 }
 
 /** The whole report as Markdown. */
-export function renderReport(input: ReportInput): string {
+export async function renderReport(input: ReportInput): Promise<string> {
   const { plan, cost } = input;
-  const custom = plan.resources.filter((r) => r.custom).length;
-  const components = plan.resources.filter(isComponent).length;
+  const preview = input.preview ?? (await previewPlans(input.basePlan, plan));
   const mandatory = input.policy?.violations.filter((v) => v.enforcementLevel === "mandatory").length;
   const policySummary =
     mandatory === undefined ? "policy not evaluated" : mandatory > 0 ? `❌ ${mandatory} mandatory policy violation(s)` : "✅ policy passes";
-  const diff = diffSection(input);
+  const custom = plan.resources.filter((r) => r.custom).length;
+  const components = plan.resources.filter(isComponent).length;
   return [
     `# Plan: stack \`${plan.stack}\``,
     "",
-    `${custom} cloud resources in ${components} components · idle **${usd(cost.idle.total)}/month** · ` +
-      `**${usd(cost.perThousandOrders.marginal)}** per 1,000 orders (marginal) · ${policySummary}` +
+    `**${summaryLine(preview.counts)}**`,
+    "",
+    `${costLine({ cost, ...(input.baseCost ? { baseCost: input.baseCost } : {}) })} · ${policySummary}` +
       (input.setBeforeUp && input.setBeforeUp.length > 0 ? ` · ⚠️ ${input.setBeforeUp.length} placeholder value(s) to set before \`pulumi up\`` : ""),
     "",
     ...setBeforeUpSection(input.setBeforeUp),
+    changesSection(input, preview),
+    "",
+    ...(input.baseCost ? ["## Cost change", "", ...costDeltaSection(input), ""] : []),
+    policySection(input.policy),
+    "",
+    ...freshStackSection(input.freshStack, plan),
+    costSection(cost),
+    "",
     "## Resources",
     "",
-    "<details><summary>By component and by type</summary>",
+    `<details><summary>${custom} cloud resources in ${components} components, by component and by type</summary>`,
     "",
     table(["Component", "Cloud resources"], [...countByComponent(plan).entries()].map(([k, n]) => [`\`${k}\``, String(n)])),
     "",
@@ -316,11 +410,6 @@ export function renderReport(input: ReportInput): string {
     "",
     "</details>",
     "",
-    policySection(input.policy),
-    "",
-    costSection(cost),
-    "",
-    ...(diff ? [diff, ""] : []),
     "## Architecture",
     "",
     "```mermaid",
@@ -329,3 +418,4 @@ export function renderReport(input: ReportInput): string {
     "",
   ].join("\n");
 }
+

@@ -1,60 +1,58 @@
 /**
- * `npm run plan -- --stack <dev|prod> [--json <file>] [--report <file.md>] [--base-plan <file>]`:
- * evaluates the program offline and prints what `pulumi preview` would create (a tree by parent and
- * counts by type), then evaluates the policy pack on that plan. A mandatory violation makes the
- * command exit 1, after every requested file has been written.
+ * `npm run plan -- --stack <name>`: evaluates the program offline and previews what `pulumi up` would
+ * do against the stack's baseline (its last saved plan, `.plan/<stack>.baseline.json`, or
+ * `--base-plan`), in `pulumi preview`'s words; then runs the policy pack on the plan. A mandatory
+ * violation makes the command exit 1, after every requested file has been written. `--help` lists
+ * the options.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../lib/config";
 import { findReservedEndpoints } from "../../lib/endpoints";
-import { estimateCost } from "../cost/estimate";
 import { isInternalRunError } from "../../lib/stack";
 import { didYouMean } from "../../lib/suggest";
 import { describeFailure } from "../../lib/user-error";
-import { planStack, countByType, readStackFiles } from "../plan";
-import type { Plan, PlannedResource } from "../plan-format";
+import { planStack, readStackFiles } from "../plan";
+import type { Plan } from "../plan-format";
 import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
-import { renderReport } from "../report";
+import { previewPlans, summaryLine } from "../preview";
+import { formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle } from "../preview-format";
+import { createProgress } from "../preview-progress";
+import { freshStackPass } from "../preview-fresh";
+import { costLine, priceStack, renderReport } from "../report";
+
+export const PLAN_USAGE = `usage: npm run plan -- --stack <name> [options]
+
+Previews what \`pulumi up\` would do to the stack, offline, then runs the policy pack on the plan.
+The baseline is the stack's last saved plan, .plan/<stack>.baseline.json (gitignored): the first
+plan of a stack is saved there; --save replaces it once you accept a plan (as \`pulumi up\` would).
+
+  -s, --stack <name>       the stack (Pulumi.<name>.yaml)                               required
+      --base-plan <file>   compare with this plan instead of the baseline (CI: the base branch's)
+      --no-baseline        compare with nothing: the plan of a new stack, everything created
+      --save               make this plan the stack's baseline (only when policy passes)
+      --diff               show old → new values of each update and replacement (secrets masked)
+      --tree               every resource under its parent (Type / Name / Plan), not the summary
+      --dry-run            evaluate as the first \`pulumi preview\` of a new stack: outputs the
+                           providers compute are unknown; policies that need them say so
+      --json <file>        write the plan (the shape in engine/plan-format.ts)
+      --report <file.md>   write the pull-request report (changes, cost, policy, diagram)
+  -q, --quiet              only the summary line, the policy report and the files written
+      --project-dir <dir>  the folder with Pulumi.yaml (default: the current directory)
+      --program <file>     the program (default: <project-dir>/index.ts)
+  -h, --help               this help
+
+Exit codes: 0 plan passes policy, 1 a mandatory policy violation, 2 a usage or input error.`;
 
 function usage(): string {
-  return (
-    "usage: npm run plan -- --stack <name> [--json <file>] [--report <file.md>] [--base-plan <plan.json>] [--quiet]\n" +
-    "                      [--project-dir <dir>] [--program <file>]"
-  );
+  return "usage: npm run plan -- --stack <name> [--base-plan <file>] [--diff] [--tree] [--json <file>] [--report <file.md>] [--quiet] (--help for all)";
 }
 
-/** The tree of resources by parent, as `pulumi preview` prints it. */
-export function formatTree(plan: Plan): string {
-  const children = new Map<string, PlannedResource[]>();
-  const roots: PlannedResource[] = [];
-  const urns = new Set(plan.resources.map((r) => r.urn));
-  for (const r of plan.resources) {
-    if (r.parent && urns.has(r.parent)) {
-      const list = children.get(r.parent) ?? [];
-      list.push(r);
-      children.set(r.parent, list);
-    } else roots.push(r);
-  }
-  const lines: string[] = [];
-  const walk = (r: PlannedResource, indent: string, last: boolean, isRoot: boolean): void => {
-    const branch = isRoot ? "" : last ? "└─ " : "├─ ";
-    const physical = r.outputs.name && r.outputs.name !== r.name ? `  (${String(r.outputs.name)})` : "";
-    lines.push(`${indent}${branch}${r.type}  ${r.name}${physical}`);
-    const kids = children.get(r.urn) ?? [];
-    const next = isRoot ? indent : indent + (last ? "   " : "│  ");
-    kids.forEach((k, i) => walk(k, next, i === kids.length - 1, false));
-  };
-  roots.forEach((r) => walk(r, "", true, true));
-  return lines.join("\n");
-}
-
-export function formatCounts(plan: Plan): string {
-  const counts = countByType(plan);
-  const width = Math.max(...[...counts.keys()].map((k) => k.length), 4);
-  return [...counts.entries()].map(([t, n]) => `  ${t.padEnd(width)}  ${String(n).padStart(4)}`).join("\n");
+/** Where a stack's baseline is kept (gitignored: .plan/). */
+export function baselineFile(projectDir: string, stack: string): string {
+  return path.join(projectDir, ".plan", `${stack}.baseline.json`);
 }
 
 interface CliOptions {
@@ -65,24 +63,38 @@ interface CliOptions {
   program?: string;
   report?: string;
   "base-plan"?: string;
+  "no-baseline"?: boolean;
+  save?: boolean;
+  diff?: boolean;
+  tree?: boolean;
+  "dry-run"?: boolean;
+  help?: boolean;
 }
 
-const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan"] as const;
+const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan", "no-baseline", "save", "diff", "tree", "dry-run", "help"] as const;
 
 function parseCli(): CliOptions {
   return parseArgs({
     options: {
       stack: { type: "string", short: "s" },
       json: { type: "string" },
-      quiet: { type: "boolean", default: false },
+      quiet: { type: "boolean", short: "q", default: false },
       "project-dir": { type: "string" },
       program: { type: "string" },
       report: { type: "string" },
       "base-plan": { type: "string" },
+      "no-baseline": { type: "boolean", default: false },
+      save: { type: "boolean", default: false },
+      diff: { type: "boolean", default: false },
+      tree: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   }).values;
 }
+
+const seconds = (since: bigint): string => `${(Number(process.hrtime.bigint() - since) / 1e9).toFixed(2)} s`;
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseCli>;
@@ -95,50 +107,110 @@ async function main(): Promise<number> {
     return 2;
   }
   const args = parsed;
+  if (args.help) {
+    console.log(PLAN_USAGE);
+    return 0;
+  }
   if (!args.stack) {
     console.error(`error: --stack is required\n${usage()}`);
     return 2;
   }
+  const dryRun = args["dry-run"] === true;
+  if (args["base-plan"] && (args["no-baseline"] || dryRun)) {
+    console.error(`error: --base-plan cannot be combined with ${args["no-baseline"] ? "--no-baseline" : "--dry-run"}\n${usage()}`);
+    return 2;
+  }
   const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
-  // Read the base plan first: a bad file should fail before a 3-second plan, not after.
-  const basePlan = args["base-plan"] ? readPlanFile(args["base-plan"]) : undefined;
+  const program = args.program ? path.resolve(args.program) : undefined;
+  const savedBaseline = baselineFile(projectDir, args.stack);
+  // A dry run is the preview of a stack that does not exist yet: nothing to compare with.
+  const baselinePath = args["base-plan"] ?? (args["no-baseline"] || dryRun || !existsSync(savedBaseline) ? undefined : savedBaseline);
+  // Read the baseline first: a bad file should fail before a plan, not after.
+  const basePlan: Plan | undefined = baselinePath ? readPlanFile(baselinePath) : undefined;
+  const style = terminalStyle(process.stdout);
+  const progress = createProgress(process.stderr, { silent: args.quiet === true });
+
   const started = process.hrtime.bigint();
+  progress.phase(dryRun ? "evaluating the program as a new stack's preview" : "evaluating the program");
   const plan = await planStack({
     stack: args.stack,
     projectDir,
-    ...(args.program ? { program: path.resolve(args.program) } : {}),
+    ...(program ? { program } : {}),
+    ...(dryRun ? { dryRun: true } : {}),
+    onRegister: (n) => progress.tick(`${n} resources registered`),
+  }).catch((e: unknown) => {
+    // An error gets a line of its own, not the end of the progress line.
+    progress.end();
+    throw e;
   });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const custom = plan.resources.filter((r) => r.custom).length;
+  progress.done(`program evaluated: ${plan.resources.length} resources registered in ${seconds(started)}`);
+  const preview = await previewPlans(basePlan, plan);
+  progress.end();
+
+  const relative = (f: string): string => path.relative(process.cwd(), path.resolve(f)) || f;
   if (!args.quiet) {
-    console.log(`Previewing stack "${plan.stack}" of project "${plan.project}" (offline, simulated azure-native provider)\n`);
-    console.log(formatTree(plan));
-    console.log(`\nResources by type:\n${formatCounts(plan)}`);
+    const against = basePlan
+      ? `against ${relative(baselinePath!)}`
+      : dryRun
+        ? "as the first preview of a new stack (unknown outputs)"
+        : args["no-baseline"]
+          ? "as a new stack (--no-baseline)"
+          : `as a new stack: no baseline yet (${relative(savedBaseline)})`;
+    console.log(`Previewing stack "${plan.stack}" of project "${plan.project}" ${against}; offline, simulated providers\n`);
+    console.log(args.tree ? formatTree(preview, style, { diff: args.diff === true }) : formatSummary(preview, plan, style, { diff: args.diff === true }));
+    console.log(`\n${formatSecurity(preview.security, style, basePlan ? Infinity : 8)}`);
   }
-  console.log(`\n${plan.resources.length} resources to create (${custom} cloud resources, ${plan.resources.length - custom} components) in ${seconds.toFixed(2)} s`);
+  console.log(`\n${paint(style, "bold", summaryLine(preview.counts))}`);
   if (args.json) {
     mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
     writeFileSync(args.json, JSON.stringify(plan, null, 2) + "\n");
     console.log(`plan written to ${args.json}`);
   }
 
+  const policyStarted = process.hrtime.bigint();
+  progress.phase("running policies");
   const policy = evaluatePolicies(plan, { stack: plan.stack });
-  console.log(`\n${formatPolicyTable(policy)}`);
+  progress.done(`policies run: ${policy.policies.length} policies on ${policy.resourcesEvaluated} resources in ${seconds(policyStarted)}`);
+  progress.end();
+  console.log(`\n${formatPolicyForTerminal(policy, style, formatPolicyTable)}`);
 
-  if (args.report) {
-    const config = parseStackConfig(plan.stack, readStackFiles(projectDir, plan.stack).config);
-    const assumptions = config.costAssumptions;
-    const cost = estimateCost(plan, assumptions);
-    const baseCost = basePlan ? estimateCost(basePlan, assumptions) : undefined;
-    const setBeforeUp = findReservedEndpoints(config);
-    const markdown = renderReport({ plan, policy, cost, setBeforeUp, ...(basePlan ? { basePlan } : {}), ...(baseCost ? { baseCost } : {}) });
-    mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
-    writeFileSync(args.report, markdown);
-    console.log(`report written to ${args.report}`);
+  if (!args.quiet || args.report) {
+    const pricingStarted = process.hrtime.bigint();
+    progress.phase("pricing");
+    const assumptions = readStackFiles(projectDir, plan.stack);
+    const prices = priceStack(plan, basePlan, assumptions.config);
+    progress.done(`priced in ${seconds(pricingStarted)}`);
+    progress.end();
+    if (!args.quiet) console.log(`\n${costLine(prices)}`);
+    if (args.report) {
+      progress.phase("previewing the stack as new (unknown outputs) for the report");
+      const freshStarted = process.hrtime.bigint();
+      const fresh = await freshStackPass({ stack: plan.stack, projectDir, ...(program ? { program } : {}) });
+      progress.done(`fresh-stack preview: ${fresh.plan.resources.length} resources registered in ${seconds(freshStarted)}`);
+      progress.end();
+      const markdown = await renderReport({
+        plan,
+        preview,
+        policy,
+        ...prices,
+        setBeforeUp: findReservedEndpoints(parseStackConfig(plan.stack, assumptions.config)),
+        freshStack: fresh,
+        ...(basePlan ? { basePlan, baselineName: relative(baselinePath!) } : {}),
+      });
+      mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
+      writeFileSync(args.report, markdown);
+      console.log(`report written to ${args.report}`);
+    }
   }
   if (policy.mandatory > 0) {
     console.error(`\n${policy.mandatory} mandatory policy violation(s): fix them before \`pulumi up\`.`);
     return 1;
+  }
+  // The first plan of a stack becomes its baseline; later ones only with --save.
+  if (!dryRun && !args["base-plan"] && !args["no-baseline"] && (args.save || !existsSync(savedBaseline))) {
+    mkdirSync(path.dirname(savedBaseline), { recursive: true });
+    writeFileSync(savedBaseline, JSON.stringify(plan, null, 2) + "\n");
+    console.log(`\nbaseline saved to ${relative(savedBaseline)}: the next plan of "${plan.stack}" previews against it (--save replaces it)`);
   }
   return 0;
 }

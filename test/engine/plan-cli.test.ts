@@ -10,8 +10,16 @@ const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "engine/cli/plan.ts");
 
 function runPlan(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, [cli, ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(tsx, [cli, ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A project folder with the real Pulumi.yaml and a copy of one real stack file (its baseline lands there too). */
+function stackCopy(stack: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `plan-${stack}-`));
+  copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  copyFileSync(path.join(root, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+  return dir;
 }
 
 /** A project folder with the real Pulumi.yaml and a stack file we can break. */
@@ -23,13 +31,13 @@ function brokenStack(edit: (yaml: string) => string): string {
 }
 
 describe("npm run plan", () => {
-  it("plans the dev stack and writes the plan JSON in the documented shape", () => {
+  it("plans the dev stack as a new stack, prints the full tree with --tree and writes the plan JSON in the documented shape", () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "plan-")), "dev.json");
-    const stdout = execFileSync(tsx, [cli, "--stack", "dev", "--json", out], { cwd: root, encoding: "utf8" });
-    expect(stdout).toMatch(/Previewing stack "dev"/);
-    expect(stdout).toMatch(/pulumi:pulumi:Stack\s+serverless-platform-dev/);
-    expect(stdout).toMatch(/Resources by type:/);
-    expect(stdout).toMatch(/\d+ resources to create .* in \d+\.\d\d s/);
+    const stdout = execFileSync(tsx, [cli, "--stack", "dev", "--no-baseline", "--tree", "--json", out], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    expect(stdout).toMatch(/Previewing stack "dev" of project "serverless-platform" as a new stack \(--no-baseline\)/);
+    expect(stdout).toMatch(/^ \+ {3}pulumi:pulumi:Stack +serverless-platform-dev +create$/m);
+    expect(stdout).toMatch(/^ \+ {3}├─ serverless-platform:web:FunctionApp +orders +create$/m);
+    expect(stdout).toMatch(/^Resources: \+ \d+ to create, ~ 0 to update, \+- 0 to replace, - 0 to delete, 0 unchanged$/m);
     const plan = JSON.parse(readFileSync(out, "utf8")) as Plan;
     expect(plan.stack).toBe("dev");
     expect(plan.project).toBe("serverless-platform");
@@ -46,17 +54,65 @@ describe("npm run plan", () => {
     const group = plan.resources.find((r) => r.type === "azure-native:resources:ResourceGroup")!;
     expect(group.parent).toBe(stackUrn);
     expect(group.inputs).toMatchObject({ location: "eastus", resourceGroupName: "contoso-platform-d" });
-  });
+  }, 120_000);
 
-  it("plans the prod stack", () => {
-    const r = runPlan(["--stack", "prod", "--quiet"]);
+  it("plans the prod stack the way CI does (--quiet --json): the summary line, the policy table, the first baseline saved", () => {
+    const dir = stackCopy("prod");
+    const out = path.join(dir, "out", "prod.json");
+    const r = runPlan(["--stack", "prod", "--quiet", "--json", out, "--project-dir", dir, "--program", path.join(root, "index.ts")]);
     // The only output on stderr: the stack file's placeholder hosts, reported as `pulumi preview` does
     // (lib/endpoints.ts; `pulumi up` refuses them), one warning per key.
     const warnings = r.stderr.split("\n").filter((l) => l.length > 0);
     expect(warnings.filter((l) => !/^warning: .*serverless-platform:[\w.[\]]+: ".*" uses the reserved name "example"/.test(l))).toEqual([]);
     expect(warnings.join("\n")).toMatch(/serverless-platform:backends\.payment\.url: "https:\/\/payments\.contoso\.example\/api"/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/resources to create/);
+    expect(r.stdout).toMatch(/^Resources: \+ \d+ to create, ~ 0 to update, \+- 0 to replace, - 0 to delete, 0 unchanged$/m);
+    expect(r.stdout).toMatch(/^Policy report for stack "prod"/m);
+    expect(JSON.parse(readFileSync(out, "utf8")).stack).toBe("prod");
+    expect(r.stdout).toContain("baseline saved to");
+    expect(JSON.parse(readFileSync(path.join(dir, ".plan", "prod.baseline.json"), "utf8")).stack).toBe("prod");
+  }, 120_000);
+
+  it("previews a memory change as one update with old → new, and a renamed container as a replacement with its property", () => {
+    const dir = stackCopy("dev");
+    const program = path.join(root, "index.ts");
+    const first = runPlan(["--stack", "dev", "--quiet", "--project-dir", dir, "--program", program, "--json", path.join(dir, "first.json")]);
+    expect(first.status).toBe(0);
+    const stackFile = path.join(dir, "Pulumi.dev.yaml");
+    const yaml = readFileSync(stackFile, "utf8");
+    const edited = yaml.replace(/(orders:\n\s+instanceMemoryMB:) 512/, "$1 2048");
+    expect(edited).not.toBe(yaml);
+    writeFileSync(stackFile, edited);
+
+    const second = runPlan(["--stack", "dev", "--diff", "--project-dir", dir, "--program", program]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/against \.plan\/dev\.baseline\.json|against .*dev\.baseline\.json/);
+    expect(second.stdout).toMatch(/^Resources: \+ 0 to create, ~ 1 to update, \+- 0 to replace, - 0 to delete, \d+ unchanged$/m);
+    expect(second.stdout).toMatch(/^ ~ +├─ web:WebApp +orders-app +update +\[diff: functionAppConfig\]$/m);
+    expect(second.stdout).toMatch(/^ +~ functionAppConfig\.scaleAndConcurrency\.instanceMemoryMB: 512 → 2048$/m);
+    // The baseline is kept until --save: the same preview again.
+    expect(second.stdout).not.toContain("baseline saved");
+
+    // A base plan in which the orders app's package container had another name.
+    const base = JSON.parse(readFileSync(path.join(dir, "first.json"), "utf8")) as Plan;
+    const container = base.resources.find((r) => r.type === "azure-native:storage:BlobContainer" && r.name === "orders-package")!;
+    const oldName = "contoso-orders-code-d";
+    const renamed = { ...container, id: container.id!.replace(String(container.inputs.containerName), oldName), inputs: { ...container.inputs, containerName: oldName } };
+    writeFileSync(path.join(dir, "base.json"), JSON.stringify({ ...base, resources: base.resources.map((r) => (r === container ? renamed : r)) }));
+    const third = runPlan(["--stack", "dev", "--base-plan", path.join(dir, "base.json"), "--project-dir", dir, "--program", program]);
+    expect(third.status).toBe(0);
+    expect(third.stdout).toMatch(/^Resources: \+ 0 to create, ~ 1 to update, \+- 1 to replace, - 0 to delete, \d+ unchanged$/m);
+    expect(third.stdout).toMatch(/^ \+- +├─ storage:BlobContainer +orders-package +replace +\[diff: containerName \(forces replacement\)\]$/m);
+  }, 300_000);
+
+  it("has --help for the plan and the policy commands", () => {
+    const plan = runPlan(["--help"]);
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(/^usage: npm run plan -- --stack <name> \[options\]/);
+    for (const option of ["--base-plan", "--no-baseline", "--save", "--diff", "--tree", "--dry-run", "--json", "--report", "--quiet"]) expect(plan.stdout).toContain(option);
+    const policy = spawnSync(tsx, [path.join(root, "engine/cli/policy.ts"), "--help"], { cwd: root, encoding: "utf8" });
+    expect(policy.status).toBe(0);
+    expect(policy.stdout).toMatch(/^usage: npm run policy -- --plan <plan\.json>/);
   });
 
   it.each([
@@ -83,7 +139,7 @@ describe("npm run plan", () => {
     expect(r.stderr).toMatch(/\d+ mandatory policy violation\(s\)/);
     expect(JSON.parse(readFileSync(path.join(out, "p.json"), "utf8")).stack).toBe("broken");
     expect(readFileSync(path.join(out, "r.md"), "utf8")).toMatch(/mandatory policy violation/);
-  });
+  }, 180_000);
 
   it("names a stack that does not exist", () => {
     const r = runPlan(["--stack", "staging"]);

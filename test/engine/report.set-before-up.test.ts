@@ -14,16 +14,19 @@ describe("the report's set-before-up section", () => {
   });
   const cost = estimateCost(plan, config.costAssumptions);
 
-  it("names each placeholder key, its value and the reserved name, and flags it in the summary line", () => {
-    const md = renderReport({ plan, cost, setBeforeUp: findReservedEndpoints(config) });
-    expect(md.split("\n")[2]).toMatch(/ · ⚠️ 1 placeholder value\(s\) to set before `pulumi up`$/);
+  /** The line after the preview's summary: the cost and the policy verdict. */
+  const verdictLine = (md: string): string => md.split("\n").find((l) => l.startsWith("Cost: "))!;
+
+  it("names each placeholder key, its value and the reserved name, and flags it in the verdict line", async () => {
+    const md = await renderReport({ plan, cost, setBeforeUp: findReservedEndpoints(config) });
+    expect(verdictLine(md)).toMatch(/ · ⚠️ 1 placeholder value\(s\) to set before `pulumi up`$/);
     expect(md).toContain("## Set before `pulumi up`");
     expect(md).toContain("| `serverless-platform:notificationWebhookUrl` | `https://hooks.contoso.example/orders` | `example` (RFC 2606 §2, RFC 6761 §6.5) |");
   });
 
-  it("has no section when every value is real", () => {
-    const md = renderReport({ plan, cost, setBeforeUp: [] });
+  it("has no section when every value is real", async () => {
+    const md = await renderReport({ plan, cost, setBeforeUp: [] });
     expect(md).not.toContain("Set before");
-    expect(md.split("\n")[2]).not.toContain("⚠️");
+    expect(verdictLine(md)).not.toContain("⚠️");
   });
 });
