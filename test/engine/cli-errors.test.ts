@@ -27,7 +27,10 @@ function project(name: string, stack: "dev" | "prod" = "dev"): Project {
   const dir = path.join(work, name);
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  copyFileSync(path.join(root, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+  // A project a user could deploy, but for the one mistake under test: the stack files' placeholder
+  // hosts (reserved names, reported as warnings by every plan: lib/endpoints.ts) get real ones.
+  const stackFile = readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8").replaceAll("contoso.example", "contoso.com");
+  writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackFile);
   cpSync(path.join(root, "functions-src"), path.join(dir, "functions-src"), { recursive: true });
   writeFileSync(
     path.join(dir, "program.ts"),
