@@ -331,6 +331,17 @@ interface ApiView {
   readonly operations: readonly string[];
   readonly policy: PolicyNode | undefined;
   readonly operationPolicies: ReadonlyMap<string, PolicyNode>;
+  /** The API's and its operations' policy resources (their documents may be unknown in a preview). */
+  readonly policyResources: readonly PolicyResource[];
+}
+
+/**
+ * Reads the documents a verdict was computed from without `peek`: a document unknown during a
+ * preview (built in an apply over outputs of resources not created yet) then stops the policy the
+ * way CrossGuard does ("can't run policy during preview"), instead of counting as a missing policy.
+ */
+function requireKnownDocuments(v: ApiView, global: PolicyResource | undefined): void {
+  for (const r of [...v.policyResources, ...(global ? [global] : [])]) void r.props["value"];
 }
 
 const lower = (s: string | undefined): string | undefined => s?.toLowerCase();
@@ -393,7 +404,15 @@ function apiViews(resources: readonly PolicyResource[]): ApiView[] {
       const root = parsedRoot(r);
       if (op && root) opPolicies.set(lastSegment(op), root);
     }
-    return { api, apiId: propString(api, "apiId", "name"), operations: [...ops], policy: apiPolicy ? parsedRoot(apiPolicy) : undefined, operationPolicies: opPolicies };
+    const policyResources = resources.filter((r) => (policyScopeOf(r.type) === "api" || policyScopeOf(r.type) === "operation") && mine(r));
+    return {
+      api,
+      apiId: propString(api, "apiId", "name"),
+      operations: [...ops],
+      policy: apiPolicy ? parsedRoot(apiPolicy) : undefined,
+      operationPolicies: opPolicies,
+      policyResources,
+    };
   });
 }
 
@@ -475,9 +494,14 @@ function judgeAuthz(inbound: readonly PolicyNode[]): AuthzVerdict {
   return {};
 }
 
-/** The global policy (apimanagement:Policy), when the stack has one. */
+/** The global policy resource (apimanagement:Policy), when the stack has one. */
+function globalPolicyResource(resources: readonly PolicyResource[]): PolicyResource | undefined {
+  return resources.find((r) => policyScopeOf(r.type) === "global");
+}
+
+/** The global policy's document, when the stack has one. */
 function globalPolicy(resources: readonly PolicyResource[]): PolicyNode | undefined {
-  const g = resources.find((r) => policyScopeOf(r.type) === "global");
+  const g = globalPolicyResource(resources);
   return g ? parsedRoot(g) : undefined;
 }
 
@@ -503,6 +527,7 @@ export const apimOperationAuthz = stackPolicy({
         const inbound = effectiveSection("inbound", [v.operationPolicies.get(op), v.policy, global]);
         const { problem } = judgeAuthz(inbound);
         if (problem) {
+          requireKnownDocuments(v, globalPolicyResource(args.resources));
           report(
             `API "${v.api.name}" operation ${show(op)} is not protected by the gateway: ${problem}. Validate the caller's token and require its roles in the API or operation policy (inbound), ` +
               'or list the API in apim-operation-authz\'s allow list with a reason if it is meant to be anonymous.',
@@ -569,6 +594,7 @@ export const apimBackendAuth = stackPolicy({
           const entity = backends.find((b) => lower(propString(b, "backendId", "name")) === backendId.toLowerCase());
           if (entity && backendHasCredentials(entity)) continue;
         }
+        requireKnownDocuments(v, globalPolicyResource(args.resources));
         const where = backendId ? `backend ${show(backendId)}` : target?.attrs["base-url"] ? show(target.attrs["base-url"]) : `serviceUrl ${show(peek(() => v.api.props["serviceUrl"]))}`;
         report(
           `API "${v.api.name}" operation ${show(op)} forwards to ${where} without authenticating the gateway: anyone who reaches the back end directly is treated like the gateway. ` +

@@ -155,6 +155,9 @@ export const diagAuditLogs = stackPolicy({
           report(`storage account "${r.name}": diagnostic setting "${d.name}" on its ${service} service enables no logs, so reads, writes and deletes there leave no trace; enable categoryGroup "allLogs" (or "audit").`, r.urn);
         }
         if (subs.length === 0) {
+          // A setting built from the account's id is unknown during a preview: say "can't run" as
+          // CrossGuard does (read without peek), rather than call the account unaudited.
+          for (const d of diags) if ((d.propertyDependencies["resourceUri"] ?? []).some((x) => x.urn === r.urn)) void d.props["resourceUri"];
           report(`storage account "${r.name}" logs none of its services' requests (no diagnostic setting on …/queueServices/default, blobServices or tableServices): add one with categoryGroup "allLogs" so reads, writes and deletes are audited.`, r.urn);
         }
         continue;

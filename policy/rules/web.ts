@@ -525,6 +525,27 @@ export function scmExposure(site: SiteProps): string | undefined {
   return restrictionsExposure(peek(() => site.siteConfig?.scmIpSecurityRestrictionsDefaultAction), peek(() => site.siteConfig?.scmIpSecurityRestrictions), "scmIpSecurityRestrictions");
 }
 
+/**
+ * Reads again, without `peek`, what an exposure verdict was computed from: a value unknown during a
+ * preview (a new app's whole siteConfig is unknown: the SDK wraps it in an apply) then stops the
+ * policy the way CrossGuard does ("can't run policy during preview", @pulumi/policy
+ * `unknownCheckingProxy`) instead of counting as exposure. Known values read as before.
+ */
+function requireKnown(site: SiteProps, endpoint: "site" | "scm"): void {
+  void site.publicNetworkAccess;
+  const config = site.siteConfig;
+  if (config === undefined) return;
+  if (endpoint === "scm") {
+    void config.scmIpSecurityRestrictionsUseMain;
+    void config.scmIpSecurityRestrictionsDefaultAction;
+    void config.scmIpSecurityRestrictions;
+  }
+  if (endpoint === "site" || config.scmIpSecurityRestrictionsUseMain === true) {
+    void config.ipSecurityRestrictionsDefaultAction;
+    void config.ipSecurityRestrictions;
+  }
+}
+
 /** Auth settings that make the site APIM-only: authentication required, unauthenticated calls refused, callers restricted. */
 export function restrictsCallers(auth: PolicyResource): boolean {
   const props = auth.props as Unwrap<web.WebAppAuthSettingsV2Args>;
@@ -563,6 +584,7 @@ export const webPublicAccess = stackPolicy({
         // Slots carry their own auth settings type (not matched here): for them only the network alternatives count.
         const auth = site.type === T.WebApp ? authSettings.filter((a) => belongsToSite(a, site)) : [];
         if (!auth.some(restrictsCallers)) {
+          requireKnown(props, "site");
           const authNote =
             auth.length === 0
               ? "App Service authentication is off (no web:WebAppAuthSettingsV2)"
@@ -579,6 +601,7 @@ export const webPublicAccess = stackPolicy({
       }
       const scm = scmExposure(props);
       if (scm !== undefined && !allowListed(config, `${site.name}/scm`)) {
+        requireKnown(props, "scm");
         report(
           `${kind} "${site.name}" exposes its SCM (Kudu) endpoint to the whole internet (${scm}); App Service authentication does not cover the SCM site. ` +
             'Set scmIpSecurityRestrictionsDefaultAction: "Deny" (or scmIpSecurityRestrictionsUseMain: true) with the deployers\' ranges, or waive "' +

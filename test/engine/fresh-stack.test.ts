@@ -32,13 +32,9 @@ describe.each(stacks)("the fresh-stack preview of %s (dry run, as a new stack's 
     expect(fresh[stack]!.resources.map(resourceKey).sort()).toEqual(plans[stack]!.resources.map(resourceKey).sort());
   });
 
-  // KNOWN DEFECT in prod (reported, outside this change's scope): the Function App component sends
-  // `siteConfig` through an apply (components/function-app/index.ts `withoutNetFrameworkVersion`), so
-  // a new stack's preview sees the whole siteConfig unknown, and the stack policy web-public-access
-  // (policy/rules/web.ts `publicExposure`) counts an unknown ipSecurityRestrictionsDefaultAction as
-  // exposure: a real first `pulumi preview --policy-pack` of prod fails for the apps that are not
-  // APIM-only. Remove `.fails` once either side is fixed.
-  (stack === "prod" ? it.fails : it)("raises no mandatory violation on unknown values", () => {
+  // A new app's whole siteConfig is unknown in a real preview (the SDK wraps it in an apply): rules
+  // that need it must say "can't run during preview", never count the unknown as a violation.
+  it("raises no mandatory violation on unknown values", () => {
     const report = evaluatePolicies(fresh[stack]!, { stack });
     expect(report.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
   });

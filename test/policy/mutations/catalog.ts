@@ -214,7 +214,7 @@ export const MUTATIONS: readonly Mutation[] = [
   { id: "backend over http", class: "apim-authz", target: "gateway-payment-backend", apply: (p) => replaceIn(p, "gateway-payment-backend", "url", "https://", "http://") },
   { id: "set-backend-service over http", class: "apim-authz", target: API_POLICY, apply: (p) => replaceIn(p, API_POLICY, "value", 'base-url="https://', 'base-url="http://') },
   { id: "gateway identity token removed", class: "apim-authz", target: OP, apply: (p) => replaceIn(p, OP, "value", /<authentication-managed-identity[^>]*\/>/, "") },
-  { id: "payment back end called anonymously", class: "apim-authz", target: "gateway-payment-op-payment-proxy", apply: (p) => replaceIn(p, "gateway-payment-op-payment-proxy", "value", /<authentication-managed-identity[^>]*\/>/, "") },
+  { id: "payment back end called anonymously", class: "apim-authz", target: "gateway-payment-op-charge", apply: (p) => replaceIn(p, "gateway-payment-op-charge", "value", /<authentication-managed-identity[^>]*\/>/, "") },
 
   // ------------------------------------------------------------------ role assignments, every principal
   { id: "Owner on host storage", class: "rbac", target: "orders-host-blob-owner", apply: (p) => set(p, "orders-host-blob-owner", "roleDefinitionId", ROLE_DEF("8e3af657-a8ff-443c-a75c-2fe8c4bcb635")) },
@@ -274,7 +274,16 @@ export const MUTATIONS: readonly Mutation[] = [
       }),
   },
   { id: "Cosmos grant on the whole account", class: "rbac", target: "data-orders-data-contributor-orders-orders", apply: (p) => set(p, "data-orders-data-contributor-orders-orders", "scope", COSMOS) },
-  { id: "Cosmos contributor on a whole database", class: "rbac", target: "data-notifications-data-reader-orders", apply: (p) => set(p, "data-notifications-data-reader-orders", "roleDefinitionId", `${COSMOS}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`) },
+  {
+    id: "Cosmos contributor on a whole database",
+    class: "rbac",
+    target: "data-notifications-data-reader-orders-orders",
+    apply: (p) =>
+      edit(p, "data-notifications-data-reader-orders-orders", (x) => {
+        x["roleDefinitionId"] = `${COSMOS}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`;
+        x["scope"] = String(x["scope"]).replace(/\/colls\/[^/]+$/, "");
+      }),
+  },
   { id: "Cosmos write on another service's container", class: "rbac", target: "data-catalog-data-contributor-catalog-products", apply: (p) => set(p, "data-catalog-data-contributor-catalog-products", "scope", `${COSMOS}/dbs/orders-db/colls/orders`) },
   { id: "Cosmos scope relative root", class: "rbac", target: "data-fulfillment-data-contributor-fulfillment-stock", apply: (p) => set(p, "data-fulfillment-data-contributor-fulfillment-stock", "scope", "/") },
 
