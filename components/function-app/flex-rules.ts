@@ -10,6 +10,7 @@
  * the component checks them again when they resolve.
  */
 import { FLEX_INSTANCE_MEMORY, type ServiceSizing } from "../../lib/config";
+import { UserError } from "../../lib/user-error";
 
 /** One thing Flex Consumption would reject or ignore. */
 export interface FlexProblem {
@@ -225,7 +226,8 @@ function checkSiteConfig(extras: Readonly<Record<string, unknown>>): FlexProblem
 }
 
 /** The error a component throws for a non-empty list of problems. */
-export class FlexSettingsError extends Error {
+/** A user mistake (the stack file or the component args): printed as its message alone, no stack trace. */
+export class FlexSettingsError extends UserError {
   constructor(
     readonly component: string,
     readonly problems: readonly FlexProblem[],
@@ -234,6 +236,5 @@ export class FlexSettingsError extends Error {
       `FunctionApp "${component}" has ${problems.length === 1 ? "a setting" : "settings"} Flex Consumption rejects or ignores:\n` +
         problems.map((p) => `  - ${p.message}`).join("\n"),
     );
-    this.name = "FlexSettingsError";
   }
 }

@@ -136,6 +136,14 @@ describe.concurrent("npm run plan: each mistake is one exact message (issue 19)"
     expect(r.stderr).toBe(`error: Invalid configuration for stack "${stack}":\n  - ${message.replace(".build/CASE", shownDir(p))}\n`);
   }, 180_000);
 
+  it("one always-ready instance on a zone-redundant plan (issue 18 item 2)", async () => {
+    const p = project("zone-redundant", "prod");
+    p.edit("Pulumi.prod.yaml", (t) => t.replace("instanceCount: 2", "instanceCount: 1"));
+    const r = await plan(p, "prod");
+    expectOneUserError(r);
+    expect(r.stderr).toMatch(/^error: FunctionApp "orders" has a setting Flex Consumption rejects or ignores:\n {2}- .*zone.*2/);
+  }, 180_000);
+
   it("a misspelt stack name", async () => {
     const p = project("stack");
     const r = await plan(p, "dve");
