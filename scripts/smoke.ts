@@ -65,7 +65,7 @@ function options(): Options {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Sends a request, retrying network errors and 5xx (a cold gateway or app) with backoff. */
-async function call(o: Options, method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown }> {
+async function call(o: Options, method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown; etag: string | null }> {
   const url = `${o.gateway}/${o.api}${path}`;
   let last = "";
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
@@ -88,7 +88,7 @@ async function call(o: Options, method: string, path: string, init: { token?: st
       } catch {
         /* not JSON: keep the text for the message */
       }
-      if (res.status < 500) return { status: res.status, body };
+      if (res.status < 500) return { status: res.status, body, etag: res.headers.get("etag") };
       last = `HTTP ${res.status}: ${text.slice(0, 300)}`;
     } catch (e) {
       last = (e as Error).message;
@@ -145,7 +145,9 @@ async function main(): Promise<void> {
   expect((field(read.body, "id") ?? field(read.body, "orderId")) === orderId, `read: another order came back: ${JSON.stringify(read.body)}`);
   console.log("  read it back");
 
-  const cancelled = await call(o, "POST", `${path}/cancel`, { token });
+  // A cancellation must name the version it cancels (If-Match: the ETag of the read; 428 without it).
+  expect(read.etag !== null, `read: no ETag header in the answer, so the order cannot be cancelled`);
+  const cancelled = await call(o, "POST", `${path}/cancel`, { token, headers: { "if-match": read.etag! } });
   expect(cancelled.status >= 200 && cancelled.status < 300, `cancel: expected 2xx, got ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
   // Accepted as a request (202 "cancelling"); "cancelled" if fulfillment already answered.
   expect(

@@ -4,6 +4,7 @@
  * every topic of the real plan declares. The published events are checked against what a CloudEvents
  * 1.0 topic accepts (the spec's required attributes and naming rules).
  */
+import { ORDER_STATUS_CHANGED_DATA_VERSION } from "../../functions-src/shared/contracts/order-events";
 import * as path from "node:path";
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
@@ -92,6 +93,6 @@ describe("Event Grid: publisher schema = topic input schema", () => {
       const parsed = cloudEvent.safeParse(event);
       expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     }
-    expect((body as Record<string, unknown>[])[0]).toMatchObject({ type: "OrderStatusChanged", source: "/serverless-platform/orders", dataversion: "1.0" });
+    expect((body as Record<string, unknown>[])[0]).toMatchObject({ type: "OrderStatusChanged", source: "/serverless-platform/orders", dataversion: ORDER_STATUS_CHANGED_DATA_VERSION });
   });
 });
