@@ -146,6 +146,21 @@ describe("fulfillOrder orchestration (durable-functions replay engine)", () => {
     expect(names(run.calls).slice(-3)).toEqual(["refundPayment", "releaseStock", "reportStatus"]);
   });
 
+  it("answers a cancellation at once while the payment back end does not answer (refunds the unknown charge)", async () => {
+    // Found by the local twin: with the payment call hanging, the order stayed "cancelling" until the
+    // payment timeout, because only the charge and the timer raced.
+    const run = await runOrchestration(fulfillOrder, {
+      input,
+      activity: activities({ takePayment: () => ({ hang: true }) }),
+      events: [{ name: CANCEL_EVENT, data: {}, whenScheduled: ACTIVITIES.takePayment }],
+    });
+    expect(run.output).toEqual({ status: "cancelled", compensated: ["payment refunded", "stock released"] });
+    const charge = run.calls.find((c) => c.name === ACTIVITIES.takePayment)!;
+    const refund = run.calls.find((c) => c.name === ACTIVITIES.refundPayment)!;
+    expect(refund.atMs - charge.atMs).toBeLessThan(PAYMENT_TIMEOUT_MS);
+    expect(reported(run.calls)).toEqual(["reserved", "cancelled"]);
+  });
+
   it("handles a cancellation delivered twice like one", async () => {
     const run = await runOrchestration(fulfillOrder, {
       input,

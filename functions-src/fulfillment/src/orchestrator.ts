@@ -233,7 +233,14 @@ export function* fulfillOrder(context: OrchestrationContext): Generator<Task, Fu
     amountMinor: order.totalMinor,
     currency: order.currency,
   });
-  const first = yield ctx.Task.any([chargeTask, timeout]);
+  // Raced with the cancellation too: a payment back end that does not answer must not hold a
+  // cancellation for the whole timeout. The charge is then "unknown", so compensation refunds it (the
+  // back end refuses a late charge for an order it has refunded: payment.ts).
+  const first = yield ctx.Task.any([chargeTask, timeout, cancel]);
+  if (first === cancel) {
+    timeout.cancel();
+    return yield* cancelled({ reserved: true, charged: "unknown" });
+  }
   if (first === timeout) {
     if (cancel.isCompleted) return yield* cancelled({ reserved: true, charged: "unknown" });
     return yield* fail(`payment timed out after ${PAYMENT_TIMEOUT_MS / 1000} s`, { reserved: true, charged: "unknown" });
