@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Twin, bundlesFor, startStackTwin } from "../../engine/twin";
 import type { Plan } from "../../engine/plan-format";
 import { grantsWithoutEffect } from "./necessity";
-import { createOrder, getOrder, peek, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER, OTHER_CUSTOMER } from "./support";
+import { createOrder, peek, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER, OTHER_CUSTOMER } from "./support";
 
 let twin: Twin;
 let plan: Plan;
