@@ -6,13 +6,14 @@
  *   keep-alive on (about three times faster).
  * Both are stopped by `stop()`; nothing is left on disk but a temp folder removed on stop.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHttpsServer } from "@vercel/cosmosdb-server";
+import { generateCertificate } from "../../../engine/twin/emulators";
 
 /** The Cosmos DB emulator's published key (the server ignores it; the SDK needs one). */
 export const COSMOS_EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
@@ -33,22 +34,6 @@ export interface EmulatorInfo {
 
 export interface RunningEmulators extends EmulatorInfo {
   stop(): Promise<void>;
-}
-
-function generateCertificate(directory: string): { certFile: string; keyFile: string } {
-  const certFile = join(directory, "cert.pem");
-  const keyFile = join(directory, "key.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-addext", "basicConstraints=critical,CA:TRUE",
-    ],
-    { stdio: "ignore" },
-  );
-  return { certFile, keyFile };
 }
 
 async function startCosmos(certFile: string, keyFile: string): Promise<{ server: Server; endpoint: string }> {
