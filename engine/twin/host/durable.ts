@@ -15,19 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FakeCore, fromTypedData, type Registration } from "./core";
-
-const EVENT = {
-  ExecutionStarted: 0,
-  ExecutionCompleted: 1,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  EventRaised: 15,
-} as const;
-const ACTION = { CallActivity: 0, CallActivityWithRetry: 1, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
+import { ACTION, EVENT } from "./durable-protocol";
 
 interface Action {
   readonly actionType: number;

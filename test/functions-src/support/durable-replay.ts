@@ -13,6 +13,7 @@
  */
 import { InvocationContext } from "@azure/functions";
 import type { OrchestrationHandler } from "durable-functions";
+import { ACTION, EVENT } from "../../../engine/twin/host/durable-protocol";
 
 /**
  * What an activity attempt does: return a value, throw, or never finish (e.g. a hung back end); or
@@ -72,20 +73,7 @@ export interface ReplayResult {
   readonly episodes: number;
 }
 
-// History event types (durable-functions' HistoryEventType).
-const EVENT = {
-  ExecutionStarted: 0,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  EventRaised: 15,
-} as const;
 
-// Action types (durable-functions' ActionType).
-const ACTION = { CallActivity: 0, CallActivityWithRetry: 1, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
 
 interface Action {
   readonly actionType: number;
