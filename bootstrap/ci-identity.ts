@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { BuiltInRole, deterministicGuid } from "../lib/roles";
+import { BuiltInRole, deterministicGuid } from "../components/core/roles";
 
 /** Built-in roles the bootstrap assigns (ids are the same in every tenant). */
 export const BootstrapRole = {
@@ -35,7 +35,7 @@ export interface CiIdentityArgs {
   readonly subscriptionId: pulumi.Input<string>;
   /** Deployments run in these GitHub environments. @default ["dev", "prod"] */
   readonly environments?: readonly string[];
-  /** Roles the deployer may assign: the ones the platform grants. @default every `BuiltInRole` of lib/roles.ts */
+  /** Roles the deployer may assign: the ones the platform grants. @default every `BuiltInRole` of components/core/roles.ts */
   readonly assignableRoles?: readonly string[];
   /** Object id of Microsoft Graph's service principal; when set, the deployer may manage the apps it owns. @default not granted */
   readonly msGraphServicePrincipalObjectId?: string;

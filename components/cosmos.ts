@@ -6,10 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import { type ContainerDeclaration, databaseFor, leaseContainerFor } from "../functions-src/shared/manifest";
-import { diagnosticSetting } from "../lib/diagnostics";
-import { type NameContext, physicalName } from "../lib/naming";
-import { lockResource, protectedOptions } from "../lib/protection";
-import { CosmosDataRole, deterministicGuid, type Grantee } from "../lib/roles";
+import { diagnosticSetting } from "./core/diagnostics";
+import { type NameContext, physicalName } from "./core/naming";
+import { lockResource, protectedOptions } from "./core/protection";
+import { CosmosDataRole, deterministicGuid, type Grantee } from "./core/roles";
 import type { PrivateNetwork } from "./network";
 
 /** Bound on each data-plane role assignment operation (they queue behind one another, see grantData). */

@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import { type Grantee, deterministicGuid } from "../lib/roles";
+import { type Grantee, deterministicGuid } from "./core/roles";
 
 export interface EntraAppRole {
   /** The value in the token's `roles` claim, e.g. `Orders.Read`. */

@@ -13,9 +13,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as authorization from "@pulumi/azure-native/authorization";
-import { diagnosticSetting } from "../lib/diagnostics";
-import { type NameContext, physicalName } from "../lib/naming";
-import { type Grantee, grantRole } from "../lib/roles";
+import { diagnosticSetting } from "./core/diagnostics";
+import { type NameContext, physicalName } from "./core/naming";
+import { type Grantee, grantRole } from "./core/roles";
 import { PLATFORM_TOPIC_INPUT_SCHEMA, type TopicInputSchema } from "../functions-src/shared/event-schema";
 import type { Messaging } from "./messaging";
 

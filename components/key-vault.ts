@@ -8,10 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { diagnosticSetting } from "../lib/diagnostics";
-import { type NameContext, physicalName } from "../lib/naming";
-import { lockResource, protectedOptions } from "../lib/protection";
-import { type Grantee, grantRole } from "../lib/roles";
+import { diagnosticSetting } from "./core/diagnostics";
+import { type NameContext, physicalName } from "./core/naming";
+import { lockResource, protectedOptions } from "./core/protection";
+import { type Grantee, grantRole } from "./core/roles";
 import type { PrivateNetwork } from "./network";
 
 export interface KeyVaultArgs {

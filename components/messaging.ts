@@ -9,10 +9,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import type { QueueDeclaration } from "../functions-src/shared/manifest";
-import { diagnosticSetting } from "../lib/diagnostics";
-import { type NameContext, physicalName, validateName } from "../lib/naming";
-import { lockResource, protectedOptions } from "../lib/protection";
-import { type Grantee, grantRole } from "../lib/roles";
+import { diagnosticSetting } from "./core/diagnostics";
+import { type NameContext, physicalName, validateName } from "./core/naming";
+import { lockResource, protectedOptions } from "./core/protection";
+import { type Grantee, grantRole } from "./core/roles";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import type { PrivateNetwork } from "./network";
 

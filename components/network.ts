@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { type NameContext, physicalName } from "../lib/naming";
+import { type NameContext, physicalName } from "./core/naming";
 
 /** The private-link sub-resources (`groupId`s) this platform connects, and their private DNS zones (public cloud). */
 export const PRIVATE_DNS_ZONES = {

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { z } from "zod";
-import { validateName } from "../lib/naming";
+import { validateName } from "../components/core/naming";
 import { poisonQueueFor } from "../components/messaging";
 import type { ServiceManifest, TriggerKind } from "../functions-src/shared/manifest";
 

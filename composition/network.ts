@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../lib/config";
-import type { NameContext } from "../lib/naming";
+import type { NameContext } from "../components/core/naming";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
 import type { FunctionAppNetwork } from "../components/function-app";
 import { PrivateNetwork } from "../components/network";

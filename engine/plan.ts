@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { didYouMean } from "../lib/suggest";
-import { UserError } from "../lib/user-error";
+import { UserError } from "../components/core/user-error";
 import { Simulator } from "./simulator";
 import { SECRET_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
 

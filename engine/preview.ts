@@ -21,7 +21,7 @@
 import type { Plan, PlannedResource } from "./plan-format";
 import { SECRET_PLACEHOLDER } from "./plan-format";
 import { createDeploymentProvider } from "../components/function-app/deployment";
-import { BuiltInRole, CosmosDataRole } from "../lib/roles";
+import { BuiltInRole, CosmosDataRole } from "../components/core/roles";
 
 export type Operation = "create" | "update" | "replace" | "delete" | "same";
 
@@ -311,7 +311,7 @@ const NETWORK_PROPERTIES = /publicNetworkAccess|networkRuleSet|networkAcls|ipRul
 /** Input properties that decide how callers authenticate. */
 const AUTH_PROPERTIES = /disableLocalAuth|allowSharedKeyAccess|enableRbacAuthorization|minimumTlsVersion|minTlsVersion|scmMinTlsVersion|httpsOnly|ftpsState|authSettings|clientCertEnabled|clientCertMode|disableLocalAuthentication|subscriptionRequired|identity|accessPolicies/;
 
-/** Well-known role definition GUIDs → names (lib/roles.ts holds the ones we grant). */
+/** Well-known role definition GUIDs → names (components/core/roles.ts holds the ones we grant). */
 function roleNames(): Map<string, string> {
   const m = new Map<string, string>();
   for (const [name, id] of Object.entries(BuiltInRole)) m.set(id, name);

@@ -7,8 +7,8 @@
  */
 import { z } from "zod";
 import { didYouMean } from "./suggest";
-import { PLATFORM_TAG_NAMES } from "./tags";
-import { UserError } from "./user-error";
+import { PLATFORM_TAG_NAMES } from "../components/core/tags";
+import { UserError } from "../components/core/user-error";
 import { PARSE_OPTIONS, issuesToProblems } from "./zod-messages";
 
 export const PROJECT = "serverless-platform";

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, type StackConfig } from "./config";
 import { gateReservedEndpoints } from "./endpoints";
-import { describeFailure, isUserError } from "./user-error";
+import { describeFailure, isUserError } from "../components/core/user-error";
 
 export function loadStackConfig(): StackConfig {
   const config = asRunError(() => parseStackConfig(pulumi.getStack(), pulumi.runtime.allConfig()));

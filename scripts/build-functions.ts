@@ -10,7 +10,7 @@ import { bundleService } from "../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../composition/services";
 import { openApiDocumentOf } from "../composition/system";
 import { didYouMean } from "../lib/suggest";
-import { describeFailure } from "../lib/user-error";
+import { describeFailure } from "../components/core/user-error";
 
 const root = path.resolve(__dirname, "..");
 const wanted = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { parseDocument } from "yaml";
 import type { Plan } from "../engine/plan-format";
 import { evaluatePolicies } from "../engine/policy-runner";
 import { PROJECT } from "../lib/config";
-import { describeFailure } from "../lib/user-error";
+import { describeFailure } from "../components/core/user-error";
 
 const ROOT = path.resolve(__dirname, "..");
 export const DOC = path.join(ROOT, "docs", "ADDING-A-SERVICE.md");

@@ -12,10 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import type { StackConfig } from "../../lib/config";
 import { HealthApi, type HealthTarget } from "./health-api";
-import { diagnosticSetting } from "../../lib/diagnostics";
-import { type NameContext, physicalName } from "../../lib/naming";
-import { grantRole } from "../../lib/roles";
-import type { Tags } from "../../lib/tags";
+import { diagnosticSetting } from "../core/diagnostics";
+import { type NameContext, physicalName } from "../core/naming";
+import { grantRole } from "../core/roles";
+import type { Tags } from "../core/tags";
 import { RENDERED_POLICY_FORMAT, type PolicyDocument, publicProductPolicy } from "./policies";
 import {
   type ExternalBackend,

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { UserError } from "../../lib/user-error";
+import { UserError } from "../core/user-error";
 import type { TriggerKind } from "../../functions-src/shared/manifest";
 
 /** The project root: `directory` and the default output are resolved from it, not from the cwd. */

@@ -10,7 +10,7 @@
  * the component checks them again when they resolve.
  */
 import { FLEX_INSTANCE_MEMORY, type ServiceSizing } from "../../lib/config";
-import { UserError } from "../../lib/user-error";
+import { UserError } from "../core/user-error";
 
 /** One thing Flex Consumption would reject or ignore. */
 export interface FlexProblem {

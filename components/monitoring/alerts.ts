@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { type NameContext, physicalName } from "../../lib/naming";
+import { type NameContext, physicalName } from "../core/naming";
 import { FAILURE_RATE_COLUMN, POISON_MESSAGES_COLUMN, functionFailureRateQuery, poisonMessagesQuery } from "./queries";
 
 /** Which configured severity an alert carries: `failure` (something is broken) or `degradation` (slow, throttled). */

@@ -20,9 +20,9 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { StackConfig } from "../../lib/config";
-import { type NameContext, physicalName } from "../../lib/naming";
-import { lockResource, protectedOptions } from "../../lib/protection";
-import { deterministicGuid } from "../../lib/roles";
+import { type NameContext, physicalName } from "../core/naming";
+import { lockResource, protectedOptions } from "../core/protection";
+import { deterministicGuid } from "../core/roles";
 import {
   type AlertContext,
   type ApiLatencyAlertArgs,

@@ -5,7 +5,7 @@
  * Tables: alerts and workbook items scoped to Application Insights use its classic names
  * (`requests`, `exceptions`, `traces`, with `itemCount` so sampled rows count for what they stand
  * for); items scoped to the Log Analytics workspace read the resource-specific tables the diagnostic
- * settings fill (`StorageQueueLogs`, `CDBDataPlaneRequests`; see lib/diagnostics.ts, destination
+ * settings fill (`StorageQueueLogs`, `CDBDataPlaneRequests`; see components/core/diagnostics.ts, destination
  * "Dedicated").
  */
 

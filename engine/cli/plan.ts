@@ -13,7 +13,7 @@ import { parseStackConfig } from "../../lib/config";
 import { findReservedEndpoints } from "../../lib/endpoints";
 import { isInternalRunError } from "../../lib/stack";
 import { didYouMean } from "../../lib/suggest";
-import { describeFailure } from "../../lib/user-error";
+import { describeFailure } from "../../components/core/user-error";
 import { planStack, readStackFiles } from "../plan";
 import type { Plan } from "../plan-format";
 import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";

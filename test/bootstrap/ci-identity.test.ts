@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateProgram } from "../../engine/plan";
 import type { Plan } from "../../engine/plan-format";
 import { BootstrapRole, GRAPH_APPLICATION_READWRITE_OWNEDBY, assignableRolesCondition, createCiIdentity } from "../../bootstrap/ci-identity";
-import { BuiltInRole } from "../../lib/roles";
+import { BuiltInRole } from "../../components/core/roles";
 
 const SUB = "11111111-1111-4111-a111-111111111111";
 const run = (args: Partial<Parameters<typeof createCiIdentity>[1]> = {}): Promise<Plan> =>

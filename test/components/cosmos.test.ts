@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CosmosDb, type CosmosDbArgs } from "../../components/cosmos";
-import { LOCK_NOTES } from "../../lib/protection";
-import { deterministicGuid } from "../../lib/roles";
+import { LOCK_NOTES } from "../../components/core/protection";
+import { deterministicGuid } from "../../components/core/roles";
 import { Simulator } from "../../engine/simulator";
 import type { Plan } from "../../engine/plan-format";
 import { evaluate, ofType, one } from "../helpers/plan";

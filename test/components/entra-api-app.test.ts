@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EntraApiApp } from "../../components/entra-api-app";
-import { deterministicGuid } from "../../lib/roles";
+import { deterministicGuid } from "../../components/core/roles";
 import { evaluate, one, ofType } from "../helpers/plan";
 
 const A = "azuread:index/";

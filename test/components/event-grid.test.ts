@@ -3,7 +3,7 @@ import { EventTopic, type EventTopicArgs, type QueueSubscriptionArgs } from "../
 import { Messaging } from "../../components/messaging";
 import { Simulator } from "../../engine/simulator";
 import type { Plan } from "../../engine/plan-format";
-import { BuiltInRole, deterministicGuid } from "../../lib/roles";
+import { BuiltInRole, deterministicGuid } from "../../components/core/roles";
 import { evaluate, ofType, one } from "../helpers/plan";
 
 const names = { prefix: "test", environment: "dev" };

@@ -5,8 +5,8 @@ import { evaluateProgram } from "../../engine/plan";
 import { Simulator } from "../../engine/simulator";
 import type { Plan } from "../../engine/plan-format";
 import { PROJECT } from "../../lib/config";
-import { LOCK_NOTES } from "../../lib/protection";
-import { BuiltInRole, deterministicGuid } from "../../lib/roles";
+import { LOCK_NOTES } from "../../components/core/protection";
+import { BuiltInRole, deterministicGuid } from "../../components/core/roles";
 import { evaluate, ofType, one } from "../helpers/plan";
 
 const names = { prefix: "test", environment: "dev" };

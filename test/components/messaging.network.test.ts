@@ -3,7 +3,7 @@ import { EventTopic } from "../../components/event-grid";
 import { Messaging, type MessagingArgs } from "../../components/messaging";
 import { PrivateNetwork } from "../../components/network";
 import { Simulator } from "../../engine/simulator";
-import { BuiltInRole } from "../../lib/roles";
+import { BuiltInRole } from "../../components/core/roles";
 import { evaluate, ofType, one } from "../helpers/plan";
 
 const T = {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Messaging, type MessagingArgs } from "../../components/messaging";
 import { Simulator } from "../../engine/simulator";
 import type { Plan } from "../../engine/plan-format";
-import { LOCK_NOTES } from "../../lib/protection";
-import { BuiltInRole, deterministicGuid } from "../../lib/roles";
+import { LOCK_NOTES } from "../../components/core/protection";
+import { BuiltInRole, deterministicGuid } from "../../components/core/roles";
 import { evaluate, ofType, one } from "../helpers/plan";
 
 const names = { prefix: "test", environment: "dev" };

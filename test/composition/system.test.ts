@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loadServices } from "../../composition/services";
 import { composeSystem } from "../../composition/system";
 import { PROJECT } from "../../lib/config";
-import { CosmosDataRole } from "../../lib/roles";
+import { CosmosDataRole } from "../../components/core/roles";
 import { syntheticConfig } from "../../engine/synthetic";
 import { evaluateProgram } from "../../engine/plan";
 

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPORT_A_BUG } from "../../lib/user-error";
+import { REPORT_A_BUG } from "../../components/core/user-error";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");

@@ -7,7 +7,7 @@ import * as web from "@pulumi/azure-native/web";
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../engine/plan-format";
 import { diffValues, maskSensitive, previewPlans, summaryLine, type Preview, type ResourceStep } from "../../engine/preview";
-import { BuiltInRole } from "../../lib/roles";
+import { BuiltInRole } from "../../components/core/roles";
 import { evaluate } from "../helpers/plan";
 import { plan, resource } from "../fixtures/plans/builder";
 

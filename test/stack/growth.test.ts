@@ -10,7 +10,7 @@ import { SYNTHETIC_ROOT, syntheticConfig, writeSyntheticServices } from "../../e
 import { loadServices } from "../../composition/services";
 import { composeSystem } from "../../composition/system";
 import { PROJECT } from "../../lib/config";
-import { validateName, type NameKind } from "../../lib/naming";
+import { validateName, type NameKind } from "../../components/core/naming";
 
 let plan: Plan;
 let names: string[];

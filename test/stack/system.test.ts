@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { planStack, readStackFiles } from "../../engine/plan";
 import { parseStackConfig } from "../../lib/config";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
-import { DIAGNOSTIC_SUPPORTED_TYPES } from "../../lib/diagnostics";
-import { NAME_RULES, validateName, type NameKind } from "../../lib/naming";
+import { DIAGNOSTIC_SUPPORTED_TYPES } from "../../components/core/diagnostics";
+import { NAME_RULES, validateName, type NameKind } from "../../components/core/naming";
 
 const root = path.resolve(__dirname, "../..");
 const plans: Record<string, Plan> = {};

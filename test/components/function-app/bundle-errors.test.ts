@@ -12,7 +12,7 @@ import {
   registeredFunctions,
   type RegisteredFunction,
 } from "../../../components/function-app/bundle";
-import { isUserError } from "../../../lib/user-error";
+import { isUserError } from "../../../components/core/user-error";
 
 const FIXTURE = path.resolve(__dirname, "../../fixtures/services/hello");
 // Inside the repo, so the fixture's npm imports resolve when bundled.

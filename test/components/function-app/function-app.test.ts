@@ -7,7 +7,7 @@ import { bundleService } from "../../../components/function-app/bundle";
 import { FunctionApp, type FunctionAppArgs } from "../../../components/function-app";
 import { secretIn } from "../../../components/function-app/flex-rules";
 import type { Plan, PlannedResource } from "../../../engine/plan-format";
-import { BuiltInRole, deterministicGuid } from "../../../lib/roles";
+import { BuiltInRole, deterministicGuid } from "../../../components/core/roles";
 import { evaluate, ofType, one } from "../../helpers/plan";
 
 const T = {

@@ -4,7 +4,7 @@ import { functionFailureRateQuery, poisonMessagesQuery } from "../../../componen
 import { WORKBOOK_SECTIONS, type WorkbookDefinition, type WorkbookGroupItem, type WorkbookQueryItem } from "../../../components/monitoring/workbook";
 import { Simulator } from "../../../engine/simulator";
 import type { Plan } from "../../../engine/plan-format";
-import { deterministicGuid } from "../../../lib/roles";
+import { deterministicGuid } from "../../../components/core/roles";
 import { evaluate, ofType, one, testConfig } from "../../helpers/plan";
 
 const WORKSPACE = "azure-native:operationalinsights:Workspace";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NAME_RULES, NameError, physicalName, uniqueSuffix, validateName, type NameKind } from "../../lib/naming";
+import { NAME_RULES, NameError, physicalName, uniqueSuffix, validateName, type NameKind } from "../../../components/core/naming";
 
 const dev = { prefix: "contoso", environment: "dev" };
 const prod = { prefix: "contoso", environment: "prod" };

@@ -7,8 +7,8 @@ import {
   diagnosticSetting,
   diagnosticSpecFor,
   resolveLogCategoryGroups,
-} from "../../lib/diagnostics";
-import { evaluate, one } from "../helpers/plan";
+} from "../../../components/core/diagnostics";
+import { evaluate, one } from "../../helpers/plan";
 
 const RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers";
 const IDS = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { LOCK_NOTES, lockResource, protectedOptions } from "../../lib/protection";
-import { evaluate, ofType, one } from "../helpers/plan";
+import { LOCK_NOTES, lockResource, protectedOptions } from "../../../components/core/protection";
+import { evaluate, ofType, one } from "../../helpers/plan";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string, protect: boolean) {
