@@ -1,11 +1,9 @@
 /**
- * Cosmos DB (NoSQL API) for the services' data: one account, one database per service
- * (`databaseFor(service)`), the containers each service declares in its manifest, and the lease
+ * Cosmos DB (NoSQL API): one account, the databases and containers it is given, and the lease
  * containers of change-feed consumers. Access is data-plane RBAC only (local auth off).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
-import { type ContainerDeclaration, databaseFor, leaseContainerFor } from "../functions-src/shared/manifest";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName } from "./core/naming";
 import { lockResource, protectedOptions } from "./core/protection";
@@ -18,25 +16,42 @@ export const SQL_ROLE_ASSIGNMENT_TIMEOUTS = { create: "15m", update: "15m", dele
 /** The index path Cosmos excludes unless told otherwise: the system `_etag` is never queried. */
 export const DEFAULT_EXCLUDED_INDEX_PATHS: readonly string[] = ['/"_etag"/?'];
 
+/** A container of a database. */
+export interface CosmosContainerSpec {
+  /** Container id (1-255 characters, none of `/\#?`). */
+  readonly name: string;
+  /** Partition key paths; more than one makes a hierarchical (MultiHash) key. */
+  readonly partitionKeyPaths: readonly string[];
+  /** Time to live for items, in seconds; -1 = on with no default expiry. @default off */
+  readonly defaultTtlSeconds?: number;
+  /** Unique key paths per unique key. @default none */
+  readonly uniqueKeys?: readonly (readonly string[])[];
+  /** Paths excluded from indexing. @default DEFAULT_EXCLUDED_INDEX_PATHS (`/"_etag"/?`) */
+  readonly excludedIndexPaths?: readonly string[];
+}
+
 /** A change-feed consumer of one of the database's containers: it gets a lease container. */
 export interface ChangeFeedConsumer {
-  /** The consuming service's name. */
+  /** Who consumes (a short name: it ends up in logical names and grant lookups). */
   readonly consumer: string;
   /** The watched container (declared in the same database). */
   readonly container: string;
+  /** The lease container created for this consumer next to the watched one (the name its trigger reads). */
+  readonly leaseContainer: string;
 }
 
-/** One service's database and what lives in it. */
+/** One database and what lives in it. */
 export interface CosmosDatabaseSpec {
-  /** The owning service; the database id is `databaseFor(service)`. */
+  /** The database's key here (e.g. the service that owns it): it names children and grant scopes. */
   readonly service: string;
-  /** The containers the service owns (its manifest's `owns.containers`). */
-  readonly containers: readonly ContainerDeclaration[];
+  /** The database id. @default the key (`service`) */
+  readonly databaseName?: string;
+  /** The containers of the database. */
+  readonly containers: readonly CosmosContainerSpec[];
   /**
-   * Change-feed consumers of this database's containers: each gets the lease container
-   * `leaseContainerFor(consumer, container)` (partition key `/id`), created here because an Entra
-   * identity cannot create containers (the trigger's `createLeaseContainerIfNotExists` stays false).
-   * @default none
+   * Change-feed consumers of this database's containers: each gets its `leaseContainer` (partition
+   * key `/id`), created here because an Entra identity cannot create containers (the trigger's
+   * `createLeaseContainerIfNotExists` stays false). @default none
    */
   readonly changeFeedConsumers?: readonly ChangeFeedConsumer[];
 }
@@ -75,9 +90,9 @@ export interface CosmosDbArgs {
   readonly protect: boolean;
 }
 
-/** Where a data-plane grant applies: a service's database, or one container in it. */
+/** Where a data-plane grant applies: a database, or one container in it. */
 export interface CosmosDataScope {
-  /** The owning service (its database is `databaseFor(service)`). */
+  /** The database's key (`CosmosDatabaseSpec.service`). */
   readonly service: string;
   /** A container of that database. @default the whole database */
   readonly container?: string;
@@ -123,7 +138,7 @@ function validate(name: string, args: CosmosDbArgs): void {
     services.add(db.service);
     const containers = new Set<string>();
     for (const c of db.containers) {
-      const at = `${where}, database ${databaseFor(db.service)}`;
+      const at = `${where}, database ${db.databaseName ?? db.service}`;
       checkContainerName(at, c.name);
       if (containers.has(c.name)) throw new Error(`${at}: container "${c.name}" is declared twice`);
       containers.add(c.name);
@@ -139,11 +154,11 @@ function validate(name: string, args: CosmosDbArgs): void {
       }
     }
     for (const f of db.changeFeedConsumers ?? []) {
-      const at = `${where}, database ${databaseFor(db.service)}`;
+      const at = `${where}, database ${db.databaseName ?? db.service}`;
       if (!db.containers.some((c) => c.name === f.container)) {
         throw new Error(`${at}: change-feed consumer "${f.consumer}" watches "${f.container}", which is not a container of this database`);
       }
-      const lease = leaseContainerFor(f.consumer, f.container);
+      const lease = f.leaseContainer;
       checkContainerName(at, lease);
       if (containers.has(lease)) throw new Error(`${at}: lease container "${lease}" is declared twice or collides with a container`);
       containers.add(lease);
@@ -159,7 +174,7 @@ export class CosmosDb extends pulumi.ComponentResource {
   readonly accountName: pulumi.Output<string>;
   /** The account endpoint (`https://<account>.documents.azure.com:443/`). */
   readonly endpoint: pulumi.Output<string>;
-  /** Database ids (`databaseFor(service)`), by service. */
+  /** Database ids, by database key. */
   readonly databaseNames: Readonly<Record<string, string>>;
   /** ARM ids of the databases, by service. */
   readonly databaseIds: Readonly<Record<string, pulumi.Output<string>>>;
@@ -169,6 +184,8 @@ export class CosmosDb extends pulumi.ComponentResource {
   private readonly name: string;
   private readonly resourceGroupName: pulumi.Input<string>;
   private readonly scopeResources: Map<string, pulumi.Resource>;
+  /** Lease container names by `<database key>/<watched container>/<consumer>`. */
+  private readonly leaseContainers: Map<string, string>;
   /** Grants by logical name: the same grant asked twice (e.g. two watched containers of one database) is created once. */
   private readonly grants: Map<string, cosmosdb.SqlResourceSqlRoleAssignment>;
   /** The last data-plane grant created on this account: the next one waits for it (see grantData). */
@@ -180,6 +197,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     super("serverless-platform:cosmosdb:CosmosDb", name, {}, opts);
     this.name = name;
     this.scopeResources = new Map();
+    this.leaseContainers = new Map();
     this.grants = new Map();
     this.resourceGroupName = args.resourceGroupName;
     const serverless = (args.capacityMode ?? "serverless") === "serverless";
@@ -218,7 +236,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     const databaseIds: Record<string, pulumi.Output<string>> = {};
     const containerIds: Record<string, Record<string, pulumi.Output<string>>> = {};
     for (const db of args.databases) {
-      const dbName = databaseFor(db.service);
+      const dbName = db.databaseName ?? db.service;
       const database = new cosmosdb.SqlResourceSqlDatabase(
         `${name}-${db.service}-db`,
         {
@@ -271,7 +289,8 @@ export class CosmosDb extends pulumi.ComponentResource {
         });
       }
       for (const f of db.changeFeedConsumers ?? []) {
-        const lease = leaseContainerFor(f.consumer, f.container);
+        const lease = f.leaseContainer;
+        this.leaseContainers.set(`${db.service}/${f.container}/${f.consumer}`, lease);
         addContainer(lease, { id: lease, partitionKey: { paths: ["/id"], kind: cosmosdb.PartitionKind.Hash } });
       }
       containerIds[db.service] = ids;
@@ -315,12 +334,13 @@ export class CosmosDb extends pulumi.ComponentResource {
     grantee: Grantee,
     watched: { readonly service: string; readonly container: string; readonly consumer: string },
   ): cosmosdb.SqlResourceSqlRoleAssignment[] {
-    const lease = leaseContainerFor(watched.consumer, watched.container);
     this.requireScope({ service: watched.service, container: watched.container });
-    if (!this.scopeResources.has(`${watched.service}/${lease}`)) {
+    const lease = this.leaseContainers.get(`${watched.service}/${watched.container}/${watched.consumer}`);
+    if (lease === undefined) {
       throw new Error(
-        `CosmosDb "${this.name}": no lease container "${lease}" in ${databaseFor(watched.service)}; declare ` +
-          `{ consumer: "${watched.consumer}", container: "${watched.container}" } in that database's changeFeedConsumers`,
+        `CosmosDb "${this.name}": no lease container for consumer "${watched.consumer}" of "${watched.container}" in ` +
+          `${this.databaseNames[watched.service]}; declare { consumer: "${watched.consumer}", container: "${watched.container}", leaseContainer: ... } ` +
+          "in that database's changeFeedConsumers",
       );
     }
     return [
@@ -354,7 +374,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     // Data-plane scope strings: <account id>, <account id>/dbs/<db>, <account id>/dbs/<db>/colls/<container>.
     const scopePath = this.accountId.apply((id) => {
       if (!scope) return id;
-      const db = `${id}/dbs/${databaseFor(scope.service)}`;
+      const db = `${id}/dbs/${this.databaseNames[scope.service]!}`;
       return scope.container === undefined ? db : `${db}/colls/${scope.container}`;
     });
     const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(

@@ -16,11 +16,19 @@ import type * as authorization from "@pulumi/azure-native/authorization";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName } from "./core/naming";
 import { type Grantee, grantRole } from "./core/roles";
-import { PLATFORM_TOPIC_INPUT_SCHEMA, type TopicInputSchema } from "../functions-src/shared/event-schema";
 import type { Messaging } from "./messaging";
 
-/** ARM `inputSchema` names; the publisher's matching SDK schema lives next to them (functions-src/shared/event-schema.ts). */
-export type EventSchema = TopicInputSchema;
+/**
+ * ARM `inputSchema` names this component delivers to queues unchanged (`eventDeliverySchema` = the
+ * input schema): CloudEvents 1.0 or the Event Grid schema (azure-native `eventgrid.InputSchema`).
+ */
+export type EventSchema = "CloudEventSchemaV1_0" | "EventGridSchema";
+
+/**
+ * CloudEvents 1.0: the open envelope Event Grid recommends for new topics (Microsoft Learn, "CloudEvents
+ * v1.0 schema with Azure Event Grid").
+ */
+export const DEFAULT_EVENT_SCHEMA: EventSchema = "CloudEventSchemaV1_0";
 
 export interface EventTopicArgs {
   readonly names: NameContext;
@@ -29,7 +37,7 @@ export interface EventTopicArgs {
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Envelope publishers send (and subscribers receive). Event Grid refuses events in another schema,
-   * so it must be the schema the platform's publisher speaks. @default PLATFORM_TOPIC_INPUT_SCHEMA (CloudEvents 1.0)
+   * so it must be the schema the publishers speak. @default "CloudEventSchemaV1_0" (CloudEvents 1.0)
    */
   readonly inputSchema?: EventSchema;
   /** @default "Enabled" (publishers on Flex Consumption without a VNet reach the topic publicly, with Entra auth) */
@@ -88,7 +96,7 @@ export class EventTopic extends pulumi.ComponentResource {
     this.name = name;
     this.subscriptions = new Set();
     this.resourceGroupName = args.resourceGroupName;
-    this.inputSchema = args.inputSchema ?? PLATFORM_TOPIC_INPUT_SCHEMA;
+    this.inputSchema = args.inputSchema ?? DEFAULT_EVENT_SCHEMA;
     this.deliveryIdentityType = args.deliveryIdentityType ?? "UserAssigned";
     const systemAssigned = this.deliveryIdentityType === "SystemAssigned";
 

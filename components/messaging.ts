@@ -8,7 +8,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
-import type { QueueDeclaration } from "../functions-src/shared/manifest";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName, validateName } from "./core/naming";
 import { lockResource, protectedOptions } from "./core/protection";
@@ -21,13 +20,21 @@ export function poisonQueueFor(queue: string): string {
   return `${queue}-poison`;
 }
 
+/** A queue of the account; its `-poison` companion is created with it. */
+export interface MessagingQueue {
+  /** The queue name (3-63 lowercase letters, digits and single hyphens; with "-poison" it must still fit). */
+  readonly name: string;
+  /** What a message on this queue means: stored as the queue's `description` metadata. @default none */
+  readonly description?: string;
+}
+
 export interface MessagingArgs {
   readonly names: NameContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** The queues (from the services' manifests); each also gets `<name>-poison`. */
-  readonly queues: readonly QueueDeclaration[];
+  /** The queues; each also gets `<name>-poison`. */
+  readonly queues: readonly MessagingQueue[];
   /** Blob container receiving Event Grid dead-letters. @default "eventgrid-deadletter" */
   readonly deadLetterContainerName?: string;
   /** Days soft-deleted blobs and containers are kept (1-365). @default 7 */

@@ -13,9 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../lib/config";
 import { type Gateway, type HttpMethod, type OpenApiDocument, parseOpenApi, wildcardOperations } from "../components/api-management";
 import { EntraApiApp } from "../components/entra-api-app";
-
-/** The project root: `openapi` paths in the stack config are relative to it. */
-const PROJECT_ROOT = path.resolve(__dirname, "..");
+// `openapi` paths in the stack config are relative to the project root.
+import { PROJECT_ROOT } from "./paths";
 
 /** Forwarded methods when a back end has neither a document nor `methods`. */
 export const DEFAULT_BACKEND_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

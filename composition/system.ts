@@ -10,7 +10,7 @@ import * as azuread from "@pulumi/azuread";
 import type { StackConfig } from "../lib/config";
 import { physicalName, type NameContext } from "../components/core/naming";
 import { resourceTags } from "../components/core/tags";
-import { databaseFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
+import { databaseFor, leaseContainerFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
 import { PLATFORM_TOPIC_INPUT_SCHEMA } from "../functions-src/shared/event-schema";
 import { CosmosDb } from "../components/cosmos";
 import { Messaging } from "../components/messaging";
@@ -25,6 +25,7 @@ import { Observability } from "../components/monitoring";
 import { loadTsModule } from "./load-module";
 import { createNetwork, functionAppNetworkArg, privateNetworkArg, topicDeliveryArg } from "./network";
 import type { DeployedService, ServiceCatalog } from "./services";
+import { DEPLOYER_BUILD_DIRECTORY, FUNCTIONS_BUILD_ROOT } from "./paths";
 
 export interface System {
   readonly resourceGroupName: pulumi.Output<string>;
@@ -81,12 +82,13 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       .filter((m) => (m.owns?.containers ?? []).length > 0)
       .map((m) => ({
         service: m.name,
+        databaseName: databaseFor(m.name),
         containers: m.owns?.containers ?? [],
         // Consumers that keep no leases of their own get a lease container next to the watched one.
         changeFeedConsumers: manifests.flatMap((consumer) =>
           (consumer.uses?.containers ?? [])
             .filter((u) => u.access === "changeFeed" && u.service === m.name && !u.leases)
-            .map((u) => ({ consumer: consumer.name, container: u.container })),
+            .map((u) => ({ consumer: consumer.name, container: u.container, leaseContainer: leaseContainerFor(consumer.name, u.container) })),
         ),
       })),
     capacityMode: config.cosmos.capacityMode,
@@ -155,6 +157,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
     const app = new FunctionApp(m.name, {
       ...common,
       service: { name: m.name, directory: service.directory, entry: m.entry, manifestFile: path.join(service.directory, "service.ts") },
+      build: { outRoot: FUNCTIONS_BUILD_ROOT, deployerDirectory: DEPLOYER_BUILD_DIRECTORY },
       triggers: m.triggers,
       sizing: service.sizing,
       connections: {

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { didYouMean } from "./suggest";
 import { PLATFORM_TAG_NAMES } from "../components/core/tags";
 import { UserError } from "../components/core/user-error";
+import { FLEX_INSTANCE_MEMORY } from "../components/function-app/sizing";
 import { PARSE_OPTIONS, issuesToProblems } from "./zod-messages";
 
 export const PROJECT = "serverless-platform";
@@ -38,8 +39,8 @@ const httpsUrl = z
 
 const email = z.email({ error: "expected an e-mail address" });
 
-/** Flex Consumption instance sizes (MB). */
-export const FLEX_INSTANCE_MEMORY = [512, 2048, 4096] as const;
+/** Flex Consumption instance sizes (MB): the component's fact. */
+export { FLEX_INSTANCE_MEMORY };
 
 const alwaysReady = z
   .object({

@@ -34,7 +34,7 @@ try {
 function build(name: string): void {
   const directory = path.join(FUNCTIONS_ROOT, name);
   const manifest = loadManifest(directory);
-  const bundle = bundleService({ name, directory, entry: manifest.entry });
+  const bundle = bundleService({ name, directory, entry: manifest.entry, outRoot: path.join(root, ".build", "functions") });
   const kb = (bundle.sizeBytes / 1024).toFixed(0);
   console.log(`${name.padEnd(16)} ${path.relative(root, bundle.zipPath)}  ${kb} KB  sha256 ${bundle.sha256.slice(0, 16)}…`);
   for (const w of bundle.warnings) console.log(`  warning: ${w}`);

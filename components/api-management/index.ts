@@ -10,7 +10,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
-import type { StackConfig } from "../../lib/config";
 import { HealthApi, type HealthTarget } from "./health-api";
 import { diagnosticSetting } from "../core/diagnostics";
 import { type NameContext, physicalName } from "../core/naming";
@@ -43,15 +42,35 @@ export interface GatewayAppInsights {
   readonly connectionString: pulumi.Input<string>;
 }
 
+/** The gateway's tier, publisher, browser origins, public limits and telemetry sampling. */
+export interface GatewayConfig {
+  /** Consumption bills per call; the v2 tiers are fixed monthly prices. */
+  readonly sku: GatewaySku;
+  /** Scale units (0 = the tier's default). */
+  readonly capacity: number;
+  readonly publisherName: string;
+  readonly publisherEmail: string;
+  /** Browser origins the gateway's CORS policy allows. */
+  readonly corsOrigins: readonly string[];
+  /** The public product's rate limit. */
+  readonly rateLimit: { readonly calls: number; readonly renewalPeriodSeconds: number };
+  /** The public product's quota per subscription. */
+  readonly quota: { readonly calls: number; readonly renewalPeriodSeconds: number };
+  /** What the rate limit counts by: "clientIp" needs a v2 tier. */
+  readonly rateLimitKey: "subscription" | "clientIp";
+  /** Gateway request sampling into Application Insights, percent. */
+  readonly samplingPercentage: number;
+}
+
 export interface GatewayArgs {
   readonly names: NameContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tags: Tags;
-  /** `dev` or `prod`: prod refuses "*" CORS origins. */
-  readonly environment: StackConfig["environment"];
-  /** The stack's `apiManagement` section. */
-  readonly config: StackConfig["apiManagement"];
+  /** The environment: `"prod"` refuses "*" and http:// CORS origins. */
+  readonly environment: string;
+  /** The gateway's tier, publisher, CORS origins, limits and sampling. */
+  readonly config: GatewayConfig;
   /** Telemetry; absent = no Logger/Diagnostic. @default none */
   readonly appInsights?: GatewayAppInsights;
   /** Log Analytics workspace for the service's diagnostic setting. @default none */

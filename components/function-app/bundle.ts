@@ -15,13 +15,13 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { UserError } from "../core/user-error";
-import type { TriggerKind } from "../../functions-src/shared/manifest";
+import type { TriggerKind } from "./triggers";
 
-/** The project root: `directory` and the default output are resolved from it, not from the cwd. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-
-/** Where bundles go by default: `.build/functions/<service>/` (gitignored). */
-export const DEFAULT_OUT_ROOT = path.join(PROJECT_ROOT, ".build", "functions");
+/**
+ * Where bundles go by default: `.build/functions/<service>/` under the working directory (Pulumi runs a
+ * program in its project directory). Callers that know their project root pass `outRoot` instead.
+ */
+export const DEFAULT_OUT_ROOT = path.resolve(".build", "functions");
 
 /**
  * Provided by the Functions host's Node worker at run time. If it were bundled (or missing),
@@ -35,11 +35,11 @@ export const PACKAGE_FILES = { bundle: "index.js", host: "host.json", manifest: 
 export interface BundleServiceOptions {
   /** The service name (lowercase letters, digits, hyphens): names the output folder and the zip. */
   readonly name: string;
-  /** The service folder, absolute or relative to the project root, e.g. `functions-src/orders`. */
+  /** The service folder, absolute or relative to the working directory, e.g. `functions-src/orders`. */
   readonly directory: string;
   /** The entry module, relative to `directory` (the manifest's `entry`). @default "src/index.ts" */
   readonly entry?: string;
-  /** Parent of the per-service output folder. @default `<project root>/.build/functions` */
+  /** Parent of the per-service output folder. @default `.build/functions` under the working directory */
   readonly outRoot?: string;
   /** Node.js major version the Functions runtime runs (esbuild's target). @default "22" */
   readonly nodeVersion?: string;
@@ -106,7 +106,7 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new BundleError(`service name "${name}" must be lowercase letters, digits and hyphens (it names the output folder)`);
   }
-  const directory = path.resolve(PROJECT_ROOT, options.directory);
+  const directory = path.resolve(options.directory);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new BundleError(`service "${name}": folder ${shown(directory)} does not exist`);
   }

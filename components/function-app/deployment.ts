@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT, writeFileAtomic } from "./bundle";
+import { writeFileAtomic } from "./bundle";
 import type { DeploymentResult, PackageFileRequest } from "./onedeploy";
 
 export interface FunctionCodeDeploymentArgs {
@@ -32,6 +32,11 @@ export interface FunctionCodeDeploymentArgs {
   readonly packageSha256: pulumi.Input<string>;
   /** ARM endpoint of the cloud. @default "https://management.azure.com" */
   readonly armEndpoint?: pulumi.Input<string>;
+  /**
+   * Where the OneDeploy module the provider process loads is compiled to (on the machine that runs
+   * `pulumi up`). @default `.build/deployer` under the working directory
+   */
+  readonly deployerDirectory?: string;
   /**
    * The functions the package registers (from `registeredFunctions`): confirmed through ARM when the
    * deployment's status record vanishes, and read by the cost estimate (scale groups, timers).
@@ -143,11 +148,14 @@ export function createDeploymentProvider(
 /** The onedeploy module compiled to plain CommonJS for the provider process, once per output folder and run. */
 const compiledDeployers = new Map<string, string>();
 
+/** Where the compiled deployer goes by default: `.build/deployer/` under the working directory. */
+export const DEFAULT_DEPLOYER_DIRECTORY = path.resolve(".build", "deployer");
+
 /**
  * Compiles onedeploy.ts (with no dependency bundled: `@azure/identity` loads from the project's
- * node_modules) to `.build/deployer/onedeploy.cjs` and returns its absolute path.
+ * node_modules) to `<outDir>/onedeploy.cjs` and returns its absolute path.
  */
-export function ensureDeployerModule(outDir: string = path.join(PROJECT_ROOT, ".build", "deployer")): string {
+export function ensureDeployerModule(outDir: string = DEFAULT_DEPLOYER_DIRECTORY): string {
   const cached = compiledDeployers.get(outDir);
   if (cached && existsSync(cached)) return cached;
   const source = ["onedeploy.ts", "onedeploy.js"].map((f) => path.join(__dirname, f)).find((f) => existsSync(f));
@@ -183,7 +191,8 @@ export function deployerLoader(modulePath: string): () => PackageDeployer {
   };
 }
 
-let defaultProvider: pulumi.dynamic.ResourceProvider<CodeDeploymentInputs, CodeDeploymentOutputs> | undefined;
+/** One provider object per deployer folder and process: Pulumi caches its serialization by identity. */
+const providers = new Map<string, pulumi.dynamic.ResourceProvider<CodeDeploymentInputs, CodeDeploymentOutputs>>();
 
 /**
  * Deploys a package to a Flex Consumption Function App with OneDeploy, when its hash changes.
@@ -202,10 +211,14 @@ export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
   declare readonly confirmed: pulumi.Output<boolean>;
 
   constructor(name: string, args: FunctionCodeDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    // One provider object per process: Pulumi caches its serialization by identity.
-    defaultProvider ??= createDeploymentProvider(deployerLoader(ensureDeployerModule()));
+    const deployerDirectory = path.resolve(args.deployerDirectory ?? DEFAULT_DEPLOYER_DIRECTORY);
+    let provider = providers.get(deployerDirectory);
+    if (!provider) {
+      provider = createDeploymentProvider(deployerLoader(ensureDeployerModule(deployerDirectory)));
+      providers.set(deployerDirectory, provider);
+    }
     super(
-      defaultProvider,
+      provider,
       name,
       {
         siteId: args.siteId,

@@ -9,7 +9,7 @@
  * Pure: no Pulumi, no I/O. Values that are not plain strings (unresolved outputs) are skipped here;
  * the component checks them again when they resolve.
  */
-import { FLEX_INSTANCE_MEMORY, type ServiceSizing } from "../../lib/config";
+import { FLEX_INSTANCE_MEMORY, type FunctionAppSizing as ServiceSizing } from "./sizing";
 import { UserError } from "../core/user-error";
 
 /** One thing Flex Consumption would reject or ignore. */

@@ -16,13 +16,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import type { ServiceSizing } from "../../lib/config";
 import { lockResource, protectedOptions } from "../core/protection";
 import { diagnosticSetting } from "../core/diagnostics";
 import { type NameContext, physicalName } from "../core/naming";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../core/roles";
 import type { Tags } from "../core/tags";
-import { settingNames, type TriggerKind } from "../../functions-src/shared/manifest";
+import type { TriggerKind } from "./triggers";
+import type { FunctionAppSizing } from "./sizing";
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
 import { bundleService, registeredFunctions } from "./bundle";
 import { FunctionCodeDeployment } from "./deployment";
@@ -34,6 +34,8 @@ export type { FlexProblem, FlexSettingsInput } from "./flex-rules";
 export { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "./flex-rules";
 export { registeredFunctions, type RegisteredFunction } from "./bundle";
 export { scaleGroupOf, scaleGroups } from "./scale-groups";
+export type { TriggerKind } from "./triggers";
+export { FLEX_INSTANCE_MEMORY, type AlwaysReadyInstances, type FlexInstanceMemoryMB, type FunctionAppSizing } from "./sizing";
 
 /** The Functions runtime this platform targets: Node 22 (EOL 2027-04-30). Flex wants exactly "22". */
 export const NODE_RUNTIME = { name: "node", version: "22" } as const;
@@ -42,7 +44,7 @@ export const NODE_RUNTIME = { name: "node", version: "22" } as const;
 export interface FunctionAppService {
   /** The service name (2-16 lowercase letters/digits): it ends up in physical names. */
   readonly name: string;
-  /** The service folder, e.g. `functions-src/orders` (relative to the project root or absolute). */
+  /** The service folder, e.g. `functions-src/orders` (absolute, or relative to the working directory). */
   readonly directory: string;
   /** The entry module, relative to `directory`, e.g. `src/index.ts`. */
   readonly entry: string;
@@ -52,6 +54,14 @@ export interface FunctionAppService {
    * @default triggers are not checked against the code
    */
   readonly manifestFile?: string;
+}
+
+/** Build folders on the machine that runs Pulumi (gitignore them). */
+export interface FunctionAppBuild {
+  /** Parent of the service's bundle folder (`<outRoot>/<service>/`). @default `.build/functions` under the working directory */
+  readonly outRoot?: string;
+  /** Where the OneDeploy module the deployment provider loads is compiled. @default `.build/deployer` under the working directory */
+  readonly deployerDirectory?: string;
 }
 
 /** Application Insights to send telemetry to, with Entra ID authentication (no instrumentation key auth). */
@@ -117,10 +127,12 @@ export interface FunctionAppArgs {
   /** Tags for every taggable child. */
   readonly tags: Tags;
   readonly service: FunctionAppService;
+  /** Where the bundle and the deployer are built, on the machine that runs Pulumi. @default `.build/` under the working directory */
+  readonly build?: FunctionAppBuild;
   /** The triggers the service uses: queue and durable add queue/table roles on the host storage. */
   readonly triggers: readonly TriggerKind[];
   /** Flex sizing (memory, scale limit, always-ready instances, HTTP concurrency). */
-  readonly sizing: ServiceSizing;
+  readonly sizing: FunctionAppSizing;
   /**
    * Identity-based connections by prefix: `{ COSMOS: { accountEndpoint } }` becomes
    * `COSMOS__accountEndpoint`, `COSMOS__credential=managedidentity`, `COSMOS__clientId=<identity>`.
@@ -161,6 +173,11 @@ export interface FunctionAppArgs {
   readonly network?: FunctionAppNetwork;
 }
 
+/**
+ * The app setting `DefaultAzureCredential` reads the user-assigned identity's client id from
+ * (@azure/identity, EnvironmentCredential / ManagedIdentityCredential: `AZURE_CLIENT_ID`).
+ */
+export const IDENTITY_CLIENT_ID_SETTING = "AZURE_CLIENT_ID";
 /** Value of `__credential` for identity-based connections. */
 const MANAGED_IDENTITY = "managedidentity";
 /** The host's storage connection prefix. */
@@ -210,6 +227,7 @@ export class FunctionApp extends pulumi.ComponentResource {
             directory: args.service.directory,
             entry: args.service.entry,
             nodeVersion: NODE_RUNTIME.version,
+            ...(args.build?.outRoot !== undefined ? { outRoot: args.build.outRoot } : {}),
             ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
           })
         : undefined;
@@ -454,7 +472,13 @@ export class FunctionApp extends pulumi.ComponentResource {
       // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
       new FunctionCodeDeployment(
         `${name}-code`,
-        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256, functions },
+        {
+          siteId: app.id,
+          packagePath: bundle.zipPath,
+          packageSha256: bundle.sha256,
+          functions,
+          ...(args.build?.deployerDirectory !== undefined ? { deployerDirectory: args.build.deployerDirectory } : {}),
+        },
         { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
       );
     }
@@ -532,7 +556,7 @@ function buildAppSettings(p: {
   Object.assign(out, {
     [`${HOST_STORAGE}__credential`]: MANAGED_IDENTITY,
     [`${HOST_STORAGE}__clientId`]: p.clientId,
-    [settingNames.identityClientId]: p.clientId,
+    [IDENTITY_CLIENT_ID_SETTING]: p.clientId,
   });
   if (p.appInsightsConnectionString !== undefined) {
     out.APPLICATIONINSIGHTS_CONNECTION_STRING = p.appInsightsConnectionString;
@@ -554,7 +578,7 @@ function reservedSettingNames(connections: Readonly<Record<string, Readonly<Reco
   for (const s of ["blobServiceUri", "queueServiceUri", "tableServiceUri", "credential", "clientId"]) {
     add(`${HOST_STORAGE}__${s}`, "the component writes the host storage's identity-based settings");
   }
-  add(settingNames.identityClientId, "the component sets it to the app identity's client id");
+  add(IDENTITY_CLIENT_ID_SETTING, "the component sets it to the app identity's client id");
   add("APPLICATIONINSIGHTS_CONNECTION_STRING", "pass the appInsights arg instead");
   add("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "pass the appInsights arg instead (Entra ID with the app identity)");
   for (const [prefix, props] of Object.entries(connections)) {

@@ -19,7 +19,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
-import type { StackConfig } from "../../lib/config";
 import { type NameContext, physicalName } from "../core/naming";
 import { lockResource, protectedOptions } from "../core/protection";
 import { deterministicGuid } from "../core/roles";
@@ -42,7 +41,28 @@ import {
 } from "./alerts";
 import { WORKBOOK_VERSION, serializeWorkbook } from "./workbook";
 
-export type MonitoringConfig = StackConfig["monitoring"];
+/** Retention, daily cap, sampling, availability test, who is told, and alert timing and severities. */
+export interface MonitoringConfig {
+  /** Log Analytics retention, days (30-730). */
+  readonly retentionDays: number;
+  /** Daily ingestion cap in GB; -1 = no cap. */
+  readonly dailyQuotaGb: number;
+  /** Functions host sampling ceiling, percent (0.1-100). */
+  readonly samplingPercentage: number;
+  readonly availabilityTest: {
+    readonly enabled: boolean;
+    /** App Insights test location ids, e.g. "us-va-ash-azr". */
+    readonly locations: readonly string[];
+    /** Seconds between runs. */
+    readonly frequencySeconds: 300 | 600 | 900;
+  };
+  /** Who the action group tells. */
+  readonly actionGroup: { readonly emails: readonly string[]; readonly webhooks: readonly string[] };
+  /** Evaluation frequency of log-search alerts. */
+  readonly logAlertFrequency: "PT5M" | "PT10M" | "PT15M";
+  /** Alert severities (0 critical .. 4 verbose). */
+  readonly severity: { readonly failure: number; readonly degradation: number };
+}
 
 /** Prefix of the app settings that override host.json (`AzureFunctionsJobHost__<path with __>`). */
 const SAMPLING = "AzureFunctionsJobHost__logging__applicationInsights__samplingSettings__";

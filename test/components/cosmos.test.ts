@@ -16,11 +16,12 @@ const base = (over: Partial<CosmosDbArgs> = {}): CosmosDbArgs => ({
   databases: [
     {
       service: "orders",
+      databaseName: "orders-db",
       containers: [
         { name: "orders", partitionKeyPaths: ["/customerId"], defaultTtlSeconds: -1, uniqueKeys: [["/orderNumber"]] },
         { name: "events", partitionKeyPaths: ["/tenantId", "/orderId"], excludedIndexPaths: ["/payload/*"] },
       ],
-      changeFeedConsumers: [{ consumer: "notify", container: "orders" }],
+      changeFeedConsumers: [{ consumer: "notify", container: "orders", leaseContainer: "orders-leases-notify" }],
     },
   ],
   ...over,
@@ -217,7 +218,7 @@ describe("CosmosDb", () => {
     ["four partition key paths", { databases: [{ service: "a", containers: [{ name: "c", partitionKeyPaths: ["/a", "/b", "/c", "/d"] }] }] }, /1 to 3 partition key paths/],
     ["a partition key without /", { databases: [{ service: "a", containers: [{ name: "c", partitionKeyPaths: ["id"] }] }] }, /partition key path "id" must be a path starting with "\/"/],
     ["a TTL of 0", { databases: [{ service: "a", containers: [{ name: "c", partitionKeyPaths: ["/id"], defaultTtlSeconds: 0 }] }] }, /defaultTtlSeconds must be -1/],
-    ["a consumer of an unknown container", { databases: [{ service: "a", containers: [], changeFeedConsumers: [{ consumer: "b", container: "x" }] }] }, /watches "x", which is not a container/],
+    ["a consumer of an unknown container", { databases: [{ service: "a", containers: [], changeFeedConsumers: [{ consumer: "b", container: "x", leaseContainer: "x-leases-b" }] }] }, /watches "x", which is not a container/],
   ])("refuses %s", (_what, over, message) => {
     expect(() => new CosmosDb("cosmos", base(over))).toThrow(message);
   });
@@ -227,7 +228,7 @@ describe("CosmosDb", () => {
       const db = new CosmosDb("cosmos", base());
       expect(() => db.grantDataReader({ name: "x", principalId: PRINCIPAL }, { service: "billing" })).toThrow(/database for service "billing": it is not declared/);
       expect(() => db.grantDataContributor({ name: "x", principalId: PRINCIPAL }, { service: "orders", container: "nope" })).toThrow(/container "nope" of service "orders"/);
-      expect(() => db.grantChangeFeed({ name: "x", principalId: PRINCIPAL }, { service: "orders", container: "events", consumer: "x" })).toThrow(/no lease container "events-leases-x"/);
+      expect(() => db.grantChangeFeed({ name: "x", principalId: PRINCIPAL }, { service: "orders", container: "events", consumer: "x" })).toThrow(/no lease container for consumer "x" of "events" in orders-db/);
     });
   });
 });
