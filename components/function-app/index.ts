@@ -24,8 +24,9 @@ import type { Tags } from "../core/tags";
 import type { TriggerKind } from "./triggers";
 import type { FunctionAppSizing } from "./sizing";
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
-import { bundleService, registeredFunctions } from "./bundle";
-import { FunctionCodeDeployment } from "./deployment";
+import type * as authorization from "@pulumi/azure-native/authorization";
+import { bundleService, registeredFunctions, type ServiceBundle } from "./bundle";
+import { type DeployedFunction, FunctionCodeDeployment } from "./deployment";
 import { scaleGroups } from "./scale-groups";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
@@ -204,293 +205,32 @@ export class FunctionApp extends pulumi.ComponentResource {
   readonly packageHash: string | undefined;
 
   constructor(name: string, args: FunctionAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Refuse bad args before anything is registered, so a refused app leaves nothing half-created.
-    const settings = args.settings ?? {};
-    const connections = args.connections ?? {};
-    validateArgs(name, args, settings, connections);
-    const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
-    const hostServices = hostStorageServices(args.triggers);
-    const preview = buildAppSettings({
-      clientId: "<identity client id>",
-      hostServices,
-      endpoints: { blob: "https://host.blob/", queue: "https://host.queue/", table: "https://host.table/" },
-      appInsightsConnectionString: args.appInsights?.connectionString,
-      connections,
-      settings,
-    });
-    // The code and the functions it registers are known before anything is created: they decide the
-    // app's scale groups (always-ready names, zone-redundant minimums) and what the deployment confirms.
-    const bundle =
-      (args.deploy ?? true)
-        ? bundleService({
-            name: args.service.name,
-            directory: args.service.directory,
-            entry: args.service.entry,
-            nodeVersion: NODE_RUNTIME.version,
-            ...(args.build?.outRoot !== undefined ? { outRoot: args.build.outRoot } : {}),
-            ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
-          })
-        : undefined;
-    const functions = bundle
-      ? registeredFunctions(bundle).map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) }))
-      : undefined;
-    if (functions && functions.length === 0) {
-      throw new Error(
-        `FunctionApp "${name}": the bundle of ${args.service.directory}/${args.service.entry} registers no function: ` +
-          "register them with app.http/app.storageQueue/... at module load, and keep @azure/functions-core external (the worker provides it)",
-      );
-    }
-    const problems = checkFlexSettings({
-      settings: preview,
-      sizing: args.sizing,
-      siteConfigExtras: siteConfig,
-      zoneRedundant: args.zoneRedundant ?? false,
-      ...(functions ? { scaleGroups: scaleGroups(functions) } : {}),
-    });
-    if (problems.length > 0) throw new FlexSettingsError(name, problems);
-
+    // Everything that can be refused is decided before anything is registered, so a refused app
+    // leaves nothing half-created: the args, the code and the Flex rules.
+    const prepared = prepare(name, args);
     super("serverless-platform:web:FunctionApp", name, {}, opts);
+    const ctx: BuildContext = { name, args, prepared, parent: this };
 
-    const parent = { parent: this };
-    const { names, resourceGroupName, location } = args;
-    const tags = { ...args.tags };
-    const svc = args.service.name;
-    const zoneRedundant = args.zoneRedundant ?? false;
-
-    const identity = new managedidentity.UserAssignedIdentity(
-      `${name}-identity`,
-      { resourceName: physicalName("userAssignedIdentity", names, svc), resourceGroupName, location, tags },
-      parent,
-    );
-
-    // Host storage: Entra ID only. Durable Functions keeps its state here, hence the protection switch.
-    const protect = args.protect === true;
-    const hostStorage = new storage.StorageAccount(
-      `${name}-host`,
-      {
-        accountName: physicalName("storageAccount", names, svc, "host"),
-        resourceGroupName,
-        location,
-        tags,
-        kind: "StorageV2",
-        sku: { name: args.hostStorageSku ?? (zoneRedundant ? "Standard_ZRS" : "Standard_LRS") },
-        allowSharedKeyAccess: false,
-        defaultToOAuthAuthentication: true,
-        minimumTlsVersion: "TLS1_2",
-        allowBlobPublicAccess: false,
-        enableHttpsTrafficOnly: true,
-        allowCrossTenantReplication: false,
-        // Private network: reachable only through the private endpoints below.
-        ...(args.network ? { publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "None" } } : {}),
-      },
-      // It holds the app's Durable Functions state and code packages.
-      protectedOptions(protect, { parent: this }),
-    );
-    lockResource(`${name}-host`, hostStorage.id, protect, parent);
-
-    const blobService = new storage.BlobServiceProperties(
-      `${name}-host-blob`,
-      {
-        accountName: hostStorage.name,
-        resourceGroupName,
-        blobServicesName: "default",
-        deleteRetentionPolicy: { enabled: true, days: 7 },
-        containerDeleteRetentionPolicy: { enabled: true, days: 7 },
-      },
-      parent,
-    );
-
-    const packageContainerName = physicalName("blobContainer", names, svc, "package");
-    const packageContainer = new storage.BlobContainer(
-      `${name}-package`,
-      { accountName: hostStorage.name, resourceGroupName, containerName: packageContainerName, publicAccess: "None" },
-      { parent: this, dependsOn: [blobService] },
-    );
-
-    const endpoints = hostStorage.primaryEndpoints;
-    const blobEndpoint = endpoints.blob;
-
-    // The identity's grants on its own host storage: blobs always (leases, packages, timers);
-    // queues and tables for queue triggers and Durable Functions (its task hub lives there).
-    const grant = (suffix: string, scope: pulumi.Input<string>, role: BuiltInRoleName, description: string) =>
-      grantRole(`${name}-${suffix}`, { scope, principalId: identity.principalId, role, description }, parent);
-    const hostBlobGrant = grant("host-blob-owner", hostStorage.id, "storageBlobDataOwner", `${svc}: Functions host storage (blobs, packages)`);
-    const usesQueuesAndTables = hostServices.includes("queue");
-    if (usesQueuesAndTables) {
-      grant("host-queue-contributor", hostStorage.id, "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
-      grant("host-table-contributor", hostStorage.id, "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
-    }
-
-    // The host reaches its storage only through these: exactly one per service its settings name
-    // (AzureWebJobsStorage__<service>ServiceUri), from the same list, so a named endpoint always resolves.
-    const privateEndpoints: PrivateEndpointConnection[] = args.network
-      ? hostServices.map((groupId) =>
-          args.network!.privateNetwork.privateEndpoint(`${name}-host-${groupId}`, { resourceId: hostStorage.id, groupId }),
-        )
-      : [];
-    if (args.appInsights) {
-      grant("appinsights-publisher", args.appInsights.resourceId, "monitoringMetricsPublisher", `${svc}: telemetry with Entra ID`);
-    }
-
-    const plan = new web.AppServicePlan(
-      `${name}-plan`,
-      {
-        name: physicalName("appServicePlan", names, svc),
-        resourceGroupName,
-        location,
-        tags,
-        kind: "functionapp",
-        reserved: true,
-        sku: { name: "FC1", tier: "FlexConsumption" },
-        zoneRedundant,
-      },
-      parent,
-    );
-
-    const appSettings = buildAppSettings({
-      clientId: identity.clientId,
-      hostServices,
-      endpoints: { blob: blobEndpoint, queue: endpoints.queue, table: endpoints.table },
-      appInsightsConnectionString: args.appInsights?.connectionString,
-      connections,
-      settings,
-    });
-
-    const sizing = args.sizing;
-    const app = new web.WebApp(
-      `${name}-app`,
-      {
-        name: physicalName("functionApp", names, svc),
-        resourceGroupName,
-        location,
-        tags,
-        kind: "functionapp,linux",
-        serverFarmId: plan.id,
-        httpsOnly: true,
-        identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
-        // Key Vault references resolve with this identity (there is no system-assigned one).
-        keyVaultReferenceIdentity: identity.id,
-        // Flex VNet integration is this site property (no separate swift connection resource).
-        ...(args.network ? { virtualNetworkSubnetId: args.network.privateNetwork.appsSubnetId } : {}),
-        functionAppConfig: {
-          deployment: {
-            storage: {
-              type: "blobContainer",
-              value: pulumi.interpolate`${blobEndpoint}${packageContainer.name}`,
-              authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: identity.id },
-            },
-          },
-          runtime: { name: NODE_RUNTIME.name, version: NODE_RUNTIME.version },
-          scaleAndConcurrency: {
-            instanceMemoryMB: sizing.instanceMemoryMB,
-            maximumInstanceCount: sizing.maximumInstanceCount,
-            alwaysReady: sizing.alwaysReady.map((a) => ({ name: a.name, instanceCount: a.instanceCount })),
-            ...(sizing.httpPerInstanceConcurrency !== undefined
-              ? { triggers: { http: { perInstanceConcurrency: sizing.httpPerInstanceConcurrency } } }
-              : {}),
-          },
-        },
-        siteConfig: {
-          ...siteConfig,
-          appSettings: Object.entries(appSettings).map(([settingName, value]) => ({
-            name: settingName,
-            value: checkedLater(settingName, value),
-          })),
-        },
-      },
-      {
-        parent: this,
-        transformations: [withoutNetFrameworkVersion],
-        // The host starts as soon as the site exists and resolves its storage at once: on a private
-        // network the storage's private DNS records must exist first, or the host caches public
-        // addresses it is refused on (learn.microsoft.com/azure/private-link/private-endpoint-dns).
-        dependsOn: privateEndpoints.flatMap((p) => [p.endpoint, p.dnsZoneGroup]),
-      },
-    );
-
-    // FTP and SCM basic-auth publishing off (ftpsState is refused on Flex; this is the Flex way).
-    new web.WebAppFtpAllowed(`${name}-ftp`, { name: app.name, resourceGroupName, allow: false }, parent);
-    new web.WebAppScmAllowed(`${name}-scm`, { name: app.name, resourceGroupName, allow: false }, parent);
-
-    if (args.authentication) {
-      const auth = args.authentication;
-      new web.WebAppAuthSettingsV2(
-        `${name}-auth`,
-        {
-          name: app.name,
-          resourceGroupName,
-          platform: { enabled: true, runtimeVersion: "~1" },
-          globalValidation: {
-            requireAuthentication: true,
-            unauthenticatedClientAction: "Return401",
-            excludedPaths: [...(auth.excludedPaths ?? [])],
-          },
-          httpSettings: { requireHttps: true },
-          // An API called with bearer tokens keeps no user sessions.
-          login: { tokenStore: { enabled: false } },
-          identityProviders: {
-            azureActiveDirectory: {
-              enabled: true,
-              registration: {
-                clientId: auth.clientId,
-                // The v2.0 issuer on sts.windows.net accepts v1 and v2 access tokens (managed identities get v1).
-                openIdIssuer: pulumi.interpolate`https://sts.windows.net/${auth.tenantId}/v2.0`,
-              },
-              validation: {
-                allowedAudiences: [...auth.allowedAudiences],
-                defaultAuthorizationPolicy: {
-                  ...(auth.allowedApplicationIds ? { allowedApplications: [...auth.allowedApplicationIds] } : {}),
-                  ...(auth.allowedPrincipalIds ? { allowedPrincipals: { identities: [...auth.allowedPrincipalIds] } } : {}),
-                },
-              },
-            },
-          },
-        },
-        parent,
-      );
-    }
-
-    if (args.workspaceId !== undefined) {
-      const workspaceId = args.workspaceId;
-      diagnosticSetting(`${name}-app`, { resourceId: app.id, workspaceId }, parent);
-      // The account itself has metrics only; its services carry the logs.
-      diagnosticSetting(`${name}-host`, { resourceId: hostStorage.id, workspaceId, logCategoryGroups: [] }, parent);
-      diagnosticSetting(`${name}-host-blob`, { resourceId: blobService.id, workspaceId }, parent);
-      for (const svcName of ["queue", "table"] as const) {
-        diagnosticSetting(
-          `${name}-host-${svcName}`,
-          { resourceId: pulumi.interpolate`${hostStorage.id}/${svcName}Services/default`, workspaceId },
-          parent,
-        );
-      }
-    }
-
-    let packageHash: string | undefined;
-    if (bundle && functions) {
-      packageHash = bundle.sha256;
-      // OneDeploy uploads through the app's identity into the package container: wait for its role
-      // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
-      new FunctionCodeDeployment(
-        `${name}-code`,
-        {
-          siteId: app.id,
-          packagePath: bundle.zipPath,
-          packageSha256: bundle.sha256,
-          functions,
-          ...(args.build?.deployerDirectory !== undefined ? { deployerDirectory: args.build.deployerDirectory } : {}),
-        },
-        { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
-      );
-    }
+    const identity = createIdentity(ctx);
+    const host = createHostStorage(ctx);
+    const hostBlobGrant = grantHostStorage(ctx, identity, host);
+    const privateEndpoints = connectHostStoragePrivately(ctx, host);
+    grantTelemetry(ctx, identity);
+    const plan = createPlan(ctx);
+    const app = createSite(ctx, { identity, host, plan, privateEndpoints });
+    disableBasicPublishing(ctx, app);
+    requireAuthentication(ctx, app);
+    sendDiagnostics(ctx, app, host);
+    const deployment = deployCode(ctx, app, [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)]);
 
     this.name = app.name;
     this.resourceId = app.id;
     this.defaultHostName = app.defaultHostName;
     this.identity = { principalId: identity.principalId, clientId: identity.clientId, resourceId: identity.id };
     this.grantee = { name, principalId: identity.principalId };
-    this.hostStorageAccountId = hostStorage.id;
+    this.hostStorageAccountId = host.account.id;
     this.planId = plan.id;
-    this.packageHash = packageHash;
+    this.packageHash = deployment?.packageSha256;
 
     this.registerOutputs({
       name: this.name,
@@ -502,6 +242,375 @@ export class FunctionApp extends pulumi.ComponentResource {
       packageHash: this.packageHash,
     });
   }
+}
+
+// ---- The steps of the constructor, in order ----------------------------------------------------
+
+/** What the steps share: the component's name and args, what `prepare` decided, and the parent. */
+interface BuildContext {
+  readonly name: string;
+  readonly args: FunctionAppArgs;
+  readonly prepared: Prepared;
+  readonly parent: FunctionApp;
+}
+
+/** Decided before anything is registered. */
+interface Prepared {
+  readonly settings: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly connections: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
+  readonly siteConfig: Record<string, unknown>;
+  readonly hostServices: readonly HostStorageService[];
+  readonly zoneRedundant: boolean;
+  readonly protect: boolean;
+  readonly tags: Tags;
+  /** The bundled code and the functions it registers; undefined when `deploy` is false. */
+  readonly code: { readonly bundle: ServiceBundle; readonly functions: DeployedFunction[] } | undefined;
+}
+
+/**
+ * Validates the args, bundles the code (its functions decide the app's scale groups and what the
+ * deployment confirms) and checks the Flex rules on the settings the app would get.
+ */
+function prepare(name: string, args: FunctionAppArgs): Prepared {
+  const settings = args.settings ?? {};
+  const connections = args.connections ?? {};
+  validateArgs(name, args, settings, connections);
+  const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
+  const hostServices = hostStorageServices(args.triggers);
+  const preview = buildAppSettings({
+    clientId: "<identity client id>",
+    hostServices,
+    endpoints: { blob: "https://host.blob/", queue: "https://host.queue/", table: "https://host.table/" },
+    appInsightsConnectionString: args.appInsights?.connectionString,
+    connections,
+    settings,
+  });
+  const bundle =
+    (args.deploy ?? true)
+      ? bundleService({
+          name: args.service.name,
+          directory: args.service.directory,
+          entry: args.service.entry,
+          nodeVersion: NODE_RUNTIME.version,
+          ...(args.build?.outRoot !== undefined ? { outRoot: args.build.outRoot } : {}),
+          ...(args.service.manifestFile ? { declaredTriggers: { triggers: args.triggers, manifestFile: args.service.manifestFile } } : {}),
+        })
+      : undefined;
+  const functions = bundle
+    ? registeredFunctions(bundle).map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) }))
+    : undefined;
+  if (functions && functions.length === 0) {
+    throw new Error(
+      `FunctionApp "${name}": the bundle of ${args.service.directory}/${args.service.entry} registers no function: ` +
+        "register them with app.http/app.storageQueue/... at module load, and keep @azure/functions-core external (the worker provides it)",
+    );
+  }
+  const zoneRedundant = args.zoneRedundant ?? false;
+  const problems = checkFlexSettings({
+    settings: preview,
+    sizing: args.sizing,
+    siteConfigExtras: siteConfig,
+    zoneRedundant,
+    ...(functions ? { scaleGroups: scaleGroups(functions) } : {}),
+  });
+  if (problems.length > 0) throw new FlexSettingsError(name, problems);
+  return {
+    settings,
+    connections,
+    siteConfig,
+    hostServices,
+    zoneRedundant,
+    protect: args.protect === true,
+    tags: { ...args.tags },
+    code: bundle && functions ? { bundle, functions } : undefined,
+  };
+}
+
+/** The app's user-assigned identity: the site, its host storage, Key Vault references and telemetry use it. */
+function createIdentity({ name, args, prepared, parent }: BuildContext): managedidentity.UserAssignedIdentity {
+  return new managedidentity.UserAssignedIdentity(
+    `${name}-identity`,
+    {
+      resourceName: physicalName("userAssignedIdentity", args.names, args.service.name),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: prepared.tags,
+    },
+    { parent },
+  );
+}
+
+interface HostStorage {
+  readonly account: storage.StorageAccount;
+  readonly blobService: storage.BlobServiceProperties;
+  readonly packageContainer: storage.BlobContainer;
+}
+
+/**
+ * Host storage: Entra ID only, with soft delete and the private container OneDeploy uploads to.
+ * Durable Functions keeps its state here, hence the protection switch.
+ */
+function createHostStorage({ name, args, prepared, parent }: BuildContext): HostStorage {
+  const { names, resourceGroupName, location } = args;
+  const svc = args.service.name;
+  const account = new storage.StorageAccount(
+    `${name}-host`,
+    {
+      accountName: physicalName("storageAccount", names, svc, "host"),
+      resourceGroupName,
+      location,
+      tags: prepared.tags,
+      kind: "StorageV2",
+      sku: { name: args.hostStorageSku ?? (prepared.zoneRedundant ? "Standard_ZRS" : "Standard_LRS") },
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+      minimumTlsVersion: "TLS1_2",
+      allowBlobPublicAccess: false,
+      enableHttpsTrafficOnly: true,
+      allowCrossTenantReplication: false,
+      // Private network: reachable only through the private endpoints below.
+      ...(args.network ? { publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "None" } } : {}),
+    },
+    // It holds the app's Durable Functions state and code packages.
+    protectedOptions(prepared.protect, { parent }),
+  );
+  lockResource(`${name}-host`, account.id, prepared.protect, { parent });
+
+  const blobService = new storage.BlobServiceProperties(
+    `${name}-host-blob`,
+    {
+      accountName: account.name,
+      resourceGroupName,
+      blobServicesName: "default",
+      deleteRetentionPolicy: { enabled: true, days: 7 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+    },
+    { parent },
+  );
+
+  const packageContainer = new storage.BlobContainer(
+    `${name}-package`,
+    { accountName: account.name, resourceGroupName, containerName: physicalName("blobContainer", names, svc, "package"), publicAccess: "None" },
+    { parent, dependsOn: [blobService] },
+  );
+  return { account, blobService, packageContainer };
+}
+
+/**
+ * The identity's grants on its own host storage: blobs always (leases, packages, timers); queues
+ * and tables for queue triggers and Durable Functions (its task hub lives there). Returns the blob
+ * grant, which the code deployment waits for.
+ */
+function grantHostStorage(ctx: BuildContext, identity: managedidentity.UserAssignedIdentity, host: HostStorage): authorization.RoleAssignment {
+  const svc = ctx.args.service.name;
+  const grant = (suffix: string, role: BuiltInRoleName, description: string) =>
+    grantRole(`${ctx.name}-${suffix}`, { scope: host.account.id, principalId: identity.principalId, role, description }, { parent: ctx.parent });
+  const blobGrant = grant("host-blob-owner", "storageBlobDataOwner", `${svc}: Functions host storage (blobs, packages)`);
+  if (ctx.prepared.hostServices.includes("queue")) {
+    grant("host-queue-contributor", "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
+    grant("host-table-contributor", "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
+  }
+  return blobGrant;
+}
+
+/**
+ * The host reaches its storage only through these: exactly one per service its settings name
+ * (AzureWebJobsStorage__<service>ServiceUri), from the same list, so a named endpoint always resolves.
+ */
+function connectHostStoragePrivately({ name, args, prepared }: BuildContext, host: HostStorage): PrivateEndpointConnection[] {
+  const network = args.network;
+  if (!network) return [];
+  return prepared.hostServices.map((groupId) => network.privateNetwork.privateEndpoint(`${name}-host-${groupId}`, { resourceId: host.account.id, groupId }));
+}
+
+/** Monitoring Metrics Publisher on the Application Insights component: telemetry with Entra ID. */
+function grantTelemetry({ name, args, parent }: BuildContext, identity: managedidentity.UserAssignedIdentity): void {
+  if (!args.appInsights) return;
+  grantRole(
+    `${name}-appinsights-publisher`,
+    {
+      scope: args.appInsights.resourceId,
+      principalId: identity.principalId,
+      role: "monitoringMetricsPublisher",
+      description: `${args.service.name}: telemetry with Entra ID`,
+    },
+    { parent },
+  );
+}
+
+/** The app's own Flex Consumption (FC1) plan: Flex allows one app per plan. */
+function createPlan({ name, args, prepared, parent }: BuildContext): web.AppServicePlan {
+  return new web.AppServicePlan(
+    `${name}-plan`,
+    {
+      name: physicalName("appServicePlan", args.names, args.service.name),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: prepared.tags,
+      kind: "functionapp",
+      reserved: true,
+      sku: { name: "FC1", tier: "FlexConsumption" },
+      zoneRedundant: prepared.zoneRedundant,
+    },
+    { parent },
+  );
+}
+
+/** The site: Node on Flex, identity-based host storage and deployment container, the app settings. */
+function createSite(
+  { name, args, prepared, parent }: BuildContext,
+  deps: {
+    readonly identity: managedidentity.UserAssignedIdentity;
+    readonly host: HostStorage;
+    readonly plan: web.AppServicePlan;
+    readonly privateEndpoints: readonly PrivateEndpointConnection[];
+  },
+): web.WebApp {
+  const { identity, host, plan, privateEndpoints } = deps;
+  const endpoints = host.account.primaryEndpoints;
+  const appSettings = buildAppSettings({
+    clientId: identity.clientId,
+    hostServices: prepared.hostServices,
+    endpoints: { blob: endpoints.blob, queue: endpoints.queue, table: endpoints.table },
+    appInsightsConnectionString: args.appInsights?.connectionString,
+    connections: prepared.connections,
+    settings: prepared.settings,
+  });
+  const sizing = args.sizing;
+  return new web.WebApp(
+    `${name}-app`,
+    {
+      name: physicalName("functionApp", args.names, args.service.name),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: prepared.tags,
+      kind: "functionapp,linux",
+      serverFarmId: plan.id,
+      httpsOnly: true,
+      identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+      // Key Vault references resolve with this identity (there is no system-assigned one).
+      keyVaultReferenceIdentity: identity.id,
+      // Flex VNet integration is this site property (no separate swift connection resource).
+      ...(args.network ? { virtualNetworkSubnetId: args.network.privateNetwork.appsSubnetId } : {}),
+      functionAppConfig: {
+        deployment: {
+          storage: {
+            type: "blobContainer",
+            value: pulumi.interpolate`${endpoints.blob}${host.packageContainer.name}`,
+            authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: identity.id },
+          },
+        },
+        runtime: { name: NODE_RUNTIME.name, version: NODE_RUNTIME.version },
+        scaleAndConcurrency: {
+          instanceMemoryMB: sizing.instanceMemoryMB,
+          maximumInstanceCount: sizing.maximumInstanceCount,
+          alwaysReady: sizing.alwaysReady.map((a) => ({ name: a.name, instanceCount: a.instanceCount })),
+          ...(sizing.httpPerInstanceConcurrency !== undefined
+            ? { triggers: { http: { perInstanceConcurrency: sizing.httpPerInstanceConcurrency } } }
+            : {}),
+        },
+      },
+      siteConfig: {
+        ...prepared.siteConfig,
+        appSettings: Object.entries(appSettings).map(([settingName, value]) => ({
+          name: settingName,
+          value: checkedLater(settingName, value),
+        })),
+      },
+    },
+    {
+      parent,
+      transformations: [withoutNetFrameworkVersion],
+      // The host starts as soon as the site exists and resolves its storage at once: on a private
+      // network the storage's private DNS records must exist first, or the host caches public
+      // addresses it is refused on (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+      dependsOn: privateEndpoints.flatMap((p) => [p.endpoint, p.dnsZoneGroup]),
+    },
+  );
+}
+
+/** FTP and SCM basic-auth publishing off (ftpsState is refused on Flex; this is the Flex way). */
+function disableBasicPublishing({ name, args, parent }: BuildContext, app: web.WebApp): void {
+  new web.WebAppFtpAllowed(`${name}-ftp`, { name: app.name, resourceGroupName: args.resourceGroupName, allow: false }, { parent });
+  new web.WebAppScmAllowed(`${name}-scm`, { name: app.name, resourceGroupName: args.resourceGroupName, allow: false }, { parent });
+}
+
+/** App Service authentication with Entra ID, when `authentication` is given: 401 for anonymous callers. */
+function requireAuthentication({ name, args, parent }: BuildContext, app: web.WebApp): void {
+  const auth = args.authentication;
+  if (!auth) return;
+  new web.WebAppAuthSettingsV2(
+    `${name}-auth`,
+    {
+      name: app.name,
+      resourceGroupName: args.resourceGroupName,
+      platform: { enabled: true, runtimeVersion: "~1" },
+      globalValidation: {
+        requireAuthentication: true,
+        unauthenticatedClientAction: "Return401",
+        excludedPaths: [...(auth.excludedPaths ?? [])],
+      },
+      httpSettings: { requireHttps: true },
+      // An API called with bearer tokens keeps no user sessions.
+      login: { tokenStore: { enabled: false } },
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true,
+          registration: {
+            clientId: auth.clientId,
+            // The v2.0 issuer on sts.windows.net accepts v1 and v2 access tokens (managed identities get v1).
+            openIdIssuer: pulumi.interpolate`https://sts.windows.net/${auth.tenantId}/v2.0`,
+          },
+          validation: {
+            allowedAudiences: [...auth.allowedAudiences],
+            defaultAuthorizationPolicy: {
+              ...(auth.allowedApplicationIds ? { allowedApplications: [...auth.allowedApplicationIds] } : {}),
+              ...(auth.allowedPrincipalIds ? { allowedPrincipals: { identities: [...auth.allowedPrincipalIds] } } : {}),
+            },
+          },
+        },
+      },
+    },
+    { parent },
+  );
+}
+
+/** Diagnostic settings on the site and on each host storage service (the account itself has metrics only). */
+function sendDiagnostics({ name, args, parent }: BuildContext, app: web.WebApp, host: HostStorage): void {
+  if (args.workspaceId === undefined) return;
+  const workspaceId = args.workspaceId;
+  diagnosticSetting(`${name}-app`, { resourceId: app.id, workspaceId }, { parent });
+  diagnosticSetting(`${name}-host`, { resourceId: host.account.id, workspaceId, logCategoryGroups: [] }, { parent });
+  diagnosticSetting(`${name}-host-blob`, { resourceId: host.blobService.id, workspaceId }, { parent });
+  for (const svcName of ["queue", "table"] as const) {
+    diagnosticSetting(`${name}-host-${svcName}`, { resourceId: pulumi.interpolate`${host.account.id}/${svcName}Services/default`, workspaceId }, { parent });
+  }
+}
+
+/**
+ * OneDeploy of the bundled code, when `deploy` is on. It uploads through the app's identity into the
+ * package container: it waits for `dependsOn` (the app, its blob role and, on a private network, the
+ * blob endpoint's DNS record the upload resolves).
+ */
+function deployCode(
+  { name, args, prepared, parent }: BuildContext,
+  app: web.WebApp,
+  dependsOn: readonly pulumi.Resource[],
+): { readonly packageSha256: string } | undefined {
+  const code = prepared.code;
+  if (!code) return undefined;
+  new FunctionCodeDeployment(
+    `${name}-code`,
+    {
+      siteId: app.id,
+      packagePath: code.bundle.zipPath,
+      packageSha256: code.bundle.sha256,
+      functions: code.functions,
+      ...(args.build?.deployerDirectory !== undefined ? { deployerDirectory: args.build.deployerDirectory } : {}),
+    },
+    { parent, dependsOn: [...dependsOn] },
+  );
+  return { packageSha256: code.bundle.sha256 };
 }
 
 /** The secure `siteConfig` (besides app settings): TLS 1.2 on the site and SCM, HTTP/2, no remote debugging. */
