@@ -7,6 +7,7 @@ import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName } from "./core/naming";
 import { lockResource, protectedOptions } from "./core/protection";
+import type { Link } from "./core/link";
 import { CosmosDataRole, deterministicGuid, type Grantee } from "./core/roles";
 import type { PrivateNetwork } from "./network";
 
@@ -96,6 +97,18 @@ export interface CosmosDataScope {
   readonly service: string;
   /** A container of that database. @default the whole database */
   readonly container?: string;
+}
+
+/** One declared use of a container (see `CosmosDb.link`). */
+export interface CosmosContainerUse {
+  /** The database's key. */
+  readonly service: string;
+  readonly container: string;
+  readonly access: "read" | "readWrite" | "changeFeed";
+  /** For `changeFeed`: who consumes (its lease container is declared under this name). */
+  readonly consumer?: string;
+  /** For `changeFeed`: the consumer keeps its leases in a container of its own. @default false */
+  readonly ownLeases?: boolean;
 }
 
 /** A Cosmos DB container's id (the `id` of the container resource): ≤255 chars, none of `/\#?`. */
@@ -347,6 +360,33 @@ export class CosmosDb extends pulumi.ComponentResource {
       this.grantData(grantee, "reader", { service: watched.service, container: watched.container }),
       this.grantData(grantee, "contributor", { service: watched.service, container: lease }),
     ];
+  }
+
+  /**
+   * The use of one container, with the identity-based connection `<connection>__accountEndpoint` the
+   * Functions Cosmos DB extension and the SDK client read, and its grant:
+   * - `read`: Data Reader on the container; `readWrite`: Data Contributor on the container;
+   * - `changeFeed` (the Cosmos DB trigger of `consumer`): Data Reader on the watched container, and
+   *   Data Contributor on the lease container declared for that consumer (`grantChangeFeed`) — unless
+   *   `ownLeases`: the consumer keeps its leases in a container of its own database, granted through
+   *   its own use of that container, and gets only the read on the watched container.
+   */
+  link(use: CosmosContainerUse, connection: string): Link {
+    const scope = { service: use.service, container: use.container };
+    this.requireScope(scope);
+    if (use.access === "changeFeed" && use.consumer === undefined) {
+      throw new Error(`CosmosDb "${this.name}".link: a changeFeed use of "${use.container}" needs the consumer's name (its lease container is declared per consumer)`);
+    }
+    const grant = (grantee: Grantee): readonly pulumi.Resource[] => {
+      if (use.access === "readWrite") return [this.grantDataContributor(grantee, scope)];
+      if (use.access === "read" || use.ownLeases === true) return [this.grantDataReader(grantee, scope)];
+      return this.grantChangeFeed(grantee, { ...scope, consumer: use.consumer! });
+    };
+    return {
+      description: `container "${use.container}" of ${this.databaseNames[use.service]} in CosmosDb "${this.name}" (${use.access})`,
+      connections: { [connection]: this.connection() },
+      grant,
+    };
   }
 
   /** Identity-based connection properties for the Functions Cosmos DB extension (`<PREFIX>__accountEndpoint`). */

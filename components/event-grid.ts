@@ -15,6 +15,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName } from "./core/naming";
+import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { Messaging } from "./messaging";
 
@@ -228,6 +229,18 @@ export class EventTopic extends pulumi.ComponentResource {
       // Without the grants in place the first deliveries fail (and dead-lettering too).
       { parent: this, dependsOn: grants },
     );
+  }
+
+  /**
+   * The use "publish to this topic": the app setting `setting` holds the topic's endpoint, and the
+   * consumer's identity gets EventGrid Data Sender on this topic only.
+   */
+  publishLink(setting: string): Link {
+    return {
+      description: `publish to EventTopic "${this.name}"`,
+      settings: { [setting]: this.endpoint },
+      grant: (grantee) => [this.grantPublish(grantee)],
+    };
   }
 
   /** EventGrid Data Sender on this topic only (publish events with Entra ID). */

@@ -11,6 +11,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName } from "./core/naming";
 import { lockResource, protectedOptions } from "./core/protection";
+import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { PrivateNetwork } from "./network";
 
@@ -208,6 +209,19 @@ export class KeyVault extends pulumi.ComponentResource {
       { scope, principalId: grantee.principalId, role: "keyVaultSecretsUser" },
       { parent: this },
     );
+  }
+
+  /**
+   * The use "read this secret at run time": the app setting `setting` holds the secret's Key Vault
+   * reference, and the consumer's identity gets Key Vault Secrets User on that secret only.
+   */
+  secretLink(secretName: string, setting: string): Link {
+    const reference = this.reference(secretName);
+    return {
+      description: `secret "${secretName}" of KeyVault "${this.name}"`,
+      settings: { [setting]: reference },
+      grant: (grantee) => [this.grantSecretsRead(grantee, secretName)],
+    };
   }
 
   /**

@@ -11,6 +11,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import { diagnosticSetting } from "./core/diagnostics";
 import { type NameContext, physicalName, validateName } from "./core/naming";
 import { lockResource, protectedOptions } from "./core/protection";
+import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import type { PrivateNetwork } from "./network";
@@ -246,6 +247,20 @@ export class Messaging extends pulumi.ComponentResource {
     return this.once(`${this.name}-${grantee.name}-deadletter`, (n) =>
       grantRole(n, { scope: this.deadLetterContainer.id, principalId: grantee.principalId, role: "storageBlobDataContributor" }, { parent: this }),
     );
+  }
+
+  /**
+   * The use of one queue: `send` (enqueue only: Storage Queue Data Message Sender on the queue) or
+   * `process` (the queue trigger: see `grantProcess`), with the identity-based connection
+   * `<connection>__queueServiceUri` the Functions queue extension and the SDK client read.
+   */
+  link(queue: string, access: "send" | "process", connection: string): Link {
+    this.queueId(queue, "link");
+    return {
+      description: `queue "${queue}" of Messaging "${this.name}" (${access})`,
+      connections: { [connection]: this.connection() },
+      grant: (grantee) => (access === "send" ? [this.grantSend(grantee, queue)] : this.grantProcess(grantee, queue)),
+    };
   }
 
   /** Identity-based connection properties for the Functions queue extension (`<PREFIX>__queueServiceUri`). */

@@ -17,6 +17,7 @@ import { Messaging } from "../components/messaging";
 import { EventTopic } from "../components/event-grid";
 import { KeyVault } from "../components/key-vault";
 import { FunctionApp } from "../components/function-app";
+import { type Link, settingsLink } from "../components/core/link";
 import { Gateway } from "../components/api-management";
 import { EntraApiApp } from "../components/entra-api-app";
 import { operationRolesByMethod, type OpenApiDocument } from "../components/api-management/service-api";
@@ -160,11 +161,8 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       build: { outRoot: FUNCTIONS_BUILD_ROOT, deployerDirectory: DEPLOYER_BUILD_DIRECTORY },
       triggers: m.triggers,
       sizing: service.sizing,
-      connections: {
-        ...(usesCosmos(m) ? { [settingNames.cosmosConnection]: cosmos.connection() } : {}),
-        ...(usesQueues(m) ? { [settingNames.queuesConnection]: messaging.connection() } : {}),
-      },
-      settings: { ...serviceSettings(config, m, topics, vault, backendUrls), ...monitoring.samplingAppSettings() },
+      links: serviceLinks(config, m, { cosmos, messaging, topics, vault, backendUrls }),
+      settings: monitoring.samplingAppSettings(),
       appInsights,
       workspaceId,
       // A per-service cost choice in the stack file (services.<name>.zoneRedundant).
@@ -185,7 +183,6 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
         : {}),
     });
     apps[m.name] = app;
-    grantServiceAccess(m, app, cosmos, messaging, topics, vault);
     monitoring.alertFunctionApp(m.name, { roleName: app.name, frequency: config.monitoring.logAlertFrequency });
 
     if (m.http && apiApp) {
@@ -230,54 +227,43 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
   return { resourceGroupName: group.name, gatewayUrl: gateway.gatewayUrl, apps, apiAudiences };
 }
 
-function usesCosmos(m: ServiceManifest): boolean {
-  return (m.uses?.containers ?? []).length > 0;
-}
-
-function usesQueues(m: ServiceManifest): boolean {
-  return (m.uses?.queues ?? []).length > 0;
-}
-
-function serviceSettings(
+/**
+ * Every declared use of a service, as a link from the resource it uses: the settings and identity-based
+ * connections the code reads, and the grant at the narrowest scope — one place, in manifest order
+ * (containers, queues, then settings-only uses: its own database, topics, back ends, secrets, config).
+ */
+function serviceLinks(
   config: StackConfig,
   m: ServiceManifest,
-  topics: ReadonlyMap<string, EventTopic>,
-  vault: KeyVault,
-  backendUrls: Readonly<Record<string, pulumi.Input<string>>>,
-): Record<string, pulumi.Input<string>> {
-  const settings: Record<string, pulumi.Input<string>> = {};
-  if ((m.owns?.containers ?? []).length > 0) settings[settingNames.cosmosDatabase] = databaseFor(m.name);
-  for (const use of m.uses?.topics ?? []) settings[settingNames.topicEndpoint(use.topic)] = topics.get(use.topic)!.endpoint;
-  for (const backend of m.uses?.backends ?? []) settings[settingNames.backendUrl(backend)] = backendUrls[backend]!;
-  for (const secret of m.uses?.secrets ?? []) settings[settingNames.secret(secret)] = vault.reference(secret);
-  for (const s of m.uses?.settings ?? []) settings[s.setting] = configSetting(config, m.name, s.configKey);
-  return settings;
-}
-
-/** Every grant a service's declared uses need, each at the narrowest scope. */
-function grantServiceAccess(
-  m: ServiceManifest,
-  app: FunctionApp,
-  cosmos: CosmosDb,
-  messaging: Messaging,
-  topics: ReadonlyMap<string, EventTopic>,
-  vault: KeyVault,
-): void {
+  resources: {
+    readonly cosmos: CosmosDb;
+    readonly messaging: Messaging;
+    readonly topics: ReadonlyMap<string, EventTopic>;
+    readonly vault: KeyVault;
+    readonly backendUrls: Readonly<Record<string, pulumi.Input<string>>>;
+  },
+): Link[] {
+  const { cosmos, messaging, topics, vault, backendUrls } = resources;
+  const links: Link[] = [];
   for (const use of m.uses?.containers ?? []) {
-    const scope = { service: use.service, container: use.container };
-    if (use.access === "readWrite") cosmos.grantDataContributor(app.grantee, scope);
-    else if (use.access === "read") cosmos.grantDataReader(app.grantee, scope);
-    else if (use.leases) {
-      // The watched container only: the change feed no longer reads the database (components/cosmos.ts grantChangeFeed).
-      cosmos.grantDataReader(app.grantee, scope);
-    } else {
-      cosmos.grantChangeFeed(app.grantee, { service: use.service, container: use.container, consumer: m.name });
-    }
+    links.push(
+      cosmos.link(
+        { service: use.service, container: use.container, access: use.access, consumer: m.name, ownLeases: use.leases !== undefined },
+        settingNames.cosmosConnection,
+      ),
+    );
   }
-  for (const use of m.uses?.queues ?? []) {
-    if (use.access === "send") messaging.grantSend(app.grantee, use.queue);
-    else messaging.grantProcess(app.grantee, use.queue);
+  for (const use of m.uses?.queues ?? []) links.push(messaging.link(use.queue, use.access, settingNames.queuesConnection));
+  if ((m.owns?.containers ?? []).length > 0) {
+    links.push(settingsLink(`database of ${m.name}`, { [settingNames.cosmosDatabase]: databaseFor(m.name) }));
   }
-  for (const use of m.uses?.topics ?? []) topics.get(use.topic)!.grantPublish(app.grantee);
-  for (const secret of m.uses?.secrets ?? []) vault.grantSecretsRead(app.grantee, secret);
+  for (const use of m.uses?.topics ?? []) links.push(topics.get(use.topic)!.publishLink(settingNames.topicEndpoint(use.topic)));
+  for (const backend of m.uses?.backends ?? []) {
+    links.push(settingsLink(`back end "${backend}"`, { [settingNames.backendUrl(backend)]: backendUrls[backend]! }));
+  }
+  for (const secret of m.uses?.secrets ?? []) links.push(vault.secretLink(secret, settingNames.secret(secret)));
+  for (const s of m.uses?.settings ?? []) {
+    links.push(settingsLink(`config ${s.configKey}`, { [s.setting]: configSetting(config, m.name, s.configKey) }));
+  }
+  return links;
 }

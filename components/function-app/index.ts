@@ -19,6 +19,7 @@ import * as web from "@pulumi/azure-native/web";
 import { lockResource, protectedOptions } from "../core/protection";
 import { diagnosticSetting } from "../core/diagnostics";
 import { type NameContext, physicalName } from "../core/naming";
+import { type Link, mergeLinks } from "../core/link";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../core/roles";
 import type { Tags } from "../core/tags";
 import type { TriggerKind } from "./triggers";
@@ -141,6 +142,13 @@ export interface FunctionAppArgs {
    */
   readonly connections?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
   /**
+   * What the app uses, each as a link from the resource (`messaging.link(...)`, `cosmos.link(...)`,
+   * `topic.publishLink(...)`, `vault.secretLink(...)`): its connections and settings are written
+   * before `connections` and `settings`, and each link's scoped grant is given to the app's identity.
+   * A setting two links (or a link and `settings`) both set is refused. @default none
+   */
+  readonly links?: readonly Link[];
+  /**
    * Plain app settings (back-end URLs, Key Vault references `@Microsoft.KeyVault(SecretUri=...)`).
    * Settings Flex rejects or ignores, and values carrying keys or SAS tokens, are refused. @default none
    */
@@ -222,12 +230,14 @@ export class FunctionApp extends pulumi.ComponentResource {
     requireAuthentication(ctx, app);
     sendDiagnostics(ctx, app, host);
     const deployment = deployCode(ctx, app, [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)]);
+    const grantee: Grantee = { name, principalId: identity.principalId };
+    grantLinks(ctx, grantee);
 
     this.name = app.name;
     this.resourceId = app.id;
     this.defaultHostName = app.defaultHostName;
     this.identity = { principalId: identity.principalId, clientId: identity.clientId, resourceId: identity.id };
-    this.grantee = { name, principalId: identity.principalId };
+    this.grantee = grantee;
     this.hostStorageAccountId = host.account.id;
     this.planId = plan.id;
     this.packageHash = deployment?.packageSha256;
@@ -272,8 +282,19 @@ interface Prepared {
  * deployment confirms) and checks the Flex rules on the settings the app would get.
  */
 function prepare(name: string, args: FunctionAppArgs): Prepared {
-  const settings = args.settings ?? {};
-  const connections = args.connections ?? {};
+  const linked = mergeLinks(`FunctionApp "${name}"`, args.links ?? []);
+  const settings = { ...linked.settings };
+  for (const [key, value] of Object.entries(args.settings ?? {})) {
+    if (Object.keys(settings).some((k) => k.toLowerCase() === key.toLowerCase())) {
+      throw new Error(`FunctionApp "${name}": settings.${key} is also set by a link; drop one of them`);
+    }
+    settings[key] = value;
+  }
+  const connections: Record<string, Readonly<Record<string, pulumi.Input<string>>>> = { ...linked.connections };
+  for (const [prefix, props] of Object.entries(args.connections ?? {})) {
+    if (prefix in connections) throw new Error(`FunctionApp "${name}": connections.${prefix} is also set by a link; drop one of them`);
+    connections[prefix] = props;
+  }
   validateArgs(name, args, settings, connections);
   const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
   const hostServices = hostStorageServices(args.triggers);
@@ -585,6 +606,11 @@ function sendDiagnostics({ name, args, parent }: BuildContext, app: web.WebApp, 
   for (const svcName of ["queue", "table"] as const) {
     diagnosticSetting(`${name}-host-${svcName}`, { resourceId: pulumi.interpolate`${host.account.id}/${svcName}Services/default`, workspaceId }, { parent });
   }
+}
+
+/** Each link's grant, scoped to what the use touches, to the app's identity. */
+function grantLinks({ args }: BuildContext, grantee: Grantee): void {
+  for (const link of args.links ?? []) link.grant?.(grantee);
 }
 
 /**
