@@ -4,9 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
-import { diagnosticSetting } from "./core/diagnostics";
-import { type NameContext, physicalName } from "./core/naming";
-import { lockResource, protectedOptions } from "./core/protection";
+import type { NameContext } from "./core/naming";
+import { protectedOptions } from "./core/protection";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, effectiveLock, resourceName } from "./core/standard";
 import type { Link } from "./core/link";
 import { CosmosDataRole, deterministicGuid, type Grantee } from "./core/roles";
 import type { PrivateNetwork } from "./network";
@@ -57,11 +57,13 @@ export interface CosmosDatabaseSpec {
   readonly changeFeedConsumers?: readonly ChangeFeedConsumer[];
 }
 
-export interface CosmosDbArgs {
-  readonly names: NameContext;
+export interface CosmosDbArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly account?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The databases and containers, one per service. */
   readonly databases: readonly CosmosDatabaseSpec[];
   /**
@@ -87,7 +89,7 @@ export interface CosmosDbArgs {
   readonly privateNetwork?: PrivateNetwork;
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
-  /** protectData: protect/retainOnDelete and a CanNotDelete lock on the account. */
+  /** protectData: protect/retainOnDelete, and a CanNotDelete lock on the account unless `lock` says otherwise. */
   readonly protect: boolean;
 }
 
@@ -218,7 +220,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     const account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
       {
-        accountName: physicalName("cosmosAccount", args.names, name),
+        accountName: resourceName(`CosmosDb "${name}"`, "account", "cosmosAccount", args.physicalNames?.account, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -238,7 +240,8 @@ export class CosmosDb extends pulumi.ComponentResource {
       },
       protectedOptions(args.protect, { parent: this }),
     );
-    lockResource(`${name}-account`, account.id, args.protect, { parent: this });
+    applyLock(`${name}-account`, account.id, effectiveLock(args.lock, args.protect), { parent: this });
+    applyRoleAssignments(`${name}-account`, account.id, args.roleAssignments, { parent: this });
     args.privateNetwork?.privateEndpoint(`${name}-sql`, { resourceId: account.id, groupId: "Sql" });
 
     this.accountId = account.id;
@@ -312,9 +315,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     this.databaseIds = databaseIds;
     this.containerIds = containerIds;
 
-    if (args.workspaceId !== undefined) {
-      diagnosticSetting(`${name}-account`, { resourceId: account.id, workspaceId: args.workspaceId }, { parent: this });
-    }
+    applyDiagnostics(`${name}-account`, account.id, effectiveDiagnostics(`CosmosDb "${name}"`, args.workspaceId, args.diagnosticSettings), { parent: this });
 
     this.registerOutputs({ accountId: this.accountId, endpoint: this.endpoint });
   }

@@ -13,8 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as authorization from "@pulumi/azure-native/authorization";
-import { diagnosticSetting } from "./core/diagnostics";
-import { type NameContext, physicalName } from "./core/naming";
+import type { NameContext } from "./core/naming";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, resourceName } from "./core/standard";
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { Messaging } from "./messaging";
@@ -31,11 +31,13 @@ export type EventSchema = "CloudEventSchemaV1_0" | "EventGridSchema";
  */
 export const DEFAULT_EVENT_SCHEMA: EventSchema = "CloudEventSchemaV1_0";
 
-export interface EventTopicArgs {
-  readonly names: NameContext;
+export interface EventTopicArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly topic?: string; readonly deliveryIdentity?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Envelope publishers send (and subscribers receive). Event Grid refuses events in another schema,
    * so it must be the schema the publishers speak. @default "CloudEventSchemaV1_0" (CloudEvents 1.0)
@@ -106,7 +108,7 @@ export class EventTopic extends pulumi.ComponentResource {
       : new managedidentity.UserAssignedIdentity(
           `${name}-identity`,
           {
-            resourceName: physicalName("userAssignedIdentity", args.names, name, "delivery"),
+            resourceName: resourceName(`EventTopic "${name}"`, "deliveryIdentity", "userAssignedIdentity", args.physicalNames?.deliveryIdentity, args.names, name, "delivery"),
             resourceGroupName: args.resourceGroupName,
             location: args.location,
             tags: args.tags,
@@ -117,7 +119,7 @@ export class EventTopic extends pulumi.ComponentResource {
     const topic = new eventgrid.Topic(
       `${name}-topic`,
       {
-        topicName: physicalName("eventGridTopic", args.names, name),
+        topicName: resourceName(`EventTopic "${name}"`, "topic", "eventGridTopic", args.physicalNames?.topic, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -134,9 +136,9 @@ export class EventTopic extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    if (args.workspaceId !== undefined) {
-      diagnosticSetting(`${name}-topic`, { resourceId: topic.id, workspaceId: args.workspaceId }, { parent: this });
-    }
+    applyLock(`${name}-topic`, topic.id, args.lock, { parent: this });
+    applyRoleAssignments(`${name}-topic`, topic.id, args.roleAssignments, { parent: this });
+    applyDiagnostics(`${name}-topic`, topic.id, effectiveDiagnostics(`EventTopic "${name}"`, args.workspaceId, args.diagnosticSettings), { parent: this });
 
     this.topicId = topic.id;
     this.topicName = topic.name;

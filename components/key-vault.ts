@@ -8,18 +8,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { diagnosticSetting } from "./core/diagnostics";
-import { type NameContext, physicalName } from "./core/naming";
-import { lockResource, protectedOptions } from "./core/protection";
+import type { NameContext } from "./core/naming";
+import { protectedOptions } from "./core/protection";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, effectiveLock, resourceName } from "./core/standard";
+import type { Tags } from "./core/tags";
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { PrivateNetwork } from "./network";
 
-export interface KeyVaultArgs {
-  readonly names: NameContext;
+export interface KeyVaultArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly vault?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Entra tenant of the vault. @default the deployer's tenant (`getClientConfig`) */
   readonly tenantId?: pulumi.Input<string>;
   /** Days a deleted vault or secret can be recovered (7-90). Cannot be changed after creation. @default 90 */
@@ -89,7 +92,7 @@ export class KeyVault extends pulumi.ComponentResource {
 
   private readonly name: string;
   private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  private readonly tags: Tags | undefined;
   private readonly secretExpiresOn?: string;
   private readonly secrets: Map<string, keyvault.Secret>;
 
@@ -115,7 +118,7 @@ export class KeyVault extends pulumi.ComponentResource {
     const vault = new keyvault.Vault(
       `${name}-vault`,
       {
-        vaultName: physicalName("keyVault", args.names, name),
+        vaultName: resourceName(`KeyVault "${name}"`, "vault", "keyVault", args.physicalNames?.vault, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -140,12 +143,11 @@ export class KeyVault extends pulumi.ComponentResource {
       },
       protectedOptions(args.protect, { parent: this }),
     );
-    lockResource(`${name}-vault`, vault.id, args.protect, { parent: this });
+    applyLock(`${name}-vault`, vault.id, effectiveLock(args.lock, args.protect), { parent: this });
+    applyRoleAssignments(`${name}-vault`, vault.id, args.roleAssignments, { parent: this });
     args.privateNetwork?.privateEndpoint(`${name}-vault`, { resourceId: vault.id, groupId: "vault" });
 
-    if (args.workspaceId !== undefined) {
-      diagnosticSetting(`${name}-vault`, { resourceId: vault.id, workspaceId: args.workspaceId }, { parent: this });
-    }
+    applyDiagnostics(`${name}-vault`, vault.id, effectiveDiagnostics(`KeyVault "${name}"`, args.workspaceId, args.diagnosticSettings), { parent: this });
 
     this.vaultId = vault.id;
     this.vaultName = vault.name;

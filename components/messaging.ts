@@ -8,9 +8,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
-import { diagnosticSetting } from "./core/diagnostics";
-import { type NameContext, physicalName, validateName } from "./core/naming";
-import { lockResource, protectedOptions } from "./core/protection";
+import { type NameContext, validateName } from "./core/naming";
+import { protectedOptions } from "./core/protection";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, effectiveLock, resourceName } from "./core/standard";
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type * as authorization from "@pulumi/azure-native/authorization";
@@ -29,11 +29,13 @@ export interface MessagingQueue {
   readonly description?: string;
 }
 
-export interface MessagingArgs {
-  readonly names: NameContext;
+export interface MessagingArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly account?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The queues; each also gets `<name>-poison`. */
   readonly queues: readonly MessagingQueue[];
   /** Blob container receiving Event Grid dead-letters. @default "eventgrid-deadletter" */
@@ -129,7 +131,7 @@ export class Messaging extends pulumi.ComponentResource {
     const account = new storage.StorageAccount(
       `${name}-account`,
       {
-        accountName: physicalName("storageAccount", args.names, name),
+        accountName: resourceName(`Messaging "${name}"`, "account", "storageAccount", args.physicalNames?.account, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -149,7 +151,8 @@ export class Messaging extends pulumi.ComponentResource {
       },
       protectedOptions(args.protect, { parent: this }),
     );
-    lockResource(`${name}-account`, account.id, args.protect, { parent: this });
+    applyLock(`${name}-account`, account.id, effectiveLock(args.lock, args.protect), { parent: this });
+    applyRoleAssignments(`${name}-account`, account.id, args.roleAssignments, { parent: this });
 
     const blobService = new storage.BlobServiceProperties(
       `${name}-blob`,
@@ -198,12 +201,11 @@ export class Messaging extends pulumi.ComponentResource {
       args.privateNetwork?.privateEndpoint(`${name}-${groupId}`, { resourceId: account.id, groupId });
     }
 
-    if (args.workspaceId !== undefined) {
-      // The account itself has metrics only; the logs live on the queue and blob services.
-      diagnosticSetting(`${name}-account`, { resourceId: account.id, workspaceId: args.workspaceId, logCategoryGroups: [] }, { parent: this });
-      diagnosticSetting(`${name}-queue`, { resourceId: pulumi.interpolate`${account.id}/queueServices/default`, workspaceId: args.workspaceId }, { parent: this });
-      diagnosticSetting(`${name}-blob`, { resourceId: blobService.id, workspaceId: args.workspaceId }, { parent: this });
-    }
+    const diagnostics = effectiveDiagnostics(`Messaging "${name}"`, args.workspaceId, args.diagnosticSettings);
+    // The account itself has metrics only; the logs live on the queue and blob services.
+    applyDiagnostics(`${name}-account`, account.id, diagnostics, { parent: this }, { logCategoryGroups: [] });
+    applyDiagnostics(`${name}-queue`, pulumi.interpolate`${account.id}/queueServices/default`, diagnostics, { parent: this });
+    applyDiagnostics(`${name}-blob`, blobService.id, diagnostics, { parent: this });
 
     this.accountId = account.id;
     this.accountName = account.name;

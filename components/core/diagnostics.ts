@@ -103,6 +103,9 @@ function groupsFor(spec: DiagnosticTypeSpec | undefined, resourceId: string, req
   return requested;
 }
 
+/** The name of a diagnostic setting unless told otherwise. */
+export const DEFAULT_DIAGNOSTIC_SETTING_NAME = "to-log-analytics";
+
 export interface DiagnosticsArgs {
   /** ARM id of the resource (or of a sub-service such as `<storage id>/queueServices/default`). */
   readonly resourceId: pulumi.Input<string>;
@@ -123,6 +126,8 @@ export interface DiagnosticsArgs {
    * @default inferred from the resolved `resourceId`
    */
   readonly resourceType?: DiagnosticSupportedType;
+  /** The diagnostic setting's name on the resource (unique per resource). @default "to-log-analytics" */
+  readonly settingName?: string;
 }
 
 /** Creates `<name>-diag` sending logs (resource-specific tables) and metrics to the workspace. */
@@ -148,7 +153,7 @@ export function diagnosticSetting(
   return new monitor.DiagnosticSetting(
     `${name}-diag`,
     {
-      name: "to-log-analytics",
+      name: args.settingName ?? DEFAULT_DIAGNOSTIC_SETTING_NAME,
       resourceUri: args.resourceId,
       workspaceId: args.workspaceId,
       // Resource-specific tables are cheaper to query and can use lower-cost table plans.
