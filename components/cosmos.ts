@@ -220,7 +220,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     const account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
       {
-        accountName: resourceName(`CosmosDb "${name}"`, "account", "cosmosAccount", args.physicalNames?.account, args.names, name),
+        accountName: resourceName(`CosmosDb "${name}"`, "physicalNames.account", "cosmosAccount", args.physicalNames?.account, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,

@@ -108,7 +108,7 @@ export class EventTopic extends pulumi.ComponentResource {
       : new managedidentity.UserAssignedIdentity(
           `${name}-identity`,
           {
-            resourceName: resourceName(`EventTopic "${name}"`, "deliveryIdentity", "userAssignedIdentity", args.physicalNames?.deliveryIdentity, args.names, name, "delivery"),
+            resourceName: resourceName(`EventTopic "${name}"`, "physicalNames.deliveryIdentity", "userAssignedIdentity", args.physicalNames?.deliveryIdentity, args.names, name, "delivery"),
             resourceGroupName: args.resourceGroupName,
             location: args.location,
             tags: args.tags,
@@ -119,7 +119,7 @@ export class EventTopic extends pulumi.ComponentResource {
     const topic = new eventgrid.Topic(
       `${name}-topic`,
       {
-        topicName: resourceName(`EventTopic "${name}"`, "topic", "eventGridTopic", args.physicalNames?.topic, args.names, name),
+        topicName: resourceName(`EventTopic "${name}"`, "physicalNames.topic", "eventGridTopic", args.physicalNames?.topic, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,

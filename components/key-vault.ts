@@ -118,7 +118,7 @@ export class KeyVault extends pulumi.ComponentResource {
     const vault = new keyvault.Vault(
       `${name}-vault`,
       {
-        vaultName: resourceName(`KeyVault "${name}"`, "vault", "keyVault", args.physicalNames?.vault, args.names, name),
+        vaultName: resourceName(`KeyVault "${name}"`, "physicalNames.vault", "keyVault", args.physicalNames?.vault, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,

@@ -131,7 +131,7 @@ export class Messaging extends pulumi.ComponentResource {
     const account = new storage.StorageAccount(
       `${name}-account`,
       {
-        accountName: resourceName(`Messaging "${name}"`, "account", "storageAccount", args.physicalNames?.account, args.names, name),
+        accountName: resourceName(`Messaging "${name}"`, "physicalNames.account", "storageAccount", args.physicalNames?.account, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,

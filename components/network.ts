@@ -14,7 +14,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { type NameContext, physicalName } from "./core/naming";
+import type { NameContext } from "./core/naming";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, resourceName } from "./core/standard";
+import type { Tags } from "./core/tags";
 
 /** The private-link sub-resources (`groupId`s) this platform connects, and their private DNS zones (public cloud). */
 export const PRIVATE_DNS_ZONES = {
@@ -34,11 +36,16 @@ export const FLEX_SUBNET_DELEGATION = "Microsoft.App/environments";
 /** Monthly list price of one private endpoint (USD, 730 h at $0.01/h), before data processing. */
 export const PRIVATE_ENDPOINT_MONTHLY_USD = 7.3;
 
-export interface PrivateNetworkArgs {
-  readonly names: NameContext;
+export interface PrivateNetworkArgs extends StandardArgs {
+  /**
+   * The naming helper's prefix and environment. Required unless `physicalNames.virtualNetwork` is
+   * given and every private endpoint gets its `physicalName`. @default none
+   */
+  readonly names?: NameContext;
+  /** Explicit physical names (the NSG is `<virtualNetwork>-nsg`). @default from the naming helper */
+  readonly physicalNames?: { readonly virtualNetwork?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The VNet's address space (IPv4 CIDR, /8 to /24). @default "10.40.0.0/16" */
   readonly addressSpace?: string;
   /** The Flex apps' integration subnet: ~40 addresses per app. @default the first /24 of the address space */
@@ -53,6 +60,8 @@ export interface PrivateEndpointTarget {
   readonly resourceId: pulumi.Input<string>;
   /** The sub-resource to connect; picks the DNS zone. */
   readonly groupId: PrivateEndpointGroup;
+  /** The endpoint's physical name (its NIC is `<name>-nic`). @default from the naming helper */
+  readonly physicalName?: string;
 }
 
 /** A private endpoint and the DNS zone group that registers it: wait for `dnsZoneGroup` before relying on the name. */
@@ -119,10 +128,10 @@ export class PrivateNetwork extends pulumi.ComponentResource {
   readonly dnsZoneIds: Readonly<Record<PrivateEndpointGroup, pulumi.Output<string>>>;
 
   private readonly name: string;
-  private readonly names: NameContext;
+  private readonly names: NameContext | undefined;
   private readonly resourceGroupName: pulumi.Input<string>;
   private readonly location: pulumi.Input<string>;
-  private readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  private readonly tags: Tags | undefined;
   private readonly zoneLinks: Readonly<Record<PrivateEndpointGroup, privatedns.VirtualNetworkLink>>;
   private readonly endpoints: Set<string>;
 
@@ -137,7 +146,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     this.tags = args.tags;
     this.endpoints = new Set();
 
-    const vnetName = physicalName("virtualNetwork", args.names, name);
+    const vnetName = resourceName(`PrivateNetwork "${name}"`, "physicalNames.virtualNetwork", "virtualNetwork", args.physicalNames?.virtualNetwork, args.names, name);
     // One NSG for both subnets, with only the platform's default rules (VNet and load balancer in,
     // everything else from the internet denied): every subnet is filtered (PSRule Azure.VNET.UseNSGs,
     // policy subnet-nsg). NSGs are free.
@@ -176,6 +185,9 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    applyLock(`${name}-vnet`, vnet.id, args.lock, { parent: this });
+    applyRoleAssignments(`${name}-vnet`, vnet.id, args.roleAssignments, { parent: this });
+    applyDiagnostics(`${name}-vnet`, vnet.id, effectiveDiagnostics(`PrivateNetwork "${name}"`, undefined, args.diagnosticSettings), { parent: this });
     this.vnetId = vnet.id;
     this.appsSubnetId = pulumi.interpolate`${vnet.id}/subnets/apps`;
     this.endpointsSubnetId = pulumi.interpolate`${vnet.id}/subnets/endpoints`;
@@ -223,7 +235,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       throw new Error(`${where}: groupId "${String(target.groupId)}" is not one of ${Object.keys(PRIVATE_DNS_ZONES).join(", ")}`);
     }
     this.endpoints.add(name);
-    const endpointName = physicalName("privateEndpoint", this.names, name);
+    const endpointName = resourceName(where, "physicalName", "privateEndpoint", target.physicalName, this.names, name);
     const endpoint = new network.PrivateEndpoint(
       `${this.name}-${name}`,
       {

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../lib/config";
 import type { NameContext } from "../components/core/naming";
+import type { Tags } from "../components/core/tags";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
 import type { FunctionAppNetwork } from "../components/function-app";
 import { PrivateNetwork } from "../components/network";
@@ -15,7 +16,7 @@ export interface NetworkCommon {
   readonly names: NameContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly tags: Tags;
 }
 
 /** The private network for `network.mode: private` (an always-on cost), or undefined for `public`. */

@@ -11,10 +11,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import { HealthApi, type HealthTarget } from "./health-api";
-import { diagnosticSetting } from "../core/diagnostics";
-import { type NameContext, physicalName } from "../core/naming";
+import type { NameContext } from "../core/naming";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, resourceName } from "../core/standard";
 import { grantRole } from "../core/roles";
-import type { Tags } from "../core/tags";
 import { RENDERED_POLICY_FORMAT, type PolicyDocument, publicProductPolicy } from "./policies";
 import {
   type ExternalBackend,
@@ -62,11 +61,13 @@ export interface GatewayConfig {
   readonly samplingPercentage: number;
 }
 
-export interface GatewayArgs {
-  readonly names: NameContext;
+export interface GatewayArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly service?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: Tags;
   /** The environment: `"prod"` refuses "*" and http:// CORS origins. */
   readonly environment: string;
   /** The gateway's tier, publisher, CORS origins, limits and sampling. */
@@ -128,7 +129,7 @@ export class Gateway extends pulumi.ComponentResource {
       {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        serviceName: physicalName("apiManagement", args.names, name),
+        serviceName: resourceName(`Gateway "${name}"`, "physicalNames.service", "apiManagement", args.physicalNames?.service, args.names, name),
         sku: { name: sku, capacity },
         publisherName: cfg.publisherName,
         publisherEmail: cfg.publisherEmail,
@@ -242,20 +243,14 @@ export class Gateway extends pulumi.ComponentResource {
       );
     }
 
-    if (args.workspaceId !== undefined) {
-      // The tier decides: metrics everywhere, resource logs only where the tier has them (on
-      // Consumption the request logs reach Application Insights through the logger above).
-      diagnosticSetting(
-        name,
-        {
-          resourceId: service.id,
-          workspaceId: args.workspaceId,
-          resourceType: "azure-native:apimanagement:ApiManagementService",
-          logCategoryGroups: tier.resourceLogs ? ["allLogs"] : [],
-        },
-        parent,
-      );
-    }
+    // The tier decides: metrics everywhere, resource logs only where the tier has them (on
+    // Consumption the request logs reach Application Insights through the logger above).
+    applyDiagnostics(name, service.id, effectiveDiagnostics(`Gateway "${name}"`, args.workspaceId, args.diagnosticSettings), parent, {
+      resourceType: "azure-native:apimanagement:ApiManagementService",
+      logCategoryGroups: tier.resourceLogs ? ["allLogs"] : [],
+    });
+    applyLock(`${name}-service`, service.id, args.lock, parent);
+    applyRoleAssignments(`${name}-service`, service.id, args.roleAssignments, parent);
 
     this.childContext = { resourceGroupName: args.resourceGroupName, serviceName: service.name, corsOrigins: cfg.corsOrigins, gatewayUrl: service.gatewayUrl };
     this.registerOutputs({

@@ -11,7 +11,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { type LogCategoryGroup, diagnosticSetting } from "./diagnostics";
+import { type DiagnosticSupportedType, type LogCategoryGroup, diagnosticSetting } from "./diagnostics";
 import { type NameContext, type NameKind, NameError, physicalName, validateName } from "./naming";
 import { LOCK_NOTES } from "./protection";
 import { type BuiltInRoleName, grantRole } from "./roles";
@@ -146,7 +146,7 @@ export function applyDiagnostics(
   resourceId: pulumi.Input<string>,
   specs: readonly DiagnosticSettingSpec[],
   opts: pulumi.CustomResourceOptions,
-  fixed: { readonly logCategoryGroups?: readonly LogCategoryGroup[] } = {},
+  fixed: { readonly logCategoryGroups?: readonly LogCategoryGroup[]; readonly resourceType?: DiagnosticSupportedType } = {},
 ): void {
   for (const spec of specs) {
     const groups = fixed.logCategoryGroups ?? spec.logCategoryGroups;
@@ -155,6 +155,7 @@ export function applyDiagnostics(
       {
         resourceId,
         workspaceId: spec.workspaceResourceId,
+        ...(fixed.resourceType !== undefined ? { resourceType: fixed.resourceType } : {}),
         ...(groups !== undefined ? { logCategoryGroups: groups } : {}),
         ...(spec.metrics !== undefined ? { metrics: spec.metrics } : {}),
         ...(spec.name !== undefined ? { settingName: spec.name } : {}),
@@ -170,7 +171,8 @@ export function applyDiagnostics(
  */
 export function resourceName(
   owner: string,
-  key: string,
+  /** The argument that names it explicitly, e.g. `physicalNames.account`. */
+  arg: string,
   kind: NameKind,
   explicit: string | undefined,
   names: NameContext | undefined,
@@ -178,9 +180,9 @@ export function resourceName(
 ): string {
   if (explicit !== undefined) {
     const reason = validateName(kind, explicit);
-    if (reason) throw new Error(`${owner}: physicalNames.${key}: ${new NameError(kind, explicit, reason).message}`);
+    if (reason) throw new Error(`${owner}: ${arg}: ${new NameError(kind, explicit, reason).message}`);
     return explicit;
   }
-  if (!names) throw new Error(`${owner}: physicalNames.${key} is required when names (the naming helper's prefix and environment) is not given`);
+  if (!names) throw new Error(`${owner}: ${arg} is required when names (the naming helper's prefix and environment) is not given`);
   return physicalName(kind, names, ...parts);
 }

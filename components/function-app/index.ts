@@ -17,8 +17,8 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import { lockResource, protectedOptions } from "../core/protection";
-import { diagnosticSetting } from "../core/diagnostics";
-import { type NameContext, physicalName } from "../core/naming";
+import type { NameContext } from "../core/naming";
+import { type DiagnosticSettingSpec, type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, resourceName } from "../core/standard";
 import { type Link, mergeLinks } from "../core/link";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../core/roles";
 import type { Tags } from "../core/tags";
@@ -122,12 +122,27 @@ export interface FunctionAppNetwork {
   readonly inbound: "gateway-only" | "deny";
 }
 
-export interface FunctionAppArgs {
-  readonly names: NameContext;
+/** Explicit physical names of the app's resources. */
+export interface FunctionAppPhysicalNames {
+  readonly site?: string;
+  readonly plan?: string;
+  readonly identity?: string;
+  readonly hostStorage?: string;
+  readonly packageContainer?: string;
+}
+
+/**
+ * The standard interface applies to the site: `lock` and `roleAssignments` on it, `diagnosticSettings`
+ * on it and on the host storage's services (as `workspaceId` does). `protect` keeps its own lock on the
+ * host storage, which holds the state.
+ */
+export interface FunctionAppArgs extends StandardArgs {
+  /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
+  readonly names?: NameContext;
+  /** Explicit physical names. @default from the naming helper (`<prefix>-<service>-<env>`...) */
+  readonly physicalNames?: FunctionAppPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  /** Tags for every taggable child. */
-  readonly tags: Tags;
   readonly service: FunctionAppService;
   /** Where the bundle and the deployer are built, on the machine that runs Pulumi. @default `.build/` under the working directory */
   readonly build?: FunctionAppBuild;
@@ -229,6 +244,7 @@ export class FunctionApp extends pulumi.ComponentResource {
     disableBasicPublishing(ctx, app);
     requireAuthentication(ctx, app);
     sendDiagnostics(ctx, app, host);
+    applyStandardInterface(ctx, app);
     const deployment = deployCode(ctx, app, [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)]);
     const grantee: Grantee = { name, principalId: identity.principalId };
     grantLinks(ctx, grantee);
@@ -272,7 +288,11 @@ interface Prepared {
   readonly hostServices: readonly HostStorageService[];
   readonly zoneRedundant: boolean;
   readonly protect: boolean;
-  readonly tags: Tags;
+  readonly tags: Tags | undefined;
+  /** The physical names, explicit or from the naming helper. */
+  readonly names: Required<FunctionAppPhysicalNames>;
+  /** The diagnostic settings of the site and the host storage. */
+  readonly diagnostics: readonly DiagnosticSettingSpec[];
   /** The bundled code and the functions it registers; undefined when `deploy` is false. */
   readonly code: { readonly bundle: ServiceBundle; readonly functions: DeployedFunction[] } | undefined;
 }
@@ -342,7 +362,9 @@ function prepare(name: string, args: FunctionAppArgs): Prepared {
     hostServices,
     zoneRedundant,
     protect: args.protect === true,
-    tags: { ...args.tags },
+    tags: args.tags === undefined ? undefined : { ...args.tags },
+    names: physicalNamesOf(name, args),
+    diagnostics: effectiveDiagnostics(`FunctionApp "${name}"`, args.workspaceId, args.diagnosticSettings),
     code: bundle && functions ? { bundle, functions } : undefined,
   };
 }
@@ -352,7 +374,7 @@ function createIdentity({ name, args, prepared, parent }: BuildContext): managed
   return new managedidentity.UserAssignedIdentity(
     `${name}-identity`,
     {
-      resourceName: physicalName("userAssignedIdentity", args.names, args.service.name),
+      resourceName: prepared.names.identity,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       tags: prepared.tags,
@@ -372,12 +394,11 @@ interface HostStorage {
  * Durable Functions keeps its state here, hence the protection switch.
  */
 function createHostStorage({ name, args, prepared, parent }: BuildContext): HostStorage {
-  const { names, resourceGroupName, location } = args;
-  const svc = args.service.name;
+  const { resourceGroupName, location } = args;
   const account = new storage.StorageAccount(
     `${name}-host`,
     {
-      accountName: physicalName("storageAccount", names, svc, "host"),
+      accountName: prepared.names.hostStorage,
       resourceGroupName,
       location,
       tags: prepared.tags,
@@ -411,7 +432,7 @@ function createHostStorage({ name, args, prepared, parent }: BuildContext): Host
 
   const packageContainer = new storage.BlobContainer(
     `${name}-package`,
-    { accountName: account.name, resourceGroupName, containerName: physicalName("blobContainer", names, svc, "package"), publicAccess: "None" },
+    { accountName: account.name, resourceGroupName, containerName: prepared.names.packageContainer, publicAccess: "None" },
     { parent, dependsOn: [blobService] },
   );
   return { account, blobService, packageContainer };
@@ -464,7 +485,7 @@ function createPlan({ name, args, prepared, parent }: BuildContext): web.AppServ
   return new web.AppServicePlan(
     `${name}-plan`,
     {
-      name: physicalName("appServicePlan", args.names, args.service.name),
+      name: prepared.names.plan,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       tags: prepared.tags,
@@ -501,7 +522,7 @@ function createSite(
   return new web.WebApp(
     `${name}-app`,
     {
-      name: physicalName("functionApp", args.names, args.service.name),
+      name: prepared.names.site,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       tags: prepared.tags,
@@ -597,15 +618,34 @@ function requireAuthentication({ name, args, parent }: BuildContext, app: web.We
 }
 
 /** Diagnostic settings on the site and on each host storage service (the account itself has metrics only). */
-function sendDiagnostics({ name, args, parent }: BuildContext, app: web.WebApp, host: HostStorage): void {
-  if (args.workspaceId === undefined) return;
-  const workspaceId = args.workspaceId;
-  diagnosticSetting(`${name}-app`, { resourceId: app.id, workspaceId }, { parent });
-  diagnosticSetting(`${name}-host`, { resourceId: host.account.id, workspaceId, logCategoryGroups: [] }, { parent });
-  diagnosticSetting(`${name}-host-blob`, { resourceId: host.blobService.id, workspaceId }, { parent });
+function sendDiagnostics({ name, prepared, parent }: BuildContext, app: web.WebApp, host: HostStorage): void {
+  const specs = prepared.diagnostics;
+  applyDiagnostics(`${name}-app`, app.id, specs, { parent });
+  applyDiagnostics(`${name}-host`, host.account.id, specs, { parent }, { logCategoryGroups: [] });
+  applyDiagnostics(`${name}-host-blob`, host.blobService.id, specs, { parent });
   for (const svcName of ["queue", "table"] as const) {
-    diagnosticSetting(`${name}-host-${svcName}`, { resourceId: pulumi.interpolate`${host.account.id}/${svcName}Services/default`, workspaceId }, { parent });
+    applyDiagnostics(`${name}-host-${svcName}`, pulumi.interpolate`${host.account.id}/${svcName}Services/default`, specs, { parent });
   }
+}
+
+/** The caller's lock and role assignments on the site. */
+function applyStandardInterface({ name, args, parent }: BuildContext, app: web.WebApp): void {
+  applyLock(`${name}-app`, app.id, args.lock, { parent });
+  applyRoleAssignments(`${name}-app`, app.id, args.roleAssignments, { parent });
+}
+
+/** Every physical name: explicit, else from the naming helper. */
+function physicalNamesOf(name: string, args: FunctionAppArgs): Required<FunctionAppPhysicalNames> {
+  const owner = `FunctionApp "${name}"`;
+  const explicit = args.physicalNames ?? {};
+  const svc = args.service.name;
+  return {
+    site: resourceName(owner, "physicalNames.site", "functionApp", explicit.site, args.names, svc),
+    plan: resourceName(owner, "physicalNames.plan", "appServicePlan", explicit.plan, args.names, svc),
+    identity: resourceName(owner, "physicalNames.identity", "userAssignedIdentity", explicit.identity, args.names, svc),
+    hostStorage: resourceName(owner, "physicalNames.hostStorage", "storageAccount", explicit.hostStorage, args.names, svc, "host"),
+    packageContainer: resourceName(owner, "physicalNames.packageContainer", "blobContainer", explicit.packageContainer, args.names, svc, "package"),
+  };
 }
 
 /** Each link's grant, scoped to what the use touches, to the app's identity. */

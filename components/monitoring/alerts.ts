@@ -35,7 +35,7 @@ export interface AlertContext {
   readonly resourceGroupName: pulumi.Input<string>;
   /** Region of log alerts (metric alerts are global resources). */
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
   /** The action group every alert notifies. */
   readonly actionGroupId: pulumi.Input<string>;
   /** The stack's severities (0 critical .. 4 verbose), from `monitoring.severity`. */

@@ -20,7 +20,8 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import { type NameContext, physicalName } from "../core/naming";
-import { lockResource, protectedOptions } from "../core/protection";
+import { protectedOptions } from "../core/protection";
+import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, effectiveLock, resourceName } from "../core/standard";
 import { deterministicGuid } from "../core/roles";
 import {
   type AlertContext,
@@ -102,16 +103,21 @@ function validateMonitoring(name: string, m: MonitoringConfig): void {
   }
 }
 
-export interface ObservabilityArgs {
+export interface ObservabilityArgs extends StandardArgs {
+  /**
+   * The naming helper's prefix and environment. Required here: the alerts, the availability test and
+   * the workbook added later are named by it.
+   */
   readonly names: NameContext;
+  /** Explicit physical names. @default from the naming helper */
+  readonly physicalNames?: { readonly workspace?: string; readonly appInsights?: string; readonly actionGroup?: string };
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
-  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The stack's `monitoring` config: retention, daily cap, availability test, action group, severities. */
   readonly monitoring: MonitoringConfig;
   /**
    * Protect the workspace (it holds the audit and diagnostic logs): `protect`, `retainOnDelete` and
-   * a CanNotDelete lock. @default false
+   * a CanNotDelete lock (unless `lock` says otherwise). @default false
    */
   readonly protect?: boolean;
 }
@@ -177,7 +183,7 @@ export class Observability extends pulumi.ComponentResource {
     const workspace = new operationalinsights.Workspace(
       `${name}-workspace`,
       {
-        workspaceName: physicalName("logAnalytics", args.names, name),
+        workspaceName: resourceName(`Observability "${name}"`, "physicalNames.workspace", "logAnalytics", args.physicalNames?.workspace, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -195,12 +201,15 @@ export class Observability extends pulumi.ComponentResource {
       },
       protectedOptions(protect, parent),
     );
-    lockResource(`${name}-workspace`, workspace.id, protect, parent);
+    applyLock(`${name}-workspace`, workspace.id, effectiveLock(args.lock, protect), parent);
+    applyRoleAssignments(`${name}-workspace`, workspace.id, args.roleAssignments, parent);
+    // The workspace's own audit (queries, changes) goes where the caller says; nothing by default.
+    applyDiagnostics(`${name}-workspace`, workspace.id, effectiveDiagnostics(`Observability "${name}"`, undefined, args.diagnosticSettings), parent);
 
     const appInsights = new applicationinsights.Component(
       `${name}-appinsights`,
       {
-        resourceName: physicalName("appInsights", args.names, name),
+        resourceName: resourceName(`Observability "${name}"`, "physicalNames.appInsights", "appInsights", args.physicalNames?.appInsights, args.names, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -221,7 +230,7 @@ export class Observability extends pulumi.ComponentResource {
     const actionGroup = new monitor.ActionGroup(
       `${name}-actions`,
       {
-        actionGroupName: physicalName("actionGroup", args.names, name, "oncall"),
+        actionGroupName: resourceName(`Observability "${name}"`, "physicalNames.actionGroup", "actionGroup", args.physicalNames?.actionGroup, args.names, name, "oncall"),
         groupShortName: physicalName("actionGroupShort", args.names, "oc"),
         resourceGroupName: args.resourceGroupName,
         location: "global",
