@@ -122,6 +122,16 @@ export interface FunctionAppNetwork {
   readonly inbound: "gateway-only" | "deny";
 }
 
+/** An existing user-assigned identity for the app. */
+export interface FunctionAppIdentity {
+  /** ARM id of the user-assigned identity. */
+  readonly resourceId: pulumi.Input<string>;
+  /** Object id of its service principal (grants go to it). */
+  readonly principalId: pulumi.Input<string>;
+  /** Its client id (`AZURE_CLIENT_ID`, `__clientId` settings). */
+  readonly clientId: pulumi.Input<string>;
+}
+
 /** Explicit physical names of the app's resources. */
 export interface FunctionAppPhysicalNames {
   readonly site?: string;
@@ -141,6 +151,12 @@ export interface FunctionAppArgs extends StandardArgs {
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper (`<prefix>-<service>-<env>`...) */
   readonly physicalNames?: FunctionAppPhysicalNames;
+  /**
+   * The user-assigned identity the app runs as (the standard interface's managed identity). The app
+   * is user-assigned only: Key Vault references, host storage and telemetry all use this identity.
+   * @default a user-assigned identity is created for the app
+   */
+  readonly identity?: FunctionAppIdentity;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly service: FunctionAppService;
@@ -369,8 +385,23 @@ function prepare(name: string, args: FunctionAppArgs): Prepared {
   };
 }
 
-/** The app's user-assigned identity: the site, its host storage, Key Vault references and telemetry use it. */
-function createIdentity({ name, args, prepared, parent }: BuildContext): managedidentity.UserAssignedIdentity {
+/** The identity the app runs as: the one created here, or the caller's (`identity`). */
+interface AppIdentity {
+  readonly id: pulumi.Output<string>;
+  readonly principalId: pulumi.Output<string>;
+  readonly clientId: pulumi.Output<string>;
+}
+
+/**
+ * The app's user-assigned identity: the site, its host storage, Key Vault references and telemetry
+ * use it. Adopted when the caller passes one (create or adopt, as pulumi-awsx does for its optional
+ * dependencies); created otherwise.
+ */
+function createIdentity({ name, args, prepared, parent }: BuildContext): AppIdentity {
+  const adopted = args.identity;
+  if (adopted) {
+    return { id: pulumi.output(adopted.resourceId), principalId: pulumi.output(adopted.principalId), clientId: pulumi.output(adopted.clientId) };
+  }
   return new managedidentity.UserAssignedIdentity(
     `${name}-identity`,
     {
@@ -443,7 +474,7 @@ function createHostStorage({ name, args, prepared, parent }: BuildContext): Host
  * and tables for queue triggers and Durable Functions (its task hub lives there). Returns the blob
  * grant, which the code deployment waits for.
  */
-function grantHostStorage(ctx: BuildContext, identity: managedidentity.UserAssignedIdentity, host: HostStorage): authorization.RoleAssignment {
+function grantHostStorage(ctx: BuildContext, identity: AppIdentity, host: HostStorage): authorization.RoleAssignment {
   const svc = ctx.args.service.name;
   const grant = (suffix: string, role: BuiltInRoleName, description: string) =>
     grantRole(`${ctx.name}-${suffix}`, { scope: host.account.id, principalId: identity.principalId, role, description }, { parent: ctx.parent });
@@ -466,7 +497,7 @@ function connectHostStoragePrivately({ name, args, prepared }: BuildContext, hos
 }
 
 /** Monitoring Metrics Publisher on the Application Insights component: telemetry with Entra ID. */
-function grantTelemetry({ name, args, parent }: BuildContext, identity: managedidentity.UserAssignedIdentity): void {
+function grantTelemetry({ name, args, parent }: BuildContext, identity: AppIdentity): void {
   if (!args.appInsights) return;
   grantRole(
     `${name}-appinsights-publisher`,
@@ -502,7 +533,7 @@ function createPlan({ name, args, prepared, parent }: BuildContext): web.AppServ
 function createSite(
   { name, args, prepared, parent }: BuildContext,
   deps: {
-    readonly identity: managedidentity.UserAssignedIdentity;
+    readonly identity: AppIdentity;
     readonly host: HostStorage;
     readonly plan: web.AppServicePlan;
     readonly privateEndpoints: readonly PrivateEndpointConnection[];
@@ -642,7 +673,8 @@ function physicalNamesOf(name: string, args: FunctionAppArgs): Required<Function
   return {
     site: resourceName(owner, "physicalNames.site", "functionApp", explicit.site, args.names, svc),
     plan: resourceName(owner, "physicalNames.plan", "appServicePlan", explicit.plan, args.names, svc),
-    identity: resourceName(owner, "physicalNames.identity", "userAssignedIdentity", explicit.identity, args.names, svc),
+    // An adopted identity is not named here.
+    identity: args.identity ? "" : resourceName(owner, "physicalNames.identity", "userAssignedIdentity", explicit.identity, args.names, svc),
     hostStorage: resourceName(owner, "physicalNames.hostStorage", "storageAccount", explicit.hostStorage, args.names, svc, "host"),
     packageContainer: resourceName(owner, "physicalNames.packageContainer", "blobContainer", explicit.packageContainer, args.names, svc, "package"),
   };

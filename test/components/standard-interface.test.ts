@@ -207,3 +207,31 @@ describe.each(CASES)("the standard interface of $component", (c) => {
     });
   });
 });
+
+describe("the managed identity, where it applies", () => {
+  const ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared";
+  const CLIENT = "77777777-7777-7777-7777-777777777777";
+
+  it("FunctionApp runs as the identity it is given: none created, the site, Key Vault references, settings and grants use it", async () => {
+    const plan = await evaluate(() =>
+      CASES.find((c) => c.component === "FunctionApp")!.build({ names, identity: { resourceId: ID, principalId: PRINCIPAL, clientId: CLIENT } }),
+    );
+    expect(plan.resources.filter((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity")).toEqual([]);
+    const site = plan.resources.find((r) => r.type === "azure-native:web:WebApp")!.inputs;
+    expect(site.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [ID] });
+    expect(site.keyVaultReferenceIdentity).toBe(ID);
+    const settings = (site.siteConfig as { appSettings: { name: string; value: unknown }[] }).appSettings;
+    expect(settings.find((s) => s.name === "AZURE_CLIENT_ID")?.value).toBe(CLIENT);
+    const grants = plan.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
+    expect(grants.length).toBeGreaterThan(0);
+    expect(new Set(grants.map((g) => g.inputs.principalId))).toEqual(new Set([PRINCIPAL]));
+  });
+
+  it("FunctionApp creates its own user-assigned identity by default", async () => {
+    const plan = await evaluate(() => CASES.find((c) => c.component === "FunctionApp")!.build({ names }));
+    const identities = plan.resources.filter((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity");
+    expect(identities).toHaveLength(1);
+    const site = plan.resources.find((r) => r.type === "azure-native:web:WebApp")!.inputs;
+    expect(site.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identities[0]!.id] });
+  });
+});
