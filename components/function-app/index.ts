@@ -215,7 +215,8 @@ export interface FunctionAppArgs extends StandardArgs {
 
 /**
  * The app setting `DefaultAzureCredential` reads the user-assigned identity's client id from
- * (@azure/identity, EnvironmentCredential / ManagedIdentityCredential: `AZURE_CLIENT_ID`).
+ * (@azure/identity 4.13 dist/commonjs/credentials/defaultAzureCredentialOptions.d.ts: the managed
+ * identity's client id "can also be passed ... through the environment variable: AZURE_CLIENT_ID").
  */
 export const IDENTITY_CLIENT_ID_SETTING = "AZURE_CLIENT_ID";
 /** Value of `__credential` for identity-based connections. */
