@@ -4,7 +4,7 @@
  * TypeScript compiler API. `--check` writes nothing and exits 1 when the file differs:
  * test/components/package-api.test.ts runs it, so the reference cannot drift from the code.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 
@@ -160,12 +160,7 @@ export function renderApiReference(packageDir: string = PACKAGE_DIR): string {
 function main(): void {
   const check = process.argv.includes("--check");
   const rendered = renderApiReference();
-  let current = "";
-  try {
-    current = readFileSync(API_DOC, "utf8");
-  } catch {
-    current = "";
-  }
+  const current = existsSync(API_DOC) ? readFileSync(API_DOC, "utf8") : "";
   if (check) {
     if (current !== rendered) {
       console.error(`${path.relative(ROOT, API_DOC)} is stale: run \`npm run docs:api\` and commit the result`);
