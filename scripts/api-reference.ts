@@ -69,8 +69,8 @@ function publicMembers(decl: ts.ClassDeclaration): ts.ClassElement[] {
   );
 }
 
-/** The reference for the package at `packageDir`, entry `index.ts`. */
-export function renderApiReference(packageDir: string = PACKAGE_DIR): string {
+/** The package's entry point compiled with its own tsconfig, and what it exports (aliases resolved). */
+function entryExports(packageDir: string): { checker: ts.TypeChecker; exports: ts.Symbol[] } {
   const configPath = path.join(packageDir, "tsconfig.json");
   const config = ts.readConfigFile(configPath, (f) => readFileSync(f, "utf8"));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, packageDir);
@@ -80,12 +80,69 @@ export function renderApiReference(packageDir: string = PACKAGE_DIR): string {
   const source = program.getSourceFile(entry);
   const moduleSymbol = source && checker.getSymbolAtLocation(source);
   if (!moduleSymbol) throw new Error(`${entry}: no module to document`);
-  const manifest = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { name: string; version: string };
-
   const exports = checker
     .getExportsOfModule(moduleSymbol)
     .map((s) => ((s.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(s) : s))
     .sort((a, b) => a.name.localeCompare(b.name));
+  return { checker, exports };
+}
+
+/**
+ * Types the public API names but the entry point does not export: a consumer sees them in a
+ * signature and cannot import them. Walks what a consumer sees (class constructors and public
+ * members' annotations, function signatures, interfaces, type aliases, constants' annotations),
+ * never bodies. Returns `"<Type> (used by <Export>)"` entries, sorted.
+ */
+export function unexportedApiTypes(packageDir: string = PACKAGE_DIR): string[] {
+  const { checker, exports } = entryExports(packageDir);
+  const exported = new Set(exports);
+  const found = new Set<string>();
+  const visitType = (owner: string, node: ts.Node | undefined): void => {
+    if (!node) return;
+    const check = (name: ts.EntityName | ts.Expression): void => {
+      let symbol = checker.getSymbolAtLocation(ts.isQualifiedName(name) ? name.right : name);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      const decl = symbol?.declarations?.[0];
+      if (!symbol || !decl || symbol.flags & ts.SymbolFlags.TypeParameter) return;
+      const file = decl.getSourceFile().fileName;
+      if (file.includes("/node_modules/") || decl.getSourceFile().isDeclarationFile) return;
+      if (!exported.has(symbol)) found.add(`${symbol.name} (used by ${owner})`);
+    };
+    const walk = (n: ts.Node): void => {
+      if (ts.isTypeReferenceNode(n)) check(n.typeName);
+      else if (ts.isTypeQueryNode(n)) return;
+      else if (ts.isExpressionWithTypeArguments(n)) check(n.expression);
+      ts.forEachChild(n, walk);
+    };
+    walk(node);
+  };
+  const visitSignature = (owner: string, decl: ts.SignatureDeclaration): void => {
+    for (const p of decl.parameters) visitType(owner, p.type);
+    visitType(owner, decl.type);
+  };
+  for (const symbol of exports) {
+    for (const decl of symbol.declarations ?? []) {
+      if (ts.isClassDeclaration(decl)) {
+        for (const h of decl.heritageClauses ?? []) visitType(symbol.name, h);
+        for (const m of publicMembers(decl)) {
+          if (ts.isPropertyDeclaration(m)) visitType(symbol.name, m.type);
+          else if (ts.isMethodDeclaration(m)) visitSignature(symbol.name, m);
+        }
+        const ctor = decl.members.find(ts.isConstructorDeclaration);
+        if (ctor) visitSignature(symbol.name, ctor);
+      } else if (ts.isFunctionDeclaration(decl)) visitSignature(symbol.name, decl);
+      else if (ts.isInterfaceDeclaration(decl) || ts.isTypeAliasDeclaration(decl)) visitType(symbol.name, decl);
+      else if (ts.isVariableDeclaration(decl)) visitType(symbol.name, decl.type);
+    }
+  }
+  return [...found].sort();
+}
+
+/** The reference for the package at `packageDir`, entry `index.ts`. */
+export function renderApiReference(packageDir: string = PACKAGE_DIR): string {
+  const { checker, exports } = entryExports(packageDir);
+  const manifest = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { name: string; version: string };
+
   const isComponent = (s: ts.Symbol): boolean => {
     const decl = s.declarations?.find(ts.isClassDeclaration);
     return !!decl?.heritageClauses?.some((h) => h.types.some((t) => /ComponentResource$/.test(t.expression.getText())));

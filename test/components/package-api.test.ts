@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { API_DOC, renderApiReference } from "../../scripts/api-reference";
+import { API_DOC, renderApiReference, unexportedApiTypes } from "../../scripts/api-reference";
 
 const FIXTURE = path.resolve(__dirname, "fixtures", "component-package");
 
@@ -14,6 +14,16 @@ describe("components/API.md", () => {
   it("is what `npm run docs:api` generates from the code today (run it and commit the result when this fails)", () => {
     expect(readFileSync(API_DOC, "utf8")).toBe(renderApiReference());
   }, 120_000);
+});
+
+describe("the package's public API", () => {
+  it("names no type the entry point does not export (a consumer could see it in a signature but not import it)", () => {
+    expect(unexportedApiTypes(), "export these from components/index.ts").toEqual([]);
+  }, 120_000);
+
+  it("the check reports a type an exported signature names but the entry does not export", () => {
+    expect(unexportedApiTypes(FIXTURE)).toEqual(["GreetingStyle (used by greet)"]);
+  }, 60_000);
 });
 
 describe("the API reference generator", () => {
