@@ -3,6 +3,7 @@
  * component package, planned by the offline engine exactly as `npm run plan -- --project-dir
  * examples/function-app-queue-cosmos --stack dev` does, and judged by the policy pack.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
@@ -92,6 +93,26 @@ describe("examples/function-app-queue-cosmos", () => {
     const deployment = ofType("pulumi-nodejs:dynamic/functionapp:FunctionCodeDeployment")[0]!;
     expect(String(deployment.inputs.packageSha256)).toMatch(/^[0-9a-f]{64}$/);
   });
+});
+
+describe("npm run plan -- --project-dir examples/function-app-queue-cosmos", () => {
+  it("plans it, passes policy and says why there is no cost estimate (exit 0)", () => {
+    const run = spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "tsx"),
+      [path.join(ROOT, "engine", "cli", "plan.ts"), "--project-dir", EXAMPLE, "--stack", "dev", "--no-baseline"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.stderr).not.toMatch(/mandatory policy violation/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/project "ingest-example"/);
+    expect(run.stdout).toMatch(/0 mandatory, \d+ advisory violations/);
+    expect(run.stdout).toContain('Cost: not estimated (project "ingest-example" has no serverless-platform costAssumptions)');
+  }, 120_000);
+
+  it("--help names the option that plans another program", () => {
+    const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "engine", "cli", "plan.ts"), "--help"], { cwd: ROOT, encoding: "utf8" });
+    expect(run.stdout).toContain("examples/function-app-queue-cosmos");
+  }, 60_000);
 });
 
 describe("the example is in the shape a team starts from", () => {
