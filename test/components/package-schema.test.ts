@@ -84,7 +84,11 @@ class PackageAnalysis {
     return a.analyze();
   }
 
-  /** Property names of the class's args interface and of its public `Output` fields, read by the compiler. */
+  /**
+   * Property names of the class's args interface, and of its public instance fields (what a consumer
+   * reads; the host returns each field it finds in the schema). A private field the analyzer lists
+   * as an output would leak the component's internals into every language's SDK.
+   */
   declaredShape(className: string): { inputs: string[]; outputs: string[] } {
     const node = this.classNode(className);
     const checker = this.state.program.getTypeChecker();
@@ -93,8 +97,8 @@ class PackageAnalysis {
     const inputs = argsParam?.type ? checker.getTypeAtLocation(argsParam.type).getProperties().map((p) => p.name) : [];
     const outputs = node.members
       .filter(ts.isPropertyDeclaration)
-      .filter((m) => !m.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.PrivateKeyword || mod.kind === ts.SyntaxKind.ProtectedKeyword))
-      .filter((m) => /^(pulumi\.)?Output</.test(m.type?.getText() ?? ""))
+      .filter((m) => !m.modifiers?.some((mod) => [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.StaticKeyword].includes(mod.kind)))
+      .filter((m) => !ts.isPrivateIdentifier(m.name))
       .map((m) => m.name.getText());
     return { inputs: inputs.sort(), outputs: outputs.sort() };
   }
@@ -129,7 +133,7 @@ function expectInSchema(analysis: PackageAnalysis, name: string): void {
   expect(definition, `${name} missing from the analyzer's result`).toBeDefined();
   const shape = analysis.declaredShape(name);
   expect(Object.keys(definition!.inputs).sort(), `${name}: schema inputs vs its args interface`).toEqual(shape.inputs);
-  expect(Object.keys(definition!.outputs).sort(), `${name}: schema outputs vs its Output fields`).toEqual(shape.outputs);
+  expect(Object.keys(definition!.outputs).sort(), `${name}: schema outputs vs its public fields`).toEqual(shape.outputs);
   // The host constructs `<provider>:index:<Class>`; the class must register that same token
   // (pulumi/pulumi sdk/nodejs/provider/experimental/README.md: "module must be index. The type must match the class name").
   expect(analysis.typeToken(name), `${name}: type token passed to super()`).toBe(`${analysis.provider}:index:${name}`);
@@ -179,7 +183,11 @@ describe("component package schema (Pulumi component provider analyzer, offline)
 // and each kind of un-inferrable arg or a wrong type token fails them, naming the component.
 describe("the schema checks themselves (fixture package)", () => {
   const FIXTURE = path.resolve(__dirname, "fixtures", "component-package");
-  const fixture = new PackageAnalysis(FIXTURE, "fixture", ["Greeter", "ReadonlyList", "InlineUnion", "WrongToken"]);
+  const fixture = new PackageAnalysis(FIXTURE, "fixture", ["Greeter", "ReadonlyList", "InlineUnion", "WrongToken", "PrivateField"]);
+
+  it("a component with a private field fails: the analyzer would publish it as an output", () => {
+    expect(() => expectInSchema(fixture, "PrivateField")).toThrow(/PrivateField: schema outputs vs its public fields/);
+  }, 60_000);
 
   it("a plain-data component is in the schema with its inputs and outputs", () => {
     expectInSchema(fixture, "Greeter");
