@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../lib/config";
-import { type Gateway, type HttpMethod, type OpenApiDocument, parseOpenApi, wildcardOperations } from "../components/api-management";
-import { EntraApiApp } from "../components/entra-api-app";
+import { type Gateway, type HttpMethod, type OpenApiDocument, parseOpenApi, wildcardOperations } from "@contoso/serverless-platform";
+import { EntraApiApp } from "@contoso/serverless-platform";
 // `openapi` paths in the stack config are relative to the project root.
 import { PROJECT_ROOT } from "./paths";
 

@@ -6,8 +6,7 @@
  */
 import * as path from "node:path";
 import { z } from "zod";
-import { validateName } from "../components/core/naming";
-import { poisonQueueFor } from "../components/messaging";
+import { poisonQueueFor, validateName } from "@contoso/serverless-platform";
 import type { ServiceManifest, TriggerKind } from "../functions-src/shared/manifest";
 
 /** True when `key` gives each item of a list a different value. */

@@ -5,11 +5,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../lib/config";
-import type { NameContext } from "../components/core/naming";
-import type { Tags } from "../components/core/tags";
+import type { NameContext } from "@contoso/serverless-platform";
+import type { Tags } from "@contoso/serverless-platform";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
-import type { FunctionAppNetwork } from "../components/function-app";
-import { PrivateNetwork } from "../components/network";
+import type { FunctionAppNetwork } from "@contoso/serverless-platform";
+import { PrivateNetwork } from "@contoso/serverless-platform";
 
 /** What every component of the composition receives. */
 export interface NetworkCommon {

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT, type StackConfig } from "../lib/config";
 import { asRunError, loadStackConfig } from "../lib/stack";
-import { addressPlan } from "../components/network";
+import { addressPlan } from "@contoso/serverless-platform";
 import { FUNCTIONS_ROOT, loadServices } from "./services";
 import { composeSystem } from "./system";
 

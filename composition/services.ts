@@ -12,8 +12,8 @@ import { ConfigError, PROJECT, stackConfigSchema, type ServiceSizing, type Stack
 import { didYouMean } from "../lib/suggest";
 import { PARSE_OPTIONS, issuesToProblems } from "../lib/zod-messages";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
-import { formatCodeError } from "../components/function-app/bundle";
-import { OpenApiError, operationRolesByMethod, parseOpenApi, type OpenApiDocument } from "../components/api-management/service-api";
+import { formatCodeError } from "@contoso/serverless-platform";
+import { OpenApiError, operationRolesByMethod, parseOpenApi, type OpenApiDocument } from "@contoso/serverless-platform";
 import { loadTsModule } from "./load-module";
 import { fieldPath, manifestFieldsAt, manifestSchema } from "./manifest-schema";
 

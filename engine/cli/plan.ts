@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../lib/config";
+import { PROJECT, parseStackConfig } from "../../lib/config";
 import { findReservedEndpoints } from "../../lib/endpoints";
 import { isInternalRunError } from "../../lib/stack";
 import { didYouMean } from "../../lib/suggest";
@@ -40,7 +40,10 @@ plan of a stack is saved there; --save replaces it once you accept a plan (as \`
       --json <file>        write the plan (the shape in engine/plan-format.ts)
       --report <file.md>   write the pull-request report (changes, cost, policy, diagram)
   -q, --quiet              only the summary line, the policy report and the files written
-      --project-dir <dir>  the folder with Pulumi.yaml (default: the current directory)
+      --project-dir <dir>  the folder with Pulumi.yaml (default: the current directory); any
+                           program built on the component package plans too, e.g.
+                           examples/function-app-queue-cosmos (the cost estimate and --report
+                           need this platform's project: its stack config prices the plan)
       --program <file>     the program (default: <project-dir>/index.ts)
   -h, --help               this help
 
@@ -174,7 +177,14 @@ async function main(): Promise<number> {
   progress.end();
   console.log(`\n${formatPolicyForTerminal(policy, style, formatPolicyTable)}`);
 
-  if (!args.quiet || args.report) {
+  // Another program built on the components (examples/): no costAssumptions to price it with.
+  const priceable = plan.project === PROJECT;
+  if (!priceable && args.report) {
+    console.error(`error: --report needs the ${PROJECT} project (its stack config prices the plan); project "${plan.project}" has none`);
+    return 2;
+  }
+  if (!priceable && !args.quiet) console.log(`\nCost: not estimated (project "${plan.project}" has no ${PROJECT} costAssumptions)`);
+  if (priceable && (!args.quiet || args.report)) {
     const pricingStarted = process.hrtime.bigint();
     progress.phase("pricing");
     const assumptions = readStackFiles(projectDir, plan.stack);
