@@ -71,9 +71,9 @@ export async function drill(twin: Twin): Promise<void> {
 /**
  * Publishes one event as the topic's publisher while the subscription's delivery identity cannot write its
  * queue (its grants there revoked for the duration): Event Grid retries, then dead-letters. With the
- * schedule shortened so the 30 attempts take well under a second.
+ * schedule scaled by `timeScale` so the 30 attempts take well under a second.
  */
-export async function undeliverableEvent(twin: Twin): Promise<string> {
+export async function undeliverableEvent(twin: Twin, timeScale = 0.000_001): Promise<string> {
   const sub = twin.model.subscriptions[0];
   if (!sub?.deliveryIdentity) throw new Error("the plan has no subscription with a delivery identity");
   const topic = twin.model.topics.find((t) => t.name === sub.topic)!;
@@ -86,7 +86,7 @@ export async function undeliverableEvent(twin: Twin): Promise<string> {
   const id = `drill-${Date.now()}-${drillCounter}`;
   const scale = twin.eventGrid!.timeScale;
   for (const a of blocking) twin.authorizer.revoke(a.name);
-  twin.eventGrid!.timeScale = 0.000_01;
+  twin.eventGrid!.timeScale = timeScale;
   try {
     const token = twin.identityEndpoint.tokenFor({ principalId: publisher.principalId }, "https://eventgrid.azure.net");
     const r = await twin.call(twin.eventGrid!.endpointFor(topic), {

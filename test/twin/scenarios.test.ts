@@ -166,7 +166,7 @@ describe("the rest of the system", () => {
 
   it("Event Grid retries an undeliverable event on the documented schedule, then dead-letters it as the subscription says", async () => {
     const sub = twin.model.subscriptions[0]!;
-    const id = await undeliverableEvent(twin);
+    const id = await undeliverableEvent(twin, 0.000_01);
     const record = twin.eventGrid!.deliveries.find((d) => d.eventId === id)!;
     expect(record.outcome, JSON.stringify(record)).toBe("dead-lettered");
     expect(record.attempts).toBe(sub.maxDeliveryAttempts);
