@@ -286,12 +286,12 @@ describe.concurrent("contract breaks are caught by running, each failing a scena
   afterAll(async () => {
     await Promise.all(broken.map((t) => t.stop()));
     rmSync(scratch, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it("a connection setting a trigger reads but the plan does not set: the app does not start, naming the setting", async () => {
     const p = variant(plan, ["fulfillment"], (r) => withoutSetting(r, "fulfillment", "QUEUES__queueServiceUri"));
     await expect(start(p)).rejects.toThrow(/startFulfillment.*QUEUES__queueServiceUri.*plan does not set/);
-  });
+  }, 120_000);
 
   it("a setting the code reads but the plan does not set, a queue encoding mismatch: the order scenario fails on each cause", async () => {
     // The bundle copy of orders sends plain JSON where fulfillment's host.json says base64 (the default);
@@ -317,7 +317,7 @@ describe.concurrent("contract breaks are caught by running, each failing a scena
     expect(encoding).toMatch(/order-fulfillment/);
     const notified = (): boolean => t.webhook.calls.some((c) => JSON.stringify(c.body).includes(id));
     await expectFailureNaming(notified, () => `order ${id} never notified; ${diagnose(t)}`, /notifications: .*app setting NOTIFICATION_WEBHOOK_URL is required but not set/);
-  });
+  }, 120_000);
 
   it("a publisher/topic schema mismatch: the topic refuses the publisher's events, naming both schemas", async () => {
     const p = variant(plan, ["orders", "notifications"], (r) => (r.type === "azure-native:eventgrid:Topic" ? { ...r, inputs: { ...r.inputs, inputSchema: "EventGridSchema" } } : r));
@@ -326,7 +326,7 @@ describe.concurrent("contract breaks are caught by running, each failing a scena
     const id = String(created.json.id);
     const notified = (): boolean => t.webhook.calls.some((c) => JSON.stringify(c.body).includes(id));
     await expectFailureNaming(notified, () => `order ${id} never notified; ${diagnose(t)}`, /Event Grid 400: topic \S+ accepts only EventGridSchema .*the request holds CloudEvents/);
-  });
+  }, 120_000);
 
   it("a queue name mismatch: the plan creates (and grants, and delivers to) the queue under another name than the trigger reads", async () => {
     const renamed = (r: Plan["resources"][number]): Plan["resources"][number] =>
@@ -336,7 +336,7 @@ describe.concurrent("contract breaks are caught by running, each failing a scena
     const published = await publishOrderEvent(t);
     await waitFor(() => (t.eventGrid!.deliveries.some((d) => d.eventId === published && d.outcome === "delivered") ? true : undefined), () => `event ${published} not delivered; ${diagnose(t)}`, 5_000);
     await expectFailureNaming(() => t.webhook.calls.length > 0, () => `event ${published} never reached the webhook; ${diagnose(t)}`, /notifications: .*queue order-notifications: AuthorizationPermissionMismatch: .*the plan creates no queue "order-notifications" in \S+ \(it has: [^)]*order-notification[,)].*the name the code uses and the name the infrastructure creates disagree/);
-  });
+  }, 120_000);
 });
 
 describe("the prod plan", () => {
