@@ -69,14 +69,26 @@ export interface LogLine {
 }
 
 const WORKER = path.join(__dirname, "host", "worker.ts");
-/** The worker compiled once per start (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
+/** The worker compiled once per process (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
 const WORKER_DIR = path.join(__dirname, "..", "..", ".build", "twin");
 
-/** Next to the project's node_modules (dependencies stay external); one file per twin, removed on stop. */
-function compileWorker(): string {
-  const outfile = path.join(WORKER_DIR, `worker-${process.pid}-${randomUUID().slice(0, 8)}.cjs`);
-  buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile, logLevel: "silent" });
-  return outfile;
+/** Next to the project's node_modules (dependencies stay external); one file per process, shared by its twins, removed with the last. */
+let compiled: { file: string; users: number } | undefined;
+
+function acquireWorker(): string {
+  if (!compiled) {
+    const file = path.join(WORKER_DIR, `worker-${process.pid}-${randomUUID().slice(0, 8)}.cjs`);
+    buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile: file, logLevel: "silent" });
+    compiled = { file, users: 0 };
+  }
+  compiled.users++;
+  return compiled.file;
+}
+
+function releaseWorker(file: string): void {
+  if (!compiled || compiled.file !== file || --compiled.users > 0) return;
+  rmSync(file, { force: true });
+  compiled = undefined;
 }
 
 function hostOf(url: string): string {
@@ -146,7 +158,7 @@ export class Twin {
     this.telemetry = new TelemetryIngestion({ ...common, components: m.appInsights });
     await Promise.all([this.telemetry.start(), this.storage.start(), this.cosmos.start(), this.eventGrid.start(), this.identityEndpoint.start(), this.payment.start(), this.webhook.start()]);
     await this.#provision();
-    const worker = (this.#worker = compileWorker());
+    const worker = (this.#worker = acquireWorker());
     await Promise.all(m.apps.map((app) => this.#startApp(app, worker)));
     if (m.gateway) {
       this.gateway = new Gateway({
@@ -442,6 +454,6 @@ export class Twin {
     this.#gatewayTelemetry?.stop();
     await Promise.all([this.telemetry?.stop(), this.gateway?.stop(), this.storage?.stop(), this.cosmos?.stop(), this.eventGrid?.stop(), this.identityEndpoint.stop(), this.payment.stop(), this.webhook.stop()]);
     await this.backends?.stop();
-    if (this.#worker) rmSync(this.#worker, { force: true });
+    if (this.#worker) releaseWorker(this.#worker);
   }
 }
