@@ -174,7 +174,8 @@ export class StorageProxy {
   #missingEntityHint(service: "queue" | "blob", account: string, entity: string): string {
     const planned = service === "queue" ? this.options.model.queues : this.options.model.blobContainers;
     const inAccount = planned.filter((x) => x.account === account).map((x) => x.name);
-    if (inAccount.includes(entity) || (service === "blob" && entity === "azure-webjobs-hosts")) return "";
+    // An account where the plan declares none of this kind is host storage: its names are the runtime's.
+    if (inAccount.length === 0 || inAccount.includes(entity) || (service === "blob" && entity === "azure-webjobs-hosts")) return "";
     return ` Twin: the plan creates no ${service === "queue" ? "queue" : "container"} "${entity}" in ${account} (it has: ${inAccount.join(", ") || "none"}): the name the code uses and the name the infrastructure creates disagree.`;
   }
 

@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -33,6 +33,7 @@ import { type FunctionAppModel, type ManagedIdentity, type TwinModel, twinModel 
 import { Authorizer } from "./rbac";
 import { StorageProxy } from "./storage-proxy";
 import { PaymentStub, WebhookStub } from "./stubs";
+import { type DurableTaskSettings, taskHubQueueNames } from "./host/task-hub";
 import { TelemetryIngestion } from "./telemetry";
 import { TelemetryExporter } from "./host/telemetry-exporter";
 import { TokenIssuer } from "./tokens";
@@ -236,6 +237,17 @@ export class Twin {
     for (const c of this.model.blobContainers) {
       const r = await fetch(storage.adminUrl("blob", `/${c.account}/${c.name}?restype=container`), { method: "PUT" });
       if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning container ${c.account}/${c.name}: HTTP ${r.status}`);
+    }
+    // The Durable extension creates its task hub's queues in host storage on first start (the twin does it for it).
+    for (const app of this.model.apps) {
+      const bundle = this.options.bundles[app.service];
+      const account = this.model.storageAccounts.find((a) => a.endpoints.queue && hostOf(a.endpoints.queue) === hostOf(app.settings.AzureWebJobsStorage__queueServiceUri ?? ""));
+      if (!bundle || !account) continue;
+      const durableTask = (JSON.parse(readFileSync(path.join(bundle, "host.json"), "utf8")) as { extensions?: { durableTask?: DurableTaskSettings } }).extensions?.durableTask;
+      for (const queue of durableTask ? taskHubQueueNames(durableTask) : []) {
+        const r = await fetch(storage.adminUrl("queue", `/${account.name}/${queue}`), { method: "PUT" });
+        if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning task hub queue ${account.name}/${queue}: HTTP ${r.status}`);
+      }
     }
     // The host creates azure-webjobs-hosts in its storage on first start (a container operation the twin does for it).
     for (const account of this.hostStorageAccounts()) {

@@ -34,6 +34,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { durationMs, FakeCore, type Registration } from "./core";
 import { DurableHost } from "./durable";
 import { nextOccurrence } from "./ncrontab";
+import { type DurableTaskSettings, taskHubQueueNames } from "./task-hub";
 import { TelemetryExporter } from "./telemetry-exporter";
 
 export interface WorkerConfig {
@@ -59,7 +60,7 @@ interface HostJson {
   extensions?: {
     http?: { routePrefix?: string };
     queues?: { batchSize?: number; newBatchThreshold?: number; maxPollingInterval?: string; visibilityTimeout?: string; maxDequeueCount?: number; messageEncoding?: string };
-    durableTask?: { hubName?: string; overridableExistingInstanceStates?: string };
+    durableTask?: DurableTaskSettings & { overridableExistingInstanceStates?: string };
   };
 }
 
@@ -493,6 +494,39 @@ function startHostLock(): void {
   void tick();
 }
 
+// ---------------------------------------------------------------- the Durable task hub's queues
+/**
+ * The Durable extension's Azure Storage provider polls its task hub's queues (./task-hub.ts) in host
+ * storage as the app's identity, at most `storageProvider.maxQueuePollingInterval` apart (default 30 s,
+ * https://learn.microsoft.com/azure/durable-task/durable-functions/durable-functions-host-json-settings). The twin reproduces this polling, so the host's Queue Data
+ * Contributor grant is exercised; the orchestration messages themselves stay in memory (./durable.ts).
+ */
+function startTaskHubPolling(): void {
+  const durableTask = hostJson.extensions?.durableTask;
+  if (!core.registrations.some((r) => r.trigger.type === "orchestrationTrigger")) return;
+  const queueUri = settings.AzureWebJobsStorage__queueServiceUri;
+  const hub = (durableTask?.hubName ?? "TestHubName").toLowerCase();
+  if (!queueUri) {
+    log("error", "durable", `task hub ${hub}: app setting AzureWebJobsStorage__queueServiceUri (identity-based host storage) is not set by the plan`);
+    return;
+  }
+  const service = new QueueServiceClient(queueUri, credentialFor(settings.AzureWebJobsStorage__clientId));
+  const names = taskHubQueueNames(durableTask ?? {});
+  const everyMs = timeSpanMs(durableTask?.storageProvider?.maxQueuePollingInterval, 30_000) * (config.hostTimeScale ?? 1);
+  const poll = async (): Promise<void> => {
+    if (stopping) return;
+    for (const name of names) {
+      try {
+        await service.getQueueClient(name).receiveMessages({ numberOfMessages: 1, visibilityTimeout: 1 });
+      } catch (error) {
+        log("error", "durable", `task hub queue ${name}: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+    setTimeout(() => void poll(), everyMs).unref();
+  };
+  void poll();
+}
+
 // ---------------------------------------------------------------- request telemetry
 /** The host's request telemetry to Application Insights, authenticated as APPLICATIONINSIGHTS_AUTHENTICATION_STRING says. */
 function startTelemetry(): void {
@@ -518,6 +552,7 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   durable.rpcBaseUrl = `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`;
   startHostLock();
+  startTaskHubPolling();
   startTelemetry();
   for (const r of core.registrations) {
     if (r.trigger.type === "queueTrigger") startQueueListener(r);
