@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     print("twin", "stopping...");
+    // Least privilege measured by execution: what the plan grants that this session never used.
+    if (twin?.apps.size) for (const line of twin.unusedDataActionsReport().split("\n")) print("twin", line);
     await twin?.stop();
     process.exit(code);
   };

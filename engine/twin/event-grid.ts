@@ -132,15 +132,26 @@ export function toDeliverySchema(topic: TopicModel, subscription: SubscriptionMo
   throw new Error(`subscription ${subscription.name}: delivering ${topic.inputSchema} events as ${subscription.deliverySchema} is not possible in Event Grid`);
 }
 
+/** The delay before attempt `attempt + 1` (documented schedule, hourly after the last step). */
+export function retryDelayMs(attempt: number): number {
+  return (RETRY_SCHEDULE_SECONDS[attempt - 1] ?? 3600) * 1000;
+}
+
 export class EventGridEmulator {
   #server?: Server;
   url = "";
   readonly deliveries: DeliveryRecord[] = [];
   readonly published: { topic: string; events: number }[] = [];
   readonly rejected: { topic: string; status: number; message: string }[] = [];
+  /** Every delivery attempt (when, which, the outcome), to check the retry schedule. */
+  readonly attempts: { readonly at: number; readonly subscription: string; readonly eventId: string; readonly attempt: number; readonly error?: string }[] = [];
+  /** Multiplies the retry delays; tests may shorten it while a scenario runs. */
+  timeScale: number;
   readonly #timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: EventGridOptions) {}
+  constructor(private readonly options: EventGridOptions) {
+    this.timeScale = options.timeScale ?? 1;
+  }
 
   async start(): Promise<void> {
     this.#server = createServer({ cert: this.options.certificate.cert, key: this.options.certificate.key }, (req, res) => void this.#handle(req, res));
@@ -210,6 +221,7 @@ export class EventGridEmulator {
         const payload = toDeliverySchema(topic, subscription, event);
         const text = Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
         const result = await this.options.sendToQueue(identity, subscription.destination.account, subscription.destination.queue, text, subscription.destination.ttlSeconds);
+        this.attempts.push({ at: Date.now(), subscription: subscription.name, eventId, attempt, ...(result.status < 300 ? {} : { error: `HTTP ${result.status}` }) });
         if (result.status < 300) {
           this.deliveries.push({ subscription: subscription.name, eventId, attempts: attempt, outcome: "delivered" });
           return;
@@ -219,7 +231,7 @@ export class EventGridEmulator {
       this.options.log(`subscription ${subscription.name}: delivery of ${eventId} attempt ${attempt} failed: ${error}`);
       const ttlExpired = Date.now() - firstAt > subscription.eventTimeToLiveMinutes * 60_000;
       if (attempt >= subscription.maxDeliveryAttempts || ttlExpired) return this.#deadLetter(subscription, event, attempt, error);
-      const delay = (RETRY_SCHEDULE_SECONDS[attempt - 1] ?? 3600) * 1000 * (this.options.timeScale ?? 1);
+      const delay = retryDelayMs(attempt) * this.timeScale;
       const t = setTimeout(() => {
         this.#timers.delete(t);
         this.#deliver(topic, subscription, event, attempt + 1, firstAt);

@@ -90,6 +90,8 @@ export interface GatewayOptions {
   /** Maps a back-end base URL from the plan (`https://<app>.azurewebsites.net/api`) to a local URL. */
   readonly resolveBackend: (url: string) => string | undefined;
   readonly log: (message: string) => void;
+  /** Called after every request (the Application Insights logger's request telemetry). */
+  readonly onRequest?: (name: string, url: string, status: number, durationMs: number) => void;
 }
 
 class GatewayError extends Error {
@@ -225,11 +227,13 @@ export class Gateway {
       res.writeHead(response.status, out);
       res.end(Buffer.from(await response.arrayBuffer()));
       this.options.log(`${method} ${url.pathname} → ${api.apiId}/${operation.operationId} → ${response.status} (${Date.now() - started} ms)`);
+      this.options.onRequest?.(`${method} ${api.apiId}/${operation.operationId}`, url.pathname, response.status, Date.now() - started);
     } catch (error) {
       const e = error instanceof GatewayError ? error : new GatewayError(502, `twin gateway: ${(error as Error).message}`);
       res.writeHead(e.status, { "content-type": "application/json", ...e.headers });
       res.end(JSON.stringify({ statusCode: e.status, message: e.message }));
       this.options.log(`${method} ${url.pathname} → ${e.status}: ${e.message}`);
+      this.options.onRequest?.(`${method} ${url.pathname}`, url.pathname, e.status, Date.now() - started);
     }
   }
 

@@ -33,6 +33,13 @@ export interface FunctionAppModel {
   readonly auth?: AppServiceAuth;
 }
 
+/** An Application Insights component (telemetry ingestion is authorized against it). */
+export interface AppInsightsModel {
+  readonly name: string;
+  readonly resourceId: string;
+  readonly instrumentationKey: string;
+}
+
 export interface AppServiceAuth {
   readonly requireAuthentication: boolean;
   readonly excludedPaths: readonly string[];
@@ -135,6 +142,8 @@ export interface GatewayOperationModel {
 export interface GatewayModel {
   readonly serviceName: string;
   readonly gatewayUrl: string;
+  /** The Application Insights logger's connection string, when it authenticates with the gateway's identity. */
+  readonly telemetryConnectionString?: string;
   readonly principalId: string;
   readonly apis: readonly GatewayApiModel[];
   /** Product policies (applied to every API of the product; the twin applies the product's to all APIs). */
@@ -153,6 +162,7 @@ export interface TwinModel {
   readonly topics: readonly TopicModel[];
   readonly subscriptions: readonly SubscriptionModel[];
   readonly gateway?: GatewayModel;
+  readonly appInsights: readonly AppInsightsModel[];
   /** The Entra tenant's v2 issuer the gateway and the apps validate against (the local issuer stands in). */
   readonly issuer: string;
 }
@@ -355,9 +365,21 @@ export function twinModel(plan: Plan): TwinModel {
     ...(cosmos ? { cosmos } : {}),
     topics,
     subscriptions,
+    appInsights: ofType(plan, "azure-native:applicationinsights:Component").flatMap((r) => {
+      const key = str(r.outputs.instrumentationKey) ?? /InstrumentationKey=([^;]+)/i.exec(str(r.outputs.connectionString) ?? "")?.[1];
+      return key ? [{ name: need(r, r.inputs.resourceName, "resourceName"), resourceId: need(r, r.id, "id"), instrumentationKey: key }] : [];
+    }),
     ...gatewayOf(plan),
     issuer,
   };
+}
+
+/** The gateway's Application Insights logger when it uses a managed identity (`credentials.identityClientId`). */
+function loggerOf(plan: Plan): { telemetryConnectionString?: string } {
+  const logger = ofType(plan, "azure-native:apimanagement:Logger").find((r) => r.inputs.loggerType === "applicationInsights" || (r.inputs.credentials as { identityClientId?: unknown } | undefined)?.identityClientId);
+  const credentials = (logger?.inputs.credentials ?? {}) as { connectionString?: unknown; identityClientId?: unknown };
+  const connectionString = str(credentials.connectionString);
+  return connectionString && str(credentials.identityClientId) ? { telemetryConnectionString: connectionString } : {};
 }
 
 function gatewayOf(plan: Plan): { gateway?: GatewayModel } {
@@ -417,6 +439,7 @@ function gatewayOf(plan: Plan): { gateway?: GatewayModel } {
     gateway: {
       serviceName: String(service.inputs.serviceName),
       gatewayUrl: str(service.outputs.gatewayUrl) ?? `https://${String(service.inputs.serviceName)}.azure-api.net`,
+      ...loggerOf(plan),
       principalId,
       apis,
       productPolicies: ofType(plan, "azure-native:apimanagement:ProductPolicy").flatMap((p) => (str(p.inputs.value) ? [String(p.inputs.value)] : [])),

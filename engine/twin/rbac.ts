@@ -172,6 +172,10 @@ export class Authorizer {
     this.#revoked.delete(name);
   }
 
+  isRevoked(name: string): boolean {
+    return this.#revoked.has(name);
+  }
+
   #grantsFor(principalId: string, action: string, resource: string): string[] {
     return this.assignments
       .filter(

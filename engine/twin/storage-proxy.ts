@@ -163,8 +163,20 @@ export class StorageProxy {
       { principalId: oid, principalLabel: this.options.labelOf(oid), resource, operation: op.label },
       op.anyOf,
     );
-    if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message);
+    if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message + this.#missingEntityHint(service, op.account, op.entity));
     await this.#forward(service, req, res, url, op.account);
+  }
+
+  /**
+   * Azure authorizes before it looks the queue or container up, so a name nobody created is refused with 403
+   * like a missing grant; the twin knows the plan and says when the name itself is the problem.
+   */
+  #missingEntityHint(service: "queue" | "blob", account: string, entity: string): string {
+    const planned = service === "queue" ? this.options.model.queues : this.options.model.blobContainers;
+    const inAccount = planned.filter((x) => x.account === account).map((x) => x.name);
+    // An account where the plan declares none of this kind is host storage: its names are the runtime's.
+    if (inAccount.length === 0 || inAccount.includes(entity) || (service === "blob" && entity === "azure-webjobs-hosts")) return "";
+    return ` Twin: the plan creates no ${service === "queue" ? "queue" : "container"} "${entity}" in ${account} (it has: ${inAccount.join(", ") || "none"}): the name the code uses and the name the infrastructure creates disagree.`;
   }
 
   async #forward(service: "queue" | "blob", req: IncomingMessage, res: ServerResponse, url: URL, account: string): Promise<void> {

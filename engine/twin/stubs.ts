@@ -72,6 +72,8 @@ export class WebhookStub {
   mode: WebhookMode = "accept";
   url = "";
   readonly calls: WebhookCall[] = [];
+  /** Calls answered with a failure (mode "error" or "gone"), with the status sent. */
+  readonly failures: (WebhookCall & { readonly status: number })[] = [];
   #server?: Server;
 
   async start(): Promise<void> {
@@ -85,8 +87,10 @@ export class WebhookStub {
         } catch {
           /* kept as text */
         }
-        if (this.mode === "accept") this.calls.push({ at: Date.now(), headers: req.headers, body });
-        res.writeHead(this.mode === "accept" ? 200 : this.mode === "gone" ? 410 : 500).end();
+        const status = this.mode === "accept" ? 200 : this.mode === "gone" ? 410 : 500;
+        if (status === 200) this.calls.push({ at: Date.now(), headers: req.headers, body });
+        else this.failures.push({ at: Date.now(), headers: req.headers, body, status });
+        res.writeHead(status).end();
       });
     });
     this.url = `${await listen(this.#server)}/hooks/orders`;

@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -33,6 +33,9 @@ import { type FunctionAppModel, type ManagedIdentity, type TwinModel, twinModel 
 import { Authorizer } from "./rbac";
 import { StorageProxy } from "./storage-proxy";
 import { PaymentStub, WebhookStub } from "./stubs";
+import { type DurableTaskSettings, taskHubQueueNames } from "./host/task-hub";
+import { TelemetryIngestion } from "./telemetry";
+import { TelemetryExporter } from "./host/telemetry-exporter";
 import { TokenIssuer } from "./tokens";
 
 export interface TwinOptions {
@@ -43,8 +46,10 @@ export interface TwinOptions {
   readonly log?: (source: string, line: string) => void;
   /** Event Grid retry delays multiplier (tests). @default 1 */
   readonly eventGridTimeScale?: number;
-  /** Function-level retry delays multiplier, e.g. the change-feed trigger's backoff (tests). @default 1 */
+  /** Retry delays multiplier: the functions' retry policies (e.g. the change-feed trigger's backoff) and the queue triggers' visibilityTimeout (tests). @default 1 */
   readonly retryTimeScale?: number;
+  /** The hosts' own timers multiplier: the primary host lock's renewal, telemetry flushes (tests). @default 1 */
+  readonly hostTimeScale?: number;
   /** Gateway port. @default a free port */
   readonly gatewayPort?: number;
 }
@@ -65,14 +70,26 @@ export interface LogLine {
 }
 
 const WORKER = path.join(__dirname, "host", "worker.ts");
-/** The worker compiled once per start (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
+/** The worker compiled once per process (esbuild, dependencies left in node_modules): no TypeScript loader in each app process. */
 const WORKER_DIR = path.join(__dirname, "..", "..", ".build", "twin");
 
-/** Next to the project's node_modules (dependencies stay external); one file per twin, removed on stop. */
-function compileWorker(): string {
-  const outfile = path.join(WORKER_DIR, `worker-${process.pid}-${randomUUID().slice(0, 8)}.cjs`);
-  buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile, logLevel: "silent" });
-  return outfile;
+/** Next to the project's node_modules (dependencies stay external); one file per process, shared by its twins, removed with the last. */
+let compiled: { file: string; users: number } | undefined;
+
+function acquireWorker(): string {
+  if (!compiled) {
+    const file = path.join(WORKER_DIR, `worker-${process.pid}-${randomUUID().slice(0, 8)}.cjs`);
+    buildSync({ entryPoints: [WORKER], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile: file, logLevel: "silent" });
+    compiled = { file, users: 0 };
+  }
+  compiled.users++;
+  return compiled.file;
+}
+
+function releaseWorker(file: string): void {
+  if (!compiled || compiled.file !== file || --compiled.users > 0) return;
+  rmSync(file, { force: true });
+  compiled = undefined;
 }
 
 function hostOf(url: string): string {
@@ -95,6 +112,8 @@ export class Twin {
   storage?: StorageProxy;
   cosmos?: CosmosProxy;
   eventGrid?: EventGridEmulator;
+  telemetry?: TelemetryIngestion;
+  #gatewayTelemetry?: TelemetryExporter;
   gateway?: Gateway;
   readonly identityEndpoint: ManagedIdentityEndpoint;
   readonly #fronts: Server[] = [];
@@ -137,9 +156,10 @@ export class Twin {
       writeBlob: (identity, account, container, name, body) =>
         this.#asIdentity(identity, "https://storage.azure.com", "PUT", `${this.storage!.endpointFor("blob", account)}/${container}/${name}`, body, { "x-ms-blob-type": "BlockBlob" }),
     });
-    await Promise.all([this.storage.start(), this.cosmos.start(), this.eventGrid.start(), this.identityEndpoint.start(), this.payment.start(), this.webhook.start()]);
+    this.telemetry = new TelemetryIngestion({ ...common, components: m.appInsights });
+    await Promise.all([this.telemetry.start(), this.storage.start(), this.cosmos.start(), this.eventGrid.start(), this.identityEndpoint.start(), this.payment.start(), this.webhook.start()]);
     await this.#provision();
-    const worker = (this.#worker = compileWorker());
+    const worker = (this.#worker = acquireWorker());
     await Promise.all(m.apps.map((app) => this.#startApp(app, worker)));
     if (m.gateway) {
       this.gateway = new Gateway({
@@ -148,9 +168,37 @@ export class Twin {
         tokenForGateway: (resource) => this.identityEndpoint.tokenFor({ principalId: m.gateway!.principalId }, resource),
         resolveBackend: (url) => this.#resolveBackend(url),
         log: (l) => this.log("gateway", l),
+        onRequest: (name, url, status, ms) => this.#gatewayTelemetry?.trackRequest(name, url, status, ms, "gateway"),
       });
+      if (m.gateway.telemetryConnectionString) {
+        // The APIM logger authenticates with the gateway's system-assigned identity (credentials.identityClientId).
+        this.#gatewayTelemetry = new TelemetryExporter({
+          connectionString: this.telemetry.localConnectionString(m.gateway.telemetryConnectionString),
+          getToken: async () => this.identityEndpoint.tokenFor({ principalId: m.gateway!.principalId }, "https://monitor.azure.com/"),
+          onRefused: (status, message) => this.log("gateway", `ERROR Application Insights refused telemetry (${status}): ${message}`),
+          flushMs: Math.max(100, 1000 * (this.options.hostTimeScale ?? 1)),
+          send: (url, headers, body) => this.call(url, { method: "POST", headers, body }),
+        });
+      }
       await this.gateway.start(this.options.gatewayPort ?? 0);
     }
+  }
+
+  /** An HTTPS request to one of the twin's endpoints (they use its own certificate), from this process. */
+  async call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+    const target = new URL(url);
+    return new Promise((resolve, reject) => {
+      const r = httpsRequest(
+        { host: target.hostname, port: target.port, method: init.method ?? "GET", path: `${target.pathname}${target.search}`, ca: this.backends!.certificate.cert, headers: { ...(init.body !== undefined ? { "content-length": String(Buffer.byteLength(init.body)) } : {}), ...init.headers } },
+        (res) => {
+          let t = "";
+          res.on("data", (c: Buffer) => (t += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: t }));
+        },
+      );
+      r.on("error", reject);
+      r.end(init.body);
+    });
   }
 
   /** A request made by the twin itself on behalf of an identity (Event Grid delivery, dead-lettering). */
@@ -190,6 +238,22 @@ export class Twin {
       const r = await fetch(storage.adminUrl("blob", `/${c.account}/${c.name}?restype=container`), { method: "PUT" });
       if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning container ${c.account}/${c.name}: HTTP ${r.status}`);
     }
+    // The Durable extension creates its task hub's queues in host storage on first start (the twin does it for it).
+    for (const app of this.model.apps) {
+      const bundle = this.options.bundles[app.service];
+      const account = this.model.storageAccounts.find((a) => a.endpoints.queue && hostOf(a.endpoints.queue) === hostOf(app.settings.AzureWebJobsStorage__queueServiceUri ?? ""));
+      if (!bundle || !account) continue;
+      const durableTask = (JSON.parse(readFileSync(path.join(bundle, "host.json"), "utf8")) as { extensions?: { durableTask?: DurableTaskSettings } }).extensions?.durableTask;
+      for (const queue of durableTask ? taskHubQueueNames(durableTask) : []) {
+        const r = await fetch(storage.adminUrl("queue", `/${account.name}/${queue}`), { method: "PUT" });
+        if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning task hub queue ${account.name}/${queue}: HTTP ${r.status}`);
+      }
+    }
+    // The host creates azure-webjobs-hosts in its storage on first start (a container operation the twin does for it).
+    for (const account of this.hostStorageAccounts()) {
+      const r = await fetch(storage.adminUrl("blob", `/${account}/azure-webjobs-hosts?restype=container`), { method: "PUT" });
+      if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning azure-webjobs-hosts in ${account}: HTTP ${r.status}`);
+    }
     const cosmos = this.model.cosmos;
     if (cosmos) {
       const client = this.adminCosmos();
@@ -203,6 +267,31 @@ export class Twin {
       }
       client.dispose();
     }
+  }
+
+  /** Storage accounts the apps' host storage settings (AzureWebJobsStorage__blobServiceUri) point at. */
+  hostStorageAccounts(): string[] {
+    return [
+      ...new Set(
+        this.model.apps.flatMap((app) => {
+          const host = hostOf(app.settings.AzureWebJobsStorage__blobServiceUri ?? "");
+          return this.model.storageAccounts.filter((a) => a.endpoints.blob && hostOf(a.endpoints.blob) === host).map((a) => a.name);
+        }),
+      ),
+    ];
+  }
+
+  /**
+   * The data actions each role assignment grants that nothing used while the twin ran: the candidates to
+   * narrow (least privilege measured by execution). One line per assignment, `` when all were used.
+   */
+  unusedDataActionsReport(): string {
+    const unused = this.authorizer.unusedGrants();
+    const lines = unused.map((u) => `  ${u.assignment} [${u.role}] on ${u.scope.replace(/^.*\/providers\//, "")}: ${u.unusedActions.join(", ")}`);
+    return (
+      `twin (${this.model.stack}): granted data actions nothing used (candidates to narrow): ${unused.length} of ${this.authorizer.assignments.length} assignments\n` +
+      (lines.length ? lines.join("\n") : "  none: every granted data action was used")
+    );
   }
 
   /** The Cosmos client the twin itself uses (seeding stock in tests and `dev`): key access to the emulator. */
@@ -232,6 +321,7 @@ export class Twin {
       for (const topic of this.model.topics) if (v === topic.endpoint) v = this.eventGrid!.endpointFor(topic);
       if (/^BACKEND_[A-Z0-9_]+_URL$/.test(name)) v = this.payment.url;
       if (name === "NOTIFICATION_WEBHOOK_URL") v = this.webhook.url;
+      if (name === "APPLICATIONINSIGHTS_CONNECTION_STRING") v = this.telemetry!.localConnectionString(v);
       out[name] = v;
     }
     return out;
@@ -252,7 +342,7 @@ export class Twin {
         ...env,
         PATH: process.env.PATH ?? "",
         NODE_EXTRA_CA_CERTS: this.backends!.certificate.certFile,
-        TWIN_HOST_CONFIG: JSON.stringify({ service: app.service, appDirectory: bundle, retryTimeScale: this.options.retryTimeScale ?? 1 }),
+        TWIN_HOST_CONFIG: JSON.stringify({ service: app.service, appDirectory: bundle, retryTimeScale: this.options.retryTimeScale ?? 1, hostTimeScale: this.options.hostTimeScale ?? 1 }),
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
@@ -347,7 +437,14 @@ export class Twin {
     return this.issuer.issue({ aud: audience, oid, roles, extra }).token;
   }
 
-  async stop(): Promise<void> {
+  #stopping?: Promise<void>;
+
+  /** Stops everything the twin started; calling it again waits for the first call. */
+  stop(): Promise<void> {
+    return (this.#stopping ??= this.#stop());
+  }
+
+  async #stop(): Promise<void> {
     await Promise.all(
       [...this.apps.values()].map(
         (a) =>
@@ -366,8 +463,9 @@ export class Twin {
       ),
     );
     await Promise.all(this.#fronts.map((f) => new Promise<void>((resolve) => { f.close(() => resolve()); f.closeAllConnections(); })));
-    await Promise.all([this.gateway?.stop(), this.storage?.stop(), this.cosmos?.stop(), this.eventGrid?.stop(), this.identityEndpoint.stop(), this.payment.stop(), this.webhook.stop()]);
+    this.#gatewayTelemetry?.stop();
+    await Promise.all([this.telemetry?.stop(), this.gateway?.stop(), this.storage?.stop(), this.cosmos?.stop(), this.eventGrid?.stop(), this.identityEndpoint.stop(), this.payment.stop(), this.webhook.stop()]);
     await this.backends?.stop();
-    if (this.#worker) rmSync(this.#worker, { force: true });
+    if (this.#worker) releaseWorker(this.#worker);
   }
 }

@@ -8,6 +8,9 @@
  */
 import { startStackTwin } from "../../engine/twin";
 
+/** The customer is the token's `oid` (orders accepts an order only for the caller's own id). */
+const CUSTOMER = "22222222-2222-4222-8222-222222222222";
+
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const value = await f();
@@ -19,7 +22,7 @@ export async function run(count = 5, stack = "dev"): Promise<void> {
   const gw = twin.gateway!;
   const headers = (roles: string[]): Record<string, string> => ({
     "ocp-apim-subscription-key": gw.subscriptionKey,
-    authorization: `Bearer ${twin.userToken("orders", roles)}`,
+    authorization: `Bearer ${twin.userToken("orders", roles, CUSTOMER)}`,
     "content-type": "application/json",
   });
   try {
@@ -34,16 +37,18 @@ export async function run(count = 5, stack = "dev"): Promise<void> {
       const created = await fetch(`${gw.url}/orders/v1/orders`, {
         method: "POST",
         headers: { ...headers(["Orders.Write"]), "idempotency-key": `bench-${Date.now()}-${i}` },
-        body: JSON.stringify({ customerId: "cust-bench", currency: "EUR", items: [{ sku: "SKU-B", quantity: 1, unitPriceMinor: 1000 }], shippingAddress: { name: "B", line1: "L", city: "C", postalCode: "1", country: "NL" } }),
+        body: JSON.stringify({ customerId: CUSTOMER, currency: "EUR", items: [{ sku: "SKU-B", quantity: 1, unitPriceMinor: 1000 }], shippingAddress: { name: "B", line1: "L", city: "C", postalCode: "1", country: "NL" } }),
       });
-      const id = String(((await created.json()) as { id?: string }).id);
+      const body = (await created.json()) as { id?: string };
+      if (created.status !== 201) throw new Error(`creating an order: HTTP ${created.status} ${JSON.stringify(body)}`);
+      const id = String(body.id);
       const deadline = Date.now() + 30_000;
       let shippedAt: number | undefined;
       let notifiedAt: number | undefined;
       while (Date.now() < deadline && (shippedAt === undefined || notifiedAt === undefined)) {
         if (shippedAt === undefined) {
           // Read the document directly: polling through the gateway would hit the product's rate limit (60/min).
-          const { resource } = await orders.item(id, "cust-bench").read<{ status?: string }>();
+          const { resource } = await orders.item(id, CUSTOMER).read<{ status?: string }>();
           if (resource?.status === "shipped") shippedAt = performance.now();
         }
         if (notifiedAt === undefined && twin.webhook.calls.some((c) => JSON.stringify(c.body).includes(id) && JSON.stringify(c.body).includes("shipped"))) notifiedAt = performance.now();

@@ -3,7 +3,13 @@
  * Cosmos operation → data action tables, Event Grid's schema gate and filters, the gateway's policy
  * scopes, the managed-identity contract, NCRONTAB.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { generateCertificate } from "../../engine/twin/emulators";
+import { TelemetryIngestion } from "../../engine/twin/telemetry";
 import { cosmosOperation } from "../../engine/twin/cosmos-proxy";
 import { matches, parseForSchema, toDeliverySchema } from "../../engine/twin/event-grid";
 import { effectiveSection, parsePolicy } from "../../engine/twin/gateway";
@@ -136,5 +142,44 @@ describe("timers", () => {
     expect(nextOccurrence("0 */1 * * * *", new Date("2026-01-01T00:00:30Z")).toISOString()).toBe("2026-01-01T00:01:00.000Z");
     expect(nextOccurrence("30 5 2 * * *", new Date("2026-01-01T03:00:00Z")).toISOString()).toBe("2026-01-02T02:05:30.000Z");
     expect(() => nextOccurrence("00:05:00", new Date())).toThrow(/six NCRONTAB fields/);
+  });
+});
+
+describe("Application Insights ingestion (Entra-only, as disableLocalAuth)", () => {
+  it("accepts telemetry only from a principal with Telemetry/Write on the component, refusing others with 403 naming identity, action and scope", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "twin-ingest-"));
+    const issuer = new TokenIssuer("https://login.microsoftonline.com/t/v2.0", "t");
+    const component = { name: "appi", resourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/appi", instrumentationKey: "ikey-1" };
+    const authorizer = new Authorizer([grant("publisher", "3913510d-42f4-4e42-8a64-420c390055eb", component.resourceId, "p-ok")]);
+    const ingestion = new TelemetryIngestion({ components: [component], authorizer, issuer, certificate: generateCertificate(directory), labelOf: (p) => `${p}-label` });
+    await ingestion.start();
+    const certificate = readFileSync(join(directory, "cert.pem"));
+    const post = (oid: string | undefined): Promise<{ status: number; text: string }> =>
+      new Promise((resolve, reject) => {
+        const url = new URL(`${ingestion.url}v2.1/track`);
+        const r = httpsRequest(
+          { host: url.hostname, port: url.port, path: url.pathname, method: "POST", ca: certificate, headers: oid ? { authorization: `Bearer ${issuer.issue({ aud: "https://monitor.azure.com/", oid }).token}` } : {} },
+          (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => (text += c.toString()));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        r.on("error", reject);
+        r.end(JSON.stringify({ name: "Microsoft.ApplicationInsights.Request", iKey: "ikey-1", data: {} }));
+      });
+    try {
+      expect((await post("p-ok")).status).toBe(200);
+      expect(ingestion.accepted).toEqual([{ sender: "p-ok-label", component: "appi", name: "Microsoft.ApplicationInsights.Request" }]);
+      const refused = await post("p-other");
+      expect(refused.status).toBe(403);
+      expect(refused.text).toContain("p-other-label");
+      expect(refused.text).toContain("Microsoft.Insights/Telemetry/Write");
+      expect(refused.text).toContain(component.resourceId);
+      expect((await post(undefined)).status).toBe(401);
+    } finally {
+      await ingestion.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

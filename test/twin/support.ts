@@ -21,10 +21,10 @@ export async function callGateway(
   twin: Twin,
   method: string,
   path: string,
-  options: { roles?: readonly string[]; body?: unknown; headers?: Record<string, string>; token?: string | null; oid?: string } = {},
+  options: { roles?: readonly string[]; body?: unknown; headers?: Record<string, string>; token?: string | null; oid?: string; api?: string } = {},
 ): Promise<GatewayResponse> {
   const headers: Record<string, string> = { "ocp-apim-subscription-key": twin.gateway!.subscriptionKey, ...options.headers };
-  const token = options.token === undefined ? twin.userToken("orders", options.roles ?? ["Orders.Read", "Orders.Write"], options.oid) : options.token;
+  const token = options.token === undefined ? twin.userToken(options.api ?? "orders", options.roles ?? ["Orders.Read", "Orders.Write"], options.oid) : options.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(`${twin.gateway!.url}${path}`, {
@@ -86,9 +86,7 @@ export async function waitForStatus(twin: Twin, orderId: string, status: string,
       return last === status ? true : undefined;
     },
     () =>
-      `order ${orderId} never reached "${status}" (last: ${String(last)}); ` +
-      `denials: ${twin.authorizer.denials.slice(-3).map((d) => d.message).join(" | ") || "none"}; ` +
-      `errors: ${twin.logs.filter((l) => /ERROR/.test(l.line)).slice(-3).map((l) => `${l.source}: ${l.line}`).join(" | ") || "none"}`,
+      `order ${orderId} never reached "${status}" (last: ${String(last)}); ${diagnose(twin)}`,
     timeoutMs,
   ).finally(() => client.dispose());
   const viaApi = await getOrder(twin, orderId);
@@ -122,4 +120,50 @@ export async function peek(twin: Twin, queue: string): Promise<string[]> {
   const url = twin.storage!.adminUrl("queue", `/${accountOfQueue(twin, queue)}/${queue}/messages?peekonly=true&numofmessages=32`);
   const xml = await (await fetch(url)).text();
   return [...xml.matchAll(/<MessageText>([^<]*)<\/MessageText>/g)].map((m) => Buffer.from(m[1]!, "base64").toString("utf8"));
+}
+
+/**
+ * What the twin saw going wrong lately, for a scenario's failure message: the apps' errors, Event Grid's
+ * refusals and failed deliveries, and the data planes' 403s. A broken contract shows up here by its cause.
+ */
+export function diagnose(twin: Twin, perSource = 2): string {
+  const bySource = new Map<string, string[]>();
+  for (const l of twin.logs) if (/ERROR|WARN/.test(l.line)) bySource.set(l.source, [...(bySource.get(l.source) ?? []), l.line].slice(-perSource));
+  const errors = [...bySource].flatMap(([source, lines]) => lines.map((line) => `${source}: ${line}`));
+  const refused = (twin.eventGrid?.rejected ?? []).slice(-2).map((r) => `Event Grid ${r.status}: ${r.message}`);
+  const failed = (twin.eventGrid?.deliveries ?? []).filter((d) => d.outcome !== "delivered").slice(-2).map((d) => `Event Grid ${d.outcome} ${d.eventId}: ${d.lastError ?? ""}`);
+  const denials = twin.authorizer.denials.slice(-2).map((d) => d.message);
+  return [`errors: ${errors.join(" | ") || "none"}`, `event grid: ${[...refused, ...failed].join(" | ") || "nothing refused"}`, `denials: ${denials.join(" | ") || "none"}`].join("; ");
+}
+
+/**
+ * For a broken contract: the scenario (`succeeded`) must not succeed, and its failure message (`describe`,
+ * built from diagnose) must point at `cause`. Returns that message as soon as it does; throws if the
+ * scenario succeeds, or with the message when it never names the cause.
+ */
+export async function expectFailureNaming(succeeded: () => boolean | Promise<boolean>, describe: () => string, cause: RegExp, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await succeeded()) throw new Error(`the scenario succeeded although the contract is broken: ${describe()}`);
+    const message = describe();
+    if (cause.test(message)) return message;
+    if (Date.now() > deadline) throw new Error(`the scenario failed without naming the cause ${cause}: ${message}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Publishes one event to the plan's first topic as its publisher (the identity holding EventGrid Data Sender on it). */
+export async function publishOrderEvent(twin: Twin, type = "OrderStatusChanged"): Promise<string> {
+  const topic = twin.model.topics[0]!;
+  const publisher = twin.model.roleAssignments.find((a) => a.roleDefinitionGuid === "d5a91429-5739-47e2-a06b-3470a27159e7" && topic.resourceId.toLowerCase().startsWith(a.scope.toLowerCase()));
+  if (!publisher) throw new Error(`no EventGrid Data Sender on ${topic.name} in the plan`);
+  const id = `published-${Date.now()}`;
+  const token = twin.identityEndpoint.tokenFor({ principalId: publisher.principalId }, "https://eventgrid.azure.net");
+  const r = await twin.call(twin.eventGrid!.endpointFor(topic), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/cloudevents-batch+json; charset=utf-8" },
+    body: JSON.stringify([{ specversion: "1.0", id, source: "/twin/test", type, subject: "/test", data: {} }]),
+  });
+  if (r.status !== 200) throw new Error(`publishing to ${topic.name}: HTTP ${r.status} ${r.text}`);
+  return id;
 }

@@ -65,6 +65,8 @@ export type LogSink = (level: string, functionName: string, message: string) => 
 export class FakeCore {
   model?: ProgrammingModelLike;
   readonly registrations: Registration[] = [];
+  /** Called after every invocation (the host's request telemetry). */
+  afterInvoke?: (name: string, trigger: string, succeeded: boolean, durationMs: number) => void;
 
   constructor(private readonly log: LogSink) {}
 
@@ -120,10 +122,18 @@ export class FakeCore {
       log: (level: string, _category: string, message: string) => this.log(level, name, message),
       state: undefined,
     };
-    const model = this.model.getInvocationModel(coreCtx);
-    const { context, inputs } = await model.getArguments();
-    const result = await model.invokeFunction(context, inputs, registration.callback);
-    return model.getResponse(context, result);
+    const started = Date.now();
+    let succeeded = false;
+    try {
+      const model = this.model.getInvocationModel(coreCtx);
+      const { context, inputs } = await model.getArguments();
+      const result = await model.invokeFunction(context, inputs, registration.callback);
+      const response = await model.getResponse(context, result);
+      succeeded = true;
+      return response;
+    } finally {
+      this.afterInvoke?.(name, registration.trigger.type, succeeded, Date.now() - started);
+    }
   }
 }
 

@@ -24,6 +24,7 @@
  *
  * The parent talks to this process over IPC: `{ ready, port, functions }`, then log lines on stdout.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -33,12 +34,16 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { durationMs, FakeCore, type Registration } from "./core";
 import { DurableHost } from "./durable";
 import { nextOccurrence } from "./ncrontab";
+import { type DurableTaskSettings, taskHubQueueNames } from "./task-hub";
+import { TelemetryExporter } from "./telemetry-exporter";
 
 export interface WorkerConfig {
   readonly service: string;
   readonly appDirectory: string;
   /** Multiplies function-level retry delays (tests); 1 = the registration's own intervals. */
   readonly retryTimeScale?: number;
+  /** Multiplies the host's own timers (the primary host lock's renewal and retry); 1 = the host's. */
+  readonly hostTimeScale?: number;
 }
 
 const config = JSON.parse(process.env.TWIN_HOST_CONFIG ?? "{}") as WorkerConfig;
@@ -55,7 +60,7 @@ interface HostJson {
   extensions?: {
     http?: { routePrefix?: string };
     queues?: { batchSize?: number; newBatchThreshold?: number; maxPollingInterval?: string; visibilityTimeout?: string; maxDequeueCount?: number; messageEncoding?: string };
-    durableTask?: { hubName?: string; overridableExistingInstanceStates?: string };
+    durableTask?: DurableTaskSettings & { overridableExistingInstanceStates?: string };
   };
 }
 
@@ -199,6 +204,18 @@ function credentialFor(clientId: string | undefined): ManagedIdentityCredential 
   return c;
 }
 
+/** True when `text` is base64 whose bytes are a JSON document (what a base64-encoding sender produces). */
+function looksLikeBase64Json(text: string): boolean {
+  const t = text.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.length % 4 !== 0) return false;
+  try {
+    JSON.parse(Buffer.from(t, "base64").toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function startQueueListener(registration: Registration): void {
   const connection = String(registration.trigger.connection ?? "AzureWebJobsStorage");
   const queueName = String(registration.trigger.queueName);
@@ -209,7 +226,9 @@ function startQueueListener(registration: Registration): void {
   const q = hostJson.extensions?.queues ?? {};
   const batchSize = q.batchSize ?? 16;
   const maxDequeueCount = q.maxDequeueCount ?? 5;
+  // A retry delay: scaled like the functions' retry policies (tests); the figure logged is host.json's.
   const visibilityMs = timeSpanMs(q.visibilityTimeout, 0);
+  const retryVisibilitySeconds = (visibilityMs * (config.retryTimeScale ?? 1)) / 1000;
   const maxPollMs = timeSpanMs(q.maxPollingInterval, 60_000);
   const encoding = (q.messageEncoding ?? "base64").toLowerCase();
   const name = registration.metadata.name;
@@ -249,11 +268,14 @@ function startQueueListener(registration: Registration): void {
         return;
       } catch (error) {
         failure = (error as Error).message;
+        if (encoding === "none" && looksLikeBase64Json(item.messageText)) {
+          failure += ` (the message text is base64 that decodes to JSON, but host.json extensions.queues.messageEncoding is "none": sender and host disagree on the encoding)`;
+        }
       }
     }
-    log("warn", name, `attempt ${item.dequeueCount}/${maxDequeueCount} of message ${item.messageId} failed: ${failure}`);
+    log("warn", name, `attempt ${item.dequeueCount}/${maxDequeueCount} of message ${item.messageId} on ${queueName} failed: ${failure}`);
     if (item.dequeueCount >= maxDequeueCount) return toPoison(item, failure);
-    await queue.updateMessage(item.messageId, item.popReceipt, undefined, Math.round(visibilityMs / 1000));
+    await queue.updateMessage(item.messageId, item.popReceipt, undefined, Math.round(retryVisibilitySeconds));
   };
 
   const loop = async (): Promise<void> => {
@@ -419,12 +441,119 @@ function startChangeFeed(registration: Registration): void {
   log("info", "host", `${name}: change feed of ${database}/${container}, leases in ${leaseDatabase}/${leaseContainer}`);
 }
 
+// ---------------------------------------------------------------- host storage: the primary host lock
+/**
+ * The host's primary-host lock, the one use of host storage every app has: a 15 s lease on the blob
+ * `azure-webjobs-hosts/locks/<hostId>/host` (created when missing), renewed 3 s before it expires and
+ * re-acquired every 5 s when lost; the host id is the site name (lower case, at most 32 characters).
+ * Source: Azure/azure-functions-host src/WebJobs.Script/Host/PrimaryHostCoordinator.cs (LeaseTimeout 15 s,
+ * renewal = timeout - 3 s, retry 5 s, GetBlobName) and HostIdValidator. Lease Blob needs blobs/write.
+ */
+function startHostLock(): void {
+  const blobUri = settings.AzureWebJobsStorage__blobServiceUri;
+  if (!blobUri) {
+    log("error", "host", "host storage: app setting AzureWebJobsStorage__blobServiceUri (identity-based host storage) is not set by the plan; the host cannot hold its lock");
+    return;
+  }
+  const credential = credentialFor(settings.AzureWebJobsStorage__clientId);
+  const hostId = (settings.WEBSITE_SITE_NAME ?? config.service).toLowerCase().slice(0, 32);
+  const blob = `${blobUri.replace(/\/+$/, "")}/azure-webjobs-hosts/locks/${hostId}/host`;
+  const leaseId = randomUUID();
+  const scale = config.hostTimeScale ?? 1;
+  let held = false;
+  const call = async (query: string, headers: Record<string, string>): Promise<Response> => {
+    const token = await credential.getToken("https://storage.azure.com/.default");
+    return fetch(`${blob}${query}`, { method: "PUT", headers: { authorization: `Bearer ${token.token}`, "x-ms-version": "2023-11-03", "x-ms-date": new Date().toUTCString(), "content-length": "0", ...headers } });
+  };
+  const errorOf = async (r: Response): Promise<string> => `${r.status} ${/<Message>([^<]*)</.exec(await r.text())?.[1] ?? ""}`;
+  const tick = async (): Promise<void> => {
+    if (stopping) return;
+    try {
+      if (held) {
+        const r = await call("?comp=lease", { "x-ms-lease-action": "renew", "x-ms-lease-id": leaseId });
+        if (r.status >= 300) {
+          held = false;
+          log("error", "host", `Failed to renew host lock lease (azure-webjobs-hosts/locks/${hostId}/host): ${await errorOf(r)}`);
+        }
+      } else {
+        let r = await call("?comp=lease", { "x-ms-lease-action": "acquire", "x-ms-lease-duration": "15", "x-ms-proposed-lease-id": leaseId });
+        if (r.status === 404) {
+          const created = await call("", { "x-ms-blob-type": "BlockBlob" });
+          if (created.status >= 300) throw new Error(`creating the lock blob: ${await errorOf(created)}`);
+          r = await call("?comp=lease", { "x-ms-lease-action": "acquire", "x-ms-lease-duration": "15", "x-ms-proposed-lease-id": leaseId });
+        }
+        if (r.status >= 300) throw new Error(await errorOf(r));
+        held = true;
+      }
+    } catch (error) {
+      held = false;
+      log("error", "host", `host lock lease (azure-webjobs-hosts/locks/${hostId}/host) not acquired: ${(error as Error).message}`);
+    }
+    setTimeout(() => void tick(), (held ? 12_000 : 5_000) * scale).unref();
+  };
+  void tick();
+}
+
+// ---------------------------------------------------------------- the Durable task hub's queues
+/**
+ * The Durable extension's Azure Storage provider polls its task hub's queues (./task-hub.ts) in host
+ * storage as the app's identity, at most `storageProvider.maxQueuePollingInterval` apart (default 30 s,
+ * https://learn.microsoft.com/azure/durable-task/durable-functions/durable-functions-host-json-settings). The twin reproduces this polling, so the host's Queue Data
+ * Contributor grant is exercised; the orchestration messages themselves stay in memory (./durable.ts).
+ */
+function startTaskHubPolling(): void {
+  const durableTask = hostJson.extensions?.durableTask;
+  if (!core.registrations.some((r) => r.trigger.type === "orchestrationTrigger")) return;
+  const queueUri = settings.AzureWebJobsStorage__queueServiceUri;
+  const hub = (durableTask?.hubName ?? "TestHubName").toLowerCase();
+  if (!queueUri) {
+    log("error", "durable", `task hub ${hub}: app setting AzureWebJobsStorage__queueServiceUri (identity-based host storage) is not set by the plan`);
+    return;
+  }
+  const service = new QueueServiceClient(queueUri, credentialFor(settings.AzureWebJobsStorage__clientId));
+  const names = taskHubQueueNames(durableTask ?? {});
+  const everyMs = timeSpanMs(durableTask?.storageProvider?.maxQueuePollingInterval, 30_000) * (config.hostTimeScale ?? 1);
+  const poll = async (): Promise<void> => {
+    if (stopping) return;
+    for (const name of names) {
+      try {
+        await service.getQueueClient(name).receiveMessages({ numberOfMessages: 1, visibilityTimeout: 1 });
+      } catch (error) {
+        log("error", "durable", `task hub queue ${name}: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+    setTimeout(() => void poll(), everyMs).unref();
+  };
+  void poll();
+}
+
+// ---------------------------------------------------------------- request telemetry
+/** The host's request telemetry to Application Insights, authenticated as APPLICATIONINSIGHTS_AUTHENTICATION_STRING says. */
+function startTelemetry(): void {
+  const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (!connectionString) return;
+  const auth = settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "";
+  const aad = /Authorization=AAD/i.test(auth);
+  const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
+  const credential = aad ? credentialFor(clientId) : undefined;
+  const exporter = new TelemetryExporter({
+    connectionString,
+    getToken: async () => (credential ? (await credential.getToken("https://monitor.azure.com//.default")).token : ""),
+    onRefused: (status, message) => log("error", "host", `Application Insights refused telemetry (${status}): ${message}`),
+    flushMs: Math.max(100, 1000 * (config.hostTimeScale ?? 1)),
+  });
+  core.afterInvoke = (name, trigger, succeeded, ms) => exporter.trackRequest(name, `${trigger}://${name}`, succeeded ? 200 : 500, ms, config.service);
+}
+
 // ---------------------------------------------------------------- start
 async function main(): Promise<void> {
   const server = createServer((req, res) => void handleHttp(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.address() as AddressInfo).port;
   durable.rpcBaseUrl = `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`;
+  startHostLock();
+  startTaskHubPolling();
+  startTelemetry();
   for (const r of core.registrations) {
     if (r.trigger.type === "queueTrigger") startQueueListener(r);
     else if (r.trigger.type === "timerTrigger") startTimer(r);
