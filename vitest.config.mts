@@ -12,6 +12,11 @@ export default defineConfig({
           exclude: ["test/functions-src/**", "test/twin/**"],
           environment: "node",
           pool: "forks",
+          // One module cache per worker, not per file: @pulumi/pulumi and the azure-native submodules load
+          // once per worker instead of once per file (about half of this project's CPU time). Safe here:
+          // every evaluation sets the Pulumi runtime's mocks and config afresh (engine/plan.ts), and tests
+          // restore what they change (spies, process.env).
+          isolate: false,
           globalSetup: ["test/helpers/stack-plans.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluateProgram, planStack, readStackFiles } from "../../engine/plan";
 
 const root = path.resolve(__dirname, "../..");
@@ -28,6 +28,8 @@ function devWithRealValues(): Record<string, string> {
   };
 }
 
+// The program module must run in each test, not come from the cache (a worker runs many files: isolate is off).
+beforeAll(() => vi.resetModules());
 afterEach(() => {
   vi.restoreAllMocks();
   vi.resetModules();
