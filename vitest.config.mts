@@ -1,9 +1,13 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Two projects: the infrastructure (Pulumi under mocks, pure helpers, policy) needs nothing running;
 // the services' tests start real emulators (Azurite, a Cosmos DB emulator) once for their project.
 export default defineConfig({
   test: {
+    // vitest's default is one worker fewer than the cores: a single worker on a 2-core machine, leaving a
+    // core idle while in-process tests run (the main process only schedules and reports).
+    maxWorkers: availableParallelism(),
     projects: [
       {
         test: {
