@@ -1,5 +1,4 @@
-import * as path from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_REGISTERED_PROVIDERS,
   REQUIRED_RESOURCE_PROVIDERS,
@@ -9,8 +8,8 @@ import {
   registerProviders,
   type ProviderApi,
 } from "../../bootstrap/resource-providers";
-import { planStack } from "../../engine/plan";
 import type { Plan } from "../../engine/plan-format";
+import { stackPlan } from "../helpers/stack-plans";
 
 const SUB = "11111111-2222-4333-8444-555555555555";
 
@@ -94,12 +93,9 @@ describe("resource provider check", () => {
  * delegated to, as Flex VNet integration's Microsoft.App/environments), must be in the bootstrap's list.
  */
 describe("the bootstrap's list covers every namespace the stacks use", () => {
-  const root = path.resolve(__dirname, "../..");
   const plans: Record<string, Plan> = {};
   beforeAll(async () => {
-    plans.dev = await planStack({ stack: "dev", projectDir: root });
-    vi.resetModules();
-    plans.prod = await planStack({ stack: "prod", projectDir: root });
+    [plans.dev, plans.prod] = await Promise.all([stackPlan("dev"), stackPlan("prod")]);
   }, 120_000);
 
   /** Namespaces in ARM ids (`/providers/<Namespace>/`) and in `serviceName` of subnet delegations. */

@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { estimateCost } from "../../engine/cost/estimate";
-import { planStack, readStackFiles } from "../../engine/plan";
+import { readStackFiles } from "../../engine/plan";
 import { usd } from "../../engine/report";
 import { parseStackConfig } from "../../lib/config";
+import { stackPlan } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -24,9 +25,10 @@ const figures: Record<string, { idle: string; perThousand: string }> = {};
 
 beforeAll(async () => {
   vi.spyOn(console, "warn").mockImplementation(() => undefined);
-  for (const stack of ["dev", "prod"]) {
-    vi.resetModules(); // the program module must run again for each stack, not come from the cache
-    const plan = await planStack({ stack, projectDir: root });
+  const stacks = ["dev", "prod"] as const;
+  const plans = await Promise.all(stacks.map((stack) => stackPlan(stack)));
+  for (const [i, stack] of stacks.entries()) {
+    const plan = plans[i]!;
     const cost = estimateCost(plan, parseStackConfig(stack, readStackFiles(root, stack).config).costAssumptions);
     figures[stack] = { idle: usd(cost.idle.total), perThousand: usd(cost.perThousandOrders.marginal) };
   }

@@ -1,24 +1,20 @@
-import * as path from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { planStack } from "../../engine/plan";
+import { beforeAll, describe, expect, it } from "vitest";
+import { stackPlan } from "../helpers/stack-plans";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { evaluatePolicies } from "../../engine/policy-runner";
 import { resourceKey } from "../../engine/preview";
 import { offlineOnlyRules } from "../../engine/preview-fresh";
 
-const root = path.resolve(__dirname, "../..");
 const stacks = ["dev", "prod"] as const;
 const plans: Record<string, Plan> = {};
 const fresh: Record<string, Plan> = {};
 
 beforeAll(async () => {
-  // Each evaluation needs the program to run again, not come from the module cache.
-  for (const stack of stacks) {
-    plans[stack] = await planStack({ stack, projectDir: root });
-    vi.resetModules();
-    fresh[stack] = await planStack({ stack, projectDir: root, dryRun: true });
-    vi.resetModules();
-  }
+  await Promise.all(
+    stacks.map(async (stack) => {
+      [plans[stack], fresh[stack]] = await Promise.all([stackPlan(stack), stackPlan(stack, { fresh: true })]);
+    }),
+  );
 }, 300_000);
 
 const one = (plan: Plan, type: string): PlannedResource => {

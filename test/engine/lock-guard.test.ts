@@ -9,13 +9,13 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runLockGuardCli } from "../../engine/cli/lock-guard";
 import { findLockedRemovals, isUnder, lockScopeOf, locksFromAzList, readPlans, readPreview } from "../../engine/lock-guard";
-import { planStack } from "../../engine/plan";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
+import { stackPlan } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
 let prod: Plan;
 beforeAll(async () => {
-  prod = await planStack({ stack: "prod", projectDir: root });
+  prod = await stackPlan("prod");
 }, 120_000);
 
 const find = (type: string, test: (r: PlannedResource) => boolean = () => true): PlannedResource => {

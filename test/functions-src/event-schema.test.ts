@@ -5,18 +5,16 @@
  * 1.0 topic accepts (the spec's required attributes and naming rules).
  */
 import { ORDER_STATUS_CHANGED_DATA_VERSION } from "../../functions-src/shared/contracts/order-events";
-import * as path from "node:path";
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 import * as z from "zod";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStack } from "../../engine/plan";
 import type { Plan } from "../../engine/plan-format";
+import { stackPlan } from "../helpers/stack-plans";
 import { createEventGridPublisher } from "../../functions-src/shared/clients/eventgrid";
 import { EVENT_SCHEMAS, PLATFORM_TOPIC_INPUT_SCHEMA, type TopicInputSchema } from "../../functions-src/shared/event-schema";
 import { toEvent } from "../../functions-src/notifications/src/change-feed";
 
-const root = path.resolve(__dirname, "../..");
 const credential: TokenCredential = { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 
 /** Sends one batch through the real client and returns the request it would put on the wire. */
@@ -69,7 +67,7 @@ const cloudEvent = z
 
 let dev: Plan;
 beforeAll(async () => {
-  dev = await planStack({ stack: "dev", projectDir: root });
+  dev = await stackPlan("dev");
 }, 120_000);
 
 describe("Event Grid: publisher schema = topic input schema", () => {

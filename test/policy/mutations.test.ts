@@ -5,21 +5,19 @@
  * owner (its parent component, or a resource it links to such as a policy's API). Prints the catch
  * rate per class and overall; fails below 95% overall.
  */
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStack } from "../../engine/plan";
+import { stackPlan } from "../helpers/stack-plans";
 import type { Plan } from "../../engine/plan-format";
 import { evaluatePolicies, type PolicyViolation } from "../../engine/policy-runner";
 import { MUTATIONS, MUTATION_TIMEOUT_MS, find, type MutablePlan, type Mutation } from "./mutations/catalog";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 let base: Plan;
 let baseline: Set<string>;
 
 const key = (v: PolicyViolation): string => `${v.policy}|${v.urn}|${v.message}`;
 
 beforeAll(async () => {
-  base = await planStack({ stack: "prod", projectDir: ROOT });
+  base = await stackPlan("prod");
   baseline = new Set(evaluatePolicies(base, { stack: "prod" }).violations.filter((v) => v.enforcementLevel === "mandatory").map(key));
 }, 240_000);
 

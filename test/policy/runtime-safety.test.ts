@@ -4,21 +4,17 @@
  * removed dependency, another account or app. Each variant must be a mandatory violation naming the
  * resource, the rule and the fix.
  */
-import * as path from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { planStack } from "../../engine/plan";
+import { beforeAll, describe, expect, it } from "vitest";
+import { stackPlan } from "../helpers/stack-plans";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { evaluatePolicies, type PolicyViolation } from "../../engine/policy-runner";
 import { PLATFORM_TOPIC_INPUT_SCHEMA } from "../../functions-src/shared/event-schema";
 import { PUBLISHER_INPUT_SCHEMA, runtimeSafetyPolicies } from "../../policy/rules/runtime-safety";
 
-const root = path.resolve(__dirname, "../..");
 const plans: Record<string, Plan> = {};
 
 beforeAll(async () => {
-  plans.dev = await planStack({ stack: "dev", projectDir: root });
-  vi.resetModules();
-  plans.prod = await planStack({ stack: "prod", projectDir: root });
+  [plans.dev, plans.prod] = await Promise.all([stackPlan("dev"), stackPlan("prod")]);
 }, 180_000);
 
 const RULES = new Set(runtimeSafetyPolicies.map((p) => p.name));

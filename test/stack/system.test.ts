@@ -2,8 +2,9 @@
  * The whole program, per stack: what `pulumi up` would create, checked across components.
  */
 import * as path from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { planStack, readStackFiles } from "../../engine/plan";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readStackFiles } from "../../engine/plan";
+import { stackPlan } from "../helpers/stack-plans";
 import { parseStackConfig } from "../../lib/config";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { DIAGNOSTIC_SUPPORTED_TYPES } from "../../components/core/diagnostics";
@@ -13,10 +14,7 @@ const root = path.resolve(__dirname, "../..");
 const plans: Record<string, Plan> = {};
 
 beforeAll(async () => {
-  // One process evaluates both stacks in turn, as the plan command would in two runs.
-  plans.dev = await planStack({ stack: "dev", projectDir: root });
-  vi.resetModules(); // the program module must run again, not come from the cache
-  plans.prod = await planStack({ stack: "prod", projectDir: root });
+  [plans.dev, plans.prod] = await Promise.all([stackPlan("dev"), stackPlan("prod")]);
 }, 120_000);
 
 const ofType = (plan: Plan, type: string): PlannedResource[] => plan.resources.filter((r) => r.type === type);

@@ -1,12 +1,11 @@
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { estimateCost, flexBilledSeconds, logAlertMeter, resolveAssumptions } from "../../../engine/cost/estimate";
 import { timerRunsPerMonth } from "../../../engine/cost/schedule";
-import { planStack } from "../../../engine/plan";
 import type { Plan } from "../../../engine/plan-format";
 import { PRICES } from "../../../engine/cost/prices";
 import { DEFAULT_ASSUMPTIONS, type CostLine } from "../../../engine/cost/estimate";
 import { testConfig } from "../../helpers/plan";
+import { stackPlan } from "../../helpers/stack-plans";
 import { flexApp, loadPlan, plan, resource } from "../../fixtures/plans/builder";
 
 const line = (lines: readonly CostLine[], meter: string, item?: string): CostLine => {
@@ -266,7 +265,7 @@ describe("timer schedules", () => {
 describe("zone redundancy and timers on the real prod plan (issue 18 item 2)", () => {
   let prod: Plan;
   beforeAll(async () => {
-    prod = await planStack({ stack: "prod", projectDir: path.resolve(__dirname, "../../..") });
+    prod = await stackPlan("prod");
   }, 120_000);
 
   it("prices the platform's 2 always-ready instances for every scale group of every zone-redundant app", () => {

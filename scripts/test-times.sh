@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Wall and CPU time of the test suite, per vitest project and for the whole `npm test`, with the load
+# average when each started (the machine may be shared: CPU seconds are the figure a busy machine does
+# not inflate much; wall time is what a pull request waits).
+#
+#   npm run test:times            # each project alone, then the whole suite in one run
+#   npm run test:times -- infra   # only the named project(s)
+#
+# Target (issue 17 item 2): the whole suite <= 120 s wall on 2 cores from a clean clone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+projects=("$@")
+whole=0
+if [ ${#projects[@]} -eq 0 ]; then projects=(infra services twin); whole=1; fi
+
+measure() { # label, vitest args...
+  local label=$1; shift
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  local out; out=$(mktemp)
+  /usr/bin/time -f '%e %U %S' -o "$out.time" npx vitest run "$@" --reporter=dot >"$out" 2>&1
+  local status=$?
+  read -r wall user sys <"$out.time"
+  local tests; tests=$(grep -Eo 'Tests +[0-9]+ (passed|failed).*' "$out" | sed 's/\x1b\[[0-9;]*m//g' | head -1)
+  printf '%-9s %7.1f s wall %7.1f s CPU  load %5s  %s%s\n' "$label" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$load" "$tests" \
+    "$([ $status -ne 0 ] && echo "  (exit $status)")"
+  rm -f "$out" "$out.time"
+}
+
+for p in "${projects[@]}"; do measure "$p" --project "$p"; done
+if [ "$whole" -eq 1 ]; then measure "npm test"; fi
+echo "target: npm test <= 120 s wall on 2 cores ($(nproc) here)"

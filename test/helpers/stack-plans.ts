@@ -1,0 +1,65 @@
+/**
+ * The real stacks' plans, evaluated once per test run and shared by every test file that asks.
+ *
+ * The first file to ask for a stack takes a lock in the run's folder (./stack-plans.setup.ts, which
+ * the vitest project must list in `globalSetup`) and evaluates it in a child process
+ * (./stack-plan.child.ts: the Pulumi runtime holds global state, so one stack per process); the others
+ * wait for the file. A plan nobody asks for is never evaluated, so running one test file costs only
+ * the plans it uses. Each call returns a new copy: a test may change what it gets.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { inject } from "vitest";
+import type { Plan } from "../../engine/plan-format";
+
+export type StackName = "dev" | "prod";
+
+const root = path.resolve(__dirname, "../..");
+/** Longer than the slowest evaluation seen on a loaded 2-core machine. */
+const WAIT_MS = 600_000;
+
+function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "stack-plan.child.ts"), stack, fresh ? "fresh" : "preview", out], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", (error) => resolve(`could not start the plan of ${stack}: ${error.message}`));
+    child.once("exit", (code) => resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`));
+  });
+}
+
+/**
+ * The plan `planStack({ stack, projectDir: <repo> })` returns for a real stack (`npm run plan -- --stack
+ * <stack>`), or with `fresh: true` the one of `dryRun: true` (a new stack's first `pulumi preview`).
+ */
+export async function stackPlan(stack: StackName, options: { fresh?: boolean } = {}): Promise<Plan> {
+  const fresh = options.fresh === true;
+  const directory = inject("stackPlansDir");
+  if (!directory) throw new Error("no shared plans: add test/helpers/stack-plans.setup.ts to this vitest project's globalSetup");
+  const key = `${stack}${fresh ? "-fresh" : ""}`;
+  const planFile = path.join(directory, `${key}.json`);
+  const errorFile = path.join(directory, `${key}.error`);
+  let mine = false;
+  try {
+    closeSync(openSync(path.join(directory, `${key}.lock`), "wx"));
+    mine = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  if (mine) {
+    const failure = await evaluateInChild(stack, fresh, planFile);
+    if (failure) writeFileSync(errorFile, failure);
+  } else {
+    const deadline = Date.now() + WAIT_MS;
+    while (!existsSync(planFile) && !existsSync(errorFile)) {
+      if (Date.now() > deadline) throw new Error(`the shared ${key} plan was not ready after ${WAIT_MS / 1000} s (another test file is evaluating it)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (existsSync(errorFile)) throw new Error(readFileSync(errorFile, "utf8"));
+  return JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+}
