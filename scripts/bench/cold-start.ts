@@ -21,7 +21,7 @@
  * The app settings are the prod plan's, their Azure endpoints pointed at the local stand-ins.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -345,7 +345,9 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
 
 if (require.main === module) {
   const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
-  const planFile = path.join(ROOT, ".plan", "prod.baseline.json");
+  // The prod plan `npm run bench` writes, else the stack's saved baseline.
+  const written = path.join(ROOT, ".build", "bench", "speed", "prod-plan.json");
+  const planFile = existsSync(written) ? written : path.join(ROOT, ".plan", "prod.baseline.json");
   const plan = JSON.parse(readFileSync(planFile, "utf8")) as PlanFile;
   measureColdStarts(plan, runs).then(
     (rows) => {
