@@ -7,7 +7,7 @@
  * because it is re-validated from the files themselves on every use (no timestamps).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 
 /** Files in a directory that change how a module there (or below) resolves or compiles. */
@@ -33,9 +33,26 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/**
+ * Hashes already computed in this process, by path, with the file's status when hashed. A plan checks
+ * the same npm files for every service and again in its fresh-stack pass: a file whose size, mtime,
+ * ctime and inode are unchanged is not read again (ctime moves on every write and cannot be set back).
+ * On globalThis: the plan reloads this module for its second pass.
+ */
+const HASHES_KEY = Symbol.for("serverless-platform.bundle-cache.file-hashes");
+type StatHashes = Map<string, { readonly status: string; readonly hash: string }>;
+const known: StatHashes = ((globalThis as Record<symbol, unknown>)[HASHES_KEY] as StatHashes | undefined) ?? new Map();
+(globalThis as Record<symbol, unknown>)[HASHES_KEY] = known;
+
 function fileHash(file: string): string | undefined {
   try {
-    return sha256Hex(readFileSync(file));
+    const s = statSync(file);
+    const status = `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+    const memo = known.get(file);
+    if (memo && memo.status === status) return memo.hash;
+    const hash = sha256Hex(readFileSync(file));
+    known.set(file, { status, hash });
+    return hash;
   } catch {
     return undefined;
   }
@@ -48,16 +65,32 @@ function fileHash(file: string): string | undefined {
  */
 function directoryHash(directory: string, holdsInput: boolean): string | undefined {
   try {
-    const names = readdirSync(directory).sort();
+    const names = listing(directory);
     const listed = holdsInput ? names : names.filter((n) => n === "node_modules" || (RESOLUTION_FILES as readonly string[]).includes(n));
     const hash = createHash("sha256").update(listed.join("\0"));
     for (const name of RESOLUTION_FILES) {
-      if (names.includes(name)) hash.update(`\0${name}\0`).update(readFileSync(path.join(directory, name)));
+      if (names.includes(name)) hash.update(`\0${name}\0${fileHash(path.join(directory, name)) ?? "unreadable"}`);
     }
     return hash.digest("hex");
   } catch {
     return undefined;
   }
+}
+
+/** A folder's sorted entries; read again only when the folder's mtime or ctime moved (an entry added, removed or renamed). */
+const LISTINGS_KEY = Symbol.for("serverless-platform.bundle-cache.listings");
+type Listings = Map<string, { readonly status: string; readonly names: readonly string[] }>;
+const listings: Listings = ((globalThis as Record<symbol, unknown>)[LISTINGS_KEY] as Listings | undefined) ?? new Map();
+(globalThis as Record<symbol, unknown>)[LISTINGS_KEY] = listings;
+
+function listing(directory: string): readonly string[] {
+  const s = statSync(directory);
+  const status = `${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+  const memo = listings.get(directory);
+  if (memo && memo.status === status) return memo.names;
+  const names = readdirSync(directory).sort();
+  listings.set(directory, { status, names });
+  return names;
 }
 
 /** Every directory from each input's folder up to the filesystem root (where Node looks for node_modules). */
