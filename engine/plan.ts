@@ -7,6 +7,7 @@
  */
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
@@ -187,11 +188,26 @@ export interface PlanOptions {
   readonly dryRun?: boolean;
   /** Called after each registration with the count so far (progress). */
   readonly onRegister?: (count: number) => void;
+  /**
+   * Run the program again although this process already evaluated it: the project's own modules
+   * (everything outside node_modules) are loaded afresh, as `vi.resetModules()` does in the tests,
+   * so a second evaluation (the report's fresh-stack pass) needs no second process. @default false
+   */
+  readonly reloadProgram?: boolean;
 }
 
+/** Forgets the project's own modules (not the npm packages: @pulumi/pulumi keeps its one runtime). */
+function forgetProjectModules(): void {
+  const cache = (require as NodeRequire | undefined)?.cache;
+  if (!cache) return;
+  for (const file of Object.keys(cache)) if (!file.split(path.sep).includes("node_modules")) delete cache[file];
+}
+
+let reloads = 0;
+
 /**
- * Evaluates the program for one stack and returns its plan. Call once per process (or reset modules
- * between calls): the Pulumi runtime keeps global state.
+ * Evaluates the program for one stack and returns its plan. Call once per process, or with
+ * `reloadProgram` (or reset modules between calls): the program registers its resources when loaded.
  */
 export async function planStack(options: PlanOptions): Promise<Plan> {
   const projectDir = path.resolve(options.projectDir ?? process.cwd());
@@ -202,12 +218,18 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     else config[k] = v;
   }
   const program = options.program ?? path.join(projectDir, "index.ts");
+  let specifier = program;
+  if (options.reloadProgram) {
+    forgetProjectModules();
+    // A new URL, so the ESM loader's cache does not answer with the first evaluation's module.
+    specifier = `${pathToFileURL(program).href}?reload=${++reloads}`;
+  }
   return evaluateProgram({
     project: files.project,
     stack: options.stack,
     config,
     secretKeys: files.secretKeys,
-    program: async () => ({ ...((await import(program)) as Record<string, unknown>) }),
+    program: async () => ({ ...((await import(specifier)) as Record<string, unknown>) }),
     // What `pulumi preview` would do: the plan is a preview.
     preview: true,
     ...(options.dryRun ? { dryRun: true } : {}),
@@ -255,8 +277,19 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   pulumi.runtime.setAllConfig({ ...config }, [...(options.secretKeys ?? [])]);
   pulumi.runtime.setMockOptions(monitor, options.project, options.stack, dryRun || (options.preview ?? false));
 
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
-  await waitForRegistrations();
+  // @pulumi/pulumi formats `new Error().stack` for every resource and promise it creates (source
+  // positions, leak debugging); under a TypeScript loader each format maps every frame through source
+  // maps, which was the largest single cost of a plan (--cpu-prof). Nothing recorded in the plan reads
+  // those stacks. An error's stack is formatted when first read, after this: it is still mapped.
+  const sourceMaps = process.sourceMapsEnabled;
+  if (sourceMaps) process.setSourceMapsEnabled(false);
+  let outputs: unknown;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
+    await waitForRegistrations();
+  } finally {
+    if (sourceMaps) process.setSourceMapsEnabled(true);
+  }
 
   const stackOutputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries((outputs ?? {}) as Record<string, unknown>)) {

@@ -7,7 +7,7 @@
  * Synchronous on purpose: the Pulumi program calls it while composing resources, and the hash must be
  * a plain string then (an Output would make previews show a redeploy for every app).
  */
-import { buildSync, type Message } from "esbuild";
+import { buildSync, version as esbuildVersion, type Message } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { UserError } from "../core/user-error";
 import type { TriggerKind } from "./triggers";
+import { fingerprint, readCacheRecord, stillValid, type CacheRecord } from "./bundle-cache";
 
 /**
  * Where bundles go by default: `.build/functions/<service>/` under the working directory (Pulumi runs a
@@ -126,39 +127,69 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
   }
 
   const nodeVersion = options.nodeVersion ?? "22";
-  const result = runEsbuild(name, directory, entry, nodeVersion);
-  
-  const files: readonly { name: string; data: Buffer }[] = [
-    { name: PACKAGE_FILES.host, data: hostJson },
-    { name: PACKAGE_FILES.bundle, data: result.code },
-    { name: PACKAGE_FILES.manifest, data: generatedPackageJson(name) },
-  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
   const outDir = path.join(path.resolve(options.outRoot ?? DEFAULT_OUT_ROOT), name);
   const appDirectory = path.join(outDir, "app");
-  mkdirSync(appDirectory, { recursive: true });
-  for (const file of files) writeFileAtomic(path.join(appDirectory, file.name), file.data);
-
-  // The zip is built from memory, never from the folder: nothing else on disk can slip into it.
-  const zip = zipDeterministicSync(files);
   const zipPath = path.join(outDir, `${name}.zip`);
-  writeFileAtomic(zipPath, zip);
-
-  const bundle: ServiceBundle = {
-    zipPath,
-    sha256: sha256(zip),
-    sizeBytes: zip.length,
-    files: files.map((f) => ({ name: f.name, sizeBytes: f.data.length, sha256: sha256(f.data) })),
-    appDirectory,
-    warnings: result.warnings,
-  };
+  const cacheFile = path.join(outDir, "bundle-cache.json");
+  // Everything but the source files that decides the bytes; the sources are fingerprinted (bundle-cache.ts).
+  const key = sha256(
+    JSON.stringify({ name, entry, directory, nodeVersion, esbuild: esbuildVersion, hostJson: sha256(hostJson), bundler: sha256(readFileSync(__filename)) }),
+  );
+  const reused = reuseCachedBundle(cacheFile, key, zipPath, appDirectory);
+  const bundle = reused ?? buildBundle();
   if (options.declaredTriggers) {
     checkDeclaredTriggers(options.declaredTriggers, registeredFunctions(bundle), path.relative(directory, entry));
   }
   return bundle;
+
+  function buildBundle(): ServiceBundle {
+    const result = runEsbuild(name, directory, entry, nodeVersion);
+    const files: readonly { name: string; data: Buffer }[] = [
+      { name: PACKAGE_FILES.host, data: hostJson },
+      { name: PACKAGE_FILES.bundle, data: result.code },
+      { name: PACKAGE_FILES.manifest, data: generatedPackageJson(name) },
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+    mkdirSync(appDirectory, { recursive: true });
+    for (const file of files) writeFileAtomic(path.join(appDirectory, file.name), file.data);
+
+    // The zip is built from memory, never from the folder: nothing else on disk can slip into it.
+    const zip = zipDeterministicSync(files);
+    writeFileAtomic(zipPath, zip);
+
+    const built: ServiceBundle = {
+      zipPath,
+      sha256: sha256(zip),
+      sizeBytes: zip.length,
+      files: files.map((f) => ({ name: f.name, sizeBytes: f.data.length, sha256: sha256(f.data) })),
+      appDirectory,
+      warnings: result.warnings,
+    };
+    const record: CacheRecord = { key, inputs: fingerprint(result.inputs), zipSha256: built.sha256, files: built.files, warnings: built.warnings };
+    writeFileAtomic(cacheFile, Buffer.from(`${JSON.stringify(record)}
+`));
+    return built;
+  }
 }
 
-function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): { code: Buffer; warnings: string[] } {
+/**
+ * The package recorded in `cacheFile` when it was built with the same key from inputs that all still
+ * hash the same, and the zip and app files on disk are byte for byte what was built; else undefined.
+ */
+function reuseCachedBundle(cacheFile: string, key: string, zipPath: string, appDirectory: string): ServiceBundle | undefined {
+  const record = readCacheRecord(cacheFile);
+  if (!record || record.key !== key || !existsSync(zipPath)) return undefined;
+  const zip = readFileSync(zipPath);
+  if (sha256(zip) !== record.zipSha256) return undefined;
+  for (const file of record.files) {
+    const onDisk = path.join(appDirectory, file.name);
+    if (!existsSync(onDisk) || sha256(readFileSync(onDisk)) !== file.sha256) return undefined;
+  }
+  if (!stillValid(record.inputs)) return undefined;
+  return { zipPath, sha256: record.zipSha256, sizeBytes: zip.length, files: record.files, appDirectory, warnings: record.warnings };
+}
+
+function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): { code: Buffer; warnings: string[]; inputs: string[] } {
   let build: ReturnType<typeof buildSync>;
   try {
     build = buildSync({
@@ -180,6 +211,8 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
       banner: { js: BANNER },
       define: { ...IMPORT_META_DEFINES, "process.env.NODE_ENV": '"production"' },
       logLevel: "silent",
+      // The files it read: the cache's fingerprint (bundle-cache.ts).
+      metafile: true,
     });
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors ?? [];
@@ -195,7 +228,8 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
   }
   const output = build.outputFiles?.[0];
   if (!output) throw new BundleError(`service "${name}": esbuild produced no output`);
-  return { code: Buffer.from(output.contents), warnings: build.warnings.map(formatMessage) };
+  const inputs = Object.keys(build.metafile?.inputs ?? {}).map((f) => path.resolve(directory, f));
+  return { code: Buffer.from(output.contents), warnings: build.warnings.map(formatMessage), inputs };
 }
 
 /**
@@ -373,7 +407,7 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
   }
 }
 
-function sha256(data: Uint8Array): string {
+function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 

@@ -1,0 +1,362 @@
+/**
+ * Cold start of a service (issue 17 item 3): a fresh `node` process that loads the app, registers its
+ * functions with the host and answers its first real invocation, for the deployed bundle, the same code
+ * unbundled (every npm package loaded file by file from node_modules) and bare `node -e 0`.
+ *
+ *   npx tsx scripts/bench/cold-start.ts [--runs 5]        (or `npm run bench -- cold-start`)
+ *
+ * How it measures (wall time of each process, spawn to exit, variants interleaved round by round after
+ * a warm-up round, median of the rounds):
+ * - load: the process loads the app with a stand-in for the host's `@azure/functions-core` (the module
+ *   the Node worker provides; with it `@azure/functions` registers as on Azure) and exits on the next
+ *   macrotask after registration, as soon as the worker would report the functions to the host.
+ * - first invocation: the same, then one invocation through the programming model the way the worker
+ *   does it (getInvocationModel → getArguments → invokeFunction → getResponse), then exit:
+ *   an HTTP app's health route; a queue app one message of its queue, its SDK clients created and a
+ *   token fetched from a local managed-identity endpoint (the App Service contract: IDENTITY_ENDPOINT,
+ *   IDENTITY_HEADER; https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference).
+ *   The app's data-plane calls (Cosmos DB, Storage) go to a local HTTPS stand-in that answers 403, so
+ *   the message ends in the app's error path after its first request: what is timed is the cold path up
+ *   to the first call leaving the process, not the business outcome. The table says what happened.
+ * The app settings are the prod plan's, their Azure endpoints pointed at the local stand-ins.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { bundleService } from "../../components/function-app/bundle";
+import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../../composition/services";
+import { generateCertificate } from "../../engine/twin/emulators";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const WORK = path.join(ROOT, ".build", "bench", "cold-start");
+
+/** Issue 17 item 3. */
+export const COLD_START_TARGETS = { loadOverBare: 2, invocationOverBare: 3, unbundledOverBundled: 4 } as const;
+
+/** What one service's first invocation is: its health route, or one message of a queue it consumes. */
+interface Invocation {
+  readonly function: string;
+  readonly kind: "http" | "queue";
+  readonly message?: unknown;
+}
+
+export interface ColdStartRow {
+  readonly service: string;
+  readonly bareMs: number;
+  readonly bundledLoadMs: number;
+  readonly unbundledLoadMs: number;
+  readonly bundledInvokeMs?: number;
+  readonly unbundledInvokeMs?: number;
+  readonly invocation: string;
+  readonly registered: number;
+  readonly bundleBytes: number;
+}
+
+/** The host's `@azure/functions-core`, enough to register and to invoke one function (env COLD_*). */
+const CORE = `"use strict";
+const fs = require("node:fs");
+const registered = new Map();
+let model;
+let scheduled = false;
+const finish = (result) => {
+  if (process.env.COLD_REPORT) fs.writeFileSync(process.env.COLD_REPORT, JSON.stringify({ functions: [...registered.keys()], ...result }));
+  process.exit(0);
+};
+async function invoke(name, kind) {
+  const entry = registered.get(name);
+  if (!entry) throw new Error("no function " + name + " registered (" + [...registered.keys()].join(", ") + ")");
+  const bindings = entry.metadata.bindings;
+  const trigger = Object.keys(bindings).find((k) => bindings[k].direction === "in" && /Trigger$/.test(bindings[k].type));
+  const data = kind === "http"
+    ? { http: { method: "GET", url: "http://localhost/api/health", headers: { host: "localhost" }, query: {}, params: {} } }
+    : { string: process.env.COLD_MESSAGE };
+  const triggerMetadata = kind === "queue" ? { DequeueCount: { json: "1" }, Id: { string: "00000000-0000-0000-0000-000000000002" } } : {};
+  const coreCtx = {
+    invocationId: "00000000-0000-0000-0000-000000000001",
+    metadata: { name, bindings },
+    request: { inputData: [{ name: trigger, data }], triggerMetadata },
+    log() {},
+  };
+  const invocation = model.getInvocationModel(coreCtx);
+  const { context, inputs } = await invocation.getArguments();
+  const result = await invocation.invokeFunction(context, inputs, entry.callback);
+  const response = await invocation.getResponse(context, result);
+  const http = response.returnValue && response.returnValue.http;
+  return http ? "HTTP " + http.statusCode : "completed";
+}
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  // The next macrotask: the main module (the app) has finished loading and registering.
+  setImmediate(() => {
+    const name = process.env.COLD_INVOKE;
+    if (!name) return finish({});
+    invoke(name, process.env.COLD_KIND).then(
+      (outcome) => finish({ outcome }),
+      (error) => finish({ outcome: "error: " + String((error && error.message) || error).split("\\n")[0] }),
+    );
+  });
+}
+module.exports = {
+  version: "3.10.1-bench",
+  hostVersion: "4.1000.0-bench",
+  registerFunction(metadata, callback) { registered.set(metadata.name, { metadata, callback }); schedule(); return { dispose() {} }; },
+  registerHook() { return { dispose() {} }; },
+  setProgrammingModel(m) { model = m; },
+  getProgrammingModel() { return model; },
+  log() {},
+};
+`;
+
+function invocationFor(service: string, functions: readonly string[]): Invocation | undefined {
+  if (functions.includes("health")) return { function: "health", kind: "http" };
+  if (functions.includes("deliverNotification")) {
+    const now = new Date().toISOString();
+    return {
+      function: "deliverNotification",
+      kind: "queue",
+      message: {
+        id: "ord-bench-1:v2",
+        type: "OrderStatusChanged",
+        source: "/orders",
+        subject: "orders/ord-bench-1",
+        time: now,
+        specversion: "1.0",
+        data: { orderId: "ord-bench-1", customerId: "cust-bench", status: "shipped", previousStatus: "confirmed", statusVersion: 2, changedAt: now },
+      },
+    };
+  }
+  void service;
+  return undefined;
+}
+
+interface Stubs {
+  readonly identityUrl: string;
+  readonly httpsUrl: string;
+  readonly caFile: string;
+  readonly counts: { tokens: number; requests: number };
+  stop(): Promise<void>;
+}
+
+async function startStubs(): Promise<Stubs> {
+  const certDir = path.join(WORK, "cert");
+  mkdirSync(certDir, { recursive: true });
+  const cert = generateCertificate(certDir);
+  const counts = { tokens: 0, requests: 0 };
+  const identity: Server = createHttpServer((req, res) => {
+    counts.tokens++;
+    if (process.env.COLD_DEBUG) console.error(`identity: ${req.url}`);
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        access_token: "bench-token",
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: url.searchParams.get("resource") ?? "",
+        token_type: "Bearer",
+        client_id: url.searchParams.get("client_id") ?? "",
+      }),
+    );
+  });
+  const azure = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+    counts.requests++;
+    if (process.env.COLD_DEBUG) console.error(`stub: ${req.method} ${req.url} auth=${String(req.headers.authorization).slice(0, 20)}`);
+    req.resume();
+    res.writeHead(403, { "content-type": "application/json", "x-ms-error-code": "AuthorizationPermissionMismatch" });
+    res.end(JSON.stringify({ code: "Forbidden", message: "cold-start benchmark stand-in" }));
+  });
+  await Promise.all([identity, azure].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", () => resolve()))));
+  return {
+    identityUrl: `http://127.0.0.1:${(identity.address() as AddressInfo).port}/msi/token`,
+    httpsUrl: `https://127.0.0.1:${(azure.address() as AddressInfo).port}`,
+    caFile: cert.certFile,
+    counts,
+    stop: async () => {
+      await Promise.all([identity, azure].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
+
+/** The prod plan's app settings of `<service>-app`, every https endpoint pointed at the local stand-in. */
+function appSettings(plan: PlanFile, service: string, stubs: Stubs): Record<string, string> {
+  const app = plan.resources.find((r) => r.type === "azure-native:web:WebApp" && r.name === `${service}-app`);
+  const settings = (app?.inputs as { siteConfig?: { appSettings?: { name: string; value: unknown }[] } } | undefined)?.siteConfig?.appSettings ?? [];
+  const env: Record<string, string> = {};
+  for (const { name, value } of settings) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    // Storage SDKs read the account from the first path segment when the host is an IP address.
+    env[name] = text
+      .replace(/^https:\/\/([^.]+)\.(?:queue|blob|table)\.core\.windows\.net/, `${stubs.httpsUrl}/$1`)
+      .replace(/^https:\/\/[^/]+/, stubs.httpsUrl);
+  }
+  return env;
+}
+
+interface PlanFile {
+  readonly resources: readonly { readonly type: string; readonly name: string; readonly inputs: unknown }[];
+}
+
+function buildUnbundled(name: string, directory: string, entry: string): string {
+  const outfile = path.join(WORK, "unbundled", name, "index.cjs");
+  rmSync(path.dirname(outfile), { recursive: true, force: true });
+  buildSync({
+    entryPoints: [path.resolve(directory, entry)],
+    outfile,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: `node${process.versions.node.split(".")[0]}`,
+    format: "cjs",
+    banner: { js: 'var __bundle_import_meta_url=require("url").pathToFileURL(__filename).href;' },
+    define: { "import.meta.url": "__bundle_import_meta_url" },
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Measures every service; `plan` is the prod plan (its app settings). Returns one row per service.
+ * @param runs rounds after the warm-up round
+ */
+export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdStartRow[]> {
+  const corePath = path.join(WORK, "core", "node_modules", "@azure", "functions-core");
+  mkdirSync(corePath, { recursive: true });
+  writeFileSync(path.join(corePath, "index.js"), CORE);
+  const nodePath = path.join(WORK, "core", "node_modules");
+  const report = path.join(WORK, "report.json");
+  const stubs = await startStubs();
+  const rows: ColdStartRow[] = [];
+  try {
+    const services = serviceFolders().map((name) => {
+      const directory = path.join(FUNCTIONS_ROOT, name);
+      const manifest = loadManifest(directory);
+      const bundle = bundleService({ name: manifest.name, directory, entry: manifest.entry });
+      return {
+        name: manifest.name,
+        bundled: path.join(bundle.appDirectory, "index.js"),
+        bundleBytes: bundle.files.find((f) => f.name === "index.js")?.sizeBytes ?? 0,
+        unbundled: buildUnbundled(manifest.name, directory, manifest.entry),
+      };
+    });
+    // Asynchronous: the stand-in servers live in this process and must answer while the app runs.
+    const spawnOnce = async (args: readonly string[], env: Record<string, string>): Promise<{ ms: number; result?: { functions: string[]; outcome?: string } }> => {
+      rmSync(report, { force: true });
+      const started = process.hrtime.bigint();
+      const child = spawn(process.execPath, args, { env: { ...env, COLD_REPORT: report }, cwd: WORK, stdio: process.env.COLD_DEBUG ? "inherit" : "ignore" });
+      const timer = setTimeout(() => child.kill(), 30_000);
+      const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (status !== 0) return { ms };
+      try {
+        return { ms, result: JSON.parse(readFileSync(report, "utf8")) as { functions: string[]; outcome?: string } };
+      } catch {
+        return { ms };
+      }
+    };
+    for (const service of services) {
+      const base = {
+        PATH: process.env.PATH ?? "",
+        NODE_PATH: nodePath,
+        NODE_EXTRA_CA_CERTS: stubs.caFile,
+        ...appSettings(plan, service.name, stubs),
+        IDENTITY_ENDPOINT: stubs.identityUrl,
+        IDENTITY_HEADER: "bench",
+      };
+      const probe = await spawnOnce([service.bundled], base);
+      const functions = probe.result?.functions ?? [];
+      const invocation = invocationFor(service.name, functions);
+      const invokeEnv = invocation
+        ? { ...base, COLD_INVOKE: invocation.function, COLD_KIND: invocation.kind, ...(invocation.message ? { COLD_MESSAGE: JSON.stringify(invocation.message) } : {}) }
+        : undefined;
+      const times = { bare: [] as number[], bundledLoad: [] as number[], unbundledLoad: [] as number[], bundledInvoke: [] as number[], unbundledInvoke: [] as number[] };
+      let outcome = "";
+      const tokensBefore = stubs.counts.tokens;
+      for (let round = 0; round <= runs; round++) {
+        const sample: Partial<Record<keyof typeof times, number>> = {
+          bare: (await spawnOnce(["-e", "0"], base)).ms,
+          bundledLoad: (await spawnOnce([service.bundled], base)).ms,
+          unbundledLoad: (await spawnOnce([service.unbundled], base)).ms,
+        };
+        if (invokeEnv) {
+          const bundled = await spawnOnce([service.bundled], invokeEnv);
+          outcome = bundled.result?.outcome ?? "no result (killed after 30 s?)";
+          sample.bundledInvoke = bundled.ms;
+          sample.unbundledInvoke = (await spawnOnce([service.unbundled], invokeEnv)).ms;
+        }
+        if (round === 0) continue; // warm-up: file cache
+        for (const [k, v] of Object.entries(sample)) times[k as keyof typeof times].push(v);
+      }
+      const tokens = stubs.counts.tokens - tokensBefore;
+      rows.push({
+        service: service.name,
+        bareMs: median(times.bare),
+        bundledLoadMs: median(times.bundledLoad),
+        unbundledLoadMs: median(times.unbundledLoad),
+        ...(invocation ? { bundledInvokeMs: median(times.bundledInvoke), unbundledInvokeMs: median(times.unbundledInvoke) } : {}),
+        invocation: invocation
+          ? `${invocation.kind === "http" ? "GET health" : `1 message to ${invocation.function}`}: ${outcome}${invocation.kind === "queue" ? `; ${tokens > 0 ? "token fetched" : "NO token fetched"} from the identity endpoint` : ""}`
+          : "n/a: no health route or emulated queue message",
+        registered: functions.length,
+        bundleBytes: service.bundleBytes,
+      });
+    }
+  } finally {
+    await stubs.stop();
+  }
+  return rows;
+}
+
+const verdict = (ok: boolean): string => (ok ? "MET" : "MISS");
+
+/** The table of rows with each ratio, its target and MET/MISS. */
+export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
+  const t = COLD_START_TARGETS;
+  const lines = ["service        bare     bundled load (≤2x bare)     unbundled load  unbundled/bundled (≥4x)  first invocation bundled (≤3x bare)  unbundled  what was invoked"];
+  for (const r of rows) {
+    const load = r.bundledLoadMs / r.bareMs;
+    const speedup = r.unbundledLoadMs / r.bundledLoadMs;
+    const invoke = r.bundledInvokeMs !== undefined ? r.bundledInvokeMs / r.bareMs : undefined;
+    lines.push(
+      [
+        r.service.padEnd(13),
+        `${r.bareMs.toFixed(0).padStart(4)} ms`,
+        `${r.bundledLoadMs.toFixed(0).padStart(5)} ms ${load.toFixed(2)}x ${verdict(load <= t.loadOverBare)}`.padEnd(27),
+        `${r.unbundledLoadMs.toFixed(0).padStart(6)} ms`.padEnd(15),
+        `${speedup.toFixed(2)}x ${verdict(speedup >= t.unbundledOverBundled)}`.padEnd(24),
+        (invoke !== undefined ? `${r.bundledInvokeMs!.toFixed(0).padStart(5)} ms ${invoke.toFixed(2)}x ${verdict(invoke <= t.invocationOverBare)}` : "n/a").padEnd(36),
+        (r.unbundledInvokeMs !== undefined ? `${r.unbundledInvokeMs.toFixed(0)} ms` : "n/a").padEnd(10),
+        r.invocation,
+      ].join("  "),
+    );
+  }
+  return lines;
+}
+
+if (require.main === module) {
+  const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
+  // The prod plan `npm run bench` writes, else the stack's saved baseline.
+  const written = path.join(ROOT, ".build", "bench", "speed", "prod-plan.json");
+  const planFile = existsSync(written) ? written : path.join(ROOT, ".plan", "prod.baseline.json");
+  const plan = JSON.parse(readFileSync(planFile, "utf8")) as PlanFile;
+  measureColdStarts(plan, runs).then(
+    (rows) => {
+      for (const line of formatColdStarts(rows)) console.log(line);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
