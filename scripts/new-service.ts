@@ -13,7 +13,7 @@
  * API's gateway path. Every mistake is one line and nothing is written. test/scripts/new-service.test.ts
  * scaffolds into a copy of the repository, plans both stacks offline and typechecks the result.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, isScalar, parseDocument, type Document } from "yaml";
@@ -28,6 +28,16 @@ export const USAGE = `usage: npm run new-service -- <name> [--root <repository>]
 Scaffolds functions-src/<name>/ (manifest, host.json, local settings, HTTP handlers, OpenAPI),
 test/functions-src/<name>/http.test.ts and the <name> entry in Pulumi.dev.yaml and Pulumi.prod.yaml.
 <name>: 2-16 lowercase letters or digits, starting with a letter; not an existing service.`;
+
+/**
+ * A copy of the repository at `root` in `target` (without its git, build output and coverage),
+ * sharing `node_modules` through a link: somewhere to scaffold and plan without touching the original.
+ */
+export function copyRepository(root: string, target: string): void {
+  const skip = new Set(["node_modules", ".git", ".build", "coverage"]);
+  cpSync(root, target, { recursive: true, filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0] ?? "") });
+  symlinkSync(path.join(root, "node_modules"), path.join(target, "node_modules"), "dir");
+}
 
 /** `billing2` → `Billing2`: the prefix of the API's app roles and of type names. */
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

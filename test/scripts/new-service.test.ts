@@ -4,25 +4,22 @@
  * and that typechecks. (Its own emulator tests run in the services project once the files exist.)
  */
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../engine/plan-format";
-import { refusal, scaffold, serviceFiles } from "../../scripts/new-service";
+import { copyRepository, refusal, scaffold, serviceFiles } from "../../scripts/new-service";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const run = promisify(execFile);
 
-/** A copy of the repository without its build output, sharing node_modules. */
 function copyOfRepo(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "new-service-"));
-  const skip = new Set(["node_modules", ".git", ".build", "coverage"]);
-  cpSync(ROOT, dir, { recursive: true, filter: (src) => !skip.has(path.relative(ROOT, src).split(path.sep)[0] ?? "") });
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return dir;
+  copyRepository(ROOT, path.join(dir, "repo"));
+  return path.join(dir, "repo");
 }
 
 const cli = (root: string, ...args: string[]) => spawnSync(TSX, [path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
@@ -104,7 +101,7 @@ describe("new-service: a scaffolded service in a copy of the repository", () => 
       }),
     );
   }, 400_000);
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => rmSync(path.dirname(root), { recursive: true, force: true }));
 
   it("writes the folder, its tests and both stack entries", () => {
     expect(written).toContain("functions-src/billing/service.ts");
