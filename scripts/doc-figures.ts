@@ -162,8 +162,24 @@ export async function computeFigures(): Promise<StackFigures[]> {
   }
 }
 
+export const USAGE = `usage: npm run docs:figures [-- --check]
+
+Scaffolds \`${EXAMPLE_SERVICE}\` in a copy of the repository, plans both stacks with and without it, and writes
+the figures into docs/ADDING-A-SERVICE.md between its GENERATED markers. --check writes nothing and
+exits 1 when the file differs (test/docs/figures.test.ts runs it).`;
+
 async function main(): Promise<number> {
-  const check = process.argv.includes("--check");
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = args.filter((a) => a !== "--check");
+  if (unknown.length > 0) {
+    console.error(`error: unknown argument ${unknown.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const check = args.includes("--check");
   const current = readFileSync(DOC, "utf8");
   const updated = replaceBlock(current, render(await computeFigures()));
   if (updated === current) {
