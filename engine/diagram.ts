@@ -91,6 +91,11 @@ export function boxOrder(services: readonly string[], links: readonly (readonly 
   return [...order, ...services.filter((s) => neighbours(s) === 0)];
 }
 
+/** What the diagram's conventions mean, printed under it (the boxes have no titles, some arrows no labels). */
+export const DIAGRAM_LEGEND =
+  "Each box is one service: its Function App and the databases only it writes (the unlabelled arrow: it reads and writes them). " +
+  "An arrow between services carries the named queue; from the gateway, the routed APIs; existing back ends sit below.";
+
 /** Renders the plan's architecture as Mermaid flowchart text (without the code fence). */
 export function renderDiagram(plan: Plan): string {
   const model = describeSystem(plan);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { boxOrder, nodeId, renderDiagram } from "../../engine/diagram";
+import { DIAGRAM_LEGEND, boxOrder, nodeId, renderDiagram } from "../../engine/diagram";
+import { renderReport } from "../../engine/report";
+import { estimateCost } from "../../engine/cost/estimate";
 import { describeSystem } from "../../engine/cost/plan-model";
 import type { Plan } from "../../engine/plan-format";
 import { flexApp, loadPlan, resource } from "../fixtures/plans/builder";
@@ -164,6 +166,11 @@ describe("renderDiagram", () => {
     expect(after).toContain('  apim_gateway -->|"billing"| app_contoso_func_billing_d_app');
     expect(after).toContain('  app_contoso_func_billing_d_app -->|"notifications"| app_notifications');
     expect(queue).toBeDefined();
+  });
+
+  it("is explained under the diagram in the pull-request report (boxes have no titles, own-data arrows no labels)", async () => {
+    const md = await renderReport({ plan: dev, cost: estimateCost(dev, { ordersPerMonth: 1000 }) });
+    expect(md).toContain(`${text.trimEnd()}\n\`\`\`\n\n${DIAGRAM_LEGEND}\n`);
   });
 
   it("escapes characters Mermaid would read as syntax", () => {
