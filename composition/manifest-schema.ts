@@ -39,7 +39,7 @@ const containerName = z.string().refine((n) => n.length >= 1 && n.length <= 255 
 
 const documentPath = z.string().regex(/^\/.+/, { error: 'expected a path starting with "/", such as "/customerId"' });
 
-const serviceName = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "expected 2-16 lowercase letters or digits, starting with a letter" });
+export const serviceName = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "expected 2-16 lowercase letters or digits, starting with a letter" });
 
 export const manifestSchema = z
   .object({

@@ -44,6 +44,8 @@ export interface ResourceStep {
   readonly changes: readonly PropertyChange[];
   /** A note a reader needs (e.g. replacement rules not modelled for this provider). */
   readonly note?: string;
+  /** For a rename shown as a replacement: the resource as it was (its old logical name). */
+  readonly renamedFrom?: PlannedResource;
 }
 
 export interface Counts {
@@ -218,9 +220,61 @@ export async function previewPlans(base: Plan | undefined, head: Plan): Promise<
   for (const r of base?.resources ?? []) {
     if (!after.has(resourceKey(r))) steps.push({ op: "delete", resource: r, component: componentLabel(r, baseByUrn, base!.project), changes: [] });
   }
+  await showRenamesAsReplacements(steps);
   const count = (op: Operation): number => steps.filter((s) => s.op === op).length;
   const counts = { create: count("create"), update: count("update"), replace: count("replace"), delete: count("delete"), same: count("same") };
   return { steps, counts, security: securityChanges(steps, base, head) };
+}
+
+/**
+ * The middle words two names do not share: `data-catalog-products` / `data-catalog-goods` →
+ * `products` / `goods`. Undefined when a name is the other's prefix or suffix (nothing was renamed).
+ */
+export function renamedPart(before: string, after: string): { readonly old: string; readonly new: string } | undefined {
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  let tail = 0;
+  while (tail < before.length - head && tail < after.length - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  if (head + tail >= before.length || head + tail >= after.length) return undefined;
+  // Whole hyphen-separated words: "products" → "goods", not "product" → "good".
+  while (head > 0 && before[head - 1] !== "-") head--;
+  while (tail > 0 && before[before.length - tail] !== "-") tail--;
+  const old = before.slice(head, before.length - tail);
+  const now = after.slice(head, after.length - tail);
+  return old && now ? { old, new: now } : undefined;
+}
+
+/**
+ * A renamed resource (a container id in a manifest, say) gets a new logical name, so the plans hold
+ * it under a new URN: `pulumi preview` prints "+ create" for the new one and "- delete" for the old,
+ * and a reader misses that the old one, with its data, goes. When a deleted resource and a created
+ * one of the same type under the same component have the same inputs once the renamed part is
+ * swapped (the name, and the ids and names derived from it), the pair is one step: a replacement,
+ * with the properties that changed and the ones that force it (the name is part of the ARM id).
+ */
+async function showRenamesAsReplacements(steps: ResourceStep[]): Promise<void> {
+  const sameAfterRename = (b: PlannedResource, r: PlannedResource): boolean => {
+    const part = renamedPart(b.name, r.name);
+    if (!part || b.type !== r.type) return false;
+    return stableJson(stripInternal(b.inputs)).split(part.old).join(part.new) === stableJson(stripInternal(r.inputs));
+  };
+  for (const d of steps.filter((s) => s.op === "delete")) {
+    const candidates = steps.filter((c) => c.op === "create" && c.component === d.component && sameAfterRename(d.resource, c.resource));
+    // Only an unambiguous pair: two new resources that could each be the old one are left as they are.
+    if (candidates.length !== 1) continue;
+    const created = candidates[0]!;
+    const { changes } = await compare(d.resource, created.resource);
+    const replaced: ResourceStep = {
+      op: "replace",
+      resource: created.resource,
+      component: created.component,
+      changes: changes.map((c) => (c.replaces ? c : { ...c, replaces: "follows from the rename" })),
+      renamedFrom: d.resource,
+      note: `renamed from ${d.resource.name}: a new resource, and the old one is deleted with its data; pulumi preview lists them as + create and - delete`,
+    };
+    steps.splice(steps.indexOf(created), 1, replaced);
+    steps.splice(steps.indexOf(d), 1);
+  }
 }
 
 async function compare(b: PlannedResource, r: PlannedResource): Promise<{ op: Operation; changes: PropertyChange[]; note?: string }> {

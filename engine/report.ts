@@ -8,7 +8,7 @@
  */
 import type { Plan, PlannedResource } from "./plan-format";
 import { estimateCost, type CostEstimate, type CostLine } from "./cost/estimate";
-import { renderDiagram } from "./diagram";
+import { DIAGRAM_LEGEND, renderDiagram } from "./diagram";
 import { parseStackConfig } from "../lib/config";
 import { previewPlans, resourceKey, stableJson, summaryLine, SYMBOL, type Preview, type ResourceStep } from "./preview";
 import { showValue, shortType } from "./preview-format";
@@ -415,6 +415,8 @@ export async function renderReport(input: ReportInput): Promise<string> {
     "```mermaid",
     renderDiagram(plan).trimEnd(),
     "```",
+    "",
+    DIAGRAM_LEGEND,
     "",
   ].join("\n");
 }

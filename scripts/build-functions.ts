@@ -15,6 +15,19 @@ import { describeFailure } from "../components/core/user-error";
 const root = path.resolve(__dirname, "..");
 const wanted = process.argv.slice(2);
 const folders = serviceFolders();
+if (wanted.some((w) => w === "--help" || w === "-h")) {
+  console.log(`usage: npm run build:functions [-- <service>...]
+
+Builds what \`pulumi up\` deploys, offline: each service's bundle and zip (.build/functions/<service>/)
+and, for HTTP services, its OpenAPI document (.build/openapi/<service>.json). Default: every service.
+Services: ${folders.join(", ")}`);
+  process.exit(0);
+}
+const options = wanted.filter((w) => w.startsWith("-"));
+if (options.length > 0) {
+  console.error(`error: unknown option ${options.join(", ")}; usage: npm run build:functions [-- <service>...] (--help for more)`);
+  process.exit(2);
+}
 const unknown = wanted.filter((w) => !folders.includes(w));
 if (unknown.length > 0) {
   const hints = unknown.map((u) => didYouMean(u, folders, (f) => `${f} for ${u}`)).join("");

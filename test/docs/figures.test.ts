@@ -4,10 +4,11 @@
  * fails here until the docs are regenerated.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
-import { compare, render, replaceBlock } from "../../scripts/doc-figures";
+import { DOC, compare, render, replaceBlock } from "../../scripts/doc-figures";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -36,6 +37,15 @@ describe("docs figures", () => {
 
   it("refuses a doc without its generated block", () => {
     expect(() => replaceBlock("no markers here", "x")).toThrow(/has no generated block/);
+  });
+
+  it("names in the hand-written table only resources the generated list has", () => {
+    const doc = readFileSync(DOC, "utf8");
+    const generated = doc.slice(doc.indexOf("<!-- BEGIN GENERATED"), doc.indexOf("<!-- END GENERATED"));
+    const table = doc.slice(doc.indexOf("| From | Derived |"), doc.indexOf("## How to check it"));
+    const named = [...table.matchAll(/`([A-Z][A-Za-z0-9]+) ([a-z][a-z0-9-]*)`/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(named.length).toBeGreaterThan(15);
+    for (const resource of named) expect(generated, resource).toMatch(new RegExp(`^\\s*${resource}$|\`${resource}\``, "m"));
   });
 
   it("docs/ADDING-A-SERVICE.md quotes the figures the plans give today", () => {

@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { nodeId, renderDiagram } from "../../engine/diagram";
+import { DIAGRAM_LEGEND, boxOrder, nodeId, renderDiagram } from "../../engine/diagram";
+import { renderReport } from "../../engine/report";
+import { estimateCost } from "../../engine/cost/estimate";
+import { describeSystem } from "../../engine/cost/plan-model";
 import type { Plan } from "../../engine/plan-format";
 import { flexApp, loadPlan, resource } from "../fixtures/plans/builder";
 
 const dev = loadPlan("delivery-dev");
 const nodeLines = (text: string) => text.split("\n").filter((l) => /^ {2,4}\w+[[({>]/.test(l));
 const edgeLines = (text: string) => text.split("\n").filter((l) => l.includes("-->"));
+/** Every text a reader sees: node labels, edge labels. */
+const labels = (text: string) => [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]!).filter((l) => !/^(flowchart|nodeSpacing|rankSpacing|padding|diagramPadding)$/.test(l));
 
 /** The lines of one subgraph (`subgraph svc_<name>` … `end`). */
 const subgraph = (text: string, service: string): string[] => {
   const lines = text.split("\n");
-  const from = lines.findIndex((l) => l.startsWith(`  subgraph svc_${service}[`));
+  const from = lines.findIndex((l) => l === `  subgraph svc_${service}[" "]`);
   if (from < 0) return [];
   const to = lines.findIndex((l, i) => i > from && l === "  end");
   return lines.slice(from + 1, to);
@@ -20,7 +25,7 @@ describe("renderDiagram", () => {
   const text = renderDiagram(dev);
 
   it("is a top-down Mermaid flowchart with tight spacing and sanitized node ids", () => {
-    expect(text.split("\n").slice(0, 2)).toEqual(['%%{init: {"flowchart": {"nodeSpacing": 24, "rankSpacing": 44}}}%%', "flowchart TB"]);
+    expect(text.split("\n").slice(0, 2)).toEqual(['%%{init: {"flowchart": {"nodeSpacing": 16, "rankSpacing": 32, "padding": 6, "diagramPadding": 4}}}%%', "flowchart TB"]);
     for (const l of [...nodeLines(text), ...edgeLines(text)]) {
       const ids = l.replace(/"[^"]*"/g, "").match(/\b[a-z]+_[A-Za-z0-9_]+\b|\bclients\b/g) ?? [];
       for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_]+$/);
@@ -34,15 +39,57 @@ describe("renderDiagram", () => {
     for (const name of physical) expect(text).not.toContain(name);
     expect(text).toContain('app_orders["orders<br/>Flex 512 MB"]');
     expect(text).toContain('apim_gateway{{"gateway<br/>APIM Consumption"}}');
+    // No label carries a generated suffix: each line of each label is a logical name or a fixed word.
+    const known = new Set([
+      ...dev.resources.map((r) => r.name),
+      "Clients", "HTTPS", "APIM Consumption", "Event Grid topic", "existing back end", "queue", "Flex 512 MB", "payments-dev",
+      "calls", "publishes", "reads", "reads/writes", "sends", "triggers", " ",
+    ]);
+    const model = describeSystem(dev);
+    for (const d of model.databases) known.add(d.name);
+    for (const q of model.queues) known.add(q.name);
+    for (const l of labels(text).flatMap((x) => x.split("<br/>")).flatMap((x) => x.split(", "))) {
+      expect(known.has(l) || /^(orders|payments|health)$/.test(l), l).toBe(true);
+    }
+  });
+
+  it("has one box per service, each holding its app, and a node count bounded by services, not resources", () => {
+    const model = describeSystem(dev);
+    const boxes = text.split("\n").filter((l) => l.startsWith("  subgraph "));
+    expect(boxes).toHaveLength(model.apps.length);
+    for (const box of boxes) {
+      const service = /^ {2}subgraph svc_(\w+)\[/.exec(box)![1]!;
+      expect(subgraph(text, service).filter((l) => l.trim().startsWith("app_"))).toEqual([expect.stringContaining(`app_${service}[`)]);
+    }
+    // One app and its databases per service, plus the shared pieces: the diagram does not grow with
+    // the plan's resources (hundreds), so it stays readable at 800 px.
+    const bound = model.apps.length + model.databases.length + model.gateways.length + model.topics.length + model.externals.length + 1;
+    expect(nodeLines(text).filter((l) => !l.startsWith("  subgraph")).length).toBeLessThanOrEqual(bound);
+    expect(bound).toBeLessThan(dev.resources.length / 5);
+  });
+
+  it("orders the boxes so services linked by arrows sit side by side, unlinked ones last", () => {
+    const links = [["orders", "fulfillment"], ["fulfillment", "orders"], ["notifications", "orders"], ["catalog", "catalog"]] as const;
+    expect(boxOrder(["catalog", "orders", "fulfillment", "notifications"], links)).toEqual(["fulfillment", "orders", "notifications", "catalog"]);
+    // A chain a-b-c-d declared in any order comes out as a chain.
+    const chain = [["a", "b"], ["b", "c"], ["c", "d"]] as const;
+    const order = boxOrder(["c", "a", "d", "b"], chain);
+    expect([order.join(""), [...order].reverse().join("")]).toContain("abcd");
+    expect(boxOrder(["x", "y"], [])).toEqual(["x", "y"]);
   });
 
   it("puts each service in its own box with the databases only it writes", () => {
     expect(subgraph(text, "orders")).toEqual(['    app_orders["orders<br/>Flex 512 MB"]', '    db_orders_db[("orders-db")]']);
+    // A box has no title: the app node names the service, and a title would sit under entering arrows.
+    expect(text).toContain('  subgraph svc_orders[" "]');
     expect(subgraph(text, "fulfillment")).toEqual(['    app_fulfillment["fulfillment<br/>Flex 512 MB"]', '    db_fulfillment_db[("fulfillment-db")]']);
     expect(subgraph(text, "notifications")).toEqual(['    app_notifications["notifications<br/>Flex 512 MB"]']);
     // Shared pieces stay outside every box.
-    const outside = text.split("\n").filter((l) => /^ {2}\w+[[({>]/.test(l) && !l.startsWith("  subgraph"));
-    expect(outside.map((l) => l.trim().split(/[[({>]/)[0])).toEqual(["apim_gateway", "clients", "ext_payments_dev", "topic_order_events"]);
+    // Shared pieces are declared before the boxes (drawn above them), existing back ends after (below).
+    const outside = text.split("\n").filter((l) => /^ {2}\w+[[({>/]/.test(l) && !l.startsWith("  subgraph"));
+    expect(outside.map((l) => l.trim().split(/[[({>]/)[0])).toEqual(["apim_gateway", "clients", "topic_order_events", "ext_payments_dev"]);
+    const lines = text.split("\n");
+    expect(lines.findIndex((l) => l.startsWith("  ext_"))).toBeGreaterThan(lines.lastIndexOf("  end"));
   });
 
   it("draws the gateway's routes to function apps and to the existing back end, one edge per target", () => {
@@ -65,12 +112,14 @@ describe("renderDiagram", () => {
     expect(edges).toEqual([
       '  apim_gateway -->|"orders"| app_orders',
       '  apim_gateway -->|"payments"| ext_payments_dev',
-      '  app_fulfillment -->|"calls"| ext_payments_dev',
+      // A longer arrow: the back end sits two ranks below the app, not in the row of databases.
+      '  app_fulfillment --->|"calls"| ext_payments_dev',
+      // Its own database, in its own box: unlabelled (reads and writes).
+      '  app_fulfillment --> db_fulfillment_db',
       '  app_fulfillment -->|"publishes"| topic_order_events',
       '  app_fulfillment -->|"reads"| db_orders_db',
-      '  app_fulfillment -->|"reads/writes"| db_fulfillment_db',
+      '  app_orders --> db_orders_db',
       '  app_orders -->|"fulfillment-requests"| app_fulfillment',
-      '  app_orders -->|"reads/writes"| db_orders_db',
       '  clients -->|"HTTPS"| apim_gateway',
       '  topic_order_events -->|"notifications"| app_notifications',
     ]);
@@ -117,6 +166,11 @@ describe("renderDiagram", () => {
     expect(after).toContain('  apim_gateway -->|"billing"| app_contoso_func_billing_d_app');
     expect(after).toContain('  app_contoso_func_billing_d_app -->|"notifications"| app_notifications');
     expect(queue).toBeDefined();
+  });
+
+  it("is explained under the diagram in the pull-request report (boxes have no titles, own-data arrows no labels)", async () => {
+    const md = await renderReport({ plan: dev, cost: estimateCost(dev, { ordersPerMonth: 1000 }) });
+    expect(md).toContain(`${text.trimEnd()}\n\`\`\`\n\n${DIAGRAM_LEGEND}\n`);
   });
 
   it("escapes characters Mermaid would read as syntax", () => {

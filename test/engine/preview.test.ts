@@ -6,7 +6,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../engine/plan-format";
-import { diffValues, maskSensitive, previewPlans, summaryLine, type Preview, type ResourceStep } from "../../engine/preview";
+import { diffValues, maskSensitive, previewPlans, renamedPart, summaryLine, type Preview, type ResourceStep } from "../../engine/preview";
 import { BuiltInRole } from "../../components/core/roles";
 import { evaluate } from "../helpers/plan";
 import { plan, resource } from "../fixtures/plans/builder";
@@ -14,6 +14,9 @@ import { plan, resource } from "../fixtures/plans/builder";
 interface Shape {
   readonly memory?: number;
   readonly container?: string;
+  /** Name the container's resource after its id (`files-<id>`), as the composition names Cosmos containers. */
+  readonly containerNamed?: boolean;
+  readonly extraContainer?: string;
   readonly location?: string;
   readonly kind?: string;
   readonly principal?: "orders" | "billing";
@@ -31,7 +34,9 @@ function system(shape: Shape = {}): Promise<Plan> {
       (["orders", "billing"] as const).map((n) => [n, new managedidentity.UserAssignedIdentity(`${n}-identity`, { resourceGroupName: group, resourceName: `id-${n}`, location: "eastus" })]),
     );
     const account = new storage.StorageAccount("data", { resourceGroupName: group, accountName: "stdata01", location: "eastus", kind: "StorageV2", sku: { name: "Standard_LRS" } });
-    new storage.BlobContainer("uploads", { resourceGroupName: group, accountName: account.name, containerName: shape.container ?? "uploads" });
+    const containerName = shape.container ?? "uploads";
+    new storage.BlobContainer(shape.containerNamed ? `files-${containerName}` : "uploads", { resourceGroupName: group, accountName: account.name, containerName });
+    if (shape.extraContainer) new storage.BlobContainer(`files-${shape.extraContainer}`, { resourceGroupName: group, accountName: account.name, containerName: shape.extraContainer });
     const queue = new storage.Queue("work", { resourceGroupName: group, accountName: account.name, queueName: "work" });
     if (shape.extraQueue) new storage.Queue("extra", { resourceGroupName: group, accountName: account.name, queueName: "extra" });
     new web.WebApp("orders-app", {
@@ -93,6 +98,24 @@ describe("previewPlans", () => {
     const p = await previewPlans(await system(), await system({ container: "documents" }));
     expect(p.counts).toMatchObject({ replace: 1, update: 0 });
     expect(step(p, "uploads").changes).toEqual([{ path: "containerName", old: "uploads", new: "documents", replaces: "part of the resource's ARM id" }]);
+  });
+
+  it("shows a container renamed with its logical name as one replacement, not a create and a delete", async () => {
+    const p = await previewPlans(await system({ containerNamed: true }), await system({ containerNamed: true, container: "documents" }));
+    expect(p.counts).toMatchObject({ replace: 1, create: 0, delete: 0, update: 0 });
+    const s = step(p, "files-documents");
+    expect(s.renamedFrom?.name).toBe("files-uploads");
+    expect(s.changes).toEqual([{ path: "containerName", old: "uploads", new: "documents", replaces: "part of the resource's ARM id" }]);
+    expect(s.note).toMatch(/^renamed from files-uploads: .*deleted with its data; pulumi preview lists them as \+ create and - delete$/);
+    // Two new containers that could each be the renamed one: left as pulumi preview shows them.
+    const two = await previewPlans(await system({ containerNamed: true }), await system({ containerNamed: true, container: "documents", extraContainer: "pictures" }));
+    expect(two.counts).toMatchObject({ replace: 0, create: 2, delete: 1 });
+  });
+
+  it("finds the renamed part of two names", () => {
+    expect(renamedPart("data-catalog-products", "data-catalog-goods")).toEqual({ old: "products", new: "goods" });
+    expect(renamedPart("data-a-items", "data-b-items")).toEqual({ old: "a", new: "b" });
+    expect(renamedPart("queue", "queue-poison")).toBeUndefined();
   });
 
   it("replaces on azure-native's forceNew properties and on location, but not on its spelling", async () => {

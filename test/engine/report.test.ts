@@ -83,8 +83,8 @@ describe("renderReport", async () => {
     expect(md).toContain("$0.0000004 / execution");
   });
 
-  it("ends with the architecture in a mermaid block", () => {
-    expect(md).toMatch(/## Architecture\n\n```mermaid\n%%\{init: [^\n]+\}%%\nflowchart TB\n[\s\S]+\n```\n$/);
+  it("ends with the architecture in a mermaid block and the legend of its conventions", () => {
+    expect(md).toMatch(/## Architecture\n\n```mermaid\n%%\{init: [^\n]+\}%%\nflowchart TB\n[\s\S]+\n```\n\nEach box is one service: [^\n]+\n$/);
   });
 
   it("shows the cost change against the baseline, meter by meter", () => {

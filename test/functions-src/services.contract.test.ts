@@ -122,6 +122,32 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))("service %s", (name, ma
     expect([...kinds].sort()).toEqual([...manifest.triggers].sort());
   });
 
+  // Every HTTP service, so a new one (npm run new-service) is held to the gateway's contract unedited.
+  it.runIf(manifest.http !== undefined)("describes exactly the routes it registers, in valid OpenAPI 3.0.3 with problem+json errors and a declared role per secured operation", async () => {
+    type Operation = { operationId: string; security?: unknown[]; "x-required-role"?: string; responses: Record<string, { content?: Record<string, unknown> }> };
+    const mod = (await import(join(folder, manifest.http!.openapi))) as { openApiDocument: () => { openapi: string; paths: Record<string, Record<string, Operation>> } };
+    const document = mod.openApiDocument();
+    expect(document.openapi).toBe("3.0.3");
+    await SwaggerParser.validate(structuredClone(document) as never);
+    const routes = (registered.get(name) ?? [])
+      .map(trigger)
+      .filter((t) => t.type === "httpTrigger")
+      .flatMap((t) => (t.methods as string[]).map((m) => `${m} /${String(t.route)}`))
+      .sort();
+    const documented = Object.entries(document.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(routes).toEqual(documented);
+    const roles = manifest.http!.roles.map((r) => r.value);
+    for (const [p, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${method} ${p} ${status}`).toEqual(["application/problem+json"]);
+        }
+        if (p === manifest.http!.healthPath) expect(operation.security, `${method} ${p}`).toEqual([]);
+        else expect(roles, `${method} ${p} x-required-role`).toContain(operation["x-required-role"]);
+      }
+    }
+  });
+
   it("imports no @pulumi package", () => {
     const files: string[] = [];
     const walk = (dir: string): void => {

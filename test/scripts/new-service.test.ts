@@ -1,0 +1,150 @@
+/**
+ * `npm run new-service`: a bad or taken name is one line and writes nothing; a good one scaffolds a
+ * service that a copy of the repository plans offline in both stacks with 0 mandatory violations,
+ * and that typechecks. (Its own emulator tests run in the services project once the files exist.)
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../engine/plan-format";
+import { copyRepository, refusal, scaffold, serviceFiles } from "../../scripts/new-service";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+const run = promisify(execFile);
+
+function copyOfRepo(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "new-service-"));
+  copyRepository(ROOT, path.join(dir, "repo"));
+  return path.join(dir, "repo");
+}
+
+const cli = (root: string, ...args: string[]) => spawnSync(TSX, [path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("new-service: the name", () => {
+  it.each([
+    ["Billing", 'service name "Billing": expected 2-16 lowercase letters or digits, starting with a letter'],
+    ["1billing", 'service name "1billing": expected 2-16 lowercase letters or digits, starting with a letter'],
+    ["billing-api", 'service name "billing-api": expected 2-16 lowercase letters or digits, starting with a letter'],
+    ["abcdefghijklmnopq", 'service name "abcdefghijklmnopq": expected 2-16 lowercase letters or digits, starting with a letter'],
+    ["catalog", 'service name "catalog": functions-src/catalog/ already exists; pick another name or edit that service'],
+    ["shared", 'service name "shared": functions-src/shared/ already exists; pick another name or edit that service'],
+    ["health", 'service name "health": the gateway path /health is taken by the health API; pick another name'],
+    ["payment", 'service name "payment": the gateway path /payment is taken by the back end serverless-platform:backends.payment in Pulumi.dev.yaml; pick another name'],
+  ])("refuses %s in one line", (name, line) => {
+    expect(refusal(name, ROOT)).toBe(line);
+  });
+
+  it("refuses a name a stack file already lists, even without a folder", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "new-service-stack-"));
+    try {
+      cpSync(path.join(ROOT, "functions-src/shared"), path.join(root, "functions-src/shared"), { recursive: true });
+      for (const stack of ["dev", "prod"]) cpSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(root, `Pulumi.${stack}.yaml`));
+      writeFileSync(path.join(root, "Pulumi.prod.yaml"), readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8").replace("  serverless-platform:services:\n", "  serverless-platform:services:\n    ghost:\n      instanceMemoryMB: 512\n"));
+      expect(refusal("ghost", root)).toBe('service name "ghost": Pulumi.prod.yaml already has serverless-platform:services.ghost; remove it or pick another name');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("prints one line, exits 2 and writes nothing for a taken name; --help exits 0", () => {
+    const before = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const r = cli(ROOT, "orders");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('error: service name "orders": functions-src/orders/ already exists; pick another name or edit that service\n');
+    expect(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).toBe(before);
+    const help = cli(ROOT, "--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run new-service -- <name>/);
+  });
+
+  it("derives every identifier from the name (roles, types, database), nothing from another service", () => {
+    const files = serviceFiles("billing2", 7080);
+    expect(Object.keys(files).sort()).toEqual([
+      "functions-src/billing2/host.json",
+      "functions-src/billing2/local.settings.example.json",
+      "functions-src/billing2/service.ts",
+      "functions-src/billing2/src/deps.ts",
+      "functions-src/billing2/src/handlers.ts",
+      "functions-src/billing2/src/index.ts",
+      "functions-src/billing2/src/openapi.ts",
+      "functions-src/billing2/src/schemas.ts",
+      "test/functions-src/billing2/http.test.ts",
+    ]);
+    const all = Object.values(files).join("\n");
+    expect(all).toContain('{ value: "Billing2.Read"');
+    expect(all).not.toMatch(/catalog|orders|fulfillment|notifications/i);
+    expect(JSON.parse(files["functions-src/billing2/local.settings.example.json"]!)).toMatchObject({ Values: { COSMOS_DATABASE: "billing2-db" }, Host: { LocalHttpPort: 7080 } });
+  });
+});
+
+describe("new-service: a scaffolded service in a copy of the repository", () => {
+  let root: string;
+  let written: string[];
+  const plans: Record<string, { code: number; plan: Plan; stderr: string }> = {};
+
+  beforeAll(async () => {
+    root = copyOfRepo();
+    written = scaffold("billing", root);
+    await Promise.all(
+      ["dev", "prod"].map(async (stack) => {
+        const out = path.join(root, `plan-${stack}.json`);
+        const args = [path.join(root, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", root, "--quiet", "--no-baseline", "--json", out];
+        const { code, stderr } = await run(TSX, args, { cwd: root, timeout: 300_000 }).then(
+          (r) => ({ code: 0, stderr: r.stderr }),
+          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? "" }),
+        );
+        plans[stack] = { code, stderr, plan: existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Plan) : ({ resources: [] } as unknown as Plan) };
+      }),
+    );
+  }, 400_000);
+  afterAll(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+
+  it("writes the folder, its tests and both stack entries", () => {
+    expect(written).toContain("functions-src/billing/service.ts");
+    expect(written).toContain("test/functions-src/billing/http.test.ts");
+    expect(written).toContain("Pulumi.prod.yaml");
+    for (const file of written) expect(existsSync(path.join(root, file)), file).toBe(true);
+  });
+
+  it("changes the stack files only by the new entry (comments and formatting kept)", () => {
+    for (const stack of ["dev", "prod"]) {
+      const before = readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n");
+      const after = readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8").split("\n");
+      const at = after.indexOf("    # Scaffolded by npm run new-service -- billing.");
+      const entry = stack === "prod" ? 5 : 4;
+      expect(after.slice(at + 1, at + 4)).toEqual(["    billing:", "      instanceMemoryMB: 512", "      maximumInstanceCount: 40"]);
+      // Everything else is byte for byte what it was.
+      expect([...after.slice(0, at), ...after.slice(at + entry)]).toEqual(before);
+    }
+  });
+
+  it.each(["dev", "prod"])("plans offline in %s with 0 mandatory violations, the service and its API included", (stack) => {
+    const { code, plan, stderr } = plans[stack]!;
+    expect(stderr).not.toMatch(/\berror\b|mandatory/i);
+    expect(code).toBe(0);
+    const names = plan.resources.map((r) => `${r.type.split(":").pop()} ${r.name}`);
+    for (const expected of ["FunctionApp billing", "WebApp billing-app", "ServiceApi gateway-billing", "SqlResourceSqlContainer data-billing-items", "ApiOperationPolicy gateway-billing-op-putItem"]) {
+      expect(names).toContain(expected);
+    }
+  });
+
+  it("typechecks, its tests included", () => {
+    writeFileSync(
+      path.join(root, "tsconfig.scaffold.json"),
+      JSON.stringify({ extends: "./tsconfig.json", include: ["functions-src/billing/**/*.ts", "test/functions-src/billing/**/*.ts", "test/functions-src/emulators.setup.ts"] }),
+    );
+    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", path.join(root, "tsconfig.scaffold.json")], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("refuses the same name a second time, in one line", () => {
+    const r = cli(root, "billing");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('error: service name "billing": functions-src/billing/ already exists; pick another name or edit that service\n');
+  });
+});
