@@ -74,8 +74,8 @@ const ARM_PUBLIC = "https://management.azure.com";
 // Everything below that the provider's methods use is plain data or self-contained functions: it is
 // serialized into the state with the provider.
 
-/** Pulumi's placeholder for a value not known yet (preview), as seen by check/diff. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's placeholder for a value not known yet (preview), as seen by check/diff (a string, serialized by value). */
+const UNKNOWN: string = pulumi.runtime.unknownValue;
 
 function checkCodeDeploymentInputs(news: Partial<Record<keyof CodeDeploymentInputs, unknown>>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];

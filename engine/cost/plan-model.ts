@@ -5,6 +5,7 @@
  * (from role assignments). The cost estimate and the architecture diagram both read this model, so
  * they follow whatever the stacks contain.
  */
+import { AZURE_ROLES, COSMOS_DATA_ROLES } from "../../lib/azure-roles";
 import type { Plan, PlannedResource } from "../plan-format";
 
 /** Reads a nested value: `at(obj, "a", "b")`. */
@@ -146,14 +147,14 @@ export interface SystemModel {
   readonly uses: readonly Use[];
 }
 
-// Built-in role definition ids (the GUID at the end of roleDefinitionId).
-const QUEUE_SEND_ROLES = new Set(["c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"]); // Queue Data Message Sender
-const QUEUE_PROCESS_ROLES = new Set([
-  "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Queue Data Contributor
-  "8a0f0c08-91a1-4084-bc3d-661d67233fed", // Queue Data Message Processor
-  "19e7f393-937e-4f77-808e-94535e297925", // Queue Data Reader
+// Built-in role definition ids (the GUID at the end of roleDefinitionId), from the one table of role facts.
+const QUEUE_SEND_ROLES = new Set<string>([AZURE_ROLES.storageQueueDataMessageSender.id]);
+const QUEUE_PROCESS_ROLES = new Set<string>([
+  AZURE_ROLES.storageQueueDataContributor.id,
+  AZURE_ROLES.storageQueueDataMessageProcessor.id,
+  AZURE_ROLES.storageQueueDataReader.id,
 ]);
-const EVENTGRID_SEND_ROLES = new Set(["d5a91429-5739-47e2-a06b-3470a27159e7"]); // EventGrid Data Sender
+const EVENTGRID_SEND_ROLES = new Set<string>([AZURE_ROLES.eventGridDataSender.id]);
 
 /** ISO 8601 duration (PT5M, PT1H, P1D) in minutes. */
 export function isoDurationMinutes(value: string): number | undefined {
@@ -395,7 +396,7 @@ export function describeSystem(plan: Plan): SystemModel {
     const targets = dbName
       ? databases.filter((d) => d.name === dbName && (!account || d.account === account))
       : databases.filter((d) => d.account === account); // account-wide grant
-    const readOnly = (asString(ra.inputs.roleDefinitionId) ?? "").endsWith("00000000-0000-0000-0000-000000000001");
+    const readOnly = (asString(ra.inputs.roleDefinitionId) ?? "").endsWith(COSMOS_DATA_ROLES.reader.id);
     const kind: UseKind = readOnly ? "reads" : "reads/writes";
     for (const database of targets) {
       addUse({ app, kind, target: { type: "database", database } }, `${app.name}|db|${database.account}/${database.name}|${kind}`);
