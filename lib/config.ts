@@ -6,6 +6,13 @@
  * what it expects (see {@link ConfigError}), never with a stack trace.
  */
 import { z } from "zod";
+import {
+  FLEX_DEFAULT_INSTANCE_MEMORY,
+  FLEX_HTTP_PER_INSTANCE_CONCURRENCY,
+  FLEX_INSTANCE_MEMORY,
+  FLEX_MAXIMUM_INSTANCE_COUNT,
+  type FlexInstanceMemory,
+} from "../components/function-app/flex-facts";
 import { didYouMean } from "./suggest";
 import { PLATFORM_TAG_NAMES } from "./tags";
 import { UserError } from "./user-error";
@@ -38,8 +45,8 @@ const httpsUrl = z
 
 const email = z.email({ error: "expected an e-mail address" });
 
-/** Flex Consumption instance sizes (MB). */
-export const FLEX_INSTANCE_MEMORY = [512, 2048, 4096] as const;
+/** Flex Consumption instance sizes (MB): the component's facts, re-exported for config readers. */
+export { FLEX_INSTANCE_MEMORY };
 
 const alwaysReady = z
   .object({
@@ -47,24 +54,28 @@ const alwaysReady = z
     name: z.string().regex(/^(http|durable|blob|function:[A-Za-z][A-Za-z0-9_-]*)$/, {
       error: 'expected "http", "durable", "blob" or "function:<functionName>"',
     }),
-    instanceCount: z.int().min(1).max(1000),
+    instanceCount: z.int().min(1).max(FLEX_MAXIMUM_INSTANCE_COUNT.max),
   })
   .strict();
 
 const serviceSizing = z
   .object({
-    /** Instance memory in MB: 512, 2048 or 4096. @default 2048 */
+    /** Instance memory in MB: one of FLEX_INSTANCE_MEMORY (512, 2048 or 4096). @default 2048 */
     instanceMemoryMB: z
-      .union(FLEX_INSTANCE_MEMORY.map((m) => z.literal(m)) as [z.ZodLiteral<512>, z.ZodLiteral<2048>, z.ZodLiteral<4096>], {
-        error: "expected 512, 2048 or 4096 (the Flex Consumption instance sizes)",
+      .union(FLEX_INSTANCE_MEMORY.map((m) => z.literal(m)) as unknown as [z.ZodLiteral<FlexInstanceMemory>, ...z.ZodLiteral<FlexInstanceMemory>[]], {
+        error: `expected ${FLEX_INSTANCE_MEMORY.slice(0, -1).join(", ")} or ${FLEX_INSTANCE_MEMORY.at(-1)} (the Flex Consumption instance sizes)`,
       })
-      .default(2048),
+      .default(FLEX_DEFAULT_INSTANCE_MEMORY),
     /** Upper bound of the app's scale-out: 40-1000 on Flex Consumption (a cap, not a cost). @default 100 */
-    maximumInstanceCount: z.int().min(40, { error: "expected at least 40 (the lowest maximum Flex Consumption accepts)" }).max(1000).default(100),
+    maximumInstanceCount: z
+      .int()
+      .min(FLEX_MAXIMUM_INSTANCE_COUNT.min, { error: `expected at least ${FLEX_MAXIMUM_INSTANCE_COUNT.min} (the lowest maximum Flex Consumption accepts)` })
+      .max(FLEX_MAXIMUM_INSTANCE_COUNT.max)
+      .default(100),
     /** Always-ready instances: each one is billed while idle (an always-on cost). @default none */
     alwaysReady: z.array(alwaysReady).default([]),
     /** Per-instance HTTP concurrency. @default platform default */
-    httpPerInstanceConcurrency: z.int().min(1).max(1000).optional(),
+    httpPerInstanceConcurrency: z.int().min(FLEX_HTTP_PER_INSTANCE_CONCURRENCY.min).max(FLEX_HTTP_PER_INSTANCE_CONCURRENCY.max).optional(),
     /**
      * Zone-redundant plan (and ZRS host storage). An always-on cost: Flex then keeps at least 2
      * always-ready instances per scale group (HTTP, Durable, each other function), billed while idle,
