@@ -13,6 +13,7 @@ import {
   FLEX_MAXIMUM_INSTANCE_COUNT,
   type FlexInstanceMemory,
 } from "../components/function-app/flex-facts";
+import { GATEWAY_SKUS, TIERS } from "../components/api-management/tiers";
 import { didYouMean } from "./suggest";
 import { PLATFORM_TAG_NAMES } from "./tags";
 import { UserError } from "./user-error";
@@ -169,8 +170,9 @@ const monitoring = z
 const apiManagement = z
   .object({
     /** Consumption bills per call; the v2 tiers are fixed monthly prices (an always-on cost). */
-    sku: z.enum(["Consumption", "BasicV2", "StandardV2"]).default("Consumption"),
-    capacity: z.int().min(0).max(10).default(0),
+    sku: z.enum(GATEWAY_SKUS).default("Consumption"),
+    /** Scale units; the tier's own bounds (components/api-management/tiers.ts) are checked below. */
+    capacity: z.int().min(0).max(Math.max(...GATEWAY_SKUS.map((s) => TIERS[s].maxCapacity))).default(0),
     publisherName: z.string().min(1),
     publisherEmail: email,
     corsOrigins: z.array(z.union([httpsUrl, z.literal("*"), z.url()])).default([]),
@@ -416,11 +418,13 @@ export const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; http://localhost is for development, prod lists https origins only` });
       }
     });
-    if (c.apiManagement.rateLimitKey === "clientIp" && c.apiManagement.sku === "Consumption") {
+    const byKeyUnsupported = TIERS[c.apiManagement.sku].unsupportedPolicies["rate-limit-by-key"];
+    if (c.apiManagement.rateLimitKey === "clientIp" && byKeyUnsupported !== undefined) {
+      const tiersWithByKey = GATEWAY_SKUS.filter((s) => TIERS[s].unsupportedPolicies["rate-limit-by-key"] === undefined);
       ctx.addIssue({
         code: "custom",
         path: ["apiManagement", "rateLimitKey"],
-        message: '"clientIp" needs rate-limit-by-key, which the Consumption tier does not offer; use "subscription" or sku BasicV2/StandardV2',
+        message: `"clientIp" needs rate-limit-by-key, which the ${c.apiManagement.sku} tier does not offer; use "subscription" or sku ${tiersWithByKey.join("/")}`,
       });
     }
     if (c.network.mode === "private" && c.cosmos.publicNetworkAccess === "Enabled") {
