@@ -156,6 +156,8 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       ...common,
       service: { name: m.name, directory: service.directory, entry: m.entry, manifestFile: path.join(service.directory, "service.ts") },
       triggers: m.triggers,
+      // The manifest's queue uses, as written (not the grants made from them): the policy pack's evidence.
+      declaredUses: (m.uses?.queues ?? []).map((u) => ({ kind: "queue" as const, name: u.queue, access: u.access })),
       sizing: service.sizing,
       connections: {
         ...(usesCosmos(m) ? { [settingNames.cosmosConnection]: cosmos.connection() } : {}),

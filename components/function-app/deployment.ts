@@ -37,6 +37,8 @@ export interface FunctionCodeDeploymentArgs {
    * deployment's status record vanishes, and read by the cost estimate (scale groups, timers).
    */
   readonly functions: readonly DeployedFunction[];
+  /** The data uses the service declares. @default none recorded */
+  readonly uses?: readonly DeclaredUse[];
 }
 
 /** A function of the package: its name, trigger type and (timers) schedule. */
@@ -44,6 +46,21 @@ export interface DeployedFunction {
   readonly name: string;
   readonly trigger: string;
   readonly schedule?: string;
+  /** The queue a queue trigger reads, from the code's registration (the policy pack's evidence of processing it). */
+  readonly queue?: string;
+  /** Queues its output bindings write to. */
+  readonly sends?: readonly string[];
+}
+
+/**
+ * A data use the service declares (its manifest), recorded with the code so the plan shows it: the
+ * policy pack's `rbac-declared-use` matches each queue/container grant to one. Informational: changing
+ * it deploys nothing.
+ */
+export interface DeclaredUse {
+  readonly kind: "queue";
+  readonly name: string;
+  readonly access: "send" | "process";
 }
 
 /** The inputs as the provider sees them (resolved). */
@@ -212,7 +229,14 @@ export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
         packagePath: args.packagePath,
         packageSha256: args.packageSha256,
         armEndpoint: args.armEndpoint ?? ARM_PUBLIC,
-        functions: args.functions.map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) })),
+        functions: args.functions.map((f) => ({
+          name: f.name,
+          trigger: f.trigger,
+          ...(f.schedule !== undefined ? { schedule: f.schedule } : {}),
+          ...(f.queue !== undefined ? { queue: f.queue } : {}),
+          ...(f.sends !== undefined ? { sends: [...f.sends] } : {}),
+        })),
+        ...(args.uses !== undefined ? { uses: args.uses.map((u) => ({ ...u })) } : {}),
         deploymentId: undefined,
         deployedAt: undefined,
         confirmed: undefined,

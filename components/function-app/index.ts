@@ -25,7 +25,7 @@ import type { Tags } from "../../lib/tags";
 import { settingNames, type TriggerKind } from "../../functions-src/shared/manifest";
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
 import { bundleService, registeredFunctions } from "./bundle";
-import { FunctionCodeDeployment } from "./deployment";
+import { type DeclaredUse, FunctionCodeDeployment } from "./deployment";
 import { scaleGroups } from "./scale-groups";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
@@ -119,6 +119,11 @@ export interface FunctionAppArgs {
   readonly service: FunctionAppService;
   /** The triggers the service uses: queue and durable add queue/table roles on the host storage. */
   readonly triggers: readonly TriggerKind[];
+  /**
+   * The queue uses the service declares, recorded with its code deployment so the plan shows them
+   * (the policy pack matches each queue grant to one). @default none recorded
+   */
+  readonly declaredUses?: readonly DeclaredUse[];
   /** Flex sizing (memory, scale limit, always-ready instances, HTTP concurrency). */
   readonly sizing: ServiceSizing;
   /**
@@ -214,7 +219,13 @@ export class FunctionApp extends pulumi.ComponentResource {
           })
         : undefined;
     const functions = bundle
-      ? registeredFunctions(bundle).map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) }))
+      ? registeredFunctions(bundle).map((f) => ({
+          name: f.name,
+          trigger: f.trigger,
+          ...(f.schedule !== undefined ? { schedule: f.schedule } : {}),
+          ...(f.queue !== undefined ? { queue: f.queue } : {}),
+          ...(f.sends !== undefined ? { sends: f.sends } : {}),
+        }))
       : undefined;
     if (functions && functions.length === 0) {
       throw new Error(
@@ -454,7 +465,7 @@ export class FunctionApp extends pulumi.ComponentResource {
       // (and, on a private network, for the blob endpoint's DNS record the upload resolves).
       new FunctionCodeDeployment(
         `${name}-code`,
-        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256, functions },
+        { siteId: app.id, packagePath: bundle.zipPath, packageSha256: bundle.sha256, functions, ...(args.declaredUses ? { uses: args.declaredUses } : {}) },
         { parent: this, dependsOn: [app, hostBlobGrant, ...privateEndpoints.map((p) => p.dnsZoneGroup)] },
       );
     }
