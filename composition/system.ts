@@ -44,15 +44,10 @@ export function openApiDocumentOf(service: Pick<DeployedService, "manifest" | "d
   return (mod.openApiDocument as () => OpenApiDocument)();
 }
 
-/** Non-secret stack values a service asks for by config key (manifest `uses.settings`). */
-function configSetting(config: StackConfig, service: string, key: string): string {
-  const value = (config as unknown as Record<string, unknown>)[key];
-  if (typeof value !== "string" || value.length === 0) {
-    throw new pulumi.RunError(
-      `Invalid configuration: serverless-platform:${key}: missing; the ${service} service needs it (functions-src/${service}/service.ts)`,
-    );
-  }
-  return value;
+/** A value from the service's own config section (`services.<name>.settings`; loadServices checked it). */
+function configSetting(config: StackConfig, service: string, key: string): string | undefined {
+  const value = config.services[service]?.settings[key];
+  return value !== undefined && value.length > 0 ? value : undefined;
 }
 
 export function composeSystem(config: StackConfig, catalog: ServiceCatalog): System {
@@ -249,7 +244,10 @@ function serviceSettings(
   for (const use of m.uses?.topics ?? []) settings[settingNames.topicEndpoint(use.topic)] = topics.get(use.topic)!.endpoint;
   for (const backend of m.uses?.backends ?? []) settings[settingNames.backendUrl(backend)] = backendUrls[backend]!;
   for (const secret of m.uses?.secrets ?? []) settings[settingNames.secret(secret)] = vault.reference(secret);
-  for (const s of m.uses?.settings ?? []) settings[s.setting] = configSetting(config, m.name, s.configKey);
+  for (const s of m.uses?.settings ?? []) {
+    const value = configSetting(config, m.name, s.configKey);
+    if (value !== undefined) settings[s.setting] = value;
+  }
   return settings;
 }
 

@@ -89,6 +89,18 @@ const serviceSizing = z
 
 export type ServiceSizing = z.infer<typeof serviceSizing>;
 
+/** One `services.<name>` entry: the sizing, and the settings the service declares for itself. */
+const serviceEntry = serviceSizing
+  .extend({
+    /**
+     * The service's own settings, by the keys its manifest declares (`uses.settings` in
+     * functions-src/<name>/service.ts, which also says what each value must be; composition checks
+     * them). A new service with a setting of its own adds nothing here. @default none
+     */
+    settings: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, { error: "expected a camelCase setting key" }), z.string()).default({}),
+  })
+  .strict();
+
 const cosmos = z
   .object({
     /** `serverless` bills per request unit; `autoscale` is provisioned (an always-on cost). */
@@ -313,6 +325,14 @@ const tagValue = z
   .string()
   .max(TAG_LIMITS.valueLength, { error: `expected at most ${TAG_LIMITS.valueLength} characters (Azure's tag value limit)` });
 
+/**
+ * Keys that used to live at the top level and moved into the section of the service that reads them:
+ * an old stack file gets an error naming the new key, not "unknown key".
+ */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  notificationWebhookUrl: "services.notifications.settings.webhookUrl",
+};
+
 /** The stack configuration's schema. Keys are given without the `serverless-platform:` prefix. */
 export const stackConfigSchema = z
   .object({
@@ -329,14 +349,12 @@ export const stackConfigSchema = z
     /** Turns on protect / retainOnDelete / CanNotDelete locks for stateful resources. */
     protectData: z.boolean().default(false),
     /** One entry per deployed service (a folder in functions-src/), with its sizing. */
-    services: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "service names are 2-16 lowercase letters or digits" }), serviceSizing.prefault({})),
+    services: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "service names are 2-16 lowercase letters or digits" }), serviceEntry.prefault({})),
     cosmos: cosmos.prefault({}),
     monitoring: monitoring.prefault({}),
     apiManagement,
     /** Existing (non-serverless) HTTP back ends, by name: the hybrid part of the system. */
     backends: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), backend).default({}),
-    /** Where `notifications` delivers its webhooks. */
-    notificationWebhookUrl: httpsUrl.optional(),
     /** Names of secret config keys (set with `pulumi config set --secret <name>`) stored in Key Vault. */
     secretNames: z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,126}$/)).default([]),
     /** Usage assumptions of the cost estimate. */
@@ -539,6 +557,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
     const key = fullKey.slice(prefix.length);
     if (declaredSecrets.has(key)) continue;
+    const moved = MOVED_KEYS[key];
+    if (moved !== undefined) {
+      problems.push({ key: fullKey, message: `moved: set ${prefix}${moved} instead (pulumi config set --path '${moved}' <value>)` });
+      continue;
+    }
     if (!known.includes(key)) {
       const hint = didYouMean(key, [...known, ...declaredSecrets], (k) => `${prefix}${k}`);
       problems.push({ key: fullKey, message: `unknown key${hint || `; expected one of ${[...known].sort().join(", ")}`}` });
