@@ -322,7 +322,11 @@ function declaredUsesOf(app: PolicyResource, resources: readonly PolicyResource[
   return uses;
 }
 
-/** Queue roles by what they allow (Microsoft Learn, "Azure built-in roles for Storage"). */
+/**
+ * Queue roles by what they allow (Microsoft Learn, "Azure built-in roles for Storage"); a queue trigger
+ * processes messages, an output binding or a client only sends (Microsoft Learn, "Azure Queue storage
+ * trigger and bindings for Azure Functions overview", granting permission to the identity).
+ */
 const QUEUE_SEND_ONLY = new Set<string>([ROLE.storageQueueDataMessageSender]);
 const QUEUE_PROCESSING = new Set<string>([ROLE.storageQueueDataMessageProcessor, ROLE.storageQueueDataContributor]);
 
