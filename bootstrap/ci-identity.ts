@@ -14,13 +14,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { AZURE_ROLES } from "../components/core/azure-roles";
 import { BuiltInRole, deterministicGuid } from "../components/core/roles";
 
 /** Built-in roles the bootstrap assigns (ids are the same in every tenant). */
 export const BootstrapRole = {
-  contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
-  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-  roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+  contributor: AZURE_ROLES.contributor.id,
+  reader: AZURE_ROLES.reader.id,
+  roleBasedAccessControlAdministrator: AZURE_ROLES.rbacAdministrator.id,
 } as const;
 
 /** Microsoft Graph app role `Application.ReadWrite.OwnedBy`: manage only the applications it owns. */

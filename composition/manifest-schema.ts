@@ -99,7 +99,18 @@ export const manifestSchema = z
         topics: z.array(z.object({ topic: text, access: z.literal("publish") }).strict()).optional(),
         backends: z.array(text).optional(),
         secrets: z.array(text).optional(),
-        settings: z.array(z.object({ configKey: text, setting: text }).strict()).optional(),
+        settings: z
+          .array(
+            z
+              .object({
+                configKey: z.string().regex(/^[a-z][A-Za-z0-9]*$/, { error: "expected a camelCase key of services.<name>.settings" }),
+                setting: text,
+                format: z.literal("https-url").optional(),
+                optional: z.boolean().optional(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict()
       .optional(),

@@ -8,7 +8,7 @@
 import type { Message } from "esbuild";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, PROJECT, stackConfigSchema, type ServiceSizing, type StackConfig } from "../lib/config";
+import { ConfigError, PROJECT, type ServiceSizing, type StackConfig } from "../lib/config";
 import { didYouMean } from "../lib/suggest";
 import { PARSE_OPTIONS, issuesToProblems } from "../lib/zod-messages";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
@@ -231,12 +231,57 @@ function checkServiceFiles(directory: string, manifest: ServiceManifest): { key:
 }
 
 /**
+ * The service's own config section (`services.<name>.settings`) against what its manifest declares
+ * (`uses.settings`): every declared key set (unless optional) and well-formed, no key it does not read.
+ */
+function serviceSettingProblems(manifest: ServiceManifest, given: Readonly<Record<string, string>>, where: string): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  const declared = manifest.uses?.settings ?? [];
+  const keyOf = (k: string): string => `${PROJECT}:services.${manifest.name}.settings.${k}`;
+  for (const s of declared) {
+    const value = given[s.configKey];
+    if (value === undefined || value.length === 0) {
+      if (s.optional) continue;
+      const hint = didYouMean(s.configKey, Object.keys(given), (k) => `"${k}"`);
+      problems.push({
+        key: keyOf(s.configKey),
+        message: `missing; ${manifest.name} reads it (${where} uses.settings)${hint}: pulumi config set --path 'services.${manifest.name}.settings.${s.configKey}' <value>`,
+      });
+    } else if (s.format === "https-url" && !isHttpsUrl(value)) {
+      problems.push({ key: keyOf(s.configKey), message: `got ${JSON.stringify(value)}; expected an https:// URL (${where} uses.settings)` });
+    }
+  }
+  const keys = declared.map((s) => s.configKey);
+  for (const k of Object.keys(given)) {
+    if (!keys.includes(k)) {
+      problems.push({
+        key: keyOf(k),
+        message: `unknown key: ${manifest.name} declares ${keys.length > 0 ? keys.map((d) => `"${d}"`).join(", ") : "no settings"} (${where} uses.settings)${didYouMean(k, keys, (d) => `"${d}"`)}`,
+      });
+    }
+  }
+  return problems;
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The services this stack deploys, with every cross-service reference checked. Problems are reported
  * together, each naming the config key or the manifest that must change.
  */
 export function loadServices(
   stack: string,
-  config: Pick<StackConfig, "services" | "backends"> & Partial<Pick<StackConfig, "secretNames">>,
+  config: {
+    readonly services: Readonly<Record<string, ServiceSizing & { readonly settings?: Readonly<Record<string, string>> }>>;
+    readonly backends: StackConfig["backends"];
+    readonly secretNames?: StackConfig["secretNames"];
+  },
   root: string = FUNCTIONS_ROOT,
 ): ServiceCatalog {
   const problems: { key: string; message: string }[] = [];
@@ -338,15 +383,7 @@ export function loadServices(
         });
       }
     }
-    for (const setting of manifest.uses?.settings ?? []) {
-      const keys = Object.keys(stackConfigSchema.shape);
-      if (!keys.includes(setting.configKey)) {
-        problems.push({
-          key: `${where}: uses.settings`,
-          message: `configKey "${setting.configKey}" is not a stack config key${didYouMean(setting.configKey, keys, (k) => `"${k}"`)}`,
-        });
-      }
-    }
+    problems.push(...serviceSettingProblems(manifest, config.services[manifest.name]?.settings ?? {}, where));
   }
 
   if (problems.length > 0) throw new ConfigError(stack, problems);

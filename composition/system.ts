@@ -46,15 +46,10 @@ export function openApiDocumentOf(service: Pick<DeployedService, "manifest" | "d
   return (mod.openApiDocument as () => OpenApiDocument)();
 }
 
-/** Non-secret stack values a service asks for by config key (manifest `uses.settings`). */
-function configSetting(config: StackConfig, service: string, key: string): string {
-  const value = (config as unknown as Record<string, unknown>)[key];
-  if (typeof value !== "string" || value.length === 0) {
-    throw new pulumi.RunError(
-      `Invalid configuration: serverless-platform:${key}: missing; the ${service} service needs it (functions-src/${service}/service.ts)`,
-    );
-  }
-  return value;
+/** A value from the service's own config section (`services.<name>.settings`; loadServices checked it). */
+function configSetting(config: StackConfig, service: string, key: string): string | undefined {
+  const value = config.services[service]?.settings[key];
+  return value !== undefined && value.length > 0 ? value : undefined;
 }
 
 export function composeSystem(config: StackConfig, catalog: ServiceCatalog): System {
@@ -160,6 +155,8 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       service: { name: m.name, directory: service.directory, entry: m.entry, manifestFile: path.join(service.directory, "service.ts") },
       build: { outRoot: FUNCTIONS_BUILD_ROOT, deployerDirectory: DEPLOYER_BUILD_DIRECTORY },
       triggers: m.triggers,
+      // The manifest's queue uses, as written (not the grants made from them): the policy pack's evidence.
+      declaredUses: (m.uses?.queues ?? []).map((u) => ({ kind: "queue" as const, name: u.queue, access: u.access })),
       sizing: service.sizing,
       links: serviceLinks(config, m, { cosmos, messaging, topics, vault, backendUrls }),
       settings: monitoring.samplingAppSettings(),
@@ -263,7 +260,8 @@ function serviceLinks(
   }
   for (const secret of m.uses?.secrets ?? []) links.push(vault.secretLink(secret, settingNames.secret(secret)));
   for (const s of m.uses?.settings ?? []) {
-    links.push(settingsLink(`config ${s.configKey}`, { [s.setting]: configSetting(config, m.name, s.configKey) }));
+    const value = configSetting(config, m.name, s.configKey);
+    if (value !== undefined) links.push(settingsLink(`config ${s.configKey}`, { [s.setting]: value }));
   }
   return links;
 }

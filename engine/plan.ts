@@ -14,7 +14,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { didYouMean } from "../lib/suggest";
 import { UserError } from "../components/core/user-error";
 import { Simulator } from "./simulator";
-import { SECRET_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
 
 /** Pulumi's markers in serialized property values. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -22,7 +22,7 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = pulumi.runtime.unknownValue;
 
 export interface StackFiles {
   readonly project: string;
@@ -82,7 +82,7 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
 
 /** Replaces Pulumi's serialized markers with plain JSON: secrets hidden, references as URNs. */
 export function plainValue(value: unknown): unknown {
-  if (value === UNKNOWN) return "[unknown]";
+  if (value === UNKNOWN) return UNKNOWN_PLACEHOLDER;
   if (Array.isArray(value)) return value.map(plainValue);
   if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;

@@ -6,10 +6,17 @@
  * what it expects (see {@link ConfigError}), never with a stack trace.
  */
 import { z } from "zod";
+import {
+  FLEX_DEFAULT_INSTANCE_MEMORY,
+  FLEX_HTTP_PER_INSTANCE_CONCURRENCY,
+  FLEX_INSTANCE_MEMORY,
+  FLEX_MAXIMUM_INSTANCE_COUNT,
+  type FlexInstanceMemory,
+} from "../components/function-app/flex-facts";
+import { GATEWAY_SKUS, TIERS } from "../components/api-management/tiers";
 import { didYouMean } from "./suggest";
 import { PLATFORM_TAG_NAMES } from "../components/core/tags";
 import { UserError } from "../components/core/user-error";
-import { FLEX_INSTANCE_MEMORY } from "../components/function-app/sizing";
 import { PARSE_OPTIONS, issuesToProblems } from "./zod-messages";
 
 export const PROJECT = "serverless-platform";
@@ -39,7 +46,7 @@ const httpsUrl = z
 
 const email = z.email({ error: "expected an e-mail address" });
 
-/** Flex Consumption instance sizes (MB): the component's fact. */
+/** Flex Consumption instance sizes (MB): the component's facts, re-exported for config readers. */
 export { FLEX_INSTANCE_MEMORY };
 
 const alwaysReady = z
@@ -48,24 +55,28 @@ const alwaysReady = z
     name: z.string().regex(/^(http|durable|blob|function:[A-Za-z][A-Za-z0-9_-]*)$/, {
       error: 'expected "http", "durable", "blob" or "function:<functionName>"',
     }),
-    instanceCount: z.int().min(1).max(1000),
+    instanceCount: z.int().min(1).max(FLEX_MAXIMUM_INSTANCE_COUNT.max),
   })
   .strict();
 
 const serviceSizing = z
   .object({
-    /** Instance memory in MB: 512, 2048 or 4096. @default 2048 */
+    /** Instance memory in MB: one of FLEX_INSTANCE_MEMORY (512, 2048 or 4096). @default 2048 */
     instanceMemoryMB: z
-      .union(FLEX_INSTANCE_MEMORY.map((m) => z.literal(m)) as [z.ZodLiteral<512>, z.ZodLiteral<2048>, z.ZodLiteral<4096>], {
-        error: "expected 512, 2048 or 4096 (the Flex Consumption instance sizes)",
+      .union(FLEX_INSTANCE_MEMORY.map((m) => z.literal(m)) as unknown as [z.ZodLiteral<FlexInstanceMemory>, ...z.ZodLiteral<FlexInstanceMemory>[]], {
+        error: `expected ${FLEX_INSTANCE_MEMORY.slice(0, -1).join(", ")} or ${FLEX_INSTANCE_MEMORY.at(-1)} (the Flex Consumption instance sizes)`,
       })
-      .default(2048),
+      .default(FLEX_DEFAULT_INSTANCE_MEMORY),
     /** Upper bound of the app's scale-out: 40-1000 on Flex Consumption (a cap, not a cost). @default 100 */
-    maximumInstanceCount: z.int().min(40, { error: "expected at least 40 (the lowest maximum Flex Consumption accepts)" }).max(1000).default(100),
+    maximumInstanceCount: z
+      .int()
+      .min(FLEX_MAXIMUM_INSTANCE_COUNT.min, { error: `expected at least ${FLEX_MAXIMUM_INSTANCE_COUNT.min} (the lowest maximum Flex Consumption accepts)` })
+      .max(FLEX_MAXIMUM_INSTANCE_COUNT.max)
+      .default(100),
     /** Always-ready instances: each one is billed while idle (an always-on cost). @default none */
     alwaysReady: z.array(alwaysReady).default([]),
     /** Per-instance HTTP concurrency. @default platform default */
-    httpPerInstanceConcurrency: z.int().min(1).max(1000).optional(),
+    httpPerInstanceConcurrency: z.int().min(FLEX_HTTP_PER_INSTANCE_CONCURRENCY.min).max(FLEX_HTTP_PER_INSTANCE_CONCURRENCY.max).optional(),
     /**
      * Zone-redundant plan (and ZRS host storage). An always-on cost: Flex then keeps at least 2
      * always-ready instances per scale group (HTTP, Durable, each other function), billed while idle,
@@ -77,6 +88,18 @@ const serviceSizing = z
   .strict();
 
 export type ServiceSizing = z.infer<typeof serviceSizing>;
+
+/** One `services.<name>` entry: the sizing, and the settings the service declares for itself. */
+const serviceEntry = serviceSizing
+  .extend({
+    /**
+     * The service's own settings, by the keys its manifest declares (`uses.settings` in
+     * functions-src/<name>/service.ts, which also says what each value must be; composition checks
+     * them). A new service with a setting of its own adds nothing here. @default none
+     */
+    settings: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, { error: "expected a camelCase setting key" }), z.string()).default({}),
+  })
+  .strict();
 
 const cosmos = z
   .object({
@@ -159,8 +182,9 @@ const monitoring = z
 const apiManagement = z
   .object({
     /** Consumption bills per call; the v2 tiers are fixed monthly prices (an always-on cost). */
-    sku: z.enum(["Consumption", "BasicV2", "StandardV2"]).default("Consumption"),
-    capacity: z.int().min(0).max(10).default(0),
+    sku: z.enum(GATEWAY_SKUS).default("Consumption"),
+    /** Scale units; the tier's own bounds (components/api-management/tiers.ts) are checked below. */
+    capacity: z.int().min(0).max(Math.max(...GATEWAY_SKUS.map((s) => TIERS[s].maxCapacity))).default(0),
     publisherName: z.string().min(1),
     publisherEmail: email,
     corsOrigins: z.array(z.union([httpsUrl, z.literal("*"), z.url()])).default([]),
@@ -301,6 +325,14 @@ const tagValue = z
   .string()
   .max(TAG_LIMITS.valueLength, { error: `expected at most ${TAG_LIMITS.valueLength} characters (Azure's tag value limit)` });
 
+/**
+ * Keys that used to live at the top level and moved into the section of the service that reads them:
+ * an old stack file gets an error naming the new key, not "unknown key".
+ */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  notificationWebhookUrl: "services.notifications.settings.webhookUrl",
+};
+
 /** The stack configuration's schema. Keys are given without the `serverless-platform:` prefix. */
 export const stackConfigSchema = z
   .object({
@@ -317,14 +349,12 @@ export const stackConfigSchema = z
     /** Turns on protect / retainOnDelete / CanNotDelete locks for stateful resources. */
     protectData: z.boolean().default(false),
     /** One entry per deployed service (a folder in functions-src/), with its sizing. */
-    services: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "service names are 2-16 lowercase letters or digits" }), serviceSizing.prefault({})),
+    services: z.record(z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "service names are 2-16 lowercase letters or digits" }), serviceEntry.prefault({})),
     cosmos: cosmos.prefault({}),
     monitoring: monitoring.prefault({}),
     apiManagement,
     /** Existing (non-serverless) HTTP back ends, by name: the hybrid part of the system. */
     backends: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), backend).default({}),
-    /** Where `notifications` delivers its webhooks. */
-    notificationWebhookUrl: httpsUrl.optional(),
     /** Names of secret config keys (set with `pulumi config set --secret <name>`) stored in Key Vault. */
     secretNames: z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,126}$/)).default([]),
     /** Usage assumptions of the cost estimate. */
@@ -406,11 +436,13 @@ export const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["apiManagement", "corsOrigins", i], message: `got ${JSON.stringify(origin)}; http://localhost is for development, prod lists https origins only` });
       }
     });
-    if (c.apiManagement.rateLimitKey === "clientIp" && c.apiManagement.sku === "Consumption") {
+    const byKeyUnsupported = TIERS[c.apiManagement.sku].unsupportedPolicies["rate-limit-by-key"];
+    if (c.apiManagement.rateLimitKey === "clientIp" && byKeyUnsupported !== undefined) {
+      const tiersWithByKey = GATEWAY_SKUS.filter((s) => TIERS[s].unsupportedPolicies["rate-limit-by-key"] === undefined);
       ctx.addIssue({
         code: "custom",
         path: ["apiManagement", "rateLimitKey"],
-        message: '"clientIp" needs rate-limit-by-key, which the Consumption tier does not offer; use "subscription" or sku BasicV2/StandardV2',
+        message: `"clientIp" needs rate-limit-by-key, which the ${c.apiManagement.sku} tier does not offer; use "subscription" or sku ${tiersWithByKey.join("/")}`,
       });
     }
     if (c.network.mode === "private" && c.cosmos.publicNetworkAccess === "Enabled") {
@@ -525,6 +557,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
     const key = fullKey.slice(prefix.length);
     if (declaredSecrets.has(key)) continue;
+    const moved = MOVED_KEYS[key];
+    if (moved !== undefined) {
+      problems.push({ key: fullKey, message: `moved: set ${prefix}${moved} instead (pulumi config set --path '${moved}' <value>)` });
+      continue;
+    }
     if (!known.includes(key)) {
       const hint = didYouMean(key, [...known, ...declaredSecrets], (k) => `${prefix}${k}`);
       problems.push({ key: fullKey, message: `unknown key${hint || `; expected one of ${[...known].sort().join(", ")}`}` });

@@ -6,6 +6,7 @@
  * A rendered document also reports the policy elements it uses, so the Gateway can check them
  * against the tier before anything is deployed (see `tiers.ts`).
  */
+import { TIERS, type GatewaySku } from "./tiers";
 
 /** One XML element: name, attributes (undefined ones are omitted), children or text. */
 export interface XmlElement {
@@ -304,9 +305,10 @@ export interface ProductLimits {
  * every tier we deploy (`quota-by-key` exists only on classic tiers). A `clientIp` key on
  * Consumption yields `rate-limit-by-key`, which the tier check then refuses with a clear message.
  */
-export function publicProductPolicy(sku: "Consumption" | "BasicV2" | "StandardV2", limits: ProductLimits): PolicyDocument {
+export function publicProductPolicy(sku: GatewaySku, limits: ProductLimits): PolicyDocument {
+  const byKeySupported = TIERS[sku].unsupportedPolicies["rate-limit-by-key"] === undefined;
   const limit =
-    sku === "Consumption" && limits.rateLimitKey === "subscription"
+    !byKeySupported && limits.rateLimitKey === "subscription"
       ? rateLimit(limits.rateLimit)
       : rateLimitByKey({ ...limits.rateLimit, key: limits.rateLimitKey });
   return policyDocument({ inbound: [limit, quota(limits.quota)] });

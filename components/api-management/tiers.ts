@@ -14,8 +14,9 @@
  *   the Azure API Management tiers").
  */
 
-/** The tiers the stack config allows (`apiManagement.sku`). */
-export type GatewaySku = "Consumption" | "BasicV2" | "StandardV2";
+/** The tiers this table describes: the only ones the stack config allows (`apiManagement.sku`). */
+export const GATEWAY_SKUS = ["Consumption", "BasicV2", "StandardV2"] as const;
+export type GatewaySku = (typeof GATEWAY_SKUS)[number];
 
 export interface TierTimeouts {
   readonly create: string;

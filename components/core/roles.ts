@@ -6,27 +6,33 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { AZURE_ROLES, COSMOS_DATA_ROLES, type AzureRoleKey } from "./azure-roles";
 
-/** Built-in Azure RBAC role definition ids (the least-privileged ones the platform needs). */
-export const BuiltInRole = {
-  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-  storageQueueDataMessageSender: "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
-  storageQueueDataMessageProcessor: "8a0f0c08-91a1-4084-bc3d-661d67233fed",
-  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
-  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
-  eventGridDataSender: "d5a91429-5739-47e2-a06b-3470a27159e7",
-  websiteContributor: "de139f84-1756-47ae-9be6-808fbbe84772",
-} as const;
+/** The built-in roles the platform grants (a subset of components/core/azure-roles.ts, the one table of role facts). */
+const GRANTABLE = [
+  "storageBlobDataOwner",
+  "storageBlobDataContributor",
+  "storageQueueDataContributor",
+  "storageQueueDataMessageSender",
+  "storageQueueDataMessageProcessor",
+  "storageTableDataContributor",
+  "monitoringMetricsPublisher",
+  "keyVaultSecretsUser",
+  "eventGridDataSender",
+  "websiteContributor",
+] as const satisfies readonly AzureRoleKey[];
 
-export type BuiltInRoleName = keyof typeof BuiltInRole;
+export type BuiltInRoleName = (typeof GRANTABLE)[number];
+
+/** Built-in Azure RBAC role definition ids, by name (the least-privileged ones the platform needs). */
+export const BuiltInRole = Object.fromEntries(GRANTABLE.map((k) => [k, AZURE_ROLES[k].id])) as {
+  readonly [K in BuiltInRoleName]: (typeof AZURE_ROLES)[K]["id"];
+};
 
 /** Cosmos DB data-plane built-in role definitions (sqlRoleDefinitions under the account). */
 export const CosmosDataRole = {
-  reader: "00000000-0000-0000-0000-000000000001",
-  contributor: "00000000-0000-0000-0000-000000000002",
+  reader: COSMOS_DATA_ROLES.reader.id,
+  contributor: COSMOS_DATA_ROLES.contributor.id,
 } as const;
 
 /** A GUID (RFC 4122 layout, version 5 style) derived from the given parts. */

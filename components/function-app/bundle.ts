@@ -264,6 +264,10 @@ export interface RegisteredFunction {
   readonly bindings: readonly string[];
   /** NCRONTAB schedule of a timer trigger (what keeps an app awake, priced by the cost estimate). */
   readonly schedule?: string;
+  /** The queue a queue trigger reads (its binding's `queueName`): the code's own evidence of processing it. */
+  readonly queue?: string;
+  /** Queues its output bindings write to. */
+  readonly sends?: readonly string[];
 }
 
 /**
@@ -295,12 +299,14 @@ setImmediate(() => done({ functions: registrations.map((r) => {
   const bindings = Object.values(r.bindings || {});
   const trigger = bindings.find((b) => /Trigger$/.test(b.type));
   const schedule = trigger && trigger.schedule !== undefined ? { schedule: String(trigger.schedule) } : {};
-  return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type), ...schedule };
+  const queue = trigger && trigger.type === "queueTrigger" && typeof trigger.queueName === "string" ? { queue: trigger.queueName } : {};
+  const sends = bindings.filter((b) => b.type === "queue" && b.direction === "out" && typeof b.queueName === "string").map((b) => b.queueName);
+  return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type), ...schedule, ...queue, ...(sends.length > 0 ? { sends } : {}) };
 }) }));
 `;
 
 /** Bumped when the probe records more: a cache written by an older probe is read again. */
-const PROBE_VERSION = "2";
+const PROBE_VERSION = "3";
 
 export function registeredFunctions(bundle: Pick<ServiceBundle, "appDirectory" | "sha256">): RegisteredFunction[] {
   const cacheFile = path.join(bundle.appDirectory, "..", "registrations.json");

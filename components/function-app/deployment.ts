@@ -42,6 +42,8 @@ export interface FunctionCodeDeploymentArgs {
    * deployment's status record vanishes, and read by the cost estimate (scale groups, timers).
    */
   readonly functions: readonly DeployedFunction[];
+  /** The data uses the service declares. @default none recorded */
+  readonly uses?: readonly DeclaredUse[];
 }
 
 /** A function of the package: its name, trigger type and (timers) schedule. */
@@ -49,6 +51,21 @@ export interface DeployedFunction {
   readonly name: string;
   readonly trigger: string;
   readonly schedule?: string;
+  /** The queue a queue trigger reads, from the code's registration (the policy pack's evidence of processing it). */
+  readonly queue?: string;
+  /** Queues its output bindings write to. */
+  readonly sends?: readonly string[];
+}
+
+/**
+ * A data use the service declares (its manifest), recorded with the code so the plan shows it: the
+ * policy pack's `rbac-declared-use` matches each queue/container grant to one. Informational: changing
+ * it deploys nothing.
+ */
+export interface DeclaredUse {
+  readonly kind: "queue";
+  readonly name: string;
+  readonly access: "send" | "process";
 }
 
 /** The inputs as the provider sees them (resolved). */
@@ -79,8 +96,8 @@ const ARM_PUBLIC = "https://management.azure.com";
 // Everything below that the provider's methods use is plain data or self-contained functions: it is
 // serialized into the state with the provider.
 
-/** Pulumi's placeholder for a value not known yet (preview), as seen by check/diff. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's placeholder for a value not known yet (preview), as seen by check/diff (a string, serialized by value). */
+const UNKNOWN: string = pulumi.runtime.unknownValue;
 
 function checkCodeDeploymentInputs(news: Partial<Record<keyof CodeDeploymentInputs, unknown>>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
@@ -225,7 +242,14 @@ export class FunctionCodeDeployment extends pulumi.dynamic.Resource {
         packagePath: args.packagePath,
         packageSha256: args.packageSha256,
         armEndpoint: args.armEndpoint ?? ARM_PUBLIC,
-        functions: args.functions.map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) })),
+        functions: args.functions.map((f) => ({
+          name: f.name,
+          trigger: f.trigger,
+          ...(f.schedule !== undefined ? { schedule: f.schedule } : {}),
+          ...(f.queue !== undefined ? { queue: f.queue } : {}),
+          ...(f.sends !== undefined ? { sends: [...f.sends] } : {}),
+        })),
+        ...(args.uses !== undefined ? { uses: args.uses.map((u) => ({ ...u })) } : {}),
         deploymentId: undefined,
         deployedAt: undefined,
         confirmed: undefined,

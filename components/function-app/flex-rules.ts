@@ -9,8 +9,26 @@
  * Pure: no Pulumi, no I/O. Values that are not plain strings (unresolved outputs) are skipped here;
  * the component checks them again when they resolve.
  */
-import { FLEX_INSTANCE_MEMORY, type FunctionAppSizing as ServiceSizing } from "./sizing";
 import { UserError } from "../core/user-error";
+import {
+  FLEX_HTTP_PER_INSTANCE_CONCURRENCY,
+  FLEX_INSTANCE_MEMORY,
+  FLEX_MAXIMUM_INSTANCE_COUNT,
+  FLEX_REJECTED_SITE_CONFIG,
+  ZONE_REDUNDANT_MIN_ALWAYS_READY,
+  flexRejection,
+} from "./flex-facts";
+import { isKeyVaultReference, keyMarkerIn, secretShape } from "./secret-shapes";
+
+export { FLEX_MAXIMUM_INSTANCE_COUNT, ZONE_REDUNDANT_MIN_ALWAYS_READY } from "./flex-facts";
+
+/** The sizing the checks read (the stack config's `services.<name>` entries fit it). */
+export interface FlexSizing {
+  readonly instanceMemoryMB: number;
+  readonly maximumInstanceCount: number;
+  readonly alwaysReady: readonly { readonly name: string; readonly instanceCount: number }[];
+  readonly httpPerInstanceConcurrency?: number;
+}
 
 /** One thing Flex Consumption would reject or ignore. */
 export interface FlexProblem {
@@ -23,7 +41,7 @@ export interface FlexProblem {
 export interface FlexSettingsInput {
   /** App settings by name; only plain string values are inspected. */
   readonly settings: Readonly<Record<string, unknown>>;
-  readonly sizing: ServiceSizing;
+  readonly sizing: FlexSizing;
   /** `siteConfig` properties (besides app settings) that will be sent with the app. @default none */
   readonly siteConfigExtras?: Readonly<Record<string, unknown>>;
   /** Whether the plan is zone redundant (it raises the always-ready minimum to 2). @default false */
@@ -32,33 +50,8 @@ export interface FlexSettingsInput {
   readonly scaleGroups?: readonly string[];
 }
 
-/**
- * With zone redundancy, Flex Consumption accepts no fewer than 2 always-ready instances per function
- * or group, and keeps at least 2 per scale group anyway, billed as always-ready (Microsoft Learn,
- * Reliability in Azure Functions, Flex Consumption: "Availability zone support").
- */
-export const ZONE_REDUNDANT_MIN_ALWAYS_READY = 2;
-
-/** Flex's bounds for `scaleAndConcurrency.maximumInstanceCount` (the platform refuses fewer than 40). */
-export const FLEX_MAXIMUM_INSTANCE_COUNT = { min: 40, max: 1000 } as const;
-
-/** App settings that Flex rejects or ignores, with the reason and the Flex way (names compared case-insensitively). */
-const FORBIDDEN_SETTINGS: readonly { readonly name: string; readonly why: string }[] = [
-  { name: "FUNCTIONS_WORKER_RUNTIME", why: "the runtime is set in functionAppConfig.runtime" },
-  { name: "FUNCTIONS_WORKER_RUNTIME_VERSION", why: "the runtime version is set in functionAppConfig.runtime" },
-  // Flex always runs host 4.x and sets the version itself (the policy pack's flex-unsupported-settings agrees).
-  { name: "FUNCTIONS_EXTENSION_VERSION", why: "Flex always runs Functions host 4.x and sets the host version itself" },
-  { name: "WEBSITE_NODE_DEFAULT_VERSION", why: "the Node version is set in functionAppConfig.runtime.version" },
-  {
-    name: "WEBSITE_RUN_FROM_PACKAGE",
-    why: "Flex ignores it and runs the package in functionAppConfig.deployment.storage (deployed with OneDeploy)",
-  },
-  { name: "SCM_DO_BUILD_DURING_DEPLOYMENT", why: "deployments are pre-built packages published with OneDeploy (RemoteBuild=false)" },
-  { name: "ENABLE_ORYX_BUILD", why: "deployments are pre-built packages published with OneDeploy (RemoteBuild=false)" },
-  {
-    name: "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
-    why: "the scale limit is functionAppConfig.scaleAndConcurrency.maximumInstanceCount (sizing.maximumInstanceCount)",
-  },
+/** Settings that are not Flex-specific but carry an account key or are retired: refused on every app. */
+const KEYED_SETTINGS: readonly { readonly name: string; readonly why: string }[] = [
   {
     name: "AzureWebJobsStorage",
     why: "a storage connection string carries an account key; the component writes the identity-based AzureWebJobsStorage__* settings",
@@ -68,29 +61,6 @@ const FORBIDDEN_SETTINGS: readonly { readonly name: string; readonly why: string
     name: "APPINSIGHTS_INSTRUMENTATIONKEY",
     why: "instrumentation keys are deprecated; pass the appInsights arg (connection string with Entra ID authentication)",
   },
-];
-
-/** Any WEBSITE_CONTENT* setting: the Azure Files content share does not exist on Flex. */
-const CONTENT_SHARE = /^WEBSITE_CONTENT/i;
-
-/** Fragments that only occur in secrets: storage/Service Bus/Event Hubs keys and SAS tokens. */
-const SECRET_MARKERS: readonly { readonly pattern: RegExp; readonly what: string }[] = [
-  { pattern: /AccountKey\s*=/i, what: "an account key (AccountKey=)" },
-  { pattern: /SharedAccessKey\s*=/i, what: "a shared access key (SharedAccessKey=)" },
-  { pattern: /SharedAccessSignature\s*=/i, what: "a shared access signature (SharedAccessSignature=)" },
-  { pattern: /(^|[?&;\s])sig=/i, what: "a SAS token (sig=)" },
-];
-
-/** `siteConfig` properties Flex refuses (ARM error 51021) or replaces with its own settings. */
-const FORBIDDEN_SITE_CONFIG: readonly { readonly name: string; readonly why: string }[] = [
-  { name: "linuxFxVersion", why: "the runtime is set in functionAppConfig.runtime" },
-  { name: "netFrameworkVersion", why: "the runtime is set in functionAppConfig.runtime" },
-  { name: "use32BitWorkerProcess", why: "Flex runs 64-bit Linux workers only" },
-  {
-    name: "ftpsState",
-    why: "FTP is turned off through the basicPublishingCredentialsPolicies (web.WebAppFtpAllowed allow=false)",
-  },
-  { name: "functionAppScaleLimit", why: "the scale limit is functionAppConfig.scaleAndConcurrency.maximumInstanceCount" },
 ];
 
 /** Every problem Flex Consumption would have with these settings and this sizing; empty when there is none. */
@@ -107,15 +77,8 @@ export function checkFlexSettings(input: FlexSettingsInput): FlexProblem[] {
 function checkSettings(settings: Readonly<Record<string, unknown>>): FlexProblem[] {
   const problems: FlexProblem[] = [];
   for (const [key, value] of Object.entries(settings)) {
-    const forbidden = FORBIDDEN_SETTINGS.find((f) => f.name.toLowerCase() === key.toLowerCase());
-    if (forbidden) {
-      problems.push({ key, message: `${key} is not allowed on Flex Consumption: ${forbidden.why}` });
-    } else if (CONTENT_SHARE.test(key)) {
-      problems.push({
-        key,
-        message: `${key} is not allowed on Flex Consumption: there is no Azure Files content share (WEBSITE_CONTENT* settings); code lives in the deployment blob container`,
-      });
-    }
+    const why = flexRejection(key) ?? KEYED_SETTINGS.find((f) => f.name.toLowerCase() === key.toLowerCase())?.why;
+    if (why) problems.push({ key, message: `${key} is not allowed on Flex Consumption: ${why}` });
     if (typeof value === "string") {
       const secret = secretIn(value);
       if (secret) problems.push({ key, message: secretMessage(key, secret) });
@@ -126,7 +89,8 @@ function checkSettings(settings: Readonly<Record<string, unknown>>): FlexProblem
 
 /** What kind of secret `value` carries, if it carries one. */
 export function secretIn(value: string): string | undefined {
-  return SECRET_MARKERS.find((m) => m.pattern.test(value))?.what;
+  if (isKeyVaultReference(value)) return undefined;
+  return keyMarkerIn(value)?.what ?? secretShape(value);
 }
 
 /** The message for an app setting whose value is a secret (shared with the component's late check). */
@@ -137,7 +101,7 @@ export function secretMessage(key: string, what: string): string {
   );
 }
 
-function checkSizing(sizing: ServiceSizing): FlexProblem[] {
+function checkSizing(sizing: FlexSizing): FlexProblem[] {
   const problems: FlexProblem[] = [];
   const memories: readonly number[] = FLEX_INSTANCE_MEMORY;
   if (!memories.includes(sizing.instanceMemoryMB)) {
@@ -179,16 +143,17 @@ function checkSizing(sizing: ServiceSizing): FlexProblem[] {
     });
   }
   const concurrency = sizing.httpPerInstanceConcurrency;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
+  const { min: fewest, max: most } = FLEX_HTTP_PER_INSTANCE_CONCURRENCY;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < fewest || concurrency > most)) {
     problems.push({
       key: "sizing.httpPerInstanceConcurrency",
-      message: `sizing.httpPerInstanceConcurrency ${concurrency} is outside what Flex Consumption accepts: an integer from 1 to 1000`,
+      message: `sizing.httpPerInstanceConcurrency ${concurrency} is outside what Flex Consumption accepts: an integer from ${fewest} to ${most}`,
     });
   }
   return problems;
 }
 
-function checkZoneRedundancy(sizing: ServiceSizing, zoneRedundant: boolean): FlexProblem[] {
+function checkZoneRedundancy(sizing: FlexSizing, zoneRedundant: boolean): FlexProblem[] {
   if (!zoneRedundant) return [];
   return sizing.alwaysReady
     .filter((e) => e.instanceCount < ZONE_REDUNDANT_MIN_ALWAYS_READY)
@@ -202,7 +167,7 @@ function checkZoneRedundancy(sizing: ServiceSizing, zoneRedundant: boolean): Fle
 }
 
 /** An always-ready entry for a group or function the app does not have keeps nothing warm (and the platform refuses unknown names). */
-function checkScaleGroups(sizing: ServiceSizing, groups: readonly string[] | undefined): FlexProblem[] {
+function checkScaleGroups(sizing: FlexSizing, groups: readonly string[] | undefined): FlexProblem[] {
   if (groups === undefined) return [];
   const known = new Set(groups.map((g) => g.toLowerCase()));
   return sizing.alwaysReady
@@ -217,9 +182,9 @@ function checkSiteConfig(extras: Readonly<Record<string, unknown>>): FlexProblem
   const problems: FlexProblem[] = [];
   for (const key of Object.keys(extras)) {
     if (extras[key] === undefined) continue;
-    const forbidden = FORBIDDEN_SITE_CONFIG.find((f) => f.name === key);
-    if (forbidden) {
-      problems.push({ key: `siteConfig.${key}`, message: `siteConfig.${key} is not allowed on Flex Consumption: ${forbidden.why}` });
+    if (Object.hasOwn(FLEX_REJECTED_SITE_CONFIG, key)) {
+      const why = FLEX_REJECTED_SITE_CONFIG[key as keyof typeof FLEX_REJECTED_SITE_CONFIG];
+      problems.push({ key: `siteConfig.${key}`, message: `siteConfig.${key} is not allowed on Flex Consumption: ${why}` });
     }
   }
   return problems;

@@ -27,7 +27,7 @@ import type { FunctionAppSizing } from "./sizing";
 import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import { bundleService, registeredFunctions, type ServiceBundle } from "./bundle";
-import { type DeployedFunction, FunctionCodeDeployment } from "./deployment";
+import { type DeclaredUse, type DeployedFunction, FunctionCodeDeployment } from "./deployment";
 import { scaleGroups } from "./scale-groups";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
@@ -164,6 +164,11 @@ export interface FunctionAppArgs extends StandardArgs {
   readonly build?: FunctionAppBuild;
   /** The triggers the service uses: queue and durable add queue/table roles on the host storage. */
   readonly triggers: readonly TriggerKind[];
+  /**
+   * The queue uses the service declares, recorded with its code deployment so the plan shows them
+   * (the policy pack matches each queue grant to one). @default none recorded
+   */
+  readonly declaredUses?: readonly DeclaredUse[];
   /** Flex sizing (memory, scale limit, always-ready instances, HTTP concurrency). */
   readonly sizing: FunctionAppSizing;
   /**
@@ -355,7 +360,13 @@ function prepare(name: string, args: FunctionAppArgs): Prepared {
         })
       : undefined;
   const functions = bundle
-    ? registeredFunctions(bundle).map((f) => ({ name: f.name, trigger: f.trigger, ...(f.schedule !== undefined ? { schedule: f.schedule } : {}) }))
+    ? registeredFunctions(bundle).map((f) => ({
+        name: f.name,
+        trigger: f.trigger,
+        ...(f.schedule !== undefined ? { schedule: f.schedule } : {}),
+        ...(f.queue !== undefined ? { queue: f.queue } : {}),
+        ...(f.sends !== undefined ? { sends: f.sends } : {}),
+      }))
     : undefined;
   if (functions && functions.length === 0) {
     throw new Error(
@@ -705,6 +716,7 @@ function deployCode(
       packagePath: code.bundle.zipPath,
       packageSha256: code.bundle.sha256,
       functions: code.functions,
+      ...(args.declaredUses ? { uses: args.declaredUses } : {}),
       ...(args.build?.deployerDirectory !== undefined ? { deployerDirectory: args.build.deployerDirectory } : {}),
     },
     { parent, dependsOn: [...dependsOn] },

@@ -3,13 +3,12 @@
  * produces values of this shape; the component does not import it).
  */
 
-/**
- * Flex Consumption instance sizes, MB (Microsoft Learn, "Azure Functions Flex Consumption plan
- * hosting": instance memory 512, 2048 or 4096 MB).
- */
-export const FLEX_INSTANCE_MEMORY = [512, 2048, 4096] as const;
+import type { FlexInstanceMemory } from "./flex-facts";
 
-export type FlexInstanceMemoryMB = (typeof FLEX_INSTANCE_MEMORY)[number];
+/** Flex Consumption instance sizes, MB: the platform's fact, kept in flex-facts.ts. */
+export { FLEX_INSTANCE_MEMORY } from "./flex-facts";
+
+export type FlexInstanceMemoryMB = FlexInstanceMemory;
 
 /** Always-ready instances of one scale group (`http`, `durable`, `blob`) or one function (`function:<name>`). */
 export interface AlwaysReadyInstances {

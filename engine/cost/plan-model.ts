@@ -5,6 +5,7 @@
  * (from role assignments). The cost estimate and the architecture diagram both read this model, so
  * they follow whatever the stacks contain.
  */
+import { AZURE_ROLES, COSMOS_DATA_ROLES } from "../../components/core/azure-roles";
 import type { Plan, PlannedResource } from "../plan-format";
 
 /** Reads a nested value: `at(obj, "a", "b")`. */
@@ -146,14 +147,14 @@ export interface SystemModel {
   readonly uses: readonly Use[];
 }
 
-// Built-in role definition ids (the GUID at the end of roleDefinitionId).
-const QUEUE_SEND_ROLES = new Set(["c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"]); // Queue Data Message Sender
-const QUEUE_PROCESS_ROLES = new Set([
-  "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Queue Data Contributor
-  "8a0f0c08-91a1-4084-bc3d-661d67233fed", // Queue Data Message Processor
-  "19e7f393-937e-4f77-808e-94535e297925", // Queue Data Reader
+// Built-in role definition ids (the GUID at the end of roleDefinitionId), from the one table of role facts.
+const QUEUE_SEND_ROLES = new Set<string>([AZURE_ROLES.storageQueueDataMessageSender.id]);
+const QUEUE_PROCESS_ROLES = new Set<string>([
+  AZURE_ROLES.storageQueueDataContributor.id,
+  AZURE_ROLES.storageQueueDataMessageProcessor.id,
+  AZURE_ROLES.storageQueueDataReader.id,
 ]);
-const EVENTGRID_SEND_ROLES = new Set(["d5a91429-5739-47e2-a06b-3470a27159e7"]); // EventGrid Data Sender
+const EVENTGRID_SEND_ROLES = new Set<string>([AZURE_ROLES.eventGridDataSender.id]);
 
 /** ISO 8601 duration (PT5M, PT1H, P1D) in minutes. */
 export function isoDurationMinutes(value: string): number | undefined {
@@ -205,32 +206,67 @@ function appSettingsOf(app: PlannedResource, plan: Plan): { name: string; value:
 
 /** Reads the system from a plan. Unknown or incomplete inputs are skipped, never guessed. */
 export function describeSystem(plan: Plan): SystemModel {
-  const ofType = (t: string): PlannedResource[] => plan.resources.filter((r) => r.custom && r.type === `azure-native:${t}`);
-  const location =
+  const index = indexPlan(plan);
+  const apps = readFunctionApps(index);
+  const appByPrincipal = principalsOfApps(index, apps);
+  const queues = readQueues(index);
+  const topics = readTopics(index, queues);
+  const cosmosAccounts = readCosmosAccounts(index);
+  const databases = readCosmosDatabases(index);
+  const uses = new Uses();
+  usesFromRoleAssignments(index, { appByPrincipal, queues, topics }, uses);
+  usesFromCosmosRoleAssignments(index, { appByPrincipal, databases }, uses);
+  const gateways = readGateways(index, apps);
+  const externals = externalBackends(gateways, apps, uses);
+  return {
+    location: readLocation(index),
+    apps,
+    queues,
+    topics,
+    cosmosAccounts,
+    databases,
+    gateways,
+    workspaces: readWorkspaces(index),
+    webTests: readWebTests(index),
+    metricAlerts: readMetricAlerts(index),
+    logAlerts: readLogAlerts(index),
+    vaults: index.ofType("keyvault:Vault"),
+    privateEndpoints: index.ofType("network:PrivateEndpoint"),
+    privateDnsZones: index.ofType("privatedns:PrivateZone"),
+    externals,
+    uses: uses.list,
+  };
+}
+
+/** The plan with a lookup of its custom azure-native resources by type (`web:WebApp`). */
+interface PlanIndex {
+  readonly plan: Plan;
+  readonly ofType: (t: string) => PlannedResource[];
+}
+
+function indexPlan(plan: Plan): PlanIndex {
+  return { plan, ofType: (t) => plan.resources.filter((r) => r.custom && r.type === `azure-native:${t}`) };
+}
+
+function readLocation({ plan, ofType }: PlanIndex): string {
+  return (
     asString(ofType("resources:ResourceGroup")[0]?.inputs.location) ??
     asString(plan.resources.find((r) => typeof r.inputs.location === "string")?.inputs.location) ??
-    "eastus";
+    "eastus"
+  );
+}
 
-  // Function Apps
+// ---- Function Apps ------------------------------------------------------------------------------
+
+function readFunctionApps({ plan, ofType }: PlanIndex): FunctionAppModel[] {
   const flexPlans = new Set(
     ofType("web:AppServicePlan")
       .filter((p) => asString(at(p.inputs, "sku", "name")) === "FC1" || asString(at(p.inputs, "sku", "tier")) === "FlexConsumption")
       .map((p) => p.urn),
   );
   const zoneRedundantPlans = new Set(ofType("web:AppServicePlan").filter((p) => p.inputs.zoneRedundant === true).map((p) => p.urn));
-  // Code deployments (the FunctionCodeDeployment dynamic resource) name the functions of their site.
-  const deployments = plan.resources.filter((r) => /:FunctionCodeDeployment$/.test(r.type) && Array.isArray(r.inputs.functions));
-  const functionsOf = (app: PlannedResource): FunctionAppModel["functions"] => {
-    const d = deployments.find((x) => (x.propertyDependencies.siteId ?? []).includes(app.urn) || (app.id !== undefined && x.inputs.siteId === app.id));
-    if (!d) return undefined;
-    return asArray(d.inputs.functions).flatMap((f) => {
-      const name = asString(at(f, "name"));
-      const trigger = asString(at(f, "trigger"));
-      const schedule = asString(at(f, "schedule"));
-      return name && trigger ? [{ name, trigger, ...(schedule ? { schedule } : {}) }] : [];
-    });
-  };
-  const apps: FunctionAppModel[] = ofType("web:WebApp")
+  const functionsOf = deployedFunctions(plan);
+  return ofType("web:WebApp")
     .filter((r) => /functionapp/i.test(asString(r.inputs.kind) ?? ""))
     .map((r) => {
       const scale = at(r.inputs, "functionAppConfig", "scaleAndConcurrency");
@@ -254,9 +290,25 @@ export function describeSystem(plan: Plan): SystemModel {
         settingUrls: settings.map((s) => s.value).filter((v) => /^https:\/\//i.test(v)),
       };
     });
-  const appByHost = new Map(apps.map((a) => [a.hostName, a]));
+}
 
-  // Principals → apps: user-assigned identities attached to an app, and apps' own system identities.
+/** Code deployments (the FunctionCodeDeployment dynamic resource) name the functions of their site. */
+function deployedFunctions(plan: Plan): (app: PlannedResource) => FunctionAppModel["functions"] {
+  const deployments = plan.resources.filter((r) => /:FunctionCodeDeployment$/.test(r.type) && Array.isArray(r.inputs.functions));
+  return (app) => {
+    const d = deployments.find((x) => (x.propertyDependencies.siteId ?? []).includes(app.urn) || (app.id !== undefined && x.inputs.siteId === app.id));
+    if (!d) return undefined;
+    return asArray(d.inputs.functions).flatMap((f) => {
+      const name = asString(at(f, "name"));
+      const trigger = asString(at(f, "trigger"));
+      const schedule = asString(at(f, "schedule"));
+      return name && trigger ? [{ name, trigger, ...(schedule ? { schedule } : {}) }] : [];
+    });
+  };
+}
+
+/** Principals → apps: user-assigned identities attached to an app, and apps' own system identities. */
+function principalsOfApps({ ofType }: PlanIndex, apps: readonly FunctionAppModel[]): Map<string, FunctionAppModel> {
   const appByPrincipal = new Map<string, FunctionAppModel>();
   const uamis = ofType("managedidentity:UserAssignedIdentity");
   for (const app of apps) {
@@ -273,37 +325,50 @@ export function describeSystem(plan: Plan): SystemModel {
       }
     }
   }
+  return appByPrincipal;
+}
 
-  // Queues
-  const queues: QueueModel[] = ofType("storage:Queue").map((r) => {
+// ---- Queues and topics --------------------------------------------------------------------------
+
+function readQueues({ ofType }: PlanIndex): QueueModel[] {
+  return ofType("storage:Queue").map((r) => {
     const name = asString(r.inputs.queueName) ?? physicalNameOf(r);
     return { resource: r, name, account: asString(r.inputs.accountName) ?? "", poison: name.endsWith("-poison") };
   });
-  const findQueue = (scope: string, deps: readonly string[]): QueueModel | undefined => {
-    const byDep = queues.find((q) => deps.includes(q.resource.urn));
-    if (byDep) return byDep;
-    const pairs = armPairs(scope);
-    const last = pairs[pairs.length - 1];
-    const account = pairs.find(([t]) => t.toLowerCase() === "storageaccounts")?.[1];
-    if (!last || last[0].toLowerCase() !== "queues") return undefined;
-    return queues.find((q) => q.name === last[1] && (!account || q.account === account));
-  };
+}
 
-  // Topics and their subscriptions (topic → queue deliveries)
-  const topicResources = ofType("eventgrid:Topic");
-  const findTopic = (scope: string, deps: readonly string[]): PlannedResource | undefined =>
+/** The queue a scope names: by the scope's dependency on the queue resource, else by its ARM id. */
+function findQueue(queues: readonly QueueModel[], scope: string, deps: readonly string[]): QueueModel | undefined {
+  const byDep = queues.find((q) => deps.includes(q.resource.urn));
+  if (byDep) return byDep;
+  const pairs = armPairs(scope);
+  const last = pairs[pairs.length - 1];
+  const account = pairs.find(([t]) => t.toLowerCase() === "storageaccounts")?.[1];
+  if (!last || last[0].toLowerCase() !== "queues") return undefined;
+  return queues.find((q) => q.name === last[1] && (!account || q.account === account));
+}
+
+/** The topic a scope names: by dependency, else by the last `topics/<name>` of its ARM id. */
+function findTopic(topicResources: readonly PlannedResource[], scope: string, deps: readonly string[]): PlannedResource | undefined {
+  return (
     topicResources.find((t) => deps.includes(t.urn)) ??
     topicResources.find((t) => {
       const pairs = armPairs(scope);
       const last = pairs[pairs.length - 1];
       return last !== undefined && last[0].toLowerCase() === "topics" && last[1] === (asString(t.inputs.topicName) ?? physicalNameOf(t));
-    });
+    })
+  );
+}
+
+/** Topics and their subscriptions (topic → queue deliveries). */
+function readTopics({ ofType }: PlanIndex, queues: readonly QueueModel[]): TopicModel[] {
+  const topicResources = ofType("eventgrid:Topic");
   const subscriptionsOf = new Map<string, { resource: PlannedResource; queue?: QueueModel }[]>();
   for (const s of [...ofType("eventgrid:EventSubscription"), ...ofType("eventgrid:TopicEventSubscription")]) {
     const topic =
       s.type.endsWith("TopicEventSubscription")
         ? topicResources.find((t) => (asString(t.inputs.topicName) ?? physicalNameOf(t)) === asString(s.inputs.topicName))
-        : findTopic(asString(s.inputs.scope) ?? "", s.propertyDependencies.scope ?? []);
+        : findTopic(topicResources, asString(s.inputs.scope) ?? "", s.propertyDependencies.scope ?? []);
     if (!topic) continue;
     const destination =
       at(s.inputs, "deliveryWithResourceIdentity", "destination") ?? at(s.inputs, "destination");
@@ -317,23 +382,27 @@ export function describeSystem(plan: Plan): SystemModel {
     list.push({ resource: s, ...(queue ? { queue } : {}) });
     subscriptionsOf.set(topic.urn, list);
   }
-  const topics: TopicModel[] = topicResources.map((t) => ({
+  return topicResources.map((t) => ({
     resource: t,
     name: asString(t.inputs.topicName) ?? physicalNameOf(t),
     subscriptions: subscriptionsOf.get(t.urn) ?? [],
   }));
+}
 
-  // Cosmos
-  const throughputOf = (r: PlannedResource): { autoscaleMax?: number; manual?: number } | undefined => {
-    const options = at(r.inputs, "options");
-    const autoscaleMax = asNumber(at(options, "autoscaleSettings", "maxThroughput"));
-    const manual = asNumber(at(options, "throughput"));
-    if (autoscaleMax === undefined && manual === undefined) return undefined;
-    return { ...(autoscaleMax !== undefined ? { autoscaleMax } : {}), ...(manual !== undefined ? { manual } : {}) };
-  };
+// ---- Cosmos DB ----------------------------------------------------------------------------------
+
+function throughputOf(r: PlannedResource): { autoscaleMax?: number; manual?: number } | undefined {
+  const options = at(r.inputs, "options");
+  const autoscaleMax = asNumber(at(options, "autoscaleSettings", "maxThroughput"));
+  const manual = asNumber(at(options, "throughput"));
+  if (autoscaleMax === undefined && manual === undefined) return undefined;
+  return { ...(autoscaleMax !== undefined ? { autoscaleMax } : {}), ...(manual !== undefined ? { manual } : {}) };
+}
+
+function readCosmosAccounts({ ofType }: PlanIndex): CosmosAccountModel[] {
   const sqlDatabases = ofType("cosmosdb:SqlResourceSqlDatabase");
   const sqlContainers = ofType("cosmosdb:SqlResourceSqlContainer");
-  const cosmosAccounts: CosmosAccountModel[] = ofType("cosmosdb:DatabaseAccount").map((r) => {
+  return ofType("cosmosdb:DatabaseAccount").map((r) => {
     const name = asString(r.inputs.accountName) ?? physicalNameOf(r);
     const throughput = [...sqlDatabases, ...sqlContainers]
       .filter((d) => asString(d.inputs.accountName) === name)
@@ -354,55 +423,83 @@ export function describeSystem(plan: Plan): SystemModel {
       throughput,
     };
   });
-  const databases: CosmosDatabaseModel[] = sqlDatabases.map((r) => ({
+}
+
+function readCosmosDatabases({ ofType }: PlanIndex): CosmosDatabaseModel[] {
+  return ofType("cosmosdb:SqlResourceSqlDatabase").map((r) => ({
     resource: r,
     name: asString(r.inputs.databaseName) ?? physicalNameOf(r),
     account: asString(r.inputs.accountName) ?? "",
   }));
+}
 
-  // Uses, from role assignments
-  const uses: Use[] = [];
-  const seen = new Set<string>();
-  const addUse = (use: Use, key: string): void => {
-    if (seen.has(key)) return;
-    seen.add(key);
-    uses.push(use);
-  };
+// ---- Uses ---------------------------------------------------------------------------------------
+
+/** The uses found so far, each once (by a key of app, kind and target). */
+class Uses {
+  readonly list: Use[] = [];
+  private readonly seen = new Set<string>();
+  add(use: Use, key: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(use);
+  }
+}
+
+/** Queue sends/processing and topic publishing, from the apps' RBAC role assignments. */
+function usesFromRoleAssignments(
+  { ofType }: PlanIndex,
+  system: { readonly appByPrincipal: ReadonlyMap<string, FunctionAppModel>; readonly queues: readonly QueueModel[]; readonly topics: readonly TopicModel[] },
+  uses: Uses,
+): void {
+  const topicResources = ofType("eventgrid:Topic");
   for (const ra of ofType("authorization:RoleAssignment")) {
-    const app = appByPrincipal.get(asString(ra.inputs.principalId) ?? "");
+    const app = system.appByPrincipal.get(asString(ra.inputs.principalId) ?? "");
     if (!app) continue;
     const role = (asString(ra.inputs.roleDefinitionId) ?? "").split("/").pop()?.toLowerCase() ?? "";
     const scope = asString(ra.inputs.scope) ?? "";
     const deps = ra.propertyDependencies.scope ?? [];
-    const queue = findQueue(scope, deps);
+    const queue = findQueue(system.queues, scope, deps);
     if (queue && !queue.poison && (QUEUE_SEND_ROLES.has(role) || QUEUE_PROCESS_ROLES.has(role))) {
       const kind: UseKind = QUEUE_SEND_ROLES.has(role) ? "sends" : "processes";
-      addUse({ app, kind, target: { type: "queue", queue } }, `${app.name}|${kind}|q|${queue.account}/${queue.name}`);
+      uses.add({ app, kind, target: { type: "queue", queue } }, `${app.name}|${kind}|q|${queue.account}/${queue.name}`);
       continue;
     }
-    const topicRes = findTopic(scope, deps);
-    const topic = topicRes ? topics.find((t) => t.resource === topicRes) : undefined;
+    const topicRes = findTopic(topicResources, scope, deps);
+    const topic = topicRes ? system.topics.find((t) => t.resource === topicRes) : undefined;
     if (topic && EVENTGRID_SEND_ROLES.has(role)) {
-      addUse({ app, kind: "publishes", target: { type: "topic", topic } }, `${app.name}|pub|${topic.name}`);
+      uses.add({ app, kind: "publishes", target: { type: "topic", topic } }, `${app.name}|pub|${topic.name}`);
     }
   }
+}
+
+/** Database reads and writes, from Cosmos DB data-plane role assignments. */
+function usesFromCosmosRoleAssignments(
+  { ofType }: PlanIndex,
+  system: { readonly appByPrincipal: ReadonlyMap<string, FunctionAppModel>; readonly databases: readonly CosmosDatabaseModel[] },
+  uses: Uses,
+): void {
   for (const ra of ofType("cosmosdb:SqlResourceSqlRoleAssignment")) {
-    const app = appByPrincipal.get(asString(ra.inputs.principalId) ?? "");
+    const app = system.appByPrincipal.get(asString(ra.inputs.principalId) ?? "");
     if (!app) continue;
     const account = asString(ra.inputs.accountName) ?? "";
     const scope = asString(ra.inputs.scope) ?? "";
     const dbName = /\/dbs\/([^/]+)/.exec(scope)?.[1];
     const targets = dbName
-      ? databases.filter((d) => d.name === dbName && (!account || d.account === account))
-      : databases.filter((d) => d.account === account); // account-wide grant
-    const readOnly = (asString(ra.inputs.roleDefinitionId) ?? "").endsWith("00000000-0000-0000-0000-000000000001");
+      ? system.databases.filter((d) => d.name === dbName && (!account || d.account === account))
+      : system.databases.filter((d) => d.account === account); // account-wide grant
+    const readOnly = (asString(ra.inputs.roleDefinitionId) ?? "").endsWith(COSMOS_DATA_ROLES.reader.id);
     const kind: UseKind = readOnly ? "reads" : "reads/writes";
     for (const database of targets) {
-      addUse({ app, kind, target: { type: "database", database } }, `${app.name}|db|${database.account}/${database.name}|${kind}`);
+      uses.add({ app, kind, target: { type: "database", database } }, `${app.name}|db|${database.account}/${database.name}|${kind}`);
     }
   }
+}
 
-  // Gateway routes
+// ---- Gateway and external back ends ------------------------------------------------------------
+
+function readGateways({ ofType }: PlanIndex, apps: readonly FunctionAppModel[]): GatewayModel[] {
+  const appByHost = new Map(apps.map((a) => [a.hostName, a]));
   const backends = ofType("apimanagement:Backend");
   const apis = ofType("apimanagement:Api");
   const policies = [...ofType("apimanagement:ApiPolicy"), ...ofType("apimanagement:ApiOperationPolicy")];
@@ -410,7 +507,7 @@ export function describeSystem(plan: Plan): SystemModel {
     asString(
       backends.find((b) => asString(b.inputs.serviceName) === service && (asString(b.inputs.backendId) ?? physicalNameOf(b)) === id)?.inputs.url,
     );
-  const gateways: GatewayModel[] = ofType("apimanagement:ApiManagementService").map((g) => {
+  return ofType("apimanagement:ApiManagementService").map((g) => {
     const name = asString(g.inputs.serviceName) ?? physicalNameOf(g);
     const routes: GatewayRoute[] = [];
     const usedBackends = new Set<string>();
@@ -454,13 +551,16 @@ export function describeSystem(plan: Plan): SystemModel {
       routes,
     };
   });
+}
 
-  // External back ends: gateway routes and app settings that point outside the system.
+/** External back ends: gateway routes and app settings that point outside the system (the apps' calls become uses). */
+function externalBackends(gateways: readonly GatewayModel[], apps: readonly FunctionAppModel[], uses: Uses): string[] {
+  const appHosts = new Set(apps.map((a) => a.hostName));
   const gatewayHosts = new Set(gateways.map((g) => g.hostName));
   const externals = new Set<string>(gateways.flatMap((g) => g.routes.filter((r) => !r.app).map((r) => r.url)));
   const isInternal = (url: string): boolean => {
     const host = hostOf(url) ?? "";
-    return appByHost.has(host) || gatewayHosts.has(host) || /\.(azure\.net|azure\.com|windows\.net|azure-api\.net)$/.test(host);
+    return appHosts.has(host) || gatewayHosts.has(host) || /\.(azure\.net|azure\.com|windows\.net|azure-api\.net)$/.test(host);
   };
   for (const app of apps) {
     for (const url of app.settingUrls) {
@@ -468,11 +568,16 @@ export function describeSystem(plan: Plan): SystemModel {
       const known = [...externals].find((e) => hostOf(e) === hostOf(url));
       const target = known ?? url;
       externals.add(target);
-      addUse({ app, kind: "calls", target: { type: "external", url: target } }, `${app.name}|ext|${target}`);
+      uses.add({ app, kind: "calls", target: { type: "external", url: target } }, `${app.name}|ext|${target}`);
     }
   }
+  return [...externals];
+}
 
-  const workspaces: WorkspaceModel[] = ofType("operationalinsights:Workspace").map((w) => {
+// ---- Monitoring ---------------------------------------------------------------------------------
+
+function readWorkspaces({ ofType }: PlanIndex): WorkspaceModel[] {
+  return ofType("operationalinsights:Workspace").map((w) => {
     const quota = asNumber(at(w.inputs, "workspaceCapping", "dailyQuotaGb"));
     return {
       resource: w,
@@ -481,7 +586,10 @@ export function describeSystem(plan: Plan): SystemModel {
       ...(quota !== undefined && quota >= 0 ? { dailyQuotaGb: quota } : {}),
     };
   });
-  const webTests: WebTestModel[] = ofType("applicationinsights:WebTest").map((t) => {
+}
+
+function readWebTests({ ofType }: PlanIndex): WebTestModel[] {
+  return ofType("applicationinsights:WebTest").map((t) => {
     const url = asString(at(t.inputs, "request", "requestUrl"));
     return {
       resource: t,
@@ -492,34 +600,21 @@ export function describeSystem(plan: Plan): SystemModel {
       ...(url ? { url } : {}),
     };
   });
-  const metricAlerts = ofType("monitor:MetricAlert").map((r) => {
+}
+
+function readMetricAlerts({ ofType }: PlanIndex): SystemModel["metricAlerts"] {
+  return ofType("monitor:MetricAlert").map((r) => {
     const criteria = asArray(at(r.inputs, "criteria", "allOf"));
     // One series per criterion per scope; a dimension with "*" adds series per value (unknown here: counted once).
     const scopes = Math.max(1, asArray(r.inputs.scopes).length);
     return { resource: r, enabled: r.inputs.enabled !== false, series: Math.max(1, criteria.length) * scopes };
   });
-  const logAlerts = ofType("monitor:ScheduledQueryRule").map((r) => ({
+}
+
+function readLogAlerts({ ofType }: PlanIndex): SystemModel["logAlerts"] {
+  return ofType("monitor:ScheduledQueryRule").map((r) => ({
     resource: r,
     enabled: r.inputs.enabled !== false,
     frequencyMinutes: isoDurationMinutes(asString(r.inputs.evaluationFrequency) ?? "") ?? 5,
   }));
-
-  return {
-    location,
-    apps,
-    queues,
-    topics,
-    cosmosAccounts,
-    databases,
-    gateways,
-    workspaces,
-    webTests,
-    metricAlerts,
-    logAlerts,
-    vaults: ofType("keyvault:Vault"),
-    privateEndpoints: ofType("network:PrivateEndpoint"),
-    privateDnsZones: ofType("privatedns:PrivateZone"),
-    externals: [...externals],
-    uses,
-  };
 }

@@ -8,7 +8,7 @@
  * and run the twin from it. Anything the twin needs but cannot find is a `TwinPlanError` naming the
  * resource, never a silent default.
  */
-import type { Plan, PlannedResource } from "../plan-format";
+import { UNKNOWN_PLACEHOLDER, type Plan, type PlannedResource } from "../plan-format";
 
 export class TwinPlanError extends Error {
   override readonly name = "TwinPlanError";
@@ -167,7 +167,7 @@ export interface TwinModel {
   readonly issuer: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "[unknown]" ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== UNKNOWN_PLACEHOLDER ? v : undefined);
 
 function need(r: PlannedResource, value: unknown, what: string): string {
   const s = str(value);

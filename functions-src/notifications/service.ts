@@ -47,7 +47,7 @@ export default defineService({
     ],
     queues: [{ queue: NOTIFICATIONS_QUEUE, access: "process" }],
     topics: [{ topic: ORDER_EVENTS_TOPIC, access: "publish" }],
-    settings: [{ configKey: "notificationWebhookUrl", setting: settingNames.notificationWebhookUrl }],
+    settings: [{ configKey: "webhookUrl", setting: settingNames.notificationWebhookUrl, format: "https-url" }],
   },
   subscriptions: [{ topic: ORDER_EVENTS_TOPIC, queue: NOTIFICATIONS_QUEUE, eventTypes: [ORDER_STATUS_CHANGED] }],
 });

@@ -53,12 +53,19 @@ export interface ContainerUse {
   readonly leases?: { readonly service: string; readonly container: string };
 }
 
-/** A non-secret stack config value a service reads at run time, delivered as an app setting. */
+/**
+ * A non-secret value a service reads at run time, set in the service's own section of the stack
+ * config (`services.<name>.settings.<configKey>`) and delivered as an app setting.
+ */
 export interface SettingUse {
-  /** The stack config key (without the project prefix), e.g. `notificationWebhookUrl`. */
+  /** The key in `services.<name>.settings`, camelCase, e.g. `webhookUrl`. */
   readonly configKey: string;
   /** The app setting it becomes, e.g. `settingNames.notificationWebhookUrl`. */
   readonly setting: string;
+  /** What the value must be. @default any non-empty text */
+  readonly format?: "https-url";
+  /** Whether the stack may leave it unset (the setting is then not written). @default false */
+  readonly optional?: boolean;
 }
 
 /** An Event Grid topic the service publishes to, or subscribes a queue it owns to. */
@@ -145,7 +152,7 @@ export const settingNames = {
   secret: (name: string): string => `SECRET_${toSettingSegment(name)}`,
   /** Client id of the app's user-assigned identity, read by DefaultAzureCredential. */
   identityClientId: "AZURE_CLIENT_ID",
-  /** Where notifications posts its webhooks (stack config `notificationWebhookUrl`). */
+  /** Where notifications posts its webhooks (stack config `services.notifications.settings.webhookUrl`). */
   notificationWebhookUrl: "NOTIFICATION_WEBHOOK_URL",
 } as const;
 

@@ -18,37 +18,10 @@ import {
   type AppSetting,
   type PlatformPolicy,
 } from "./common";
+import { FLEX_REJECTED_SITE_CONFIG, flexRejection } from "./flex-facts";
 import { belongsToSite, forSites, type SiteProps } from "./web";
 
-/** App settings Flex rejects or ignores, with where the setting lives instead. */
-export const FLEX_REJECTED_SETTINGS: Readonly<Record<string, string>> = {
-  FUNCTIONS_WORKER_RUNTIME: "the language is functionAppConfig.runtime.name",
-  FUNCTIONS_WORKER_RUNTIME_VERSION: "the version is functionAppConfig.runtime.version",
-  FUNCTIONS_EXTENSION_VERSION: "the platform sets the host version, always 4.x",
-  WEBSITE_RUN_FROM_PACKAGE: "Flex runs the package in functionAppConfig.deployment.storage, deployed with OneDeploy",
-  SCM_DO_BUILD_DURING_DEPLOYMENT: "remote build is the OneDeploy RemoteBuild parameter",
-  ENABLE_ORYX_BUILD: "remote build is the OneDeploy RemoteBuild parameter",
-  WEBSITE_NODE_DEFAULT_VERSION: "the Node.js version is functionAppConfig.runtime.version",
-  WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT: "the limit is functionAppConfig.scaleAndConcurrency.maximumInstanceCount",
-};
-/** Prefix of the content-share settings (WEBSITE_CONTENTSHARE, WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, ...). */
-export const FLEX_REJECTED_PREFIX = "WEBSITE_CONTENT";
-
-/** siteConfig properties ARM rejects on Flex (error 51021), with the replacement. */
-export const FLEX_REJECTED_SITE_CONFIG = {
-  linuxFxVersion: "set functionAppConfig.runtime { name, version } instead",
-  netFrameworkVersion: "set functionAppConfig.runtime { name, version } instead",
-  use32BitWorkerProcess: "Flex runs 64-bit Linux workers only",
-  ftpsState: "turn FTP off with web:WebAppFtpAllowed (allow: false) instead",
-  functionAppScaleLimit: "set functionAppConfig.scaleAndConcurrency.maximumInstanceCount instead",
-} as const;
-
-/** Why a setting must not be on a Flex app, or undefined when it may. */
-export function flexRejection(settingName: string): string | undefined {
-  const upper = settingName.toUpperCase();
-  if (upper.startsWith(FLEX_REJECTED_PREFIX)) return "Flex has no content file share";
-  return FLEX_REJECTED_SETTINGS[upper];
-}
+export { FLEX_REJECTED_SETTINGS, FLEX_REJECTED_SITE_CONFIG, flexRejection } from "./flex-facts";
 
 function settingProblems(settings: readonly AppSetting[]): string[] {
   return settings.flatMap((s) => {

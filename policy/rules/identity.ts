@@ -32,78 +32,24 @@ import {
   type AppSetting,
   type PlatformPolicy,
 } from "./common";
+import { AZURE_ROLES, COSMOS_DATA_ROLES, azureRoleName, roleGuidOf, type AzureRoleKey } from "./azure-roles";
 import { belongsToSite } from "./web";
 
-/** Built-in role definition ids (the GUID at the end of roleDefinitionId). */
-export const ROLE = {
-  owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-  contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
-  userAccessAdministrator: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-  rbacAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-  storageAccountContributor: "17d1049b-9a84-46fb-8f53-869881c3d3ab",
-  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-  storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-  storageQueueDataMessageSender: "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
-  storageQueueDataMessageProcessor: "8a0f0c08-91a1-4084-bc3d-661d67233fed",
-  storageQueueDataReader: "19e7f393-937e-4f77-808e-94535e297925",
-  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-  storageTableDataReader: "76199698-9eea-4c19-bc75-cec21354c6b6",
-  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
-  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
-  eventGridDataSender: "d5a91429-5739-47e2-a06b-3470a27159e7",
-  serviceBusDataSender: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
-  serviceBusDataReceiver: "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
-  eventHubsDataSender: "2b629674-e913-4c01-ae53-ef4638d8f975",
-  eventHubsDataReceiver: "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
-} as const;
+/** Built-in role definition ids (the GUID at the end of roleDefinitionId), from ./azure-roles. */
+export const ROLE = Object.fromEntries(Object.entries(AZURE_ROLES).map(([k, r]) => [k, r.id])) as {
+  readonly [K in AzureRoleKey]: (typeof AZURE_ROLES)[K]["id"];
+};
 
 /** Cosmos DB data-plane built-in role definitions (sqlRoleDefinitions under the account). */
-export const COSMOS_DATA_ROLE = {
-  reader: "00000000-0000-0000-0000-000000000001",
-  contributor: "00000000-0000-0000-0000-000000000002",
-} as const;
-
-const ROLE_NAMES: Readonly<Record<string, string>> = {
-  [ROLE.owner]: "Owner",
-  [ROLE.contributor]: "Contributor",
-  [ROLE.userAccessAdministrator]: "User Access Administrator",
-  [ROLE.rbacAdministrator]: "Role Based Access Control Administrator",
-  [ROLE.reader]: "Reader",
-  [ROLE.storageAccountContributor]: "Storage Account Contributor",
-  [ROLE.storageBlobDataOwner]: "Storage Blob Data Owner",
-  [ROLE.storageBlobDataContributor]: "Storage Blob Data Contributor",
-  [ROLE.storageBlobDataReader]: "Storage Blob Data Reader",
-  [ROLE.storageQueueDataContributor]: "Storage Queue Data Contributor",
-  [ROLE.storageQueueDataMessageSender]: "Storage Queue Data Message Sender",
-  [ROLE.storageQueueDataMessageProcessor]: "Storage Queue Data Message Processor",
-  [ROLE.storageQueueDataReader]: "Storage Queue Data Reader",
-  [ROLE.storageTableDataContributor]: "Storage Table Data Contributor",
-  [ROLE.storageTableDataReader]: "Storage Table Data Reader",
-  [ROLE.monitoringMetricsPublisher]: "Monitoring Metrics Publisher",
-  [ROLE.keyVaultSecretsUser]: "Key Vault Secrets User",
-  [ROLE.eventGridDataSender]: "EventGrid Data Sender",
-  [ROLE.serviceBusDataSender]: "Azure Service Bus Data Sender",
-  [ROLE.serviceBusDataReceiver]: "Azure Service Bus Data Receiver",
-  [ROLE.eventHubsDataSender]: "Azure Event Hubs Data Sender",
-  [ROLE.eventHubsDataReceiver]: "Azure Event Hubs Data Receiver",
-  [COSMOS_DATA_ROLE.reader]: "Cosmos DB Built-in Data Reader",
-  [COSMOS_DATA_ROLE.contributor]: "Cosmos DB Built-in Data Contributor",
-};
+export const COSMOS_DATA_ROLE = { reader: COSMOS_DATA_ROLES.reader.id, contributor: COSMOS_DATA_ROLES.contributor.id } as const;
 
 /** Roles that manage resources or access: never for an app identity. */
 export const PRIVILEGED_ROLES: readonly string[] = [ROLE.owner, ROLE.contributor, ROLE.userAccessAdministrator, ROLE.rbacAdministrator];
 
-export function roleName(guid: string): string {
-  return ROLE_NAMES[guid] ?? `role ${guid}`;
-}
+export const roleName = azureRoleName;
 
 /** The role GUID at the end of a role definition id. */
-export function roleGuid(roleDefinitionId: string): string {
-  return (roleDefinitionId.split("/").filter((s) => s.length > 0).pop() ?? roleDefinitionId).toLowerCase();
-}
+export const roleGuid = roleGuidOf;
 
 // ---------------------------------------------------------------------------------------------
 // Targets: the resources a need or a grant is about, by kind and physical name.

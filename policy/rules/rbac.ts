@@ -272,6 +272,132 @@ export const rbacDataScope = stackPolicy({
   },
 });
 
+// ---------------------------------------------------------------------------------------------
+// Each queue/container grant matches a declared use of that exact queue/container
+// ---------------------------------------------------------------------------------------------
+
+/** What a function app's plan shows it does with queues and containers, from sources other than its grants. */
+interface DeclaredUses {
+  /** Queues its code registers a queue trigger on (the code deployment's `functions[].queue`). */
+  readonly triggers: Set<string>;
+  /** Queues its code's output bindings write to, and the queues its manifest declares it sends to. */
+  readonly sends: Set<string>;
+  /** Queues its manifest declares it processes (the code must confirm with a trigger). */
+  readonly processes: Set<string>;
+  /** Its Flex deployment container, `<account>/<container>` (functionAppConfig.deployment.storage). */
+  readonly deploymentContainer?: string;
+}
+
+const CODE_DEPLOYMENT = /:FunctionCodeDeployment$/;
+
+/**
+ * The app's declared uses, or undefined when the plan has no code deployment for it (a hand-written
+ * app: nothing records its uses, so its grants are judged only by the other rules).
+ */
+function declaredUsesOf(app: PolicyResource, resources: readonly PolicyResource[]): DeclaredUses | undefined {
+  const appId = peek(() => app.props["id"]);
+  const deployments = resources.filter(
+    (r) => CODE_DEPLOYMENT.test(r.type) && ((r.propertyDependencies["siteId"] ?? []).some((d) => d.urn === app.urn) || (typeof appId === "string" && peek(() => r.props["siteId"]) === appId)),
+  );
+  const deployment = peek(() => (app.props["functionAppConfig"] as { deployment?: { storage?: { value?: unknown } } } | undefined)?.deployment?.storage?.value);
+  const m = typeof deployment === "string" ? /^https:\/\/([^./]+)\.blob\.[^/]+\/([^/?#]+)/i.exec(deployment) : null;
+  if (deployments.length === 0) return undefined;
+  const uses: DeclaredUses = { triggers: new Set(), sends: new Set(), processes: new Set(), ...(m ? { deploymentContainer: `${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}` } : {}) };
+  const lower = (v: unknown): string | undefined => (typeof v === "string" ? v.toLowerCase() : undefined);
+  for (const d of deployments) {
+    const functions = peek(() => d.props["functions"]);
+    for (const f of Array.isArray(functions) ? (functions as { queue?: unknown; sends?: unknown }[]) : []) {
+      const q = lower(f?.queue);
+      if (q) uses.triggers.add(q);
+      for (const out of Array.isArray(f?.sends) ? f.sends : []) if (lower(out)) uses.sends.add(lower(out)!);
+    }
+    const declared = peek(() => d.props["uses"]);
+    for (const u of Array.isArray(declared) ? (declared as { kind?: unknown; name?: unknown; access?: unknown }[]) : []) {
+      const name = lower(u?.name);
+      if (u?.kind !== "queue" || !name) continue;
+      if (u.access === "send") uses.sends.add(name);
+      else if (u.access === "process") uses.processes.add(name);
+    }
+  }
+  return uses;
+}
+
+/**
+ * Queue roles by what they allow (Microsoft Learn, "Azure built-in roles for Storage"); a queue trigger
+ * processes messages, an output binding or a client only sends (Microsoft Learn, "Azure Queue storage
+ * trigger and bindings for Azure Functions overview", granting permission to the identity).
+ */
+const QUEUE_SEND_ONLY = new Set<string>([ROLE.storageQueueDataMessageSender]);
+const QUEUE_PROCESSING = new Set<string>([ROLE.storageQueueDataMessageProcessor, ROLE.storageQueueDataContributor]);
+
+/** Why a queue grant does not match the app's declared use of that queue, or undefined when it does. */
+function queueGrantMismatch(role: string, queue: string, uses: DeclaredUses): string | undefined {
+  const base = baseQueue(queue);
+  const poison = base !== queue;
+  const triggered = uses.triggers.has(base);
+  const sends = uses.sends.has(queue);
+  const list = (set: Set<string>): string => (set.size > 0 ? [...set].map((q) => `"${q}"`).join(", ") : "none");
+  if (QUEUE_PROCESSING.has(role)) {
+    if (triggered) return undefined;
+    if (uses.processes.has(base)) return `its manifest declares processing "${base}" but its code registers no queue trigger on it (code triggers on: ${list(uses.triggers)})`;
+    if (sends && !poison) return `it only sends to "${queue}" (a send-only use gets Storage Queue Data Message Sender, nothing more)`;
+    return `it has no declared use of "${queue}" (code triggers on: ${list(uses.triggers)}; sends to: ${list(uses.sends)})`;
+  }
+  if (QUEUE_SEND_ONLY.has(role)) {
+    // The host moves a message that keeps failing to `<queue>-poison`: the trigger's own poison queue.
+    if (sends || (poison && triggered)) return undefined;
+    if (triggered) return `its code triggers on "${queue}", which needs Storage Queue Data Message Processor (or Contributor), not Sender`;
+    return `it has no declared use of "${queue}" (sends to: ${list(uses.sends)}; code triggers on: ${list(uses.triggers)})`;
+  }
+  // Reader and any other queue data role: no use the platform declares needs it.
+  return `no declared use needs ${roleName(role)} (processing needs Message Processor or Contributor, a send-only use Message Sender)`;
+}
+
+export const rbacDeclaredUse = stackPolicy({
+  name: "rbac-declared-use",
+  description:
+    "Every queue or blob-container data role a function app's identity holds matches a use of that exact queue/container the plan shows independently of the grant: a queue trigger its deployed code registers (processing: Message Processor or Contributor, the trigger's poison queue included), a send its manifest or output bindings declare (Message Sender only), or its Flex deployment container.",
+  severity: "high",
+  remediationSteps:
+    "Grant each app exactly what its uses need, on the queue/container it uses: Storage Queue Data Message Sender for a queue it only sends to (manifest uses.queues access send), Message Processor/Contributor on a queue its code triggers on and on that queue's -poison queue; declare the use in functions-src/<service>/service.ts before granting, or remove the grant.",
+  validateStack: (args, report) => {
+    const grants = args.resources.filter((r) => r.type === T.RoleAssignment);
+    const apps = args.resources.filter((r) => r.type === T.WebApp && isFunctionAppKind(peek(() => r.props["kind"])));
+    if (grants.length === 0 || apps.length === 0) return args.notApplicable("no role assignments to function apps");
+    const identities = apps.map((a) => identitiesOf(a, args.resources));
+    const usesOf = new Map(apps.map((a) => [a.urn, declaredUsesOf(a, args.resources)]));
+    for (const grant of grants) {
+      const roleDef = peek(() => grant.props["roleDefinitionId"]);
+      if (typeof roleDef !== "string") continue;
+      const role = roleGuid(roleDef);
+      if (!QUEUE_ROLES.has(role) && !BLOB_ROLES.has(role)) continue;
+      const id = scopeId(grant);
+      const scope = id ? storageScope(id) : undefined;
+      // Account-wide grants are rbac-data-scope's (only an app's own host storage may have them).
+      if (!scope || (!scope.queue && !scope.container)) continue;
+      for (const owner of appsOfPrincipal(grant, identities)) {
+        const uses = usesOf.get(owner.app.urn);
+        if (!uses) continue;
+        let why: string | undefined;
+        if (scope.queue) {
+          why = QUEUE_ROLES.has(role) ? queueGrantMismatch(role, scope.queue, uses) : `${roleName(role)} is a blob role, granted on a queue`;
+        } else if (scope.container) {
+          const here = `${scope.account}/${scope.container}`;
+          const deploymentRole = role === ROLE.storageBlobDataContributor || role === ROLE.storageBlobDataOwner;
+          why = here === uses.deploymentContainer && deploymentRole ? undefined : `it has no declared use of container "${scope.container}" (its deployment container: ${uses.deploymentContainer ?? "none"})`;
+        }
+        if (why) {
+          report(
+            `role assignment "${grant.name}" grants ${roleName(role)} on ${describeScope(scope)} to function app "${owner.app.name}", but ${why}: ` +
+              "grant only what a declared use of that exact queue/container needs (declare it in the service's manifest), or remove the grant.",
+            grant.urn,
+          );
+        }
+      }
+    }
+  },
+});
+
 function describeScope(s: { account: string; queue?: string; container?: string }): string {
   if (s.queue) return `queue "${s.queue}" of storage account "${s.account}"`;
   if (s.container) return `container "${s.container}" of storage account "${s.account}"`;
@@ -332,5 +458,5 @@ export const cosmosDataScope = stackPolicy({
   },
 });
 
-export const rbacPolicies: PlatformPolicy[] = [rbacPrivileged, rbacCustomRole, rbacDataScope, cosmosDataScope];
+export const rbacPolicies: PlatformPolicy[] = [rbacPrivileged, rbacCustomRole, rbacDataScope, rbacDeclaredUse, cosmosDataScope];
 

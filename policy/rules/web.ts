@@ -35,6 +35,7 @@ import {
   allowListSchema,
   allowListed,
 } from "./common";
+import { keyMarkerIn } from "./secret-shapes";
 import { isKeyVaultReference, plaintextSecretSetting, secretShape } from "./secrets";
 
 export type SiteProps = Unwrap<web.WebAppArgs> | Unwrap<web.WebAppSlotArgs>;
@@ -308,8 +309,10 @@ export function nodeVersionPolicies(now: () => Date = () => new Date()): Platfor
 // Secrets in app settings
 // ---------------------------------------------------------------------------------------------
 
-/** Fragments that only appear in key-based connection strings. */
-const SECRET_MARKERS = ["AccountKey=", "SharedAccessKey=", "SharedAccessSignature=", "InstrumentationKey="] as const;
+/** The connection-string key marker in a value (./secret-shapes; SAS URLs are secretShape's), or the App Insights ingestion key (a secret unless Entra ingestion is on). */
+function keyMarker(value: string): string | undefined {
+  return keyMarkerIn(value, false)?.marker ?? (/instrumentationkey=/.test(value.toLowerCase().replace(/\s+/g, "")) ? "InstrumentationKey=" : undefined);
+}
 
 /** Whether a setting carries a secret that belongs in Key Vault or should be an identity connection. */
 export function secretIn(setting: AppSetting, all: readonly AppSetting[]): string | undefined {
@@ -325,7 +328,7 @@ export function secretIn(setting: AppSetting, all: readonly AppSetting[]): strin
     if (auth && (auth.value === UNKNOWN || (typeof auth.value === "string" && /Authorization=AAD/i.test(auth.value)))) return undefined;
     return "an ingestion key usable without Entra: add APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD;ClientId=<identity client id> and disable local auth on the component";
   }
-  const marker = SECRET_MARKERS.find((m) => normalized.includes(m.toLowerCase()));
+  const marker = keyMarker(value);
   if (marker) {
     return `a key (${marker}…): use an identity-based connection (<CONNECTION>__accountName / __queueServiceUri / __fullyQualifiedNamespace with __credential=managedidentity) or a @Microsoft.KeyVault(...) reference`;
   }
@@ -357,7 +360,7 @@ export const funcKvRefs = resourcePolicy({
       if (conns !== UNKNOWN) {
         for (const c of conns ?? []) {
           const v = peek(() => c.connectionString);
-          if (typeof v === "string" && !isKeyVaultReference(v) && (SECRET_MARKERS.some((m) => v.toLowerCase().replace(/\s+/g, "").includes(m.toLowerCase())) || secretShape(v))) {
+          if (typeof v === "string" && !isKeyVaultReference(v) && (keyMarker(v) !== undefined || secretShape(v))) {
             report(`${what(args)} connection string ${show(c.name)} holds a key: use an identity-based connection or a @Microsoft.KeyVault(...) reference.`);
           }
         }

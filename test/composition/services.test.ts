@@ -222,16 +222,33 @@ describe("manifests are validated at run time (issue 19)", () => {
     expect(() => loadServices("dev", { services: { shop: sizing }, backends: {}, secretNames: ["paymentApiKey"] }, root)).not.toThrow();
   });
 
-  it("suggests the queue, container and config key a reference meant", () => {
+  it("suggests the queue, container and setting key a reference meant", () => {
     const { root } = rawService(
       "shop",
       `{ name: "shop", description: "s", entry: "src/index.ts", triggers: ["queue"], owns: { queues: [{ name: "work-items" }], containers: [{ name: "items", partitionKeyPaths: ["/id"] }] },
-         uses: { queues: [{ queue: "work-item", access: "process" }], containers: [{ service: "shop", container: "itens", access: "read" }], settings: [{ configKey: "notificationWebhookUrI", setting: "X" }] } }`,
+         uses: { queues: [{ queue: "work-item", access: "process" }], containers: [{ service: "shop", container: "itens", access: "read" }], settings: [{ configKey: "webhookUrI", setting: "X" }] } }`,
     );
-    expect(problems(() => load(root))).toEqual([
+    const withSettings = (settings: Record<string, string>): unknown => loadServices("dev", { services: { shop: { ...sizing, settings } }, backends: {} }, root);
+    expect(problems(() => withSettings({ webhookUrl: "https://hooks.contoso.com/x" }))).toEqual([
       'functions-src/shop/service.ts: uses queue "work-item", which no deployed service owns; did you mean "work-items"?',
       "functions-src/shop/service.ts: uses container shop/itens, which shop does not declare; did you mean shop/items?",
-      'functions-src/shop/service.ts: uses.settings: configKey "notificationWebhookUrI" is not a stack config key; did you mean "notificationWebhookUrl"?',
+      `serverless-platform:services.shop.settings.webhookUrI: missing; shop reads it (functions-src/shop/service.ts uses.settings); did you mean "webhookUrl"?: pulumi config set --path 'services.shop.settings.webhookUrI' <value>`,
+      'serverless-platform:services.shop.settings.webhookUrl: unknown key: shop declares "webhookUrI" (functions-src/shop/service.ts uses.settings); did you mean "webhookUrI"?',
+    ]);
+  });
+
+  it("checks a service's own settings against what its manifest declares: format, optional, unknown keys", () => {
+    const manifest = (settings: string) =>
+      rawService("shop", `{ name: "shop", description: "s", entry: "src/index.ts", triggers: ["timer"], uses: { settings: [${settings}] } }`).root;
+    const run = (root: string, settings: Record<string, string>): unknown => loadServices("dev", { services: { shop: { ...sizing, settings } }, backends: {} }, root);
+    const url = manifest('{ configKey: "hookUrl", setting: "HOOK_URL", format: "https-url" }');
+    expect(problems(() => run(url, { hookUrl: "http://hooks.contoso.com" }))).toEqual([
+      'serverless-platform:services.shop.settings.hookUrl: got "http://hooks.contoso.com"; expected an https:// URL (functions-src/shop/service.ts uses.settings)',
+    ]);
+    expect(() => run(url, { hookUrl: "https://hooks.contoso.com" })).not.toThrow();
+    expect(() => run(manifest('{ configKey: "hookUrl", setting: "HOOK_URL", optional: true }'), {})).not.toThrow();
+    expect(problems(() => run(manifest(""), { stray: "x" }))).toEqual([
+      "serverless-platform:services.shop.settings.stray: unknown key: shop declares no settings (functions-src/shop/service.ts uses.settings)",
     ]);
   });
 

@@ -10,7 +10,7 @@ describe("the report's set-before-up section", () => {
   const plan = loadPlan("delivery-dev");
   const config = testConfig({
     apiManagement: { publisherName: "Team", publisherEmail: "team@fabrikam.com" },
-    notificationWebhookUrl: "https://hooks.contoso.example/orders",
+    services: { notifications: { settings: { webhookUrl: "https://hooks.contoso.example/orders" } } },
   });
   const cost = estimateCost(plan, config.costAssumptions);
 
@@ -21,7 +21,7 @@ describe("the report's set-before-up section", () => {
     const md = await renderReport({ plan, cost, setBeforeUp: findReservedEndpoints(config) });
     expect(verdictLine(md)).toMatch(/ · ⚠️ 1 placeholder value\(s\) to set before `pulumi up`$/);
     expect(md).toContain("## Set before `pulumi up`");
-    expect(md).toContain("| `serverless-platform:notificationWebhookUrl` | `https://hooks.contoso.example/orders` | `example` (RFC 2606 §2, RFC 6761 §6.5) |");
+    expect(md).toContain("| `serverless-platform:services.notifications.settings.webhookUrl` | `https://hooks.contoso.example/orders` | `example` (RFC 2606 §2, RFC 6761 §6.5) |");
   });
 
   it("has no section when every value is real", async () => {

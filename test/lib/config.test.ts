@@ -76,6 +76,16 @@ describe("stack configuration", () => {
     ]);
   });
 
+  it("names the new key of a key that moved into a service's own section (notificationWebhookUrl)", () => {
+    const problems = problemsOf(devConfig({ notificationWebhookUrl: "https://hooks.contoso.com/orders" }));
+    expect(problems).toEqual([
+      {
+        key: key("notificationWebhookUrl"),
+        message: `moved: set ${key("services.notifications.settings.webhookUrl")} instead (pulumi config set --path 'services.notifications.settings.webhookUrl' <value>)`,
+      },
+    ]);
+  });
+
   it("rejects an unknown key (a typo would otherwise be ignored)", () => {
     const raw = { ...devConfig(), [key("locaton")]: "eastus" };
     const problems = problemsOf(raw);
@@ -211,7 +221,7 @@ describe("wrong values say what was found and what was expected (issue 13 item 9
     expect(problemsOf(devConfig({ services }))).toEqual([
       {
         key: key("services.orders.maximumInstanceCnt"),
-        message: "unknown key; did you mean maximumInstanceCount?; expected one of instanceMemoryMB, maximumInstanceCount, alwaysReady, httpPerInstanceConcurrency, zoneRedundant",
+        message: "unknown key; did you mean maximumInstanceCount?; expected one of instanceMemoryMB, maximumInstanceCount, alwaysReady, httpPerInstanceConcurrency, zoneRedundant, settings",
       },
     ]);
   });

@@ -7,7 +7,7 @@ const real = {
   apiManagement: { publisherName: "Team", publisherEmail: "team@contoso.com", corsOrigins: ["http://localhost:5173", "https://shop.contoso.com"] },
   backends: { payment: { url: "https://payments.contoso.com/api" } },
   monitoring: { actionGroup: { emails: ["oncall@contoso.com"], webhooks: ["https://oncall.contoso.com/hook"] } },
-  notificationWebhookUrl: "https://hooks.contoso.com/orders",
+  services: { notifications: { settings: { webhookUrl: "https://hooks.contoso.com/orders" } } },
 };
 
 describe("reserved host names (RFC 2606 / 6761)", () => {
@@ -30,17 +30,17 @@ describe("reserved host names (RFC 2606 / 6761)", () => {
         apiManagement: { publisherName: "Team", publisherEmail: "platform@contoso.example", corsOrigins: ["https://dev.shop.contoso.example"] },
         backends: { payment: { url: "https://payments-dev.contoso.example/api" }, ledger: { url: "https://ledger.test/v2" } },
         monitoring: { actionGroup: { emails: ["ok@contoso.com", "oncall@contoso.example"], webhooks: ["https://localhost:8443/hook"] } },
-        notificationWebhookUrl: "https://hooks.dev.contoso.example/orders",
+        services: { notifications: { settings: { webhookUrl: "https://hooks.dev.contoso.example/orders" } } },
       }),
     );
     expect(found.map((f) => [f.key, f.reserved])).toEqual([
+      ["serverless-platform:services.notifications.settings.webhookUrl", "example"],
       ["serverless-platform:monitoring.actionGroup.emails[1]", "example"],
       ["serverless-platform:monitoring.actionGroup.webhooks[0]", "localhost"],
       ["serverless-platform:apiManagement.publisherEmail", "example"],
       ["serverless-platform:apiManagement.corsOrigins[0]", "example"],
       ["serverless-platform:backends.payment.url", "example"],
       ["serverless-platform:backends.ledger.url", "test"],
-      ["serverless-platform:notificationWebhookUrl", "example"],
     ]);
   });
 
@@ -63,14 +63,14 @@ describe("reserved host names (RFC 2606 / 6761)", () => {
   });
 
   it("warns in a preview and stops the update with one message naming each key", () => {
-    const config = testConfig({ ...real, notificationWebhookUrl: "https://hooks.contoso.example/orders", backends: { payment: { url: "https://pay.test/api" } } });
+    const config = testConfig({ ...real, services: { notifications: { settings: { webhookUrl: "https://hooks.contoso.example/orders" } } }, backends: { payment: { url: "https://pay.test/api" } } });
     const warnings: string[] = [];
     const preview = gateReservedEndpoints(config, "dev", { dryRun: true, warn: (m) => warnings.push(m), fail: (m) => { throw new Error(m); } });
     expect(preview).toHaveLength(2);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^serverless-platform:backends\.payment\.url: "https:\/\/pay\.test\/api" uses the reserved name "test" \(RFC 2606 §2, RFC 6761 §6\.2\); `pulumi up` will stop/);
+    expect(warnings[1]).toMatch(/^serverless-platform:backends\.payment\.url: "https:\/\/pay\.test\/api" uses the reserved name "test" \(RFC 2606 §2, RFC 6761 §6\.2\); `pulumi up` will stop/);
     expect(() => gateReservedEndpoints(config, "dev", { dryRun: false, warn: (m) => warnings.push(m), fail: (m) => { throw new Error(m); } })).toThrow(
-      /stack "dev" configures 2 URL\(s\) or e-mail address\(es\) on reserved host names[\s\S]*backends\.payment\.url[\s\S]*notificationWebhookUrl: "https:\/\/hooks\.contoso\.example\/orders"[\s\S]*pulumi config set --path/,
+      /stack "dev" configures 2 URL\(s\) or e-mail address\(es\) on reserved host names[\s\S]*services\.notifications\.settings\.webhookUrl: "https:\/\/hooks\.contoso\.example\/orders"[\s\S]*backends\.payment\.url[\s\S]*pulumi config set --path/,
     );
     expect(warnings).toHaveLength(2);
   });

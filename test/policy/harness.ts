@@ -4,6 +4,7 @@
  * policy in its own try/catch. No runner, no PolicyPack: a broken rule fails here on its own.
  */
 import * as policySdk from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import type {
   PolicyResource,
   PolicyResourceOptions,
@@ -19,7 +20,7 @@ import { policies } from "../../policy/rules";
 export type Props = Record<string, unknown>;
 
 /** The SDK's sentinel for a string only known after deployment. */
-export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_STRING: string = pulumi.runtime.unknownValue;
 
 const sdk = policySdk as unknown as {
   unknownCheckingProxy<T>(v: T): T;

@@ -20,11 +20,13 @@ function devWithRealValues(): Record<string, string> {
   monitoring.actionGroup.emails = ["oncall@fabrikam.com"];
   const apim = JSON.parse(config[`${NS}:apiManagement`]!) as { publisherEmail: string };
   apim.publisherEmail = "platform@fabrikam.com";
+  const services = JSON.parse(config[`${NS}:services`]!) as { notifications: { settings: { webhookUrl: string } } };
+  services.notifications.settings.webhookUrl = "https://hooks.fabrikam.com/orders";
   return {
     ...config,
     [`${NS}:monitoring`]: JSON.stringify(monitoring),
     [`${NS}:apiManagement`]: JSON.stringify(apim),
-    [`${NS}:notificationWebhookUrl`]: "https://hooks.fabrikam.com/orders",
+    [`${NS}:services`]: JSON.stringify(services),
   };
 }
 
@@ -59,7 +61,7 @@ describe("placeholder hosts in the stack file", () => {
     });
     expect(pulumi.RunError.isInstance(failure)).toBe(true); // printed alone, without a stack trace
     expect(String((failure as Error).message)).toMatch(/stack "dev" configures 3 URL\(s\) or e-mail address\(es\) on reserved host names/);
-    expect(String((failure as Error).message)).toMatch(/monitoring\.actionGroup\.emails\[0\][\s\S]*apiManagement\.publisherEmail[\s\S]*notificationWebhookUrl/);
+    expect(String((failure as Error).message)).toMatch(/services\.notifications\.settings\.webhookUrl[\s\S]*monitoring\.actionGroup\.emails\[0\][\s\S]*apiManagement\.publisherEmail/);
     // Only the stack itself (pulumi:pulumi:Stack, which holds nothing) was registered.
     const types = registered.mock.calls.map((c) => (c[0] as { getType(): string }).getType());
     expect(types).toEqual(["pulumi:pulumi:Stack"]);

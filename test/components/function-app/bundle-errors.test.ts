@@ -67,7 +67,8 @@ describe("declared triggers are what the bundle registers", () => {
     const bundle = bundleService({ name: "hello", directory: FIXTURE, outRoot: path.join(temp, "out-ok") });
     expect(registeredFunctions(bundle)).toEqual([
       { name: "hello", trigger: "httpTrigger", bindings: ["http"] },
-      { name: "helloQueue", trigger: "queueTrigger", bindings: [] },
+      // The queue trigger's queueName: the code's own evidence for the policy pack's rbac-declared-use.
+      { name: "helloQueue", trigger: "queueTrigger", bindings: [], queue: "hello-items" },
     ]);
     // Exactly the declared kinds pass, in any order.
     expect(() =>

@@ -18,7 +18,7 @@ import {
 import type { PackageFileRequest } from "../../../components/function-app/onedeploy";
 import { evaluate, one } from "../../helpers/plan";
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // Pulumi's unknown placeholder in check/diff
+const UNKNOWN: string = pulumi.runtime.unknownValue; // Pulumi's unknown placeholder in check/diff
 const SITE = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Web/sites/app-orders";
 const HASH_A = "a".repeat(64);
 const HASH_B = "b".repeat(64);

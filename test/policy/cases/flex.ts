@@ -7,14 +7,14 @@ const appSettings = (flexApp.siteConfig as { appSettings: { name: string; value:
 const withSetting = (name: string, value: string) => set(flexApp, "siteConfig.appSettings", [...appSettings, { name, value }]);
 
 const rejectedSettings: Violating[] = [
-  ["FUNCTIONS_WORKER_RUNTIME", "node", /remove app setting FUNCTIONS_WORKER_RUNTIME \(the language is functionAppConfig\.runtime\.name\)/],
+  ["FUNCTIONS_WORKER_RUNTIME", "node", /remove app setting FUNCTIONS_WORKER_RUNTIME \(the runtime is set in functionAppConfig\.runtime\)/],
   ["FUNCTIONS_WORKER_RUNTIME_VERSION", "22", /FUNCTIONS_WORKER_RUNTIME_VERSION/],
-  ["FUNCTIONS_EXTENSION_VERSION", "~4", /remove app setting FUNCTIONS_EXTENSION_VERSION \(the platform sets the host version, always 4\.x\)/],
-  ["WEBSITE_RUN_FROM_PACKAGE", "1", /WEBSITE_RUN_FROM_PACKAGE \(Flex runs the package in functionAppConfig\.deployment\.storage, deployed with OneDeploy\)/],
-  ["WEBSITE_CONTENTSHARE", "orders", /WEBSITE_CONTENTSHARE \(Flex has no content file share\)/],
+  ["FUNCTIONS_EXTENSION_VERSION", "~4", /remove app setting FUNCTIONS_EXTENSION_VERSION \(Flex always runs Functions host 4\.x and sets the host version itself\)/],
+  ["WEBSITE_RUN_FROM_PACKAGE", "1", /WEBSITE_RUN_FROM_PACKAGE \(Flex ignores it and runs the package in functionAppConfig\.deployment\.storage \(deployed with OneDeploy\)\)/],
+  ["WEBSITE_CONTENTSHARE", "orders", /WEBSITE_CONTENTSHARE \(Flex has no Azure Files content share; code lives in the deployment blob container\)/],
   ["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/s)", /WEBSITE_CONTENTAZUREFILECONNECTIONSTRING/],
-  ["SCM_DO_BUILD_DURING_DEPLOYMENT", "true", /SCM_DO_BUILD_DURING_DEPLOYMENT \(remote build is the OneDeploy RemoteBuild parameter\)/],
-  ["WEBSITE_NODE_DEFAULT_VERSION", "~22", /WEBSITE_NODE_DEFAULT_VERSION \(the Node\.js version is functionAppConfig\.runtime\.version\)/],
+  ["SCM_DO_BUILD_DURING_DEPLOYMENT", "true", /SCM_DO_BUILD_DURING_DEPLOYMENT \(deployments are pre-built packages published with OneDeploy \(RemoteBuild=false\)\)/],
+  ["WEBSITE_NODE_DEFAULT_VERSION", "~22", /WEBSITE_NODE_DEFAULT_VERSION \(the Node\.js version is set in functionAppConfig\.runtime\.version\)/],
   ["website_max_dynamic_application_scale_out", "10", /maximumInstanceCount/],
 ].map(([name, value, expect]) => ({ type: T.app, props: withSetting(name as string, value as string), note: `app setting ${name as string}`, expect: expect as RegExp }));
 

@@ -5,6 +5,7 @@
  * violation that names that resource or its owner.
  */
 import type { Plan, PlannedResource } from "../../../engine/plan-format";
+import { AZURE_ROLES } from "../../../policy/rules/azure-roles";
 
 export type MutationClass = "apim-documents" | "apim-authz" | "rbac" | "secrets" | "network" | "logging" | "reliability" | "entra";
 
@@ -248,6 +249,21 @@ export const MUTATIONS: readonly Mutation[] = [
   { id: "queue sender widened to the account", class: "rbac", target: "messaging-fulfillment-send-order-status", apply: (p) => edit(p, "messaging-fulfillment-send-order-status", (x) => { x["scope"] = MESSAGING; }) },
   { id: "processing grant on another service's queue", class: "rbac", target: "messaging-orders-process-order-status", apply: (p) => edit(p, "messaging-orders-process-order-status", (x) => { x["scope"] = `${MESSAGING}/queueServices/default/queues/order-notifications`; }) },
   { id: "sender made contributor on a queue it does not own", class: "rbac", target: "messaging-fulfillment-send-order-status", apply: (p) => set(p, "messaging-fulfillment-send-order-status", "roleDefinitionId", ROLE_DEF("974c5e8b-45b9-4653-ba55-5f855dd0fb88")) },
+  // rbac-declared-use: a queue grant that matches no use the plan shows for its grantee (issue 14 item 2).
+  { id: "sender retargeted to a queue the app does not send to", class: "rbac", target: "messaging-orders-send-order-fulfillment", apply: (p) => edit(p, "messaging-orders-send-order-fulfillment", (x) => { x["scope"] = `${MESSAGING}/queueServices/default/queues/order-notifications`; }) },
+  { id: "trigger's processing grant downgraded to Sender", class: "rbac", target: "messaging-notifications-process-order-notifications", apply: (p) => set(p, "messaging-notifications-process-order-notifications", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataMessageSender.id)) },
+  { id: "send-only grant made Queue Data Reader", class: "rbac", target: "messaging-orders-send-order-fulfillment", apply: (p) => set(p, "messaging-orders-send-order-fulfillment", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataReader.id)) },
+  {
+    id: "extra Sender grant on a queue the app never uses",
+    class: "rbac",
+    target: "messaging-notifications-send-order-fulfillment",
+    apply: (p) => {
+      const like = find(p, "messaging-notifications-process-order-notifications");
+      add(p, like.name, like.type, "messaging-notifications-send-order-fulfillment", { ...like.inputs, roleDefinitionId: ROLE_DEF(AZURE_ROLES.storageQueueDataMessageSender.id), scope: `${MESSAGING}/queueServices/default/queues/order-fulfillment` }, {
+        principalId: (like.propertyDependencies["principalId"] ?? []).map((u) => p.resources.find((r) => r.urn === u)!.name),
+      });
+    },
+  },
   { id: "topic delivers to a queue no subscription names", class: "rbac", target: "messaging-order-events-send-order-notifications", apply: (p) => edit(p, "messaging-order-events-send-order-notifications", (x) => { x["scope"] = `${MESSAGING}/queueServices/default/queues/order-status`; }) },
   { id: "topic dead-letter grant made Blob Owner", class: "rbac", target: "messaging-order-events-deadletter", apply: (p) => set(p, "messaging-order-events-deadletter", "roleDefinitionId", ROLE_DEF("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")) },
   {
