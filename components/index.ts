@@ -25,6 +25,9 @@ export type { ApiCallerValidation, OpenApiOperation, ParsedOpenApi, ServiceApiAr
 export type { TierCapabilities, TierTimeouts } from "./api-management/tiers";
 export type { BundledFile, ServiceBundle } from "./function-app/bundle";
 export type { FunctionTrigger } from "./function-app/scale-groups";
+export type { DeclaredUse } from "./function-app/deployment";
+export type { FlexInstanceMemory } from "./function-app/flex-facts";
+export type { FlexSizing } from "./function-app/flex-rules";
 export type {
   ApiLatencyAlertArgs,
   ApiServerErrorsAlertArgs,

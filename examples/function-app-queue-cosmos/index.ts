@@ -33,7 +33,7 @@ const messaging = new Messaging("messaging", { ...common, queues: [{ name: QUEUE
 
 const cosmos = new CosmosDb("data", {
   ...common,
-  databases: [{ service: SERVICE, containers: [{ name: CONTAINER, partitionKeyPaths: ["/id"] }] }],
+  databases: [{ service: SERVICE, databaseName: DATABASE, containers: [{ name: CONTAINER, partitionKeyPaths: ["/id"] }] }],
   workspaceId,
   protect: false,
 });

@@ -74,9 +74,9 @@ async function invoke(name, kind) {
   const data = kind === "http"
     ? { http: { method: "GET", url: "http://localhost/api/health", headers: { host: "localhost" }, query: {}, params: {} } }
     : { string: process.env.COLD_MESSAGE };
-  const triggerMetadata = kind === "queue" ? { DequeueCount: { json: "1" }, Id: { string: "00000000-0000-0000-0000-000000000002" } } : {};
+  const triggerMetadata = kind === "queue" ? { DequeueCount: { json: "1" }, Id: { string: "6c1f1e0a-3b52-4d7e-9a1e-2f4b8c9d0e17" } } : {};
   const coreCtx = {
-    invocationId: "00000000-0000-0000-0000-000000000001",
+    invocationId: "3d7a0b52-8e41-4c1f-b6a9-5e0f2c7d9a84",
     metadata: { name, bindings },
     request: { inputData: [{ name: trigger, data }], triggerMetadata },
     log() {},
