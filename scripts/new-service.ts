@@ -36,7 +36,43 @@ test/functions-src/<name>/http.test.ts and the <name> entry in Pulumi.dev.yaml a
 export function copyRepository(root: string, target: string): void {
   const skip = new Set(["node_modules", ".git", ".build", "coverage"]);
   cpSync(root, target, { recursive: true, filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0] ?? "") });
-  symlinkSync(path.join(root, "node_modules"), path.join(target, "node_modules"), "dir");
+  linkDependencies(root, target);
+}
+
+/**
+ * The copy's node_modules: a link to each of the repository's installed packages, except the
+ * workspace packages (the components package, the examples), which link to the copy's own folders.
+ * One link to the whole node_modules would resolve `@contoso/serverless-platform` to the original
+ * repository's components/, and the copy would run two sets of components at once.
+ */
+function linkDependencies(root: string, target: string): void {
+  const workspaces = new Map<string, string>();
+  const rootManifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { workspaces?: string[] };
+  for (const pattern of rootManifest.workspaces ?? []) {
+    const dirs = pattern.endsWith("/*")
+      ? readdirSync(path.join(target, pattern.slice(0, -2)), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(pattern.slice(0, -2), d.name))
+      : [pattern];
+    for (const dir of dirs) {
+      const manifest = path.join(target, dir, "package.json");
+      if (existsSync(manifest)) workspaces.set((JSON.parse(readFileSync(manifest, "utf8")) as { name: string }).name, path.join(target, dir));
+    }
+  }
+  const modules = path.join(target, "node_modules");
+  mkdirSync(modules);
+  for (const entry of readdirSync(path.join(root, "node_modules"))) {
+    if (!entry.startsWith("@")) {
+      if (!workspaces.has(entry)) symlinkSync(path.join(root, "node_modules", entry), path.join(modules, entry), "dir");
+      continue;
+    }
+    mkdirSync(path.join(modules, entry));
+    for (const scoped of readdirSync(path.join(root, "node_modules", entry))) {
+      if (!workspaces.has(`${entry}/${scoped}`)) symlinkSync(path.join(root, "node_modules", entry, scoped), path.join(modules, entry, scoped), "dir");
+    }
+  }
+  for (const [name, dir] of workspaces) {
+    mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+    symlinkSync(dir, path.join(modules, name), "dir");
+  }
 }
 
 /** `billing2` → `Billing2`: the prefix of the API's app roles and of type names. */
