@@ -24,7 +24,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildUnbundled } from "./unbundled";
 import { bundleService } from "../../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../../composition/services";
 
@@ -110,7 +110,7 @@ function installFakeCore(): string {
 function measure(service: Service, runs: number, fakeNodePath: string): Measured {
   const bundle = bundleService({ name: service.name, directory: service.directory, entry: service.entry, outRoot: path.join(WORK, "bundled") });
   const bundled = path.join(bundle.appDirectory, "index.js");
-  const unbundled = buildUnbundled(service);
+  const unbundled = unbundledEntry(service);
 
   const reportFile = path.join(WORK, `${service.name}-report.json`);
   const env = { PATH: process.env.PATH ?? "", NODE_PATH: fakeNodePath };
@@ -151,22 +151,8 @@ function measure(service: Service, runs: number, fakeNodePath: string): Measured
 }
 
 /** The entry with our code compiled in and every npm package external (loaded from node_modules). */
-function buildUnbundled(service: Service): string {
-  const outfile = path.join(WORK, "unbundled", service.name, "index.cjs");
-  rmSync(path.dirname(outfile), { recursive: true, force: true });
-  buildSync({
-    entryPoints: [path.resolve(service.directory, service.entry)],
-    outfile,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    target: `node${process.versions.node.split(".")[0]}`,
-    format: "cjs",
-    banner: { js: 'var __bundle_import_meta_url=require("url").pathToFileURL(__filename).href;' },
-    define: { "import.meta.url": "__bundle_import_meta_url" },
-    logLevel: "error",
-  });
-  return outfile;
+function unbundledEntry(service: Service): string {
+  return buildUnbundled(path.join(WORK, "unbundled", service.name, "index.cjs"), service.directory, service.entry);
 }
 
 function registeredCount(file: string, env: Record<string, string>, reportFile: string): number {

@@ -26,7 +26,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildUnbundled } from "./unbundled";
 import { bundleService } from "../../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../../composition/services";
 import { generateCertificate } from "../../engine/twin/emulators";
@@ -200,22 +200,8 @@ interface PlanFile {
   readonly resources: readonly { readonly type: string; readonly name: string; readonly inputs: unknown }[];
 }
 
-function buildUnbundled(name: string, directory: string, entry: string): string {
-  const outfile = path.join(WORK, "unbundled", name, "index.cjs");
-  rmSync(path.dirname(outfile), { recursive: true, force: true });
-  buildSync({
-    entryPoints: [path.resolve(directory, entry)],
-    outfile,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    target: `node${process.versions.node.split(".")[0]}`,
-    format: "cjs",
-    banner: { js: 'var __bundle_import_meta_url=require("url").pathToFileURL(__filename).href;' },
-    define: { "import.meta.url": "__bundle_import_meta_url" },
-    logLevel: "error",
-  });
-  return outfile;
+function unbundledEntry(name: string, directory: string, entry: string): string {
+  return buildUnbundled(path.join(WORK, "unbundled", name, "index.cjs"), directory, entry);
 }
 
 const median = (values: readonly number[]): number => {
@@ -245,7 +231,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
         name: manifest.name,
         bundled: path.join(bundle.appDirectory, "index.js"),
         bundleBytes: bundle.files.find((f) => f.name === "index.js")?.sizeBytes ?? 0,
-        unbundled: buildUnbundled(manifest.name, directory, manifest.entry),
+        unbundled: unbundledEntry(manifest.name, directory, manifest.entry),
       };
     });
     // Asynchronous: the stand-in servers live in this process and must answer while the app runs.

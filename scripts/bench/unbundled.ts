@@ -1,0 +1,26 @@
+/**
+ * The "unbundled" side of the bundle benchmarks: a service's entry with our own code compiled in and
+ * every npm package external, so Node loads each package file by file from node_modules, as an app
+ * deployed without a bundler would.
+ */
+import { rmSync } from "node:fs";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+
+/** Builds `entry` of `directory` into `outfile` (CommonJS, packages external) and returns `outfile`. */
+export function buildUnbundled(outfile: string, directory: string, entry: string): string {
+  rmSync(path.dirname(outfile), { recursive: true, force: true });
+  buildSync({
+    entryPoints: [path.resolve(directory, entry)],
+    outfile,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: `node${process.versions.node.split(".")[0]}`,
+    format: "cjs",
+    banner: { js: 'var __bundle_import_meta_url=require("url").pathToFileURL(__filename).href;' },
+    define: { "import.meta.url": "__bundle_import_meta_url" },
+    logLevel: "error",
+  });
+  return outfile;
+}
