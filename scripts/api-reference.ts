@@ -45,7 +45,9 @@ function propertiesTable(members: readonly ts.Symbol[], checker: ts.TypeChecker,
     const decl = member.valueDeclaration ?? member.declarations?.[0];
     const optional = (member.flags & ts.SymbolFlags.Optional) !== 0;
     const { text, defaultValue } = docOf(member, checker);
-    const name = `\`${member.name}${optional ? "?" : ""}\``;
+    // A symbol-keyed member's internal name (`__@BRAND@741`) numbers symbols in checker order: show it as written.
+    const written = decl && (ts.isPropertyDeclaration(decl) || ts.isPropertySignature(decl)) && ts.isComputedPropertyName(decl.name) ? decl.name.getText() : member.name;
+    const name = `\`${written}${optional ? "?" : ""}\``;
     const def = defaultValue !== undefined ? cell(defaultValue) : optional ? "" : "required";
     const type = `\`${cell(typeText(decl, member, checker))}\``;
     lines.push(withDefaults ? `| ${name} | ${type} | ${def} | ${cell(text)} |` : `| ${name} | ${type} | ${cell(text)} |`);
@@ -214,8 +216,24 @@ export function renderApiReference(packageDir: string = PACKAGE_DIR): string {
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }
 
+export const USAGE = `usage: npm run docs:api [-- --check]
+
+Writes components/API.md, the component package's API reference, from the JSDoc of what
+components/index.ts exports. --check writes nothing and exits 1 when the file differs
+(test/components/package-api.test.ts runs the same comparison).`;
+
 function main(): void {
-  const check = process.argv.includes("--check");
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = args.filter((a) => a !== "--check");
+  if (unknown.length > 0) {
+    console.error(`error: unknown argument ${unknown.join(" ")}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const check = args.includes("--check");
   const rendered = renderApiReference();
   const current = existsSync(API_DOC) ? readFileSync(API_DOC, "utf8") : "";
   if (check) {

@@ -8,18 +8,62 @@
  * Options: --stack <name> (default dev), --port <gateway port> (default 7080), --quiet (only errors and
  * the gateway's access log), --payment decline|error|hang (the payment stub's mode).
  */
-import { startStackTwin, type Twin } from "../engine/twin";
+import { parseArgs } from "node:util";
+import type * as TwinModule from "../engine/twin";
+import type { Twin } from "../engine/twin";
 import type { PaymentMode } from "../engine/twin/stubs";
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+export const USAGE = `usage: npm run dev -- [--stack <name>] [--port <port>] [--quiet] [--payment <mode>]
+
+Runs the whole system on this machine from the stack's offline plan (docs/LOCAL-DEVELOPMENT.md):
+emulators, every Function App and the gateway; prints the gateway URL, a customer token and a request
+to paste. Ctrl-C stops everything it started.
+
+  --stack <name>     the stack whose plan to run (default dev)
+  --port <port>      the gateway's local port (default 7080)
+  --quiet            only errors, warnings and the gateway's access log
+  --payment <mode>   the payment back end's answer: approve (default), decline, error or hang
+  --help             this text`;
+
+const PAYMENT_MODES: readonly PaymentMode[] = ["approve", "decline", "error", "hang"];
+
+/** The options, or one line saying what is wrong (no stack trace for a mistyped flag). */
+function options(argv: readonly string[]): { stack: string; port: number; quiet: boolean; payment?: PaymentMode; help: boolean } | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", default: "dev" },
+        port: { type: "string", default: "7080" },
+        quiet: { type: "boolean", default: false },
+        payment: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `--port: expected a port number (1-65535), found "${values.port}"`;
+  if (values.payment !== undefined && !PAYMENT_MODES.includes(values.payment as PaymentMode)) {
+    return `--payment: expected one of ${PAYMENT_MODES.join(", ")}, found "${values.payment}"`;
+  }
+  return { stack: values.stack, port, quiet: values.quiet, help: values.help, ...(values.payment ? { payment: values.payment as PaymentMode } : {}) };
 }
 
-const stack = arg("stack") ?? "dev";
-const port = Number(arg("port") ?? 7080);
-const quiet = process.argv.includes("--quiet");
-const payment = arg("payment") as PaymentMode | undefined;
+const parsed = options(process.argv.slice(2));
+if (typeof parsed === "string") {
+  console.error(`error: ${parsed}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { stack, port, quiet, payment } = parsed;
 const COLORS = [36, 35, 33, 32, 34, 91, 96, 95];
 const colorOf = new Map<string, number>();
 
@@ -48,6 +92,9 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   try {
+    // Loaded only now: --help and a mistyped flag answer without loading the twin.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startStackTwin } = require("../engine/twin") as typeof TwinModule;
     const result = await startStackTwin({ stack, log: print, gatewayPort: port });
     twin = result.twin;
   } catch (error) {

@@ -8,6 +8,15 @@
 #
 # Target (issue 17 item 2): the whole suite <= 120 s wall on 2 cores from a clean clone.
 set -uo pipefail
+case "${1:-}" in
+  -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+for p in "$@"; do
+  case "$p" in
+    infra | services | twin) ;;
+    *) printf 'error: unknown project "%s" (infra, services or twin)\n' "$p" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 projects=("$@")
 whole=0
