@@ -40,7 +40,6 @@ const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {
   EventTopic: 'EventTopicArgs.inputSchema: inline union "CloudEventSchemaV1_0" | "EventGridSchema"',
   KeyVault: "KeyVaultArgs.privateNetwork: a PrivateNetwork instance (a class of this package, not plain data)",
   Messaging: "MessagingArgs.queues: readonly QueueDeclaration[]",
-  PrivateNetwork: "output dnsZoneIds: Record keyed by a union of literals",
   Gateway: 'GatewayArgs.environment: inline union "dev" | "prod"',
   ServiceApi: "ServiceApiArgs.backend: union of interfaces",
   FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]",
@@ -77,6 +76,13 @@ const RUNTIME_TYPE_TOKENS: Readonly<Record<string, string>> = {
  * (what a Python, Go or YAML program can write), no Outputs and no class instances.
  */
 const CONSTRUCT_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  PrivateNetwork: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    roleAssignments: [{ principalId: "11111111-1111-4111-a111-111111111111", role: "websiteContributor", principalType: "Group", key: "ops" }],
+    lock: { kind: "CanNotDelete" },
+  },
   EntraApiApp: {
     displayName: "contoso-orders-api-dev",
     appName: "orders-api-dev",
