@@ -36,14 +36,13 @@ const PROVIDER = PACKAGE_JSON.name.replace(/^@[^/]+\//, "");
  * components' own work (issue 15, "args as plain data so the schema can be inferred").
  */
 const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {
-  CosmosDb: "CosmosDbArgs.databases: readonly CosmosDatabaseSpec[]",
-  EventTopic: 'EventTopicArgs.inputSchema: inline union "CloudEventSchemaV1_0" | "EventGridSchema"',
+  CosmosDb: "CosmosDbArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
+  EventTopic: "EventTopicArgs.physicalNames: anonymous object type; then messaging: a Messaging instance",
   KeyVault: "KeyVaultArgs.privateNetwork: a PrivateNetwork instance (a class of this package, not plain data)",
-  Messaging: "MessagingArgs.queues: readonly QueueDeclaration[]",
-  Gateway: 'GatewayArgs.environment: inline union "dev" | "prod"',
+  Messaging: "MessagingArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
+  Gateway: "GatewayArgs.physicalNames: anonymous object type; then inline unions and anonymous types in GatewayConfig and outputs",
   ServiceApi: "ServiceApiArgs.backend: union of interfaces",
-  FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]",
-  Observability: "ObservabilityArgs.monitoring: an anonymous object type with inline unions",
+  FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]; then a PrivateNetwork instance in network",
 };
 
 /**
@@ -76,6 +75,21 @@ const RUNTIME_TYPE_TOKENS: Readonly<Record<string, string>> = {
  * (what a Python, Go or YAML program can write), no Outputs and no class instances.
  */
 const CONSTRUCT_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  Observability: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    monitoring: {
+      retentionDays: 30,
+      dailyQuotaGb: 1,
+      samplingPercentage: 20,
+      availabilityTest: { enabled: true, locations: ["us-va-ash-azr"], frequencySeconds: 300 },
+      actionGroup: { emails: ["ops@contoso.example"], webhooks: [] },
+      logAlertFrequency: "PT5M",
+      severity: { failure: 1, degradation: 2 },
+    },
+    diagnosticSettings: [{ workspaceResourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/central", logCategoryGroups: ["audit"] }],
+  },
   PrivateNetwork: {
     names: { prefix: "contoso", environment: "dev" },
     resourceGroupName: "rg-contoso-dev",
