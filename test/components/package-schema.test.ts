@@ -40,7 +40,6 @@ const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {
   EventTopic: "EventTopicArgs.physicalNames: anonymous object type; then messaging: a Messaging instance",
   KeyVault: "KeyVaultArgs.privateNetwork: a PrivateNetwork instance (a class of this package, not plain data)",
   Messaging: "MessagingArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
-  Gateway: "GatewayArgs.physicalNames: anonymous object type; then inline unions and anonymous types in GatewayConfig and outputs",
   ServiceApi: "ServiceApiArgs.backend: union of interfaces",
   FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]; then a PrivateNetwork instance in network",
 };
@@ -75,6 +74,24 @@ const RUNTIME_TYPE_TOKENS: Readonly<Record<string, string>> = {
  * (what a Python, Go or YAML program can write), no Outputs and no class instances.
  */
 const CONSTRUCT_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  Gateway: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    environment: "dev",
+    config: {
+      sku: "BasicV2",
+      capacity: 1,
+      publisherName: "Contoso",
+      publisherEmail: "api@contoso.example",
+      corsOrigins: ["https://app.contoso.example"],
+      rateLimit: { calls: 100, renewalPeriodSeconds: 60 },
+      quota: { calls: 10000, renewalPeriodSeconds: 86400 },
+      rateLimitKey: "clientIp",
+      samplingPercentage: 10,
+    },
+    appInsights: { resourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Insights/components/ai", connectionString: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/" },
+  },
   Observability: {
     names: { prefix: "contoso", environment: "dev" },
     resourceGroupName: "rg-contoso-dev",
