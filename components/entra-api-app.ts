@@ -12,12 +12,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import { type Grantee, deterministicGuid } from "./core/roles";
 
+/**
+ * Who can hold an app role: users and groups (`User`) or applications and managed identities
+ * (`Application`). A named enum so other Pulumi languages get it in the package schema.
+ */
+export const AppRoleMemberType = {
+  /** Users and groups. */
+  User: "User",
+  /** Applications and managed identities (client-credential tokens). */
+  Application: "Application",
+} as const;
+export type AppRoleMemberType = (typeof AppRoleMemberType)[keyof typeof AppRoleMemberType];
+
 export interface EntraAppRole {
   /** The value in the token's `roles` claim, e.g. `Orders.Read`. */
   readonly value: string;
   readonly description: string;
   /** Who can hold it. @default ["User", "Application"] */
-  readonly allowedMemberTypes?: readonly ("User" | "Application")[];
+  readonly allowedMemberTypes?: AppRoleMemberType[];
 }
 
 export interface SmokeTestClient {
@@ -26,9 +38,15 @@ export interface SmokeTestClient {
   /** e.g. `repo:contoso/platform:environment:dev`. */
   readonly subject: pulumi.Input<string>;
   /** @default ["api://AzureADTokenExchange"] */
-  readonly audiences?: readonly pulumi.Input<string>[];
+  readonly audiences?: pulumi.Input<string>[];
   /** Role values the smoke tests need (must be among `roles`). */
-  readonly roles: readonly string[];
+  readonly roles: string[];
+}
+
+/** An application-only app role: its value in the token's `roles` claim and its description. */
+export interface EntraInvokerRole {
+  readonly value: string;
+  readonly description: string;
 }
 
 export interface EntraApiAppArgs {
@@ -40,18 +58,28 @@ export interface EntraApiAppArgs {
    */
   readonly appName: string;
   /** The API's roles (the manifest's `http.roles`). */
-  readonly roles: readonly EntraAppRole[];
+  readonly roles: EntraAppRole[];
   /**
    * The application-only role the gateway's managed identity holds to call the back end directly.
    * Needed because `appRoleAssignmentRequired` refuses tokens to unassigned principals.
    * @default { value: "Api.Invoke", description: "Call the API back end directly (the API gateway)" }
    */
-  readonly invokerRole?: { readonly value: string; readonly description: string };
+  readonly invokerRole?: EntraInvokerRole;
   /** Object ids of the owners (e.g. the deployer). @default none (the creating principal owns it) */
-  readonly owners?: readonly pulumi.Input<string>[];
+  readonly owners?: pulumi.Input<string>[];
   /** A federated client registration for smoke tests. @default none */
   readonly smokeTestClient?: SmokeTestClient;
 }
+
+/**
+ * What the grant methods need and callers do not see. Kept off the class: the package schema
+ * publishes every class field (private and `#private` ones too) as an output in every language.
+ */
+interface EntraApiAppInternals {
+  readonly componentName: string;
+  readonly servicePrincipal: azuread.ServicePrincipal;
+}
+const internals = new WeakMap<EntraApiApp, EntraApiAppInternals>();
 
 const ROLE_VALUE = /^[A-Za-z][A-Za-z0-9._-]{0,119}$/;
 
@@ -71,8 +99,6 @@ export class EntraApiApp extends pulumi.ComponentResource {
   /** The smoke-test client's application (client) id, when requested. */
   readonly smokeTestClientId?: pulumi.Output<string>;
 
-  private readonly servicePrincipal: azuread.ServicePrincipal;
-  private readonly componentName: string;
 
   constructor(name: string, args: EntraApiAppArgs, opts?: pulumi.ComponentResourceOptions) {
     const invoker = args.invokerRole ?? { value: "Api.Invoke", description: "Call the API back end directly (the API gateway)" };
@@ -87,7 +113,6 @@ export class EntraApiApp extends pulumi.ComponentResource {
     if (unknownSmoke.length > 0) throw new Error(`EntraApiApp "${name}": smokeTestClient.roles not among the API's roles: ${unknownSmoke.join(", ")}`);
 
     super("serverless-platform:azuread:EntraApiApp", name, {}, opts);
-    this.componentName = name;
     this.invokerRole = invoker.value;
     this.appRoleIds = Object.fromEntries(values.map((v) => [v, deterministicGuid(args.appName, v)]));
     const parent = { parent: this };
@@ -119,7 +144,7 @@ export class EntraApiApp extends pulumi.ComponentResource {
     new azuread.ApplicationIdentifierUri(`${name}-uri`, { applicationId: app.id, identifierUri: this.identifierUri }, parent);
     this.audiences = pulumi.all([this.identifierUri, app.clientId]).apply(([uri, id]) => [uri, id]);
 
-    this.servicePrincipal = new azuread.ServicePrincipal(
+    const servicePrincipal = new azuread.ServicePrincipal(
       `${name}-sp`,
       {
         clientId: app.clientId,
@@ -129,7 +154,8 @@ export class EntraApiApp extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.servicePrincipalObjectId = this.servicePrincipal.objectId;
+    internals.set(this, { componentName: name, servicePrincipal });
+    this.servicePrincipalObjectId = servicePrincipal.objectId;
 
     if (args.smokeTestClient) {
       const smoke = args.smokeTestClient;
@@ -155,7 +181,7 @@ export class EntraApiApp extends pulumi.ComponentResource {
       for (const role of smoke.roles) {
         new azuread.AppRoleAssignment(
           `${name}-smoke-${role.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
-          { appRoleId: this.appRoleIds[role]!, principalObjectId: clientSp.objectId, resourceObjectId: this.servicePrincipal.objectId },
+          { appRoleId: this.appRoleIds[role]!, principalObjectId: clientSp.objectId, resourceObjectId: servicePrincipal.objectId },
           parent,
         );
       }
@@ -174,11 +200,12 @@ export class EntraApiApp extends pulumi.ComponentResource {
    * whose principal id is its service principal's object id).
    */
   grantAppRole(grantee: Grantee, role: string = this.invokerRole): azuread.AppRoleAssignment {
+    const { componentName, servicePrincipal } = internals.get(this)!;
     const appRoleId = this.appRoleIds[role];
-    if (!appRoleId) throw new Error(`EntraApiApp "${this.componentName}": unknown role "${role}" (roles: ${Object.keys(this.appRoleIds).join(", ")})`);
+    if (!appRoleId) throw new Error(`EntraApiApp "${componentName}": unknown role "${role}" (roles: ${Object.keys(this.appRoleIds).join(", ")})`);
     return new azuread.AppRoleAssignment(
-      `${this.componentName}-${grantee.name}-${role.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
-      { appRoleId, principalObjectId: grantee.principalId, resourceObjectId: this.servicePrincipal.objectId },
+      `${componentName}-${grantee.name}-${role.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+      { appRoleId, principalObjectId: grantee.principalId, resourceObjectId: servicePrincipal.objectId },
       { parent: this },
     );
   }

@@ -50,5 +50,6 @@ export * from "./core/roles";
 export * from "./core/diagnostics";
 export * from "./core/protection";
 export * from "./core/standard";
+export * from "./core/network-access";
 export * from "./core/link";
 export * from "./core/user-error";

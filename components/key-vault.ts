@@ -15,12 +15,19 @@ import type { Tags } from "./core/tags";
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { PrivateNetwork } from "./network";
+import type { NetworkDefaultAction, PublicNetworkAccess } from "./core/network-access";
+
+/** Explicit physical names of a KeyVault's resources. */
+export interface KeyVaultPhysicalNames {
+  /** The vault (3-24 letters, digits and hyphens, globally unique). @default from the naming helper */
+  readonly vault?: string;
+}
 
 export interface KeyVaultArgs extends StandardArgs {
   /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly vault?: string };
+  readonly physicalNames?: KeyVaultPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** Entra tenant of the vault. @default the deployer's tenant (`getClientConfig`) */
@@ -37,9 +44,9 @@ export interface KeyVaultArgs extends StandardArgs {
    * @default "Disabled" with `privateNetwork`, else "Enabled" (Key Vault references from Flex apps
    * without a VNet go over the public endpoint)
    */
-  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  readonly publicNetworkAccess?: PublicNetworkAccess;
   /** Firewall default action; trusted Azure services always bypass it. @default "Deny" with `privateNetwork`, else "Allow" */
-  readonly networkDefaultAction?: "Allow" | "Deny";
+  readonly networkDefaultAction?: NetworkDefaultAction;
   /**
    * A private endpoint (`vault`) in this network, public network access off and the firewall
    * denying by default. Flex apps resolve Key Vault references through their VNet integration.
@@ -83,6 +90,19 @@ export async function assertSecret(where: string, value: pulumi.Output<string>):
   }
 }
 
+/**
+ * A KeyVault's state its methods use. Kept off the class: the package schema publishes every class
+ * field (private and `#private` ones too) as an output in every language.
+ */
+interface KeyVaultInternals {
+  readonly name: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Tags | undefined;
+  readonly secretExpiresOn: string | undefined;
+  readonly secrets: Map<string, keyvault.Secret>;
+}
+const internals = new WeakMap<KeyVault, KeyVaultInternals>();
+
 /** A Key Vault with RBAC authorization, soft delete and (when protected) purge protection. */
 export class KeyVault extends pulumi.ComponentResource {
   readonly vaultId: pulumi.Output<string>;
@@ -90,11 +110,10 @@ export class KeyVault extends pulumi.ComponentResource {
   /** `https://<vault>.vault.azure.net/` */
   readonly vaultUri: pulumi.Output<string>;
 
-  private readonly name: string;
-  private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly tags: Tags | undefined;
-  private readonly secretExpiresOn?: string;
-  private readonly secrets: Map<string, keyvault.Secret>;
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): KeyVaultInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     const where = `KeyVault "${name}"`;
@@ -108,11 +127,7 @@ export class KeyVault extends pulumi.ComponentResource {
     }
     // Refuse impossible args (above) before anything is registered.
     super("serverless-platform:keyvault:KeyVault", name, {}, opts);
-    this.name = name;
-    this.secrets = new Map();
-    this.resourceGroupName = args.resourceGroupName;
-    this.tags = args.tags;
-    this.secretExpiresOn = args.secretExpiresOn;
+    internals.set(this, { name, resourceGroupName: args.resourceGroupName, tags: args.tags, secretExpiresOn: args.secretExpiresOn, secrets: new Map() });
     const purgeProtection = args.purgeProtection ?? args.protect;
 
     const vault = new keyvault.Vault(
@@ -162,24 +177,24 @@ export class KeyVault extends pulumi.ComponentResource {
    * or the plan in clear text.
    */
   setSecret(name: string, value: pulumi.Output<string>, options: SecretOptions = {}): keyvault.Secret {
-    const where = `KeyVault "${this.name}".setSecret("${name}")`;
+    const where = `KeyVault "${this.internal.name}".setSecret("${name}")`;
     if (!pulumi.Output.isInstance(value)) {
       throw new Error(`${where}: the value must be a secret Output (config.requireSecret(...) or pulumi.secret(...)), not a plain ${typeof value}`);
     }
     if (!SECRET_NAME.test(name)) throw new Error(`${where}: secret names are 1-127 letters, digits and hyphens`);
-    if (this.secrets.has(name)) throw new Error(`${where}: secret "${name}" is already set in this vault`);
-    const expiresOn = options.expiresOn ?? this.secretExpiresOn;
+    if (this.internal.secrets.has(name)) throw new Error(`${where}: secret "${name}" is already set in this vault`);
+    const expiresOn = options.expiresOn ?? this.internal.secretExpiresOn;
     const expires = expiresOn !== undefined ? epochSeconds(where, expiresOn) : undefined;
 
     // Secretness is only known asynchronously: the value the provider receives resolves only if it is.
     const checked = pulumi.output(assertSecret(where, value).then(() => value));
     const secret = new keyvault.Secret(
-      `${this.name}-${name}`,
+      `${this.internal.name}-${name}`,
       {
         vaultName: this.vaultName,
-        resourceGroupName: this.resourceGroupName,
+        resourceGroupName: this.internal.resourceGroupName,
         secretName: name,
-        tags: this.tags,
+        tags: this.internal.tags,
         properties: {
           value: pulumi.secret(checked),
           ...(expires !== undefined ? { attributes: { enabled: true, expires } } : { attributes: { enabled: true } }),
@@ -188,7 +203,7 @@ export class KeyVault extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.secrets.set(name, secret);
+    this.internal.secrets.set(name, secret);
     return secret;
   }
 
@@ -207,7 +222,7 @@ export class KeyVault extends pulumi.ComponentResource {
   grantSecretsRead(grantee: Grantee, secretName?: string): authorization.RoleAssignment {
     const scope = secretName === undefined ? this.vaultId : this.secret(secretName, "grantSecretsRead").id;
     return grantRole(
-      `${this.name}-${grantee.name}-secrets-read${secretName === undefined ? "" : `-${secretName}`}`,
+      `${this.internal.name}-${grantee.name}-secrets-read${secretName === undefined ? "" : `-${secretName}`}`,
       { scope, principalId: grantee.principalId, role: "keyVaultSecretsUser" },
       { parent: this },
     );
@@ -220,7 +235,7 @@ export class KeyVault extends pulumi.ComponentResource {
   secretLink(secretName: string, setting: string): Link {
     const reference = this.reference(secretName);
     return {
-      description: `secret "${secretName}" of KeyVault "${this.name}"`,
+      description: `secret "${secretName}" of KeyVault "${this.internal.name}"`,
       settings: { [setting]: reference },
       grant: (grantee) => [this.grantSecretsRead(grantee, secretName)],
     };
@@ -242,9 +257,9 @@ export class KeyVault extends pulumi.ComponentResource {
   }
 
   private secret(name: string, method: string): keyvault.Secret {
-    const s = this.secrets.get(name);
+    const s = this.internal.secrets.get(name);
     if (!s) {
-      throw new Error(`KeyVault "${this.name}".${method}: no secret "${name}" set here; call setSecret first (set: ${[...this.secrets.keys()].join(", ") || "none"})`);
+      throw new Error(`KeyVault "${this.internal.name}".${method}: no secret "${name}" set here; call setSecret first (set: ${[...this.internal.secrets.keys()].join(", ") || "none"})`);
     }
     return s;
   }

@@ -36,6 +36,27 @@ export const FLEX_SUBNET_DELEGATION = "Microsoft.App/environments";
 /** Monthly list price of one private endpoint (USD, 730 h at $0.01/h), before data processing. */
 export const PRIVATE_ENDPOINT_MONTHLY_USD = 7.3;
 
+/** Explicit physical names of a PrivateNetwork's resources. */
+export interface PrivateNetworkPhysicalNames {
+  /** The virtual network (its NSG is `<virtualNetwork>-nsg`). @default from the naming helper */
+  readonly virtualNetwork?: string;
+}
+
+/**
+ * ARM ids of a PrivateNetwork's private DNS zones, one per private-link group (the keys of
+ * `PRIVATE_DNS_ZONES`). An interface, not a `Record` over the groups, so other Pulumi languages get
+ * it as a typed object in the package schema. A group without its field here, or a field without
+ * its group, fails the typecheck (the constructor fills it from `PRIVATE_DNS_ZONES`, and
+ * `privateEndpoint` reads it by group).
+ */
+export interface PrivateDnsZoneIds {
+  readonly blob: pulumi.Output<string>;
+  readonly queue: pulumi.Output<string>;
+  readonly table: pulumi.Output<string>;
+  readonly Sql: pulumi.Output<string>;
+  readonly vault: pulumi.Output<string>;
+}
+
 export interface PrivateNetworkArgs extends StandardArgs {
   /**
    * The naming helper's prefix and environment. Required unless `physicalNames.virtualNetwork` is
@@ -43,7 +64,7 @@ export interface PrivateNetworkArgs extends StandardArgs {
    */
   readonly names?: NameContext;
   /** Explicit physical names (the NSG is `<virtualNetwork>-nsg`). @default from the naming helper */
-  readonly physicalNames?: { readonly virtualNetwork?: string };
+  readonly physicalNames?: PrivateNetworkPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** The VNet's address space (IPv4 CIDR, /8 to /24). @default "10.40.0.0/16" */
@@ -117,6 +138,21 @@ export function addressPlan(args: Pick<PrivateNetworkArgs, "addressSpace" | "app
   return { addressSpace: formatCidr(space), apps: formatCidr(apps), endpoints: formatCidr(endpoints) };
 }
 
+/**
+ * A PrivateNetwork's state `privateEndpoint` uses. Kept off the class: the package schema publishes
+ * every class field (private and `#private` ones too) as an output in every language.
+ */
+interface PrivateNetworkInternals {
+  readonly name: string;
+  readonly names: NameContext | undefined;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: Tags | undefined;
+  readonly zoneLinks: Readonly<Record<PrivateEndpointGroup, privatedns.VirtualNetworkLink>>;
+  readonly endpoints: Set<string>;
+}
+const internals = new WeakMap<PrivateNetwork, PrivateNetworkInternals>();
+
 /** A VNet for Flex Consumption integration and private endpoints, with the private DNS zones linked to it. */
 export class PrivateNetwork extends pulumi.ComponentResource {
   readonly vnetId: pulumi.Output<string>;
@@ -125,26 +161,17 @@ export class PrivateNetwork extends pulumi.ComponentResource {
   /** The subnet private endpoints live in. */
   readonly endpointsSubnetId: pulumi.Output<string>;
   /** ARM ids of the private DNS zones, by private-link group. */
-  readonly dnsZoneIds: Readonly<Record<PrivateEndpointGroup, pulumi.Output<string>>>;
+  readonly dnsZoneIds: PrivateDnsZoneIds;
 
-  private readonly name: string;
-  private readonly names: NameContext | undefined;
-  private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly location: pulumi.Input<string>;
-  private readonly tags: Tags | undefined;
-  private readonly zoneLinks: Readonly<Record<PrivateEndpointGroup, privatedns.VirtualNetworkLink>>;
-  private readonly endpoints: Set<string>;
+  /** What `privateEndpoint` needs; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): PrivateNetworkInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse an impossible address plan before anything is registered.
     const plan = addressPlan(args);
     super("serverless-platform:network:PrivateNetwork", name, {}, opts);
-    this.name = name;
-    this.names = args.names;
-    this.resourceGroupName = args.resourceGroupName;
-    this.location = args.location;
-    this.tags = args.tags;
-    this.endpoints = new Set();
 
     const vnetName = resourceName(`PrivateNetwork "${name}"`, "physicalNames.virtualNetwork", "virtualNetwork", args.physicalNames?.virtualNetwork, args.names, name);
     // One NSG for both subnets, with only the platform's default rules (VNet and load balancer in,
@@ -217,7 +244,15 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       zoneIds[group] = zone.id;
     }
     this.dnsZoneIds = zoneIds;
-    this.zoneLinks = links;
+    internals.set(this, {
+      name,
+      names: args.names,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+      zoneLinks: links,
+      endpoints: new Set(),
+    });
 
     this.registerOutputs({ vnetId: this.vnetId, appsSubnetId: this.appsSubnetId, endpointsSubnetId: this.endpointsSubnetId });
   }
@@ -228,21 +263,21 @@ export class PrivateNetwork extends pulumi.ComponentResource {
    * e.g. `orders-host-blob`) becomes the logical and physical name. Each endpoint costs ~$7.30/month.
    */
   privateEndpoint(name: string, target: PrivateEndpointTarget): PrivateEndpointConnection {
-    const where = `PrivateNetwork "${this.name}".privateEndpoint("${name}")`;
+    const where = `PrivateNetwork "${this.internal.name}".privateEndpoint("${name}")`;
     if (!/^[a-z][a-z0-9-]{1,50}$/.test(name)) throw new Error(`${where}: the name must be 2-51 lowercase letters, digits and hyphens, starting with a letter`);
-    if (this.endpoints.has(name)) throw new Error(`${where}: this network already has a private endpoint "${name}"`);
+    if (this.internal.endpoints.has(name)) throw new Error(`${where}: this network already has a private endpoint "${name}"`);
     if (!(target.groupId in PRIVATE_DNS_ZONES)) {
       throw new Error(`${where}: groupId "${String(target.groupId)}" is not one of ${Object.keys(PRIVATE_DNS_ZONES).join(", ")}`);
     }
-    this.endpoints.add(name);
-    const endpointName = resourceName(where, "physicalName", "privateEndpoint", target.physicalName, this.names, name);
+    this.internal.endpoints.add(name);
+    const endpointName = resourceName(where, "physicalName", "privateEndpoint", target.physicalName, this.internal.names, name);
     const endpoint = new network.PrivateEndpoint(
-      `${this.name}-${name}`,
+      `${this.internal.name}-${name}`,
       {
         privateEndpointName: endpointName,
-        resourceGroupName: this.resourceGroupName,
-        location: this.location,
-        tags: this.tags,
+        resourceGroupName: this.internal.resourceGroupName,
+        location: this.internal.location,
+        tags: this.internal.tags,
         subnet: { id: this.endpointsSubnetId },
         customNetworkInterfaceName: `${endpointName}-nic`,
         privateLinkServiceConnections: [{ name: endpointName, privateLinkServiceId: target.resourceId, groupIds: [target.groupId] }],
@@ -250,15 +285,15 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       { parent: this },
     );
     const dnsZoneGroup = new network.PrivateDnsZoneGroup(
-      `${this.name}-${name}-dns`,
+      `${this.internal.name}-${name}-dns`,
       {
         privateEndpointName: endpoint.name,
-        resourceGroupName: this.resourceGroupName,
+        resourceGroupName: this.internal.resourceGroupName,
         privateDnsZoneGroupName: "default",
         privateDnsZoneConfigs: [{ name: PRIVATE_DNS_ZONES[target.groupId].replace(/\./g, "-"), privateDnsZoneId: this.dnsZoneIds[target.groupId] }],
       },
       // Resolution inside the VNet needs the zone's link as well as the record.
-      { parent: this, dependsOn: [this.zoneLinks[target.groupId]] },
+      { parent: this, dependsOn: [this.internal.zoneLinks[target.groupId]] },
     );
     return { endpoint, dnsZoneGroup };
   }

@@ -19,7 +19,6 @@ import {
   type ExternalBackend,
   type FunctionAppBackend,
   type MockBackend,
-  type ProductName,
   ServiceApi,
   type ServiceApiOptions,
 } from "./service-api";
@@ -28,7 +27,7 @@ import { type GatewaySku, TIERS, type TierCapabilities, assertPoliciesSupported,
 export { ServiceApi, OpenApiError, WILDCARD_METHODS, parseOpenApi, operationRolesByMethod, wildcardOperations } from "./service-api";
 export type { ExternalBackend, FunctionAppBackend, HttpMethod, MockBackend, OpenApiDocument, ProductName, ServiceApiOptions } from "./service-api";
 export { TIERS, TierError } from "./tiers";
-export type { GatewaySku } from "./tiers";
+export { GatewaySku } from "./tiers";
 
 /** The control-plane API version floor (older versions expose secrets in GET responses). */
 export const MIN_API_VERSION = "2021-08-01";
@@ -41,6 +40,38 @@ export interface GatewayAppInsights {
   readonly connectionString: pulumi.Input<string>;
 }
 
+/** A call budget over a renewal period. */
+export interface CallLimit {
+  readonly calls: number;
+  readonly renewalPeriodSeconds: number;
+}
+
+/** What the public product's rate limit counts by. */
+export const RateLimitKey = {
+  /** Per subscription key. */
+  subscription: "subscription",
+  /** Per caller IP address (needs a v2 tier). */
+  clientIp: "clientIp",
+} as const;
+export type RateLimitKey = (typeof RateLimitKey)[keyof typeof RateLimitKey];
+
+/** Explicit physical names of a Gateway's resources. */
+export interface GatewayPhysicalNames {
+  /** The API Management service. @default from the naming helper */
+  readonly service?: string;
+}
+
+/** The gateway's system-assigned identity. */
+export interface GatewayIdentity {
+  readonly principalId: pulumi.Output<string>;
+}
+
+/** The gateway's products, by name. */
+export interface GatewayProducts {
+  readonly public: GatewayProduct;
+  readonly internal: GatewayProduct;
+}
+
 /** The gateway's tier, publisher, browser origins, public limits and telemetry sampling. */
 export interface GatewayConfig {
   /** Consumption bills per call; the v2 tiers are fixed monthly prices. */
@@ -50,13 +81,13 @@ export interface GatewayConfig {
   readonly publisherName: string;
   readonly publisherEmail: string;
   /** Browser origins the gateway's CORS policy allows. */
-  readonly corsOrigins: readonly string[];
+  readonly corsOrigins: string[];
   /** The public product's rate limit. */
-  readonly rateLimit: { readonly calls: number; readonly renewalPeriodSeconds: number };
+  readonly rateLimit: CallLimit;
   /** The public product's quota per subscription. */
-  readonly quota: { readonly calls: number; readonly renewalPeriodSeconds: number };
+  readonly quota: CallLimit;
   /** What the rate limit counts by: "clientIp" needs a v2 tier. */
-  readonly rateLimitKey: "subscription" | "clientIp";
+  readonly rateLimitKey: RateLimitKey;
   /** Gateway request sampling into Application Insights, percent. */
   readonly samplingPercentage: number;
 }
@@ -65,7 +96,7 @@ export interface GatewayArgs extends StandardArgs {
   /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly service?: string };
+  readonly physicalNames?: GatewayPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** The environment: `"prod"` refuses "*" and http:// CORS origins. */
@@ -90,6 +121,19 @@ export interface FunctionAppApiOptions extends ServiceApiOptions {
   readonly backend: Omit<FunctionAppBackend, "kind">;
 }
 
+/**
+ * A Gateway's state its methods use. Kept off the class: the package schema publishes every class
+ * field (private and `#private` ones too) as an output in every language.
+ */
+interface GatewayInternals {
+  readonly componentName: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly serviceName: pulumi.Output<string>;
+  readonly corsOrigins: readonly string[];
+  readonly gatewayUrl: pulumi.Output<string>;
+}
+const internals = new WeakMap<Gateway, GatewayInternals>();
+
 /** What `addBackendApi` takes besides the API itself. */
 export interface BackendApiOptions extends ServiceApiOptions {
   readonly backend: Omit<ExternalBackend, "kind">;
@@ -103,26 +147,22 @@ export class Gateway extends pulumi.ComponentResource {
   /** `https://<name>.azure-api.net`. */
   readonly gatewayUrl: pulumi.Output<string>;
   /** The gateway's system-assigned identity: the caller the back ends accept. */
-  readonly identity: { readonly principalId: pulumi.Output<string> };
+  readonly identity: GatewayIdentity;
   readonly sku: GatewaySku;
-  readonly products: Readonly<Record<ProductName, GatewayProduct>>;
+  readonly products: GatewayProducts;
   /** The Application Insights logger's ARM id (when `appInsights` is given). */
   readonly loggerId?: pulumi.Output<string>;
 
-  private readonly componentName: string;
-  private readonly childContext: {
-    readonly resourceGroupName: pulumi.Input<string>;
-    readonly serviceName: pulumi.Output<string>;
-    readonly corsOrigins: readonly string[];
-    readonly gatewayUrl: pulumi.Output<string>;
-  };
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): GatewayInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     const { sku, tier, capacity, publicPolicy } = prepare(args);
     super("serverless-platform:apimanagement:Gateway", name, {}, opts);
     const cfg = args.config;
     this.sku = sku;
-    this.componentName = name;
     const parent = { parent: this };
     const service = new apimanagement.ApiManagementService(
       `${name}-service`,
@@ -252,7 +292,7 @@ export class Gateway extends pulumi.ComponentResource {
     applyLock(`${name}-service`, service.id, args.lock, parent);
     applyRoleAssignments(`${name}-service`, service.id, args.roleAssignments, parent);
 
-    this.childContext = { resourceGroupName: args.resourceGroupName, serviceName: service.name, corsOrigins: cfg.corsOrigins, gatewayUrl: service.gatewayUrl };
+    internals.set(this, { componentName: name, resourceGroupName: args.resourceGroupName, serviceName: service.name, corsOrigins: cfg.corsOrigins, gatewayUrl: service.gatewayUrl });
     this.registerOutputs({
       name: this.name,
       resourceId: this.resourceId,
@@ -298,24 +338,24 @@ export class Gateway extends pulumi.ComponentResource {
    */
   addHealthApi(targets: readonly HealthTarget[]): HealthApi {
     return new HealthApi(
-      `${this.componentName}-health`,
-      { resourceGroupName: this.childContext.resourceGroupName, serviceName: this.childContext.serviceName, targets },
+      `${this.internal.componentName}-health`,
+      { resourceGroupName: this.internal.resourceGroupName, serviceName: this.internal.serviceName, targets },
       { parent: this },
     );
   }
 
   private api(name: string, options: ServiceApiOptions, backend: FunctionAppBackend | ExternalBackend | MockBackend): ServiceApi {
-    const childName = `${this.componentName}-${name}`;
+    const childName = `${this.internal.componentName}-${name}`;
     return new ServiceApi(
       childName,
       {
         ...options,
         backend,
-        resourceGroupName: this.childContext.resourceGroupName,
-        serviceName: this.childContext.serviceName,
+        resourceGroupName: this.internal.resourceGroupName,
+        serviceName: this.internal.serviceName,
         sku: this.sku,
-        corsOrigins: this.childContext.corsOrigins,
-        gatewayUrl: this.childContext.gatewayUrl,
+        corsOrigins: this.internal.corsOrigins,
+        gatewayUrl: this.internal.gatewayUrl,
         productIds: { public: this.products.public.productId, internal: this.products.internal.productId },
       },
       { parent: this },

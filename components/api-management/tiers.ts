@@ -15,8 +15,18 @@
  */
 
 /** The tiers this table describes: the only ones the stack config allows (`apiManagement.sku`). */
-export const GATEWAY_SKUS = ["Consumption", "BasicV2", "StandardV2"] as const;
-export type GatewaySku = (typeof GATEWAY_SKUS)[number];
+export const GatewaySku = {
+  Consumption: "Consumption",
+  BasicV2: "BasicV2",
+  StandardV2: "StandardV2",
+} as const;
+export type GatewaySku = (typeof GatewaySku)[keyof typeof GatewaySku];
+/** The SKUs as a tuple (the config schema's `z.enum`); every `GatewaySku`, checked below. */
+export const GATEWAY_SKUS = [GatewaySku.Consumption, GatewaySku.BasicV2, GatewaySku.StandardV2] as const;
+// A SKU added to GatewaySku but not to GATEWAY_SKUS fails the typecheck here.
+type MissingGatewaySku = Exclude<GatewaySku, (typeof GATEWAY_SKUS)[number]>;
+const everySku: [MissingGatewaySku] extends [never] ? true : false = true;
+void everySku;
 
 export interface TierTimeouts {
   readonly create: string;

@@ -16,7 +16,13 @@ import * as monitor from "@pulumi/azure-native/monitor";
  * Log category groups. `allLogs` is every category (it includes `audit`); `audit` is the subset of
  * categories Microsoft classifies as audit logs (cheaper, where it exists).
  */
-export type LogCategoryGroup = "allLogs" | "audit";
+export const LogCategoryGroup = {
+  /** Every log category. */
+  allLogs: "allLogs",
+  /** The categories Microsoft classifies as audit logs. */
+  audit: "audit",
+} as const;
+export type LogCategoryGroup = (typeof LogCategoryGroup)[keyof typeof LogCategoryGroup];
 
 const KNOWN_GROUPS: readonly LogCategoryGroup[] = ["allLogs", "audit"];
 

@@ -8,21 +8,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { AZURE_ROLES, COSMOS_DATA_ROLES, type AzureRoleKey } from "./azure-roles";
 
-/** The built-in roles the platform grants (a subset of components/core/azure-roles.ts, the one table of role facts). */
-const GRANTABLE = [
-  "storageBlobDataOwner",
-  "storageBlobDataContributor",
-  "storageQueueDataContributor",
-  "storageQueueDataMessageSender",
-  "storageQueueDataMessageProcessor",
-  "storageTableDataContributor",
-  "monitoringMetricsPublisher",
-  "keyVaultSecretsUser",
-  "eventGridDataSender",
-  "websiteContributor",
-] as const satisfies readonly AzureRoleKey[];
-
-export type BuiltInRoleName = (typeof GRANTABLE)[number];
+/**
+ * The built-in roles the platform grants (a subset of components/core/azure-roles.ts, the one table
+ * of role facts), by the name callers use. A named enum (value = key) so other Pulumi languages get
+ * it in the package schema.
+ */
+export const BuiltInRoleName = {
+  storageBlobDataOwner: "storageBlobDataOwner",
+  storageBlobDataContributor: "storageBlobDataContributor",
+  storageQueueDataContributor: "storageQueueDataContributor",
+  storageQueueDataMessageSender: "storageQueueDataMessageSender",
+  storageQueueDataMessageProcessor: "storageQueueDataMessageProcessor",
+  storageTableDataContributor: "storageTableDataContributor",
+  monitoringMetricsPublisher: "monitoringMetricsPublisher",
+  keyVaultSecretsUser: "keyVaultSecretsUser",
+  eventGridDataSender: "eventGridDataSender",
+  websiteContributor: "websiteContributor",
+} as const;
+export type BuiltInRoleName = (typeof BuiltInRoleName)[keyof typeof BuiltInRoleName];
+// Every name is a role of the table (a typo fails the typecheck here).
+const GRANTABLE: readonly (BuiltInRoleName & AzureRoleKey)[] = Object.values(BuiltInRoleName);
 
 /** Built-in Azure RBAC role definition ids, by name (the least-privileged ones the platform needs). */
 export const BuiltInRole = Object.fromEntries(GRANTABLE.map((k) => [k, AZURE_ROLES[k].id])) as {

@@ -17,10 +17,27 @@ import { LOCK_NOTES } from "./protection";
 import { type BuiltInRoleName, grantRole } from "./roles";
 import type { Tags } from "./tags";
 
+/** The level of a management lock. */
+export const LockKind = {
+  /** Reads and updates pass, deletes fail. */
+  CanNotDelete: "CanNotDelete",
+  /** Only reads pass. */
+  ReadOnly: "ReadOnly",
+} as const;
+export type LockKind = (typeof LockKind)[keyof typeof LockKind];
+
+/** The kind of principal a role assignment is for. */
+export const PrincipalKind = {
+  ServicePrincipal: "ServicePrincipal",
+  User: "User",
+  Group: "Group",
+} as const;
+export type PrincipalKind = (typeof PrincipalKind)[keyof typeof PrincipalKind];
+
 /** An Azure management lock on the main resource. */
 export interface LockSpec {
   /** `CanNotDelete`: reads and updates pass, deletes fail; `ReadOnly`: only reads pass. */
-  readonly kind: "CanNotDelete" | "ReadOnly";
+  readonly kind: LockKind;
   /** The lock's name. @default "protect-data" */
   readonly name?: string;
   /** The note whoever meets the lock reads. @default LOCK_NOTES */
@@ -34,7 +51,7 @@ export interface RoleAssignmentSpec {
   /** A built-in role (`BuiltInRole`). */
   readonly role: BuiltInRoleName;
   /** @default "ServicePrincipal" */
-  readonly principalType?: "ServicePrincipal" | "User" | "Group";
+  readonly principalType?: PrincipalKind;
   /** Why the principal holds the role (shown on the assignment). @default none */
   readonly description?: string;
   /**
@@ -51,7 +68,7 @@ export interface DiagnosticSettingSpec {
   /** The setting's name (unique per resource). @default "to-log-analytics" */
   readonly name?: string;
   /** Log category groups. @default the resource type's groups (see diagnostics.ts) */
-  readonly logCategoryGroups?: readonly LogCategoryGroup[];
+  readonly logCategoryGroups?: LogCategoryGroup[];
   /** Whether platform metrics are sent. @default true */
   readonly metrics?: boolean;
 }
@@ -66,12 +83,12 @@ export interface StandardArgs {
    */
   readonly lock?: LockSpec;
   /** Role assignments on the main resource. @default none */
-  readonly roleAssignments?: readonly RoleAssignmentSpec[];
+  readonly roleAssignments?: RoleAssignmentSpec[];
   /**
    * Diagnostic settings (each applied to every resource of the component that emits logs). A
    * component's `workspaceId` is the shorthand for one setting named "to-log-analytics". @default none
    */
-  readonly diagnosticSettings?: readonly DiagnosticSettingSpec[];
+  readonly diagnosticSettings?: DiagnosticSettingSpec[];
 }
 
 /** The lock a component applies: `lock`, else the protection switch's CanNotDelete lock. */

@@ -42,6 +42,43 @@ import {
 } from "./alerts";
 import { WORKBOOK_VERSION, serializeWorkbook } from "./workbook";
 
+/** Seconds between availability test runs. */
+export const AvailabilityTestFrequency = {
+  FiveMinutes: 300,
+  TenMinutes: 600,
+  FifteenMinutes: 900,
+} as const;
+export type AvailabilityTestFrequency = (typeof AvailabilityTestFrequency)[keyof typeof AvailabilityTestFrequency];
+
+/** Evaluation frequencies of the log-search alerts (a subset of `LogFrequency`). */
+export const LogAlertFrequency = {
+  PT5M: "PT5M",
+  PT10M: "PT10M",
+  PT15M: "PT15M",
+} as const;
+export type LogAlertFrequency = (typeof LogAlertFrequency)[keyof typeof LogAlertFrequency];
+
+/** The availability test of the gateway's health endpoint. */
+export interface AvailabilityTestConfig {
+  readonly enabled: boolean;
+  /** App Insights test location ids, e.g. "us-va-ash-azr". */
+  readonly locations: string[];
+  /** Seconds between runs. */
+  readonly frequencySeconds: AvailabilityTestFrequency;
+}
+
+/** Who the action group tells. */
+export interface ActionGroupReceivers {
+  readonly emails: string[];
+  readonly webhooks: string[];
+}
+
+/** Alert severities (0 critical .. 4 verbose). */
+export interface AlertSeverities {
+  readonly failure: number;
+  readonly degradation: number;
+}
+
 /** Retention, daily cap, sampling, availability test, who is told, and alert timing and severities. */
 export interface MonitoringConfig {
   /** Log Analytics retention, days (30-730). */
@@ -50,19 +87,23 @@ export interface MonitoringConfig {
   readonly dailyQuotaGb: number;
   /** Functions host sampling ceiling, percent (0.1-100). */
   readonly samplingPercentage: number;
-  readonly availabilityTest: {
-    readonly enabled: boolean;
-    /** App Insights test location ids, e.g. "us-va-ash-azr". */
-    readonly locations: readonly string[];
-    /** Seconds between runs. */
-    readonly frequencySeconds: 300 | 600 | 900;
-  };
+  readonly availabilityTest: AvailabilityTestConfig;
   /** Who the action group tells. */
-  readonly actionGroup: { readonly emails: readonly string[]; readonly webhooks: readonly string[] };
+  readonly actionGroup: ActionGroupReceivers;
   /** Evaluation frequency of log-search alerts. */
-  readonly logAlertFrequency: "PT5M" | "PT10M" | "PT15M";
+  readonly logAlertFrequency: LogAlertFrequency;
   /** Alert severities (0 critical .. 4 verbose). */
-  readonly severity: { readonly failure: number; readonly degradation: number };
+  readonly severity: AlertSeverities;
+}
+
+/** Explicit physical names of an Observability's resources. */
+export interface ObservabilityPhysicalNames {
+  /** The Log Analytics workspace. @default from the naming helper */
+  readonly workspace?: string;
+  /** The Application Insights component. @default from the naming helper */
+  readonly appInsights?: string;
+  /** The action group. @default from the naming helper */
+  readonly actionGroup?: string;
 }
 
 /** Prefix of the app settings that override host.json (`AzureFunctionsJobHost__<path with __>`). */
@@ -110,7 +151,7 @@ export interface ObservabilityArgs extends StandardArgs {
    */
   readonly names: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly workspace?: string; readonly appInsights?: string; readonly actionGroup?: string };
+  readonly physicalNames?: ObservabilityPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** The stack's `monitoring` config: retention, daily cap, availability test, action group, severities. */
@@ -146,6 +187,18 @@ export interface AvailabilityTestArgs extends MetricAlertTiming {
   readonly failedLocationCount?: number;
 }
 
+/**
+ * An Observability's state its methods use. Kept off the class: the package schema publishes every
+ * class field (private and `#private` ones too) as an output in every language.
+ */
+interface ObservabilityInternals {
+  readonly name: string;
+  readonly args: ObservabilityArgs;
+  readonly alerts: AlertContext;
+  readonly used: Set<string>;
+}
+const internals = new WeakMap<Observability, ObservabilityInternals>();
+
 /** The stack's monitoring: workspace, Application Insights, action group, workbook, and the alerts added to it. */
 export class Observability extends pulumi.ComponentResource {
   /** ARM id of the Log Analytics workspace (the `workspaceId` of every component's diagnostics). */
@@ -165,17 +218,14 @@ export class Observability extends pulumi.ComponentResource {
   /** ARM id of the on-call workbook. */
   readonly workbookId: pulumi.Output<string>;
 
-  private readonly name: string;
-  private readonly args: ObservabilityArgs;
-  private readonly alerts: AlertContext;
-  private readonly used: Set<string>;
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): ObservabilityInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     validateMonitoring(name, args.monitoring);
     super("serverless-platform:monitoring:Observability", name, {}, opts);
-    this.name = name;
-    this.args = args;
-    this.used = new Set();
     const m = args.monitoring;
     const protect = args.protect ?? false;
     const parent = { parent: this };
@@ -268,7 +318,7 @@ export class Observability extends pulumi.ComponentResource {
     this.connectionString = appInsights.connectionString;
     this.actionGroupId = actionGroup.id;
     this.workbookId = workbook.id;
-    this.alerts = {
+    const alerts: AlertContext = {
       names: args.names,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
@@ -278,6 +328,7 @@ export class Observability extends pulumi.ComponentResource {
       appInsightsId: appInsights.id,
       workspaceId: workspace.id,
     };
+    internals.set(this, { name, args, alerts, used: new Set() });
     this.registerOutputs({
       workspaceId: this.workspaceId,
       appInsightsId: this.appInsightsId,
@@ -288,35 +339,35 @@ export class Observability extends pulumi.ComponentResource {
 
   /** The app settings that apply the stack's sampling to a Function App's host (see {@link functionsSamplingSettings}). */
   samplingAppSettings(): Record<string, string> {
-    return functionsSamplingSettings(this.args.monitoring);
+    return functionsSamplingSettings(this.internal.args.monitoring);
   }
 
   /** A failure-rate alert for the function app of `service` (`<component>-<service>-failures`). */
   alertFunctionApp(service: string, target: FunctionAppAlertTarget): monitor.ScheduledQueryRule {
-    return functionFailureAlert(this.child(`${service}-failures`), this.alerts, { ...target, service }, { parent: this });
+    return functionFailureAlert(this.child(`${service}-failures`), this.internal.alerts, { ...target, service }, { parent: this });
   }
 
   /** Gateway 5xx and latency alerts (`<component>-apim-5xx`, `<component>-apim-latency`). */
   alertApiManagement(args: ApiManagementAlertArgs): { readonly serverErrors: monitor.MetricAlert; readonly latency: monitor.MetricAlert } {
     return {
-      serverErrors: apiServerErrorsAlert(this.child("apim-5xx"), this.alerts, { ...args.serverErrors, serviceId: args.serviceId }, { parent: this }),
-      latency: apiLatencyAlert(this.child("apim-latency"), this.alerts, { ...args.latency, serviceId: args.serviceId }, { parent: this }),
+      serverErrors: apiServerErrorsAlert(this.child("apim-5xx"), this.internal.alerts, { ...args.serverErrors, serviceId: args.serviceId }, { parent: this }),
+      latency: apiLatencyAlert(this.child("apim-latency"), this.internal.alerts, { ...args.latency, serviceId: args.serviceId }, { parent: this }),
     };
   }
 
   /** An alert on any message reaching a `-poison` queue of the account (`<component>-<label>-poison`). */
   alertPoisonQueues(label: string, args: Omit<PoisonQueueAlertArgs, "label">): monitor.ScheduledQueryRule {
-    return poisonQueueAlert(this.child(`${label}-poison`), this.alerts, { ...args, label }, { parent: this });
+    return poisonQueueAlert(this.child(`${label}-poison`), this.internal.alerts, { ...args, label }, { parent: this });
   }
 
   /** An alert on dead-lettered Event Grid deliveries of a topic (`<component>-<label>-deadletter`). */
   alertDeadLetters(label: string, args: Omit<DeadLetterAlertArgs, "label">): monitor.MetricAlert {
-    return deadLetterAlert(this.child(`${label}-deadletter`), this.alerts, { ...args, label }, { parent: this });
+    return deadLetterAlert(this.child(`${label}-deadletter`), this.internal.alerts, { ...args, label }, { parent: this });
   }
 
   /** An alert on Cosmos DB throttling (`<component>-cosmos-throttling`). */
   alertCosmosThrottling(args: CosmosThrottlingAlertArgs): monitor.MetricAlert {
-    return cosmosThrottlingAlert(this.child("cosmos-throttling"), this.alerts, args, { parent: this });
+    return cosmosThrottlingAlert(this.child("cosmos-throttling"), this.internal.alerts, args, { parent: this });
   }
 
   /**
@@ -325,25 +376,25 @@ export class Observability extends pulumi.ComponentResource {
    * Cost: $0.0005 per run per location.
    */
   addAvailabilityTest(args: AvailabilityTestArgs): { readonly test: applicationinsights.WebTest; readonly alert: monitor.MetricAlert } | undefined {
-    const cfg = this.args.monitoring.availabilityTest;
+    const cfg = this.internal.args.monitoring.availabilityTest;
     if (!cfg.enabled) return undefined;
-    const where = `Observability "${this.name}".addAvailabilityTest`;
+    const where = `Observability "${this.internal.name}".addAvailabilityTest`;
     if (typeof args.url === "string" && !/^https:\/\/[^/\s]+/.test(args.url)) {
       throw new Error(`${where}: url must be an absolute https:// URL (the test checks TLS), got ${JSON.stringify(args.url)}`);
     }
     const expected = args.expectedStatusCode ?? 200;
     if (!Number.isInteger(expected) || expected < 100 || expected > 599) throw new Error(`${where}: expectedStatusCode must be an HTTP status, got ${expected}`);
-    const testName = physicalName("webTest", this.args.names, this.name, "gateway-health");
+    const testName = physicalName("webTest", this.internal.args.names, this.internal.name, "gateway-health");
     const test = new applicationinsights.WebTest(
       this.child("availability-test"),
       {
         webTestName: testName,
         syntheticMonitorId: testName,
-        resourceGroupName: this.args.resourceGroupName,
-        location: this.args.location,
+        resourceGroupName: this.internal.args.resourceGroupName,
+        location: this.internal.args.location,
         // Azure requires the hidden-link tag that ties a test to its Application Insights component.
         tags: pulumi
-          .all([pulumi.output(this.args.tags), this.appInsightsId])
+          .all([pulumi.output(this.internal.args.tags), this.appInsightsId])
           .apply(([tags, id]) => ({ ...tags, [`hidden-link:${id}`]: "Resource" })),
         kind: applicationinsights.WebTestKind.Standard,
         webTestKind: applicationinsights.WebTestKind.Standard,
@@ -360,7 +411,7 @@ export class Observability extends pulumi.ComponentResource {
     );
     const alert = availabilityAlert(
       this.child("availability"),
-      this.alerts,
+      this.internal.alerts,
       {
         webTestId: test.id,
         failedLocationCount: args.failedLocationCount ?? Math.min(2, cfg.locations.length),
@@ -376,9 +427,9 @@ export class Observability extends pulumi.ComponentResource {
 
   /** A child's logical name, refusing a second child of the same name with a clear message. */
   private child(suffix: string): string {
-    const name = `${this.name}-${suffix}`;
-    if (this.used.has(name)) throw new Error(`Observability "${this.name}": "${suffix}" was already added (each alert can be added once)`);
-    this.used.add(name);
+    const name = `${this.internal.name}-${suffix}`;
+    if (this.internal.used.has(name)) throw new Error(`Observability "${this.internal.name}": "${suffix}" was already added (each alert can be added once)`);
+    this.internal.used.add(name);
     return name;
   }
 }

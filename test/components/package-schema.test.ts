@@ -12,10 +12,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
-import { describe, expect, it } from "vitest";
+import { register } from "tsx/cjs/api";
+import { afterAll, describe, expect, it } from "vitest";
 import { ComponentProvider, getPulumiComponents, type ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
 import { Analyzer, type AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import * as pkg from "@contoso/serverless-platform";
+import { evaluate } from "../helpers/plan";
 
 const PACKAGE_DIR = path.resolve(__dirname, "..", "..", "components");
 const PACKAGE_JSON = JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")) as { name: string };
@@ -34,16 +36,91 @@ const PROVIDER = PACKAGE_JSON.name.replace(/^@[^/]+\//, "");
  * components' own work (issue 15, "args as plain data so the schema can be inferred").
  */
 const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {
-  CosmosDb: "CosmosDbArgs.databases: readonly CosmosDatabaseSpec[]",
-  EntraApiApp: "EntraApiAppArgs.roles: readonly EntraAppRole[]",
-  EventTopic: 'EventTopicArgs.inputSchema: inline union "CloudEventSchemaV1_0" | "EventGridSchema"',
-  KeyVault: 'KeyVaultArgs.publicNetworkAccess: inline union "Enabled" | "Disabled"',
-  Messaging: "MessagingArgs.queues: readonly QueueDeclaration[]",
-  PrivateNetwork: "output dnsZoneIds: Record keyed by a union of literals",
-  Gateway: 'GatewayArgs.environment: inline union "dev" | "prod"',
+  CosmosDb: "CosmosDbArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
+  EventTopic: "EventTopicArgs.physicalNames: anonymous object type; then messaging: a Messaging instance",
+  KeyVault: "KeyVaultArgs.privateNetwork: a PrivateNetwork instance (a class of this package, not plain data)",
+  Messaging: "MessagingArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
   ServiceApi: "ServiceApiArgs.backend: union of interfaces",
-  FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]",
-  Observability: "ObservabilityArgs.monitoring: an anonymous object type with inline unions",
+  FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]; then a PrivateNetwork instance in network",
+};
+
+/**
+ * Components whose runtime type token (what `super()` registers, so what every URN of theirs and of
+ * their children contains) predates the package and differs from the schema's `<provider>:index:<Class>`.
+ * Changing one would change the URN of the component and every child in existing stacks (a
+ * replacement of everything under it), so they stay, listed here exactly. A consumer's `construct`
+ * still works (checked below): the host picks the class by the schema token's last segment
+ * (@pulumi/pulumi provider/experimental/provider.js, `construct`: `type.split(":")[2]`) and the
+ * engine records the URN the construct returns without comparing its type with the requested one
+ * (pulumi/pulumi pkg/resource/deploy/source_eval.go, `RegisterResource`, remote branch:
+ * `RegisterResult{State: &resource.State{URN: constructResult.URN, ...}}`). What differs for a
+ * consumer: state, `pulumi stack --show-urns` and policies see this token, not the schema's.
+ */
+const RUNTIME_TYPE_TOKENS: Readonly<Record<string, string>> = {
+  CosmosDb: "serverless-platform:cosmosdb:CosmosDb",
+  EntraApiApp: "serverless-platform:azuread:EntraApiApp",
+  EventTopic: "serverless-platform:eventgrid:EventTopic",
+  FunctionApp: "serverless-platform:web:FunctionApp",
+  Gateway: "serverless-platform:apimanagement:Gateway",
+  KeyVault: "serverless-platform:keyvault:KeyVault",
+  Messaging: "serverless-platform:storage:Messaging",
+  Observability: "serverless-platform:monitoring:Observability",
+  PrivateNetwork: "serverless-platform:network:PrivateNetwork",
+  ServiceApi: "serverless-platform:apimanagement:ServiceApi",
+};
+
+/**
+ * For each ready component, inputs as the engine delivers them to the host's construct: plain data
+ * (what a Python, Go or YAML program can write), no Outputs and no class instances.
+ */
+const CONSTRUCT_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  Gateway: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    environment: "dev",
+    config: {
+      sku: "BasicV2",
+      capacity: 1,
+      publisherName: "Contoso",
+      publisherEmail: "api@contoso.example",
+      corsOrigins: ["https://app.contoso.example"],
+      rateLimit: { calls: 100, renewalPeriodSeconds: 60 },
+      quota: { calls: 10000, renewalPeriodSeconds: 86400 },
+      rateLimitKey: "clientIp",
+      samplingPercentage: 10,
+    },
+    appInsights: { resourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Insights/components/ai", connectionString: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/" },
+  },
+  Observability: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    monitoring: {
+      retentionDays: 30,
+      dailyQuotaGb: 1,
+      samplingPercentage: 20,
+      availabilityTest: { enabled: true, locations: ["us-va-ash-azr"], frequencySeconds: 300 },
+      actionGroup: { emails: ["ops@contoso.example"], webhooks: [] },
+      logAlertFrequency: "PT5M",
+      severity: { failure: 1, degradation: 2 },
+    },
+    diagnosticSettings: [{ workspaceResourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/central", logCategoryGroups: ["audit"] }],
+  },
+  PrivateNetwork: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    roleAssignments: [{ principalId: "11111111-1111-4111-a111-111111111111", role: "websiteContributor", principalType: "Group", key: "ops" }],
+    lock: { kind: "CanNotDelete" },
+  },
+  EntraApiApp: {
+    displayName: "contoso-orders-api-dev",
+    appName: "orders-api-dev",
+    roles: [{ value: "Orders.Read", description: "Read orders", allowedMemberTypes: ["Application"] }],
+    invokerRole: { value: "Api.Invoke", description: "Call the API back end directly" },
+    smokeTestClient: { issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/platform:environment:dev", roles: ["Orders.Read"] },
+  },
 };
 
 /**
@@ -128,7 +205,7 @@ class PackageAnalysis {
 }
 
 /** The checks every exported component gets: in the schema with its inputs and outputs, under the host's token. */
-function expectInSchema(analysis: PackageAnalysis, name: string): void {
+function expectInSchema(analysis: PackageAnalysis, name: string, runtimeTokens: Readonly<Record<string, string>> = {}): void {
   const definition = analysis.analyze(name).components[name];
   expect(definition, `${name} missing from the analyzer's result`).toBeDefined();
   const shape = analysis.declaredShape(name);
@@ -136,8 +213,14 @@ function expectInSchema(analysis: PackageAnalysis, name: string): void {
   expect(Object.keys(definition!.outputs).sort(), `${name}: schema outputs vs its public fields`).toEqual(shape.outputs);
   // The host constructs `<provider>:index:<Class>`; the class must register that same token
   // (pulumi/pulumi sdk/nodejs/provider/experimental/README.md: "module must be index. The type must match the class name").
-  expect(analysis.typeToken(name), `${name}: type token passed to super()`).toBe(`${analysis.provider}:index:${name}`);
+  // A component listed in `runtimeTokens` keeps the token listed there (see RUNTIME_TYPE_TOKENS).
+  expect(analysis.typeToken(name), `${name}: type token passed to super()`).toBe(runtimeTokens[name] ?? `${analysis.provider}:index:${name}`);
 }
+
+// The analyzer require()s the module of a class an arg names (to read its `__pulumiType`); the host
+// can because plugin.cjs registers tsx's require hook. The same hook here, so a refusal reads the same.
+const unregisterTsx = register();
+afterAll(() => unregisterTsx());
 
 const components: ComponentResourceConstructor[] = getPulumiComponents(pkg);
 const names = components.map((c) => c.name);
@@ -166,16 +249,48 @@ describe("component package schema (Pulumi component provider analyzer, offline)
       }, 120_000);
     } else {
       it(`is in the schema as ${PROVIDER}:index:${name}, with every arg as an input and every Output field as an output`, () => {
-        expectInSchema(analysis, name);
+        expectInSchema(analysis, name, RUNTIME_TYPE_TOKENS);
       }, 120_000);
     }
   });
 
+  it("lists each runtime type token of a component the package exports", () => {
+    for (const listed of Object.keys(RUNTIME_TYPE_TOKENS)) expect(names, `${listed} in RUNTIME_TYPE_TOKENS`).toContain(listed);
+  });
+
+  // One host for the schema and the constructs below: getSchema caches the component definitions construct needs.
+  const provider = new ComponentProvider({ components: components.filter((c) => ready.includes(c.name)), dirname: PACKAGE_DIR, name: PROVIDER });
+
   it.skipIf(ready.length === 0)("the plugin's schema (ComponentProvider.getSchema, what `pulumi package get-schema` asks) lists every ready component", async () => {
-    const provider = new ComponentProvider({ components: components.filter((c) => ready.includes(c.name)), dirname: PACKAGE_DIR, name: PROVIDER });
     const schema = JSON.parse(await provider.getSchema()) as { name: string; resources: Record<string, unknown> };
     expect(schema.name).toBe(PROVIDER);
     expect(Object.keys(schema.resources).sort()).toEqual(ready.map((n) => `${PROVIDER}:index:${n}`).sort());
+  }, 180_000);
+
+  it("every ready component has plain-data inputs for the construct check", () => {
+    expect(Object.keys(CONSTRUCT_INPUTS).sort()).toEqual([...ready].sort());
+  });
+
+  // What `pulumi up` of a Python/Go/YAML program does: the engine sends the schema token and plain
+  // inputs to the host's construct (ComponentProvider.construct), which builds the class and returns
+  // its URN and every schema output.
+  it.each(ready)("%s: a consumer's construct (schema token, plain inputs) builds the component and returns its outputs", async (name) => {
+    const plan = await evaluate(async () => {
+      const result = await provider.construct(`${name.toLowerCase()}-remote`, `${PROVIDER}:index:${name}`, CONSTRUCT_INPUTS[name]!, {});
+      // The host reads each schema output off the instance: one the class never sets comes back undefined.
+      const unset = Object.entries(result.state).filter(([, value]) => value === undefined).map(([key]) => key);
+      return { constructedUrn: result.urn, outputs: Object.keys(result.state).length, unset };
+    });
+    const token = RUNTIME_TYPE_TOKENS[name] ?? `${PROVIDER}:index:${name}`;
+    // The URN's type (after its parents' types) is the class's own token, not the requested one.
+    expect(String(plan.outputs.constructedUrn).split("::")[2]?.split("$").at(-1)).toBe(token);
+    expect(String(plan.outputs.constructedUrn).endsWith(`::${name.toLowerCase()}-remote`)).toBe(true);
+    const component = plan.resources.filter((r) => r.type === token);
+    expect(component.map((r) => r.name)).toEqual([`${name.toLowerCase()}-remote`]);
+    // Its children are there too: the construct built the whole component, not an empty shell.
+    expect(plan.resources.some((r) => r.urn.includes(`${token}$`))).toBe(true);
+    expect(plan.outputs.outputs).toBeGreaterThan(0);
+    expect(plan.outputs.unset, `${name}: schema outputs the constructed instance does not set`).toEqual([]);
   }, 180_000);
 });
 
