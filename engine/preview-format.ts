@@ -17,7 +17,7 @@ export interface Style {
 }
 
 /** Colour on a TTY only, and never with NO_COLOR set (https://no-color.org). */
-export function terminalStyle(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Style {
+export function terminalStyle(stream: { readonly isTTY?: boolean; readonly columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): Style {
   const tty = stream.isTTY === true;
   return { color: tty && !("NO_COLOR" in env && env.NO_COLOR !== ""), width: tty && stream.columns ? Math.max(60, stream.columns) : Infinity };
 }

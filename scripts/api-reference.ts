@@ -71,13 +71,38 @@ function publicMembers(decl: ts.ClassDeclaration): ts.ClassElement[] {
   );
 }
 
+/**
+ * Programs already built in this process, by entry point: the reference and the export check read the
+ * same package, and building a program over azure-native's typings is most of their time. A program
+ * is reused only while every file of the package it read (outside node_modules) has the same text on
+ * disk and the compiler options are the same.
+ */
+const programs = new Map<string, { readonly options: string; readonly program: ts.Program }>();
+
+function cachedProgram(entry: string, options: ts.CompilerOptions): ts.Program {
+  const key = JSON.stringify(options);
+  const cached = programs.get(entry);
+  const unchanged = (file: ts.SourceFile): boolean => {
+    if (file.fileName.split(/[\\/]/).includes("node_modules")) return true;
+    try {
+      return readFileSync(file.fileName, "utf8") === file.text;
+    } catch {
+      return false;
+    }
+  };
+  if (cached && cached.options === key && cached.program.getSourceFiles().every(unchanged)) return cached.program;
+  const program = ts.createProgram({ rootNames: [entry], options });
+  programs.set(entry, { options: key, program });
+  return program;
+}
+
 /** The package's entry point compiled with its own tsconfig, and what it exports (aliases resolved). */
 function entryExports(packageDir: string): { checker: ts.TypeChecker; exports: ts.Symbol[] } {
   const configPath = path.join(packageDir, "tsconfig.json");
   const config = ts.readConfigFile(configPath, (f) => readFileSync(f, "utf8"));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, packageDir);
   const entry = path.join(packageDir, "index.ts");
-  const program = ts.createProgram({ rootNames: [entry], options: parsed.options });
+  const program = cachedProgram(entry, parsed.options);
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(entry);
   const moduleSymbol = source && checker.getSymbolAtLocation(source);

@@ -142,7 +142,12 @@ export function replaceBlock(doc: string, block: string): string {
   return doc.slice(0, start) + block + doc.slice(end + END.length);
 }
 
-export async function computeFigures(): Promise<StackFigures[]> {
+/**
+ * The figures of each stack. `repositoryPlan` gives the repository's own plan of a stack when the
+ * caller already has it (test/docs/figures.test.ts passes the test run's shared plans, the same
+ * `planStack` result); by default each is planned here, next to the copy's.
+ */
+export async function computeFigures(repositoryPlan?: (stack: (typeof STACKS)[number]) => Promise<Plan>): Promise<StackFigures[]> {
   const work = mkdtempSync(path.join(tmpdir(), "doc-figures-"));
   try {
     const copy = path.join(work, "repo");
@@ -151,7 +156,7 @@ export async function computeFigures(): Promise<StackFigures[]> {
     return await Promise.all(
       STACKS.map(async (stack) => {
         const [before, after] = await Promise.all([
-          plan(ROOT, stack, path.join(work, `${stack}-before.json`)),
+          repositoryPlan ? repositoryPlan(stack) : plan(ROOT, stack, path.join(work, `${stack}-before.json`)),
           plan(copy, stack, path.join(work, `${stack}-after.json`)),
         ]);
         return compare(stack, before, after);

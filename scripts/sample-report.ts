@@ -11,6 +11,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { planStack, readStackFiles } from "../engine/plan";
+import type { Plan } from "../engine/plan-format";
 import { evaluatePolicies } from "../engine/policy-runner";
 import { previewPlans } from "../engine/preview";
 import { freshStackPass } from "../engine/preview-fresh";
@@ -22,13 +23,20 @@ export const SAMPLE_FILE = path.join(ROOT, "docs", "SAMPLE-REPORT-dev.md");
 /** The date the sample's policy verdicts are taken at. */
 export const SAMPLE_DATE = "2026-12-03T00:00:00Z";
 
-export async function renderSampleReport(): Promise<string> {
+/**
+ * The sample, from the dev plan and the dev plan as a new stack (`dryRun`) when the caller already has
+ * them (test/scripts/sample-report.test.ts passes the test run's shared plans, the same `planStack`
+ * results); by default both are evaluated here.
+ */
+export async function renderSampleReport(given: { readonly plan?: Plan; readonly freshPlan?: Plan } = {}): Promise<string> {
   const policies = createPolicies({ now: () => new Date(SAMPLE_DATE) });
-  const plan = await planStack({ stack: "dev", projectDir: ROOT });
+  const plan = given.plan ?? (await planStack({ stack: "dev", projectDir: ROOT }));
   const preview = await previewPlans(undefined, plan);
   const policy = evaluatePolicies(plan, { stack: "dev", policies });
   const prices = priceStack(plan, undefined, readStackFiles(ROOT, "dev").config);
-  const freshStack = await freshStackPass({ stack: "dev", projectDir: ROOT, policies });
+  const freshStack = given.freshPlan
+    ? { plan: given.freshPlan, policy: evaluatePolicies(given.freshPlan, { stack: "dev", policies }) }
+    : await freshStackPass({ stack: "dev", projectDir: ROOT, policies });
   return renderReport({ plan, preview, policy, ...prices, freshStack });
 }
 

@@ -19,7 +19,7 @@ import type { Plan } from "../plan-format";
 import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
 import { previewPlans, summaryLine } from "../preview";
 import { formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle } from "../preview-format";
-import { createProgress } from "../preview-progress";
+import { createProgress, type ProgressTarget } from "../preview-progress";
 import { freshStackPass } from "../preview-fresh";
 import { costLine, priceStack, renderReport } from "../report";
 
@@ -76,8 +76,9 @@ interface CliOptions {
 
 const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan", "no-baseline", "save", "diff", "tree", "dry-run", "help"] as const;
 
-function parseCli(): CliOptions {
+function parseCli(argv: readonly string[]): CliOptions {
   return parseArgs({
+    args: [...argv],
     options: {
       stack: { type: "string", short: "s" },
       json: { type: "string" },
@@ -99,28 +100,41 @@ function parseCli(): CliOptions {
 
 const seconds = (since: bigint): string => `${(Number(process.hrtime.bigint() - since) / 1e9).toFixed(2)} s`;
 
-async function main(): Promise<number> {
+/**
+ * Where the command writes: the process's streams, or a test's buffers (so a test can run the command
+ * in its own process; test/engine/plan-cli.test.ts keeps child-process runs for the exit contract).
+ */
+export interface PlanCliIo {
+  readonly stdout: ProgressTarget & { readonly columns?: number };
+  readonly stderr: ProgressTarget;
+}
+
+const processIo: PlanCliIo = { stdout: process.stdout, stderr: process.stderr };
+
+async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
+  const log = (text: string): void => void io.stdout.write(`${text}\n`);
+  const logError = (text: string): void => void io.stderr.write(`${text}\n`);
   let parsed: ReturnType<typeof parseCli>;
   try {
-    parsed = parseCli();
+    parsed = parseCli(argv);
   } catch (e) {
     const option = /'(--?[^']+)'/.exec((e as Error).message)?.[1];
     const hint = option ? didYouMean(option.replace(/^-+/, ""), OPTIONS, (o) => `--${o}`) : "";
-    console.error(`error: ${(e as Error).message}${hint}\n${usage()}`);
+    logError(`error: ${(e as Error).message}${hint}\n${usage()}`);
     return 2;
   }
   const args = parsed;
   if (args.help) {
-    console.log(PLAN_USAGE);
+    log(PLAN_USAGE);
     return 0;
   }
   if (!args.stack) {
-    console.error(`error: --stack is required\n${usage()}`);
+    logError(`error: --stack is required\n${usage()}`);
     return 2;
   }
   const dryRun = args["dry-run"] === true;
   if (args["base-plan"] && (args["no-baseline"] || dryRun)) {
-    console.error(`error: --base-plan cannot be combined with ${args["no-baseline"] ? "--no-baseline" : "--dry-run"}\n${usage()}`);
+    logError(`error: --base-plan cannot be combined with ${args["no-baseline"] ? "--no-baseline" : "--dry-run"}\n${usage()}`);
     return 2;
   }
   const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
@@ -130,8 +144,8 @@ async function main(): Promise<number> {
   const baselinePath = args["base-plan"] ?? (args["no-baseline"] || dryRun || !existsSync(savedBaseline) ? undefined : savedBaseline);
   // Read the baseline first: a bad file should fail before a plan, not after.
   const basePlan: Plan | undefined = baselinePath ? readPlanFile(baselinePath) : undefined;
-  const style = terminalStyle(process.stdout);
-  const progress = createProgress(process.stderr, { silent: args.quiet === true });
+  const style = terminalStyle(io.stdout);
+  const progress = createProgress(io.stderr, { silent: args.quiet === true });
 
   const started = process.hrtime.bigint();
   progress.phase(dryRun ? "evaluating the program as a new stack's preview" : "evaluating the program");
@@ -159,15 +173,15 @@ async function main(): Promise<number> {
         : args["no-baseline"]
           ? "as a new stack (--no-baseline)"
           : `as a new stack: no baseline yet (${relative(savedBaseline)})`;
-    console.log(`Previewing stack "${plan.stack}" of project "${plan.project}" ${against}; offline, simulated providers\n`);
-    console.log(args.tree ? formatTree(preview, style, { diff: args.diff === true }) : formatSummary(preview, plan, style, { diff: args.diff === true }));
-    console.log(`\n${formatSecurity(preview.security, style, basePlan ? Infinity : 8)}`);
+    log(`Previewing stack "${plan.stack}" of project "${plan.project}" ${against}; offline, simulated providers\n`);
+    log(args.tree ? formatTree(preview, style, { diff: args.diff === true }) : formatSummary(preview, plan, style, { diff: args.diff === true }));
+    log(`\n${formatSecurity(preview.security, style, basePlan ? Infinity : 8)}`);
   }
-  console.log(`\n${paint(style, "bold", summaryLine(preview.counts))}`);
+  log(`\n${paint(style, "bold", summaryLine(preview.counts))}`);
   if (args.json) {
     mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
     writeFileSync(args.json, JSON.stringify(plan, null, 2) + "\n");
-    console.log(`plan written to ${args.json}`);
+    log(`plan written to ${args.json}`);
   }
 
   const policyStarted = process.hrtime.bigint();
@@ -175,15 +189,15 @@ async function main(): Promise<number> {
   const policy = evaluatePolicies(plan, { stack: plan.stack });
   progress.done(`policies run: ${policy.policies.length} policies on ${policy.resourcesEvaluated} resources in ${seconds(policyStarted)}`);
   progress.end();
-  console.log(`\n${formatPolicyForTerminal(policy, style, formatPolicyTable)}`);
+  log(`\n${formatPolicyForTerminal(policy, style, formatPolicyTable)}`);
 
   // Another program built on the components (examples/): no costAssumptions to price it with.
   const priceable = plan.project === PROJECT;
   if (!priceable && args.report) {
-    console.error(`error: --report needs the ${PROJECT} project (its stack config prices the plan); project "${plan.project}" has none`);
+    logError(`error: --report needs the ${PROJECT} project (its stack config prices the plan); project "${plan.project}" has none`);
     return 2;
   }
-  if (!priceable && !args.quiet) console.log(`\nCost: not estimated (project "${plan.project}" has no ${PROJECT} costAssumptions)`);
+  if (!priceable && !args.quiet) log(`\nCost: not estimated (project "${plan.project}" has no ${PROJECT} costAssumptions)`);
   if (priceable && (!args.quiet || args.report)) {
     const pricingStarted = process.hrtime.bigint();
     progress.phase("pricing");
@@ -191,7 +205,7 @@ async function main(): Promise<number> {
     const prices = priceStack(plan, basePlan, assumptions.config);
     progress.done(`priced in ${seconds(pricingStarted)}`);
     progress.end();
-    if (!args.quiet) console.log(`\n${costLine(prices)}`);
+    if (!args.quiet) log(`\n${costLine(prices)}`);
     if (args.report) {
       progress.phase("previewing the stack as new (unknown outputs) for the report");
       const freshStarted = process.hrtime.bigint();
@@ -209,18 +223,18 @@ async function main(): Promise<number> {
       });
       mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
       writeFileSync(args.report, markdown);
-      console.log(`report written to ${args.report}`);
+      log(`report written to ${args.report}`);
     }
   }
   if (policy.mandatory > 0) {
-    console.error(`\n${policy.mandatory} mandatory policy violation(s): fix them before \`pulumi up\`.`);
+    logError(`\n${policy.mandatory} mandatory policy violation(s): fix them before \`pulumi up\`.`);
     return 1;
   }
   // The first plan of a stack becomes its baseline; later ones only with --save.
   if (!dryRun && !args["base-plan"] && !args["no-baseline"] && (args.save || !existsSync(savedBaseline))) {
     mkdirSync(path.dirname(savedBaseline), { recursive: true });
     writeFileSync(savedBaseline, JSON.stringify(plan, null, 2) + "\n");
-    console.log(`\nbaseline saved to ${relative(savedBaseline)}: the next plan of "${plan.stack}" previews against it (--save replaces it)`);
+    log(`\nbaseline saved to ${relative(savedBaseline)}: the next plan of "${plan.stack}" previews against it (--save replaces it)`);
   }
   return 0;
 }
@@ -241,11 +255,22 @@ function reportFailure(e: unknown): { readonly code: number; readonly text: stri
   return { code: failure.userMistake ? 2 : 1, text: failure.text };
 }
 
-function report(e: unknown): number {
+function report(e: unknown, io: PlanCliIo): number {
   const { code, text } = reportFailure(e);
-  console.error(text);
+  io.stderr.write(`${text}\n`);
   return code;
 }
 
-process.on("unhandledRejection", (e) => process.exit(report(e)));
-main().then((code) => process.exit(code), (e) => process.exit(report(e)));
+/** `npm run plan -- <argv>`: its exit code, its output written to `io`. */
+export async function runPlanCli(argv: readonly string[], io: PlanCliIo = processIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+if (typeof require !== "undefined" && require.main === module) {
+  process.on("unhandledRejection", (e) => process.exit(report(e, processIo)));
+  void runPlanCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -3,14 +3,11 @@
  * `npm run docs:figures` computes from the plans today, so a change that adds or removes resources
  * fails here until the docs are regenerated.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
-import { DOC, compare, render, replaceBlock } from "../../scripts/doc-figures";
-
-const root = path.resolve(__dirname, "../..");
+import { DOC, compare, computeFigures, render, replaceBlock } from "../../scripts/doc-figures";
+import { stackPlan } from "../helpers/stack-plans";
 
 const resource = (name: string, custom: boolean, inputs: Record<string, unknown> = {}): PlannedResource => ({
   urn: `urn:pulumi:dev::serverless-platform::t:m:${custom ? "Cloud" : "Component"}::${name}`,
@@ -48,9 +45,9 @@ describe("docs figures", () => {
     for (const resource of named) expect(generated, resource).toMatch(new RegExp(`^\\s*${resource}$|\`${resource}\``, "m"));
   });
 
-  it("docs/ADDING-A-SERVICE.md quotes the figures the plans give today", () => {
-    const r = spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "scripts/doc-figures.ts"), "--check"], { cwd: root, encoding: "utf8", timeout: 600_000 });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+  it("docs/ADDING-A-SERVICE.md quotes the figures the plans give today (else: npm run docs:figures)", async () => {
+    // What `npm run docs:figures -- --check` compares; the repository's own plans are the run's shared ones.
+    const doc = readFileSync(DOC, "utf8");
+    expect(replaceBlock(doc, render(await computeFigures((stack) => stackPlan(stack))))).toBe(doc);
   }, 600_000);
 });

@@ -1,17 +1,37 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runPlanCli } from "../../engine/cli/plan";
 import type { Plan } from "../../engine/plan-format";
+import { stackPlan } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "engine/cli/plan.ts");
 
-function runPlan(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function runPlan(args: string[]): CliRun {
   const r = spawnSync(tsx, [cli, ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The same command in this process (no tsx start, modules already loaded): what it prints and its exit
+ * code. Only for runs that stop before the program is evaluated (usage errors, --help): under vitest a
+ * second evaluation of index.ts in one worker would not re-run the program; plans run in a child.
+ */
+async function planInProcess(args: string[]): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const status = await runPlanCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { status, stdout, stderr };
 }
 
 /** A project folder with the real Pulumi.yaml and a copy of one real stack file (its baseline lands there too). */
@@ -73,11 +93,15 @@ describe("npm run plan", () => {
     expect(JSON.parse(readFileSync(path.join(dir, ".plan", "prod.baseline.json"), "utf8")).stack).toBe("prod");
   }, 120_000);
 
-  it("previews a memory change as one update with old → new, and a renamed container as a replacement with its property", () => {
+  it("previews a memory change as one update with old → new, and a renamed container as a replacement with its property", async () => {
     const dir = stackCopy("dev");
     const program = path.join(root, "index.ts");
-    const first = runPlan(["--stack", "dev", "--quiet", "--project-dir", dir, "--program", program, "--json", path.join(dir, "first.json")]);
-    expect(first.status).toBe(0);
+    // The stack's first plan, saved as its baseline: the run's shared dev plan (the same program and
+    // stack file), as the first `npm run plan` of the copy would save it.
+    const first = await stackPlan("dev");
+    mkdirSync(path.join(dir, ".plan"), { recursive: true });
+    writeFileSync(path.join(dir, ".plan", "dev.baseline.json"), JSON.stringify(first, null, 2) + "\n");
+    writeFileSync(path.join(dir, "first.json"), JSON.stringify(first, null, 2) + "\n");
     const stackFile = path.join(dir, "Pulumi.dev.yaml");
     const yaml = readFileSync(stackFile, "utf8");
     const edited = yaml.replace(/(orders:\n\s+instanceMemoryMB:) 512/, "$1 2048");
@@ -105,8 +129,8 @@ describe("npm run plan", () => {
     expect(third.stdout).toMatch(/^ \+- +├─ storage:BlobContainer +orders-package +replace +\[diff: containerName \(forces replacement\)\]$/m);
   }, 300_000);
 
-  it("has --help for the plan and the policy commands", () => {
-    const plan = runPlan(["--help"]);
+  it("has --help for the plan and the policy commands", async () => {
+    const plan = await planInProcess(["--help"]);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/^usage: npm run plan -- --stack <name> \[options\]/);
     for (const option of ["--base-plan", "--no-baseline", "--save", "--diff", "--tree", "--dry-run", "--json", "--report", "--quiet"]) expect(plan.stdout).toContain(option);
@@ -141,8 +165,8 @@ describe("npm run plan", () => {
     expect(readFileSync(path.join(out, "r.md"), "utf8")).toMatch(/mandatory policy violation/);
   }, 180_000);
 
-  it("names a stack that does not exist", () => {
-    const r = runPlan(["--stack", "staging"]);
+  it("names a stack that does not exist", async () => {
+    const r = await planInProcess(["--stack", "staging"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`error: no stack "staging": ${path.join(root, "Pulumi.staging.yaml")} not found (stacks are the Pulumi.<stack>.yaml files: dev, prod)\n`);
   });
