@@ -173,31 +173,44 @@ Scaffolds \`${EXAMPLE_SERVICE}\` in a copy of the repository, plans both stacks 
 the figures into docs/ADDING-A-SERVICE.md between its GENERATED markers. --check writes nothing and
 exits 1 when the file differs (test/docs/figures.test.ts runs it).`;
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
+/** What the command reads and writes; the test injects its own (a temporary doc, figures it chose). */
+export interface DocFiguresIo {
+  readonly doc: string;
+  readonly figures: () => Promise<StackFigures[]>;
+  readonly log: (line: string) => void;
+  readonly error: (line: string) => void;
+}
+
+/** The command: its exit code (0 up to date or written, 1 drifted under --check, 2 a usage mistake). */
+export async function runDocFigures(args: readonly string[], io: DocFiguresIo): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(USAGE);
+    io.log(USAGE);
     return 0;
   }
   const unknown = args.filter((a) => a !== "--check");
   if (unknown.length > 0) {
-    console.error(`error: unknown argument ${unknown.join(" ")}\n\n${USAGE}`);
+    io.error(`error: unknown argument ${unknown.join(" ")}\n\n${USAGE}`);
     return 2;
   }
   const check = args.includes("--check");
-  const current = readFileSync(DOC, "utf8");
-  const updated = replaceBlock(current, render(await computeFigures()));
+  const current = readFileSync(io.doc, "utf8");
+  const updated = replaceBlock(current, render(await io.figures()));
+  const shown = path.relative(ROOT, io.doc);
   if (updated === current) {
-    console.log(`${path.relative(ROOT, DOC)}: figures are up to date`);
+    io.log(`${shown}: figures are up to date`);
     return 0;
   }
   if (check) {
-    console.error(`${path.relative(ROOT, DOC)}: figures have drifted from the plan; run: npm run docs:figures`);
+    io.error(`${shown}: figures have drifted from the plan; run: npm run docs:figures`);
     return 1;
   }
-  writeFileSync(DOC, updated);
-  console.log(`${path.relative(ROOT, DOC)}: figures updated`);
+  writeFileSync(io.doc, updated);
+  io.log(`${shown}: figures updated`);
   return 0;
+}
+
+function main(): Promise<number> {
+  return runDocFigures(process.argv.slice(2), { doc: DOC, figures: () => computeFigures(), log: console.log, error: console.error });
 }
 
 if (require.main === module) {

@@ -3,10 +3,12 @@
  * `npm run docs:figures` computes from the plans today, so a change that adds or removes resources
  * fails here until the docs are regenerated.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
-import { DOC, compare, computeFigures, render, replaceBlock } from "../../scripts/doc-figures";
+import { DOC, compare, computeFigures, render, replaceBlock, runDocFigures, type StackFigures } from "../../scripts/doc-figures";
 import { stackPlan } from "../helpers/stack-plans";
 
 const resource = (name: string, custom: boolean, inputs: Record<string, unknown> = {}): PlannedResource => ({
@@ -50,4 +52,27 @@ describe("docs figures", () => {
     const doc = readFileSync(DOC, "utf8");
     expect(replaceBlock(doc, render(await computeFigures((stack) => stackPlan(stack))))).toBe(doc);
   }, 600_000);
+
+  it("--check exits 1 and writes nothing when the doc drifted, 0 when it matches; without --check it writes the figures", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "doc-figures-cli-"));
+    try {
+      const doc = path.join(dir, "DOC.md");
+      const figures = [compare("dev", planOf([resource("a", true)]), planOf([resource("a", true), resource("b", true)]))] as StackFigures[];
+      const block = render(figures);
+      const stale = `# Title\n\n${block.replace("| dev | 1 → 2 |", "| dev | 1 → 3 |")}\n\ntail\n`;
+      writeFileSync(doc, stale);
+      const lines: string[] = [];
+      const io = { doc, figures: () => Promise.resolve(figures), log: (l: string) => lines.push(l), error: (l: string) => lines.push(`E ${l}`) };
+      expect(await runDocFigures(["--check"], io)).toBe(1);
+      expect(readFileSync(doc, "utf8")).toBe(stale);
+      expect(lines.at(-1)).toMatch(/^E .*figures have drifted from the plan; run: npm run docs:figures$/);
+      expect(await runDocFigures([], io)).toBe(0);
+      expect(readFileSync(doc, "utf8")).toBe(`# Title\n\n${block}\n\ntail\n`);
+      expect(await runDocFigures(["--check"], io)).toBe(0);
+      expect(await runDocFigures(["--chek"], io)).toBe(2);
+      expect(lines.at(-1)).toMatch(/^E error: unknown argument --chek/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
