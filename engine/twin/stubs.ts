@@ -4,7 +4,8 @@
  * - the existing payment back end, with the contract functions-src/fulfillment/src/payment.ts uses
  *   (`POST /payments` → 201 `{ paymentId }` or 402 `{ detail }`; `POST /payments/refunds` → 201 or 404;
  *   the same Idempotency-Key always gets the same answer);
- * - the subscriber webhook (records every POST; can answer 500 or 410 on demand).
+ * - the subscriber webhook (records every POST; can answer 500 or 410 on demand, or 500 to each event's
+ *   first N deliveries: a webhook that is down for a while, without a test racing the sender's retries).
  * Not emulated: anything else the real back ends may serve (404 with a message naming the route).
  */
 import { randomUUID } from "node:crypto";
@@ -74,6 +75,9 @@ export class WebhookStub {
   readonly calls: WebhookCall[] = [];
   /** Calls answered with a failure (mode "error" or "gone"), with the status sent. */
   readonly failures: (WebhookCall & { readonly status: number })[] = [];
+  /** In mode "accept", answer 500 to this many deliveries of each event (by its `id`) before accepting it. */
+  failEachEventTimes = 0;
+  readonly #failedByEvent = new Map<string, number>();
   #server?: Server;
 
   async start(): Promise<void> {
@@ -87,13 +91,23 @@ export class WebhookStub {
         } catch {
           /* kept as text */
         }
-        const status = this.mode === "accept" ? 200 : this.mode === "gone" ? 410 : 500;
+        const status = this.mode === "accept" ? (this.#failsStill(body) ? 500 : 200) : this.mode === "gone" ? 410 : 500;
         if (status === 200) this.calls.push({ at: Date.now(), headers: req.headers, body });
         else this.failures.push({ at: Date.now(), headers: req.headers, body, status });
         res.writeHead(status).end();
       });
     });
     this.url = `${await listen(this.#server)}/hooks/orders`;
+  }
+
+  /** Counts this delivery against its event's failures still owed (`failEachEventTimes`). */
+  #failsStill(body: unknown): boolean {
+    if (this.failEachEventTimes <= 0) return false;
+    const id = typeof body === "object" && body !== null && "id" in body ? String(body.id) : JSON.stringify(body);
+    const failed = this.#failedByEvent.get(id) ?? 0;
+    if (failed >= this.failEachEventTimes) return false;
+    this.#failedByEvent.set(id, failed + 1);
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -185,17 +185,25 @@ describe("the rest of the system", () => {
   });
 
   it("the subscriber webhook failing (HTTP 500): notifications retries the event and delivers it once the webhook is back", async () => {
-    twin.webhook.mode = "error";
-    let id = "";
+    // The stub fails each event's first two deliveries itself: a test flipping the mode after seeing two
+    // failures raced the host's retries (0.3 s apart here) and could let the message reach its poison queue.
+    twin.webhook.failEachEventTimes = 2;
     try {
       const created = await createOrder(twin);
       expect(created.status, created.text).toBe(201);
-      id = String(created.json.id);
-      await waitFor(() => (twin.webhook.failures.filter((c) => JSON.stringify(c.body).includes(id)).length >= 2 ? true : undefined), () => `fewer than 2 failed webhook calls for ${id}`, 15_000);
+      const id = String(created.json.id);
+      const delivered = await waitFor(
+        () => twin.webhook.calls.find((c) => JSON.stringify(c.body).includes(id)),
+        () => `order ${id}: never delivered; failed calls for it: ${twin.webhook.failures.filter((c) => JSON.stringify(c.body).includes(id)).length}`,
+        20_000,
+      );
+      const eventId = (delivered.body as { id?: unknown }).id;
+      const failed = twin.webhook.failures.filter((c) => (c.body as { id?: unknown }).id === eventId);
+      expect(failed.map((c) => c.status)).toEqual([500, 500]);
+      expect(failed.every((c) => c.at <= delivered.at)).toBe(true);
     } finally {
-      twin.webhook.mode = "accept";
+      twin.webhook.failEachEventTimes = 0;
     }
-    await waitFor(() => (twin.webhook.calls.some((c) => JSON.stringify(c.body).includes(id)) ? true : undefined), () => `order ${id}: never delivered after the webhook came back`, 15_000);
   });
 
   it("the subscriber webhook refusing for good (HTTP 410): the event is recorded as refused and not retried", async () => {
