@@ -162,8 +162,15 @@ export interface FunctionAppArgs extends StandardArgs {
   readonly service: FunctionAppService;
   /** Where the bundle and the deployer are built, on the machine that runs Pulumi. @default `.build/` under the working directory */
   readonly build?: FunctionAppBuild;
-  /** The triggers the service uses: queue and durable add queue/table roles on the host storage. */
+  /** The triggers the service uses: durable adds queue and table roles on the host storage (see {@link hostStorageServices}). */
   readonly triggers: readonly TriggerKind[];
+  /**
+   * Let the host persist its diagnostic events (problems that can keep the app from starting) to a table
+   * in its storage: adds Storage Table Data Contributor on the host storage, the table endpoint setting
+   * and, with `network`, a table private endpoint (~$7.30/month). Without it the host only logs that it
+   * cannot write them. @default false (the minimum Azure documents for normal operation)
+   */
+  readonly hostDiagnosticEvents?: boolean;
   /**
    * The queue uses the service declares, recorded with its code deployment so the plan shows them
    * (the policy pack matches each queue grant to one). @default none recorded
@@ -339,7 +346,7 @@ function prepare(name: string, args: FunctionAppArgs): Prepared {
   }
   validateArgs(name, args, settings, connections);
   const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
-  const hostServices = hostStorageServices(args.triggers);
+  const hostServices = hostStorageServices(args.triggers, { diagnosticEvents: args.hostDiagnosticEvents ?? false });
   const preview = buildAppSettings({
     clientId: "<identity client id>",
     hostServices,
@@ -482,8 +489,8 @@ function createHostStorage({ name, args, prepared, parent }: BuildContext): Host
 }
 
 /**
- * The identity's grants on its own host storage: blobs always (leases, packages, timers); queues
- * and tables for queue triggers and Durable Functions (its task hub lives there). Returns the blob
+ * The identity's grants on its own host storage, one per service {@link hostStorageServices} lists:
+ * Blob Data Owner always, Queue and Table Data Contributor where the host uses them. Returns the blob
  * grant, which the code deployment waits for.
  */
 function grantHostStorage(ctx: BuildContext, identity: AppIdentity, host: HostStorage): authorization.RoleAssignment {
@@ -491,10 +498,8 @@ function grantHostStorage(ctx: BuildContext, identity: AppIdentity, host: HostSt
   const grant = (suffix: string, role: BuiltInRoleName, description: string) =>
     grantRole(`${ctx.name}-${suffix}`, { scope: host.account.id, principalId: identity.principalId, role, description }, { parent: ctx.parent });
   const blobGrant = grant("host-blob-owner", "storageBlobDataOwner", `${svc}: Functions host storage (blobs, packages)`);
-  if (ctx.prepared.hostServices.includes("queue")) {
-    grant("host-queue-contributor", "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
-    grant("host-table-contributor", "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
-  }
+  if (ctx.prepared.hostServices.includes("queue")) grant("host-queue-contributor", "storageQueueDataContributor", `${svc}: Functions host storage (queues)`);
+  if (ctx.prepared.hostServices.includes("table")) grant("host-table-contributor", "storageTableDataContributor", `${svc}: Functions host storage (tables)`);
   return blobGrant;
 }
 
@@ -739,12 +744,19 @@ function secureSiteConfig(cors: FunctionAppCors | undefined) {
 export type HostStorageService = "blob" | "queue" | "table";
 
 /**
- * The host storage services an app uses: blobs always (leases, keys, timers' locks, packages); queues
- * and tables for queue triggers and Durable Functions (its task hub lives there). One list decides the
+ * The host storage services an app uses, as Microsoft Learn's table of what AzureWebJobsStorage needs
+ * says (https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity,
+ * includes/functions-azurewebjobsstorage-permissions.md): blobs always (coordination, keys, timers'
+ * locks, packages); queues and tables only for Durable Functions (its task hub: control and work-item
+ * queues, History and Instances tables); tables for the host's diagnostic events when asked. Queue
+ * and Cosmos triggers read their own connection and add nothing here. One list decides the
  * `AzureWebJobsStorage__<service>ServiceUri` settings, the roles and the private endpoints.
  */
-export function hostStorageServices(triggers: readonly TriggerKind[]): HostStorageService[] {
-  return triggers.includes("queue") || triggers.includes("durable") ? ["blob", "queue", "table"] : ["blob"];
+export function hostStorageServices(triggers: readonly TriggerKind[], options: { readonly diagnosticEvents?: boolean } = {}): HostStorageService[] {
+  const services: HostStorageService[] = ["blob"];
+  if (triggers.includes("durable")) services.push("queue", "table");
+  else if (options.diagnosticEvents) services.push("table");
+  return services;
 }
 
 /**

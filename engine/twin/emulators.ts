@@ -27,6 +27,7 @@ export interface LocalBackends {
   /** `http://127.0.0.1:<port>` of Azurite's services. */
   readonly blobUrl: string;
   readonly queueUrl: string;
+  readonly tableUrl: string;
   /** Account name → base64 key (generated; never leaves the twin). */
   readonly accountKeys: ReadonlyMap<string, string>;
   readonly cosmosUrl: string;
@@ -49,7 +50,7 @@ export function generateCertificate(directory: string): Certificate {
   return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
-async function startAzurite(directory: string, accounts: ReadonlyMap<string, string>): Promise<{ child: ChildProcess; blob: string; queue: string }> {
+async function startAzurite(directory: string, accounts: ReadonlyMap<string, string>): Promise<{ child: ChildProcess; blob: string; queue: string; table: string }> {
   const main = require.resolve("azurite/dist/src/azurite.js");
   const child = spawn(
     process.execPath,
@@ -70,12 +71,13 @@ async function startAzurite(directory: string, accounts: ReadonlyMap<string, str
       output += chunk.toString();
       const blob = /Blob service is successfully listening at (http:\/\/[\d.:]+)/.exec(output)?.[1];
       const queue = /Queue service is successfully listening at (http:\/\/[\d.:]+)/.exec(output)?.[1];
-      if (blob && queue) {
+      const table = /Table service is successfully listening at (http:\/\/[\d.:]+)/.exec(output)?.[1];
+      if (blob && queue && table) {
         clearTimeout(timer);
         child.stdout?.removeAllListeners("data").resume();
         child.stderr?.removeAllListeners("data").resume();
         child.removeAllListeners("exit");
-        resolve({ child, blob, queue });
+        resolve({ child, blob, queue, table });
       }
     };
     child.stdout?.on("data", onData);
@@ -105,6 +107,7 @@ export async function startBackends(storageAccounts: readonly string[]): Promise
     certificate,
     blobUrl: azurite.blob,
     queueUrl: azurite.queue,
+    tableUrl: azurite.table,
     accountKeys,
     cosmosUrl,
     async stop() {

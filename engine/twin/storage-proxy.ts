@@ -9,13 +9,18 @@
  * Operation → data action: https://learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory#permissions-for-calling-data-operations
  * (Put Message: messages/add/action or messages/write; Get Messages: messages/process/action or
  * (delete and read); Peek: messages/read; Delete Message: process/action or delete; Update Message: messages/write;
- * Put Blob: blobs/write or blobs/add/action for a new blob; Get Blob: blobs/read).
+ * Put Blob: blobs/write or blobs/add/action for a new blob; Get Blob: blobs/read; Query Entities: entities/read;
+ * Insert Entity: entities/write or add/action; Insert Or Replace/Merge: entities/write or (add/action and
+ * update/action); Update/Merge Entity: entities/write or update/action; Delete Entity: entities/delete).
  * Error shape: https://learn.microsoft.com/rest/api/storageservices/status-and-error-codes2
  *
+ * Table errors are OData JSON (`odata.error`): https://learn.microsoft.com/rest/api/storageservices/table-service-error-codes
+ *
  * URLs are path-style (`/<account>/<queue>/messages`, as for Azurite and IP endpoints); the twin maps
- * each `https://<account>.queue.core.windows.net` setting to `<proxy>/<account>`.
- * Not emulated (refused with 501): table service, queue/container management (create/delete/ACL:
- * the twin provisions from the plan), shared key / SAS from apps, user delegation keys.
+ * each `https://<account>.<service>.core.windows.net` setting to `<proxy>/<account>`.
+ * Not emulated (refused with 501): queue/container/table management (create/delete/ACL: the twin
+ * provisions from the plan and the runtimes' fixed names), entity group transactions ($batch), shared
+ * key / SAS from apps, user delegation keys.
  */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
@@ -36,10 +41,13 @@ const STORAGE = "Microsoft.Storage/storageAccounts";
 /** Storage's audience for Entra tokens (resource `https://storage.azure.com/`). */
 export const STORAGE_AUDIENCES = ["https://storage.azure.com", "https://storage.azure.com/"];
 
+/** The storage services the twin emulates (Azure Files is not used by the platform). */
+export type StorageService = "queue" | "blob" | "table";
+
 export interface StorageOperation {
-  readonly service: "queue" | "blob";
+  readonly service: StorageService;
   readonly account: string;
-  /** Queue or container name. */
+  /** Queue, container or table name. */
   readonly entity: string;
   /** Each alternative is a set of actions that together allow the operation (Azure's "or"). */
   readonly anyOf: readonly (readonly string[])[];
@@ -47,7 +55,8 @@ export interface StorageOperation {
 }
 
 /** Maps a path-style request to the operation and the data actions Azure requires for it. */
-export function storageOperation(service: "queue" | "blob", method: string, url: URL): StorageOperation | { unsupported: string } {
+export function storageOperation(service: StorageService, method: string, url: URL, headers: Readonly<Record<string, string | string[] | undefined>> = {}): StorageOperation | { unsupported: string } {
+  if (service === "table") return tableOperation(method, url, headers);
   const [account, entity, sub, ...rest] = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const comp = url.searchParams.get("comp");
   const label = `${method} ${url.pathname}${comp ? `?comp=${comp}` : ""}`;
@@ -76,7 +85,38 @@ export function storageOperation(service: "queue" | "blob", method: string, url:
   return { unsupported: `${label}: not emulated` };
 }
 
-function storageError(res: ServerResponse, status: number, code: string, message: string): void {
+/** Table entity operations (`/<account>/<table>` or `/<account>/<table>(PartitionKey='…',RowKey='…')`). */
+function tableOperation(method: string, url: URL, headers: Readonly<Record<string, string | string[] | undefined>>): StorageOperation | { unsupported: string } {
+  const service = "table";
+  const [account, segment, ...extra] = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const label = `${method} ${url.pathname}`;
+  if (!account || !segment) return { unsupported: `${label}: account-level operations are not emulated` };
+  const entity = segment.replace(/\(.*\)$/, "");
+  const keyed = /\(.+\)$/.test(segment);
+  if (extra.length > 0 || entity === "$batch") return { unsupported: `${label}: not emulated` };
+  if (entity.toLowerCase() === "tables") return { unsupported: `${label}: table management is not emulated (the twin provisions tables)` };
+  const e = `${STORAGE}/tableServices/tables/entities`;
+  const tunnelled = headers["x-http-method"];
+  const m = (method.toUpperCase() === "POST" && typeof tunnelled === "string" ? tunnelled : method).toUpperCase();
+  const conditional = headers["if-match"] !== undefined;
+  if (m === "GET") return { service, account, entity, label, anyOf: [[`${e}/read`]] };
+  if (m === "POST" && !keyed) return { service, account, entity, label, anyOf: [[`${e}/write`], [`${e}/add/action`]] };
+  if ((m === "PUT" || m === "MERGE") && keyed) {
+    // With If-Match it is Update/Merge Entity; without, Insert Or Replace/Merge (an upsert).
+    return conditional
+      ? { service, account, entity, label, anyOf: [[`${e}/write`], [`${e}/update/action`]] }
+      : { service, account, entity, label, anyOf: [[`${e}/write`], [`${e}/add/action`, `${e}/update/action`]] };
+  }
+  if (m === "DELETE" && keyed) return { service, account, entity, label, anyOf: [[`${e}/delete`]] };
+  return { unsupported: `${label}: not emulated` };
+}
+
+function storageError(res: ServerResponse, status: number, code: string, message: string, service: StorageService = "queue"): void {
+  if (service === "table") {
+    res.writeHead(status, { "content-type": "application/json;odata=minimalmetadata", "x-ms-error-code": code });
+    res.end(JSON.stringify({ "odata.error": { code, message: { lang: "en-US", value: message } } }));
+    return;
+  }
   res.writeHead(status, { "content-type": "application/xml", "x-ms-error-code": code });
   const escaped = message.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escaped}</Message></Error>`);
@@ -86,7 +126,7 @@ export interface StorageProxyOptions {
   readonly model: TwinModel;
   readonly authorizer: Authorizer;
   readonly issuer: TokenIssuer;
-  readonly upstream: { readonly queue: string; readonly blob: string };
+  readonly upstream: Readonly<Record<StorageService, string>>;
   readonly accountKeys: ReadonlyMap<string, string>;
   /** HTTPS is required: the SDKs refuse to send bearer tokens over plain http. */
   readonly certificate: Certificate;
@@ -94,10 +134,10 @@ export interface StorageProxyOptions {
   readonly labelOf: (principalId: string) => string;
 }
 
-/** One proxy per service (queue, blob); `url` is what replaces `https://<account>.<service>.core.windows.net`. */
+/** One proxy per service (queue, blob, table); `url` is what replaces `https://<account>.<service>.core.windows.net`. */
 export class StorageProxy {
   #servers: Server[] = [];
-  readonly urls: Record<"queue" | "blob", string> = { queue: "", blob: "" };
+  readonly urls: Record<StorageService, string> = { queue: "", blob: "", table: "" };
   readonly #sas = new Map<string, string>();
 
   constructor(private readonly options: StorageProxyOptions) {
@@ -110,7 +150,7 @@ export class StorageProxy {
             expiresOn,
             permissions: AccountSASPermissions.parse("rwdlacup"),
             resourceTypes: AccountSASResourceTypes.parse("sco").toString(),
-            services: AccountSASServices.parse("bq").toString(),
+            services: AccountSASServices.parse("bqt").toString(),
           },
           new StorageSharedKeyCredential(account, key),
         ).toString(),
@@ -119,7 +159,7 @@ export class StorageProxy {
   }
 
   async start(): Promise<void> {
-    for (const service of ["queue", "blob"] as const) {
+    for (const service of ["queue", "blob", "table"] as const) {
       const server = createServer({ cert: this.options.certificate.cert, key: this.options.certificate.key }, (req, res) => void this.#handle(service, req, res));
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
       this.urls[service] = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -128,42 +168,39 @@ export class StorageProxy {
   }
 
   /** The local URL for an account's service endpoint. */
-  endpointFor(service: "queue" | "blob", account: string): string {
+  endpointFor(service: StorageService, account: string): string {
     return `${this.urls[service]}/${account}`;
   }
 
   /** A request as the twin itself (provisioning): signed with the account SAS, no authorization. */
-  adminUrl(service: "queue" | "blob", path: string): string {
+  adminUrl(service: StorageService, path: string): string {
     const account = path.split("/").filter(Boolean)[0]!;
-    const upstream = service === "queue" ? this.options.upstream.queue : this.options.upstream.blob;
+    const upstream = this.options.upstream[service];
     return `${upstream}${path}${path.includes("?") ? "&" : "?"}${this.#sas.get(account) ?? ""}`;
   }
 
-  async #handle(service: "queue" | "blob", req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(service: StorageService, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const op = storageOperation(service, req.method ?? "GET", url);
-    if ("unsupported" in op) return storageError(res, 501, "NotImplemented", `twin: ${op.unsupported}`);
+    const op = storageOperation(service, req.method ?? "GET", url, req.headers);
+    if ("unsupported" in op) return storageError(res, 501, "NotImplemented", `twin: ${op.unsupported}`, service);
     const account = this.options.model.storageAccounts.find((a) => a.name === op.account);
-    if (!account || !this.#sas.has(op.account)) return storageError(res, 404, "ResourceNotFound", `twin: no storage account ${op.account} in the plan`);
+    if (!account || !this.#sas.has(op.account)) return storageError(res, 404, "ResourceNotFound", `twin: no storage account ${op.account} in the plan`, service);
     const token = bearerOf(req.headers.authorization);
     if (!token) {
-      return storageError(res, 401, "NoAuthenticationInformation", `twin: ${op.label} carries no bearer token (keys and SAS are not used by this platform)`);
+      return storageError(res, 401, "NoAuthenticationInformation", `twin: ${op.label} carries no bearer token (keys and SAS are not used by this platform)`, service);
     }
     let oid: string;
     try {
       oid = this.options.issuer.verify(token, STORAGE_AUDIENCES).claims.oid;
     } catch (error) {
-      return storageError(res, 401, "InvalidAuthenticationInfo", `twin: ${(error as Error).message}`);
+      return storageError(res, 401, "InvalidAuthenticationInfo", `twin: ${(error as Error).message}`, service);
     }
-    const resource =
-      service === "queue"
-        ? `${account.resourceId}/queueServices/default/queues/${op.entity}`
-        : `${account.resourceId}/blobServices/default/containers/${op.entity}`;
+    const resource = `${account.resourceId}/${service}Services/default/${{ queue: "queues", blob: "containers", table: "tables" }[service]}/${op.entity}`;
     const decision = this.options.authorizer.authorizeAny(
       { principalId: oid, principalLabel: this.options.labelOf(oid), resource, operation: op.label },
       op.anyOf,
     );
-    if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message + this.#missingEntityHint(service, op.account, op.entity));
+    if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message + this.#missingEntityHint(service, op.account, op.entity), service);
     await this.#forward(service, req, res, url, op.account);
   }
 
@@ -171,7 +208,8 @@ export class StorageProxy {
    * Azure authorizes before it looks the queue or container up, so a name nobody created is refused with 403
    * like a missing grant; the twin knows the plan and says when the name itself is the problem.
    */
-  #missingEntityHint(service: "queue" | "blob", account: string, entity: string): string {
+  #missingEntityHint(service: StorageService, account: string, entity: string): string {
+    if (service === "table") return "";
     const planned = service === "queue" ? this.options.model.queues : this.options.model.blobContainers;
     const inAccount = planned.filter((x) => x.account === account).map((x) => x.name);
     // An account where the plan declares none of this kind is host storage: its names are the runtime's.
@@ -179,8 +217,8 @@ export class StorageProxy {
     return ` Twin: the plan creates no ${service === "queue" ? "queue" : "container"} "${entity}" in ${account} (it has: ${inAccount.join(", ") || "none"}): the name the code uses and the name the infrastructure creates disagree.`;
   }
 
-  async #forward(service: "queue" | "blob", req: IncomingMessage, res: ServerResponse, url: URL, account: string): Promise<void> {
-    const upstream = new URL(service === "queue" ? this.options.upstream.queue : this.options.upstream.blob);
+  async #forward(service: StorageService, req: IncomingMessage, res: ServerResponse, url: URL, account: string): Promise<void> {
+    const upstream = new URL(this.options.upstream[service]);
     const query = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(this.#sas.get(account))) query.set(k, v);
     const headers = { ...req.headers };
@@ -193,7 +231,7 @@ export class StorageProxy {
         upstreamRes.pipe(res);
       },
     );
-    forward.on("error", (error) => storageError(res, 502, "TwinUpstreamError", `twin: Azurite: ${error.message}`));
+    forward.on("error", (error) => storageError(res, 502, "TwinUpstreamError", `twin: Azurite: ${error.message}`, service));
     req.pipe(forward);
   }
 

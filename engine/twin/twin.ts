@@ -33,7 +33,7 @@ import { type FunctionAppModel, type ManagedIdentity, type TwinModel, twinModel 
 import { Authorizer } from "./rbac";
 import { StorageProxy } from "./storage-proxy";
 import { PaymentStub, WebhookStub } from "./stubs";
-import { type DurableTaskSettings, taskHubQueueNames } from "./host/task-hub";
+import { type DurableTaskSettings, taskHubQueueNames, taskHubTableNames } from "./host/task-hub";
 import { TelemetryIngestion } from "./telemetry";
 import { TelemetryExporter } from "./host/telemetry-exporter";
 import { TokenIssuer } from "./tokens";
@@ -145,7 +145,7 @@ export class Twin {
     const m = this.model;
     this.backends = await startBackends(m.storageAccounts.map((a) => a.name));
     const common = { model: m, authorizer: this.authorizer, issuer: this.issuer, labelOf: this.labelOf, certificate: this.backends.certificate };
-    this.storage = new StorageProxy({ ...common, upstream: { queue: this.backends.queueUrl, blob: this.backends.blobUrl }, accountKeys: this.backends.accountKeys });
+    this.storage = new StorageProxy({ ...common, upstream: { queue: this.backends.queueUrl, blob: this.backends.blobUrl, table: this.backends.tableUrl }, accountKeys: this.backends.accountKeys });
     this.cosmos = new CosmosProxy({ ...common, upstream: this.backends.cosmosUrl });
     this.eventGrid = new EventGridEmulator({
       ...common,
@@ -238,15 +238,27 @@ export class Twin {
       const r = await fetch(storage.adminUrl("blob", `/${c.account}/${c.name}?restype=container`), { method: "PUT" });
       if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning container ${c.account}/${c.name}: HTTP ${r.status}`);
     }
-    // The Durable extension creates its task hub's queues in host storage on first start (the twin does it for it).
+    // The Durable extension creates its task hub's queues and tables in host storage on first start (the twin does it for it).
     for (const app of this.model.apps) {
       const bundle = this.options.bundles[app.service];
-      const account = this.model.storageAccounts.find((a) => a.endpoints.queue && hostOf(a.endpoints.queue) === hostOf(app.settings.AzureWebJobsStorage__queueServiceUri ?? ""));
-      if (!bundle || !account) continue;
+      const hostAccount = (service: "queue" | "table") =>
+        this.model.storageAccounts.find((a) => a.endpoints[service] && hostOf(a.endpoints[service]) === hostOf(app.settings[`AzureWebJobsStorage__${service}ServiceUri`] ?? ""));
+      if (!bundle) continue;
       const durableTask = (JSON.parse(readFileSync(path.join(bundle, "host.json"), "utf8")) as { extensions?: { durableTask?: DurableTaskSettings } }).extensions?.durableTask;
-      for (const queue of durableTask ? taskHubQueueNames(durableTask) : []) {
-        const r = await fetch(storage.adminUrl("queue", `/${account.name}/${queue}`), { method: "PUT" });
-        if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning task hub queue ${account.name}/${queue}: HTTP ${r.status}`);
+      if (!durableTask) continue;
+      const queueAccount = hostAccount("queue");
+      for (const queue of queueAccount ? taskHubQueueNames(durableTask) : []) {
+        const r = await fetch(storage.adminUrl("queue", `/${queueAccount!.name}/${queue}`), { method: "PUT" });
+        if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning task hub queue ${queueAccount!.name}/${queue}: HTTP ${r.status}`);
+      }
+      const tableAccount = hostAccount("table");
+      for (const table of tableAccount ? taskHubTableNames(durableTask) : []) {
+        const r = await fetch(storage.adminUrl("table", `/${tableAccount!.name}/Tables`), {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json;odata=nometadata" },
+          body: JSON.stringify({ TableName: table }),
+        });
+        if (r.status >= 300 && r.status !== 409) throw new Error(`provisioning task hub table ${tableAccount!.name}/${table}: HTTP ${r.status} ${await r.text()}`);
       }
     }
     // The host creates azure-webjobs-hosts in its storage on first start (a container operation the twin does for it).
@@ -311,7 +323,7 @@ export class Twin {
     for (const [name, value] of Object.entries(app.settings)) {
       let v = value;
       for (const account of this.model.storageAccounts) {
-        for (const service of ["queue", "blob"] as const) {
+        for (const service of ["queue", "blob", "table"] as const) {
           const endpoint = account.endpoints[service];
           if (endpoint && hostOf(v) === hostOf(endpoint)) v = storage.endpointFor(service, account.name) + (new URL(v).pathname.replace(/^\/+/, "") ? `/${new URL(v).pathname.replace(/^\/+/, "")}` : "");
         }

@@ -80,6 +80,21 @@ describe("data-plane operation tables", () => {
     expect(op("PUT", "/acct/q")).toHaveProperty("unsupported");
   });
 
+  it("maps table REST operations to Azure's data actions (an upsert needs add and update, or write)", () => {
+    const E = "Microsoft.Storage/storageAccounts/tableServices/tables/entities";
+    const op = (m: string, u: string, h: Record<string, string> = {}) => storageOperation("table", m, new URL(`https://x${u}`), h);
+    const row = "/acct/HubHistory(PartitionKey='i1',RowKey='0000000000000001')";
+    expect(op("GET", "/acct/HubInstances()?$filter=x")).toMatchObject({ entity: "HubInstances", anyOf: [[`${E}/read`]] });
+    expect(op("POST", "/acct/HubHistory")).toMatchObject({ anyOf: [[`${E}/write`], [`${E}/add/action`]] });
+    expect(op("PUT", row)).toMatchObject({ entity: "HubHistory", anyOf: [[`${E}/write`], [`${E}/add/action`, `${E}/update/action`]] });
+    expect(op("MERGE", row)).toMatchObject({ anyOf: [[`${E}/write`], [`${E}/add/action`, `${E}/update/action`]] });
+    expect(op("POST", row, { "x-http-method": "MERGE", "if-match": "*" })).toMatchObject({ anyOf: [[`${E}/write`], [`${E}/update/action`]] });
+    expect(op("PUT", row, { "if-match": "*" })).toMatchObject({ anyOf: [[`${E}/write`], [`${E}/update/action`]] });
+    expect(op("DELETE", row)).toMatchObject({ anyOf: [[`${E}/delete`]] });
+    expect(op("POST", "/acct/Tables")).toHaveProperty("unsupported");
+    expect(op("POST", "/acct/$batch")).toHaveProperty("unsupported");
+  });
+
   it("maps Cosmos REST operations, and refuses batch and patch", () => {
     expect(cosmosOperation("POST", "/dbs/d/colls/c/docs", { "x-ms-documentdb-isquery": "True" })).toMatchObject({ action: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeQuery", scopePath: "/dbs/d/colls/c" });
     expect(cosmosOperation("POST", "/dbs/d/colls/c/docs", { "x-ms-documentdb-is-upsert": "true" })).toMatchObject({ action: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/upsert" });

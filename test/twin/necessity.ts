@@ -19,15 +19,7 @@ import { callGateway, createOrder, putRaw, waitFor } from "./support";
  * Assignments the twin cannot show necessary, each with the reason (the test asserts this exact list, so a
  * new unexercised grant, or one of these becoming exercised, fails it). Keyed by assignment name suffix.
  */
-export const NOT_EXERCISED: Readonly<Record<string, string>> = {
-  "fulfillment-host-table-contributor":
-    "the Durable task hub's Instances and History tables in host storage: the twin keeps orchestration state in memory (engine/twin/host/durable.ts) and emulates only the task hub's queue polling",
-  "orders-host-queue-contributor":
-    "host-storage queues for an app whose only queue trigger reads another account (QUEUES__queueServiceUri): nothing the twin runs uses them (components/function-app hostStorageServices grants them to every queue-triggered app)",
-  "orders-host-table-contributor": "host-storage tables for an app without Durable Functions: nothing the twin runs uses them (same)",
-  "notifications-host-queue-contributor": "as orders-host-queue-contributor",
-  "notifications-host-table-contributor": "as orders-host-table-contributor",
-};
+export const NOT_EXERCISED: Readonly<Record<string, string>> = {};
 
 const isNotExercised = (name: string): boolean => Object.keys(NOT_EXERCISED).some((k) => name === k || name.endsWith(`-${k}`));
 

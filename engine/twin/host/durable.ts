@@ -9,8 +9,14 @@
  * https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api ;
  * host.json `overridableExistingInstanceStates` (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-bindings#host-json).
  *
+ * State: every episode is checkpointed to the task hub's store (the Azure Storage provider's History and
+ * Instances tables, engine/twin/host/task-hub.ts) before its actions are scheduled; a checkpoint storage
+ * refuses abandons the episode, which is retried, so an orchestration does not advance past state it
+ * could not persist. Reads (status queries, replays) use the in-memory copy: instances do not survive a
+ * restart of the twin.
+ *
  * Not emulated (refused when an orchestrator asks for them): sub-orchestrations, entities,
- * continue-as-new, durable HTTP calls; the task hub is in memory (instances do not survive a restart).
+ * continue-as-new, durable HTTP calls.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -41,6 +47,8 @@ interface Instance {
   status: "Pending" | "Running" | "Completed" | "Failed" | "Terminated";
   readonly history: Record<string, unknown>[];
   recorded: number;
+  /** History events already written to the store. */
+  persisted: number;
   latest: Action[];
   output: unknown;
   customStatus: unknown;
@@ -52,12 +60,35 @@ interface Instance {
 const flatten = (actions: readonly Action[]): Action[] =>
   actions.flatMap((a) => (a.actionType === ACTION.WhenAny || a.actionType === ACTION.WhenAll ? flatten(a.compoundActions ?? []) : [a]));
 
+/** One checkpoint of an orchestration: its new history events and its state after the episode. */
+export interface Checkpoint {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly runtimeStatus: Instance["status"];
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+  readonly createdTime: Date;
+  readonly lastUpdatedTime: Date;
+  /** History events not yet written, with their sequence numbers in the instance's history. */
+  readonly newEvents: readonly { readonly sequence: number; readonly event: Readonly<Record<string, unknown>> }[];
+}
+
+/** Where a task hub persists orchestration state; `checkpoint` throws when storage refuses. */
+export interface TaskHubStore {
+  checkpoint(checkpoint: Checkpoint): Promise<void>;
+}
+
 export interface DurableOptions {
   readonly core: FakeCore;
+  /** The task hub's state store. @default none (state in memory only) */
+  readonly store?: TaskHubStore;
+  /** Delay before an abandoned episode (its checkpoint refused) is retried. @default 1000 */
+  readonly abandonRetryMs?: number;
   readonly hubName: string;
   /** host.json durableTask.overridableExistingInstanceStates (default: AnyState). */
   readonly overridable: "AnyState" | "NonRunningStates";
-  readonly log: (message: string) => void;
+  readonly log: (message: string, level?: "info" | "error") => void;
 }
 
 export class DurableHost {
@@ -111,7 +142,7 @@ export class DurableHost {
     }
     const now = new Date();
     const instance: Instance = {
-      id, name, input, created: now, updated: now, status: "Pending", history: [], recorded: 0, latest: [],
+      id, name, input, created: now, updated: now, status: "Pending", history: [], recorded: 0, persisted: 0, latest: [],
       output: undefined, customStatus: undefined, nextId: 0, chain: Promise.resolve(), timers: [],
     };
     this.#instances.set(id, instance);
@@ -166,12 +197,15 @@ export class DurableHost {
       const message = error instanceof Error ? error.message : String(error);
       const marker = message.indexOf("$OutOfProcData$:");
       state = marker >= 0 ? (JSON.parse(message.slice(marker + "$OutOfProcData$:".length)) as typeof state) : { isDone: true, error: message };
+      const output = state.error ?? message;
+      if (!(await this.#checkpoint(i, "Failed", output, i.customStatus))) return;
       i.status = "Failed";
-      i.output = state.error ?? message;
+      i.output = output;
       i.updated = new Date();
       this.options.log(`orchestration ${i.name} ${i.id} Failed: ${i.output as string}`);
       return;
     }
+    if (!(await this.#checkpoint(i, state.isDone ? "Completed" : "Running", state.isDone ? state.output : undefined, state.customStatus))) return;
     for (const e of i.history) e.IsPlayed = true;
     i.status = "Running";
     i.customStatus = state.customStatus;
@@ -185,6 +219,37 @@ export class DurableHost {
       i.output = state.output;
       for (const t of i.timers) clearTimeout(t);
       this.options.log(`orchestration ${i.name} ${i.id} Completed: ${JSON.stringify(state.output)}`);
+    }
+  }
+
+  /**
+   * Writes the episode's new history and the instance's state before anything of the episode takes
+   * effect. On a refusal the episode is abandoned (logged) and replayed later, as the extension
+   * abandons a work item whose commit fails. True when written (or when there is no store).
+   */
+  async #checkpoint(i: Instance, runtimeStatus: Instance["status"], output: unknown, customStatus: unknown): Promise<boolean> {
+    const store = this.options.store;
+    if (!store) return true;
+    const upTo = i.history.length;
+    try {
+      await store.checkpoint({
+        instanceId: i.id,
+        name: i.name,
+        runtimeStatus,
+        input: i.input,
+        output,
+        customStatus,
+        createdTime: i.created,
+        lastUpdatedTime: new Date(),
+        newEvents: i.history.slice(i.persisted, upTo).map((event, n) => ({ sequence: i.persisted + n, event })),
+      });
+      i.persisted = upTo;
+      return true;
+    } catch (error) {
+      const delay = this.options.abandonRetryMs ?? 1000;
+      this.options.log(`task hub ${this.options.hubName}: checkpoint of orchestration ${i.name} ${i.id} failed, episode abandoned (retried in ${delay} ms): ${(error as Error).message}`, "error");
+      setTimeout(() => this.#episode(i), delay).unref();
+      return false;
     }
   }
 

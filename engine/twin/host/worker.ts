@@ -32,9 +32,9 @@ import { join } from "node:path";
 import { ManagedIdentityCredential } from "@azure/identity";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { durationMs, FakeCore, type Registration } from "./core";
-import { DurableHost } from "./durable";
+import { type Checkpoint, DurableHost, type TaskHubStore } from "./durable";
 import { nextOccurrence } from "./ncrontab";
-import { type DurableTaskSettings, taskHubQueueNames } from "./task-hub";
+import { type DurableTaskSettings, taskHubQueueNames, taskHubTableNames } from "./task-hub";
 import { TelemetryExporter } from "./telemetry-exporter";
 
 export interface WorkerConfig {
@@ -82,7 +82,9 @@ const durable = new DurableHost({
   core,
   hubName: hostJson.extensions?.durableTask?.hubName ?? "TestHubName",
   overridable: hostJson.extensions?.durableTask?.overridableExistingInstanceStates === "NonRunningStates" ? "NonRunningStates" : "AnyState",
-  log: (message) => log("info", "durable", message),
+  log: (message, level) => log(level ?? "info", "durable", message),
+  store: taskHubTables(hostJson.extensions?.durableTask ?? {}),
+  abandonRetryMs: Math.max(100, 1000 * (config.hostTimeScale ?? 1)),
 });
 
 /** Settings the trigger's connection needs: identity-based only (keys are refused by the platform). */
@@ -525,6 +527,69 @@ function startTaskHubPolling(): void {
     setTimeout(() => void poll(), everyMs).unref();
   };
   void poll();
+}
+
+// ---------------------------------------------------------------- durable task hub tables
+/**
+ * The task hub's History and Instances tables in host storage (AzureWebJobsStorage__tableServiceUri),
+ * written as the app's identity with Insert Or Replace Entity (Table REST; an upsert, so a retried
+ * checkpoint rewrites the same rows). Values are strings (the provider keeps large payloads in blobs;
+ * the twin truncates them). Entity shape: https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider
+ */
+function taskHubTables(durableTask: DurableTaskSettings): TaskHubStore {
+  const [historyTable, instancesTable] = taskHubTableNames(durableTask);
+  const tableUri = settings.AzureWebJobsStorage__tableServiceUri?.replace(/\/+$/, "");
+  const text = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value ?? null)).slice(0, 30_000);
+  const key = (value: string): string => encodeURIComponent(value.replace(/'/g, "''"));
+  const upsert = async (table: string, partitionKey: string, rowKey: string, properties: Record<string, string>): Promise<void> => {
+    const token = await credentialFor(settings.AzureWebJobsStorage__clientId).getToken("https://storage.azure.com/.default");
+    const response = await fetch(`${tableUri}/${table}(PartitionKey='${key(partitionKey)}',RowKey='${key(rowKey)}')`, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${token.token}`,
+        "x-ms-version": "2019-02-02",
+        "x-ms-date": new Date().toUTCString(),
+        "content-type": "application/json",
+        accept: "application/json;odata=nometadata",
+        dataserviceversion: "3.0;NetFx",
+      },
+      body: JSON.stringify({ PartitionKey: partitionKey, RowKey: rowKey, ...properties }),
+    });
+    if (!response.ok) {
+      const body = await response.text();
+      let message = body;
+      try {
+        message = (JSON.parse(body) as { "odata.error"?: { code?: string; message?: { value?: string } } })["odata.error"]?.message?.value ?? body;
+      } catch {
+        /* not OData JSON */
+      }
+      throw new Error(`${table}: HTTP ${response.status} ${response.headers.get("x-ms-error-code") ?? ""}: ${message.split("\n")[0]}`);
+    }
+  };
+  return {
+    async checkpoint(c: Checkpoint): Promise<void> {
+      if (!tableUri) throw new Error("app setting AzureWebJobsStorage__tableServiceUri (identity-based host storage) is not set by the plan: the task hub has no tables");
+      for (const { sequence, event } of c.newEvents) {
+        const { EventType, EventId, Timestamp, ...rest } = event;
+        await upsert(historyTable, c.instanceId, sequence.toString(16).toUpperCase().padStart(16, "0"), {
+          EventType: String(EventType),
+          EventId: String(EventId),
+          // Timestamp is the service's own property; the provider records the event's time as _Timestamp.
+          _Timestamp: Timestamp instanceof Date ? Timestamp.toISOString() : String(Timestamp),
+          Payload: text(rest),
+        });
+      }
+      await upsert(instancesTable, c.instanceId, "", {
+        Name: c.name,
+        RuntimeStatus: c.runtimeStatus,
+        Input: text(c.input),
+        Output: text(c.output),
+        CustomStatus: text(c.customStatus),
+        CreatedTime: c.createdTime.toISOString(),
+        LastUpdatedTime: c.lastUpdatedTime.toISOString(),
+      });
+    },
+  };
 }
 
 // ---------------------------------------------------------------- request telemetry

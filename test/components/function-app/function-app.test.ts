@@ -330,7 +330,7 @@ describe("FunctionApp (every option)", () => {
     });
   });
 
-  it("adds queue and table roles on the host storage for queue triggers and Durable Functions", () => {
+  it("adds queue and table roles on the host storage for Durable Functions", () => {
     const scope = out.hostStorageAccountId as string;
     const expected = [
       ["hello-host-blob-owner", BuiltInRole.storageBlobDataOwner],
