@@ -86,7 +86,7 @@ describe("orders through the gateway", () => {
     expect(grant, "the plan grants fulfillment its host tables").toBeDefined();
     const since = twin.logs.length;
     twin.authorizer.revoke(grant.name);
-    let id = "";
+    let id: string;
     try {
       const created = await createOrder(twin);
       expect(created.status, created.text).toBe(201);
