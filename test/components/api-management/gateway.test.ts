@@ -95,7 +95,7 @@ function program(config: StackConfig): () => void {
 /** ServiceApi arguments as the Gateway would pass them (for the pure checks). */
 function serviceArgs(overrides: Partial<ServiceApiArgs> = {}): ServiceApiArgs {
   return {
-    openapi: widgets,
+    openapi: JSON.stringify(widgets),
     path: "widgets",
     version: "v1",
     displayName: "Widgets",
@@ -367,7 +367,7 @@ describe("plan-time refusals", () => {
   });
 
   it("refuses operations without roles, unknown operations and undeclared roles", () => {
-    const check = (map: Record<string, readonly string[]>) => () => checkServiceApiArgs("widgets", serviceArgs({ operationRoles: map }));
+    const check = (map: Record<string, string[]>) => () => checkServiceApiArgs("widgets", serviceArgs({ operationRoles: map }));
     expect(check({ listWidgets: ["Widgets.Read"] })).toThrow(/every operation must list the app roles.*createWidget \(POST \/widgets\)/);
     expect(check({ ...operationRoles, nope: ["Widgets.Read"] })).toThrow(/names operations the document does not have: nope/);
     expect(check({ ...operationRoles, listWidgets: ["Admin"] })).toThrow(/does not declare: Admin/);
@@ -499,7 +499,7 @@ describe("mocked back ends", () => {
   it("refuses an operation the mock could only answer with an empty body", () => {
     const bare = structuredClone(payment) as { paths: Record<string, { post: { responses: Record<string, { content?: unknown }> } }> };
     delete bare.paths["/payments/refunds"]!.post.responses["201"]!.content;
-    expect(() => checkServiceApiArgs("payment", serviceArgs({ openapi: bare, backend: { kind: "mock" }, roles: [], operationRoles: {} }))).toThrow(
+    expect(() => checkServiceApiArgs("payment", serviceArgs({ openapi: JSON.stringify(bare), backend: { kind: "mock" }, roles: [], operationRoles: {} }))).toThrow(
       /a mocked back end answers with each operation's 2xx JSON example; add one .* to refund \(POST \/payments\/refunds, 201 has no application\/json example\)/,
     );
   });
