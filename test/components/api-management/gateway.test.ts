@@ -353,6 +353,21 @@ describe("plan-time refusals", () => {
     expect(() => checkServiceApiArgs("p", serviceArgs({ version: "1" }))).toThrow(/version "1" must look like "v1"/);
   });
 
+  // The back end is one plain-data interface (other Pulumi languages cannot pass a TypeScript union):
+  // each kind's fields are checked at construction, naming the arg.
+  it("refuses a back end whose fields do not fit its kind, naming the arg", () => {
+    const backend = (b: Record<string, unknown>) => () => checkServiceApiArgs("p", serviceArgs({ backend: b as unknown as ServiceApiArgs["backend"] }));
+    expect(backend({ kind: "functionApp", hostName: "h.azurewebsites.net" })).toThrow(/API "p": backend\.routePrefix, backend\.appClientId are required with backend\.kind "functionApp"/);
+    expect(backend({ kind: "external" })).toThrow(/API "p": backend\.url is required with backend\.kind "external"/);
+    expect(backend({ kind: "functionApp", hostName: "h", routePrefix: "api", appClientId: "c", url: "https://x.example" })).toThrow(
+      /API "p": backend\.url does not apply to backend\.kind "functionApp" \(it takes hostName, routePrefix, appClientId\)/,
+    );
+    expect(backend({ kind: "mock", tokenResource: "api://x" })).toThrow(/backend\.tokenResource does not apply to backend\.kind "mock" \(it takes description\)/);
+    expect(backend({ kind: "lambda" })).toThrow(/API "p": backend\.kind "lambda" is not one of functionApp, external, mock/);
+    // Each kind with its own fields passes.
+    expect(checkServiceApiArgs("p", serviceArgs({ backend: { kind: "external", url: "https://x.example", description: "d", tokenResource: "api://x" } })).backend.kind).toBe("external");
+  });
+
   it("refuses a rate-limit period the gateway does not accept", () => {
     // The stack config refuses this too (test/lib/config.test.ts); the component keeps its own check.
     const base = apiConfig({});
