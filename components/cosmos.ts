@@ -9,7 +9,8 @@ import { protectedOptions } from "./core/protection";
 import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, effectiveLock, resourceName } from "./core/standard";
 import type { Link } from "./core/link";
 import { CosmosDataRole, deterministicGuid, type Grantee } from "./core/roles";
-import type { PrivateNetwork } from "./network";
+import { type PrivateNetworkReference, checkPrivateNetworkReference, privateEndpointIn } from "./network";
+import type { PublicNetworkAccess } from "./core/network-access";
 
 /** Bound on each data-plane role assignment operation (they queue behind one another, see grantData). */
 export const SQL_ROLE_ASSIGNMENT_TIMEOUTS = { create: "15m", update: "15m", delete: "15m" } as const;
@@ -22,13 +23,13 @@ export interface CosmosContainerSpec {
   /** Container id (1-255 characters, none of `/\#?`). */
   readonly name: string;
   /** Partition key paths; more than one makes a hierarchical (MultiHash) key. */
-  readonly partitionKeyPaths: readonly string[];
+  readonly partitionKeyPaths: string[];
   /** Time to live for items, in seconds; -1 = on with no default expiry. @default off */
   readonly defaultTtlSeconds?: number;
   /** Unique key paths per unique key. @default none */
-  readonly uniqueKeys?: readonly (readonly string[])[];
+  readonly uniqueKeys?: string[][];
   /** Paths excluded from indexing. @default DEFAULT_EXCLUDED_INDEX_PATHS (`/"_etag"/?`) */
-  readonly excludedIndexPaths?: readonly string[];
+  readonly excludedIndexPaths?: string[];
 }
 
 /** A change-feed consumer of one of the database's containers: it gets a lease container. */
@@ -48,45 +49,69 @@ export interface CosmosDatabaseSpec {
   /** The database id. @default the key (`service`) */
   readonly databaseName?: string;
   /** The containers of the database. */
-  readonly containers: readonly CosmosContainerSpec[];
+  readonly containers: CosmosContainerSpec[];
   /**
    * Change-feed consumers of this database's containers: each gets its `leaseContainer` (partition
    * key `/id`), created here because an Entra identity cannot create containers (the trigger's
    * `createLeaseContainerIfNotExists` stays false). @default none
    */
-  readonly changeFeedConsumers?: readonly ChangeFeedConsumer[];
+  readonly changeFeedConsumers?: ChangeFeedConsumer[];
+}
+
+/** How a Cosmos DB account is billed for throughput. */
+export const CosmosCapacityMode = {
+  /** Per request unit consumed; no provisioned throughput. */
+  Serverless: "serverless",
+  /** Autoscale throughput provisioned per database, up to `autoscaleMaxThroughput`. */
+  Autoscale: "autoscale",
+} as const;
+export type CosmosCapacityMode = (typeof CosmosCapacityMode)[keyof typeof CosmosCapacityMode];
+
+/** The continuous backup tier: how far back a point-in-time restore reaches. */
+export const CosmosBackupTier = {
+  Continuous7Days: "Continuous7Days",
+  Continuous30Days: "Continuous30Days",
+} as const;
+export type CosmosBackupTier = (typeof CosmosBackupTier)[keyof typeof CosmosBackupTier];
+
+/** Explicit physical names of a CosmosDb's resources. */
+export interface CosmosDbPhysicalNames {
+  /** The account (3-44 lowercase letters, digits and hyphens, globally unique). @default from the naming helper */
+  readonly account?: string;
 }
 
 export interface CosmosDbArgs extends StandardArgs {
   /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly account?: string };
+  readonly physicalNames?: CosmosDbPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** The databases and containers, one per service. */
-  readonly databases: readonly CosmosDatabaseSpec[];
+  readonly databases: CosmosDatabaseSpec[];
   /**
    * `serverless` bills per request unit; `autoscale` provisions throughput per database.
    * @default "serverless"
    */
-  readonly capacityMode?: "serverless" | "autoscale";
+  readonly capacityMode?: CosmosCapacityMode;
   /** Max RU/s per database; required with `autoscale`, refused with `serverless`. @default none */
   readonly autoscaleMaxThroughput?: number;
   /** Continuous backup tier. @default "Continuous7Days" */
-  readonly backupTier?: "Continuous7Days" | "Continuous30Days";
+  readonly backupTier?: CosmosBackupTier;
   /** Zone redundancy of the (single) region; not available for serverless accounts. @default false */
   readonly zoneRedundant?: boolean;
   /**
    * @default "Disabled" with `privateNetwork`, else "Enabled" (Functions without a VNet reach the
    * account publicly, with Entra auth)
    */
-  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  readonly publicNetworkAccess?: PublicNetworkAccess;
   /**
    * A private endpoint (`Sql`) in this network, and public network access off. ~$7.30/month.
+   * Pass `privateNetwork.reference` of a PrivateNetwork (its endpoint is then that network's child),
+   * or the ids of an existing network's endpoints subnet and `Sql` DNS zone.
    * @default none (public endpoint, Entra ID only)
    */
-  readonly privateNetwork?: PrivateNetwork;
+  readonly privateNetwork?: PrivateNetworkReference;
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
   /** protectData: protect/retainOnDelete, and a CanNotDelete lock on the account unless `lock` says otherwise. */
@@ -141,6 +166,7 @@ function validate(name: string, args: CosmosDbArgs): void {
       throw new Error(`${where}: autoscaleMaxThroughput must be a multiple of 1000 RU/s, at least 1000 (got ${t})`);
     }
   }
+  if (args.privateNetwork) checkPrivateNetworkReference(where, "privateNetwork", args.privateNetwork, ["Sql"]);
   if (args.privateNetwork && args.publicNetworkAccess === "Enabled") {
     throw new Error(`${where}: publicNetworkAccess "Enabled" keeps the public endpoint open although privateNetwork is set; use "Disabled" or omit it`);
   }
@@ -181,6 +207,23 @@ function validate(name: string, args: CosmosDbArgs): void {
   }
 }
 
+/**
+ * A CosmosDb's state its methods use. Kept off the class: the package schema publishes every class
+ * field (private ones too) as an output in every language.
+ */
+interface CosmosDbInternals {
+  readonly name: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly scopeResources: Map<string, pulumi.Resource>;
+  /** Lease container names by `<database key>/<watched container>/<consumer>`. */
+  readonly leaseContainers: Map<string, string>;
+  /** Grants by logical name: the same grant asked twice (e.g. two watched containers of one database) is created once. */
+  readonly grants: Map<string, cosmosdb.SqlResourceSqlRoleAssignment>;
+  /** The last data-plane grant created on this account: the next one waits for it (see grantData). */
+  lastGrant: cosmosdb.SqlResourceSqlRoleAssignment | undefined;
+}
+const internals = new WeakMap<CosmosDb, CosmosDbInternals>();
+
 /** Cosmos DB account (NoSQL API) with the services' databases, containers and lease containers. */
 export class CosmosDb extends pulumi.ComponentResource {
   /** ARM id of the account. */
@@ -196,31 +239,23 @@ export class CosmosDb extends pulumi.ComponentResource {
   /** ARM ids of the containers (incl. lease containers), by service then container name. */
   readonly containerIds: Readonly<Record<string, Readonly<Record<string, pulumi.Output<string>>>>>;
 
-  private readonly name: string;
-  private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly scopeResources: Map<string, pulumi.Resource>;
-  /** Lease container names by `<database key>/<watched container>/<consumer>`. */
-  private readonly leaseContainers: Map<string, string>;
-  /** Grants by logical name: the same grant asked twice (e.g. two watched containers of one database) is created once. */
-  private readonly grants: Map<string, cosmosdb.SqlResourceSqlRoleAssignment>;
-  /** The last data-plane grant created on this account: the next one waits for it (see grantData). */
-  private lastGrant: cosmosdb.SqlResourceSqlRoleAssignment | undefined;
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): CosmosDbInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: CosmosDbArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse impossible args before anything is registered.
     validate(name, args);
     super("serverless-platform:cosmosdb:CosmosDb", name, {}, opts);
-    this.name = name;
-    this.scopeResources = new Map();
-    this.leaseContainers = new Map();
-    this.grants = new Map();
-    this.resourceGroupName = args.resourceGroupName;
+    internals.set(this, { name, resourceGroupName: args.resourceGroupName, scopeResources: new Map(), leaseContainers: new Map(), grants: new Map(), lastGrant: undefined });
     const serverless = (args.capacityMode ?? "serverless") === "serverless";
 
+    const accountName = resourceName(`CosmosDb "${name}"`, "physicalNames.account", "cosmosAccount", args.physicalNames?.account, args.names, name);
     const account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
       {
-        accountName: resourceName(`CosmosDb "${name}"`, "physicalNames.account", "cosmosAccount", args.physicalNames?.account, args.names, name),
+        accountName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -242,7 +277,18 @@ export class CosmosDb extends pulumi.ComponentResource {
     );
     applyLock(`${name}-account`, account.id, effectiveLock(args.lock, args.protect), { parent: this });
     applyRoleAssignments(`${name}-account`, account.id, args.roleAssignments, { parent: this });
-    args.privateNetwork?.privateEndpoint(`${name}-sql`, { resourceId: account.id, groupId: "Sql" });
+    if (args.privateNetwork) {
+      privateEndpointIn(args.privateNetwork, {
+        name: `${name}-sql`,
+        target: { resourceId: account.id, groupId: "Sql" },
+        names: args.names,
+        resourcePhysicalName: accountName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        parent: this,
+      });
+    }
 
     this.accountId = account.id;
     this.accountName = account.name;
@@ -268,7 +314,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       );
       databaseNames[db.service] = dbName;
       databaseIds[db.service] = database.id;
-      this.scopeResources.set(db.service, database);
+      this.internal.scopeResources.set(db.service, database);
 
       const ids: Record<string, pulumi.Output<string>> = {};
       const addContainer = (containerName: string, resource: cosmosdb.SqlResourceSqlContainerArgs["resource"]): void => {
@@ -285,7 +331,7 @@ export class CosmosDb extends pulumi.ComponentResource {
           { parent: this },
         );
         ids[containerName] = c.id;
-        this.scopeResources.set(`${db.service}/${containerName}`, c);
+        this.internal.scopeResources.set(`${db.service}/${containerName}`, c);
       };
       for (const c of db.containers) {
         const multi = c.partitionKeyPaths.length > 1;
@@ -306,7 +352,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       }
       for (const f of db.changeFeedConsumers ?? []) {
         const lease = f.leaseContainer;
-        this.leaseContainers.set(`${db.service}/${f.container}/${f.consumer}`, lease);
+        this.internal.leaseContainers.set(`${db.service}/${f.container}/${f.consumer}`, lease);
         addContainer(lease, { id: lease, partitionKey: { paths: ["/id"], kind: cosmosdb.PartitionKind.Hash } });
       }
       containerIds[db.service] = ids;
@@ -349,10 +395,10 @@ export class CosmosDb extends pulumi.ComponentResource {
     watched: { readonly service: string; readonly container: string; readonly consumer: string },
   ): cosmosdb.SqlResourceSqlRoleAssignment[] {
     this.requireScope({ service: watched.service, container: watched.container });
-    const lease = this.leaseContainers.get(`${watched.service}/${watched.container}/${watched.consumer}`);
+    const lease = this.internal.leaseContainers.get(`${watched.service}/${watched.container}/${watched.consumer}`);
     if (lease === undefined) {
       throw new Error(
-        `CosmosDb "${this.name}": no lease container for consumer "${watched.consumer}" of "${watched.container}" in ` +
+        `CosmosDb "${this.internal.name}": no lease container for consumer "${watched.consumer}" of "${watched.container}" in ` +
           `${this.databaseNames[watched.service]}; declare { consumer: "${watched.consumer}", container: "${watched.container}", leaseContainer: ... } ` +
           "in that database's changeFeedConsumers",
       );
@@ -376,7 +422,7 @@ export class CosmosDb extends pulumi.ComponentResource {
     const scope = { service: use.service, container: use.container };
     this.requireScope(scope);
     if (use.access === "changeFeed" && use.consumer === undefined) {
-      throw new Error(`CosmosDb "${this.name}".link: a changeFeed use of "${use.container}" needs the consumer's name (its lease container is declared per consumer)`);
+      throw new Error(`CosmosDb "${this.internal.name}".link: a changeFeed use of "${use.container}" needs the consumer's name (its lease container is declared per consumer)`);
     }
     const grant = (grantee: Grantee): readonly pulumi.Resource[] => {
       if (use.access === "readWrite") return [this.grantDataContributor(grantee, scope)];
@@ -384,7 +430,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       return this.grantChangeFeed(grantee, { ...scope, consumer: use.consumer! });
     };
     return {
-      description: `container "${use.container}" of ${this.databaseNames[use.service]} in CosmosDb "${this.name}" (${use.access})`,
+      description: `container "${use.container}" of ${this.databaseNames[use.service]} in CosmosDb "${this.internal.name}" (${use.access})`,
       connections: { [connection]: this.connection() },
       grant,
     };
@@ -397,10 +443,10 @@ export class CosmosDb extends pulumi.ComponentResource {
 
   private requireScope(scope: CosmosDataScope): pulumi.Resource {
     const key = scope.container === undefined ? scope.service : `${scope.service}/${scope.container}`;
-    const found = this.scopeResources.get(key);
+    const found = this.internal.scopeResources.get(key);
     if (!found) {
       const what = scope.container === undefined ? `database for service "${scope.service}"` : `container "${scope.container}" of service "${scope.service}"`;
-      throw new Error(`CosmosDb "${this.name}": cannot grant on ${what}: it is not declared in this account`);
+      throw new Error(`CosmosDb "${this.internal.name}": cannot grant on ${what}: it is not declared in this account`);
     }
     return found;
   }
@@ -408,8 +454,8 @@ export class CosmosDb extends pulumi.ComponentResource {
   private grantData(grantee: Grantee, role: keyof typeof CosmosDataRole, scope?: CosmosDataScope): cosmosdb.SqlResourceSqlRoleAssignment {
     const target = scope ? this.requireScope(scope) : undefined;
     const suffix = scope ? `-${scope.service}${scope.container !== undefined ? `-${scope.container}` : ""}` : "-account";
-    const logicalName = `${this.name}-${grantee.name}-data-${role}${suffix}`;
-    const existing = this.grants.get(logicalName);
+    const logicalName = `${this.internal.name}-${grantee.name}-data-${role}${suffix}`;
+    const existing = this.internal.grants.get(logicalName);
     if (existing) return existing;
     const roleGuid = CosmosDataRole[role];
     // Data-plane scope strings: <account id>, <account id>/dbs/<db>, <account id>/dbs/<db>/colls/<container>.
@@ -422,7 +468,7 @@ export class CosmosDb extends pulumi.ComponentResource {
       logicalName,
       {
         accountName: this.accountName,
-        resourceGroupName: this.resourceGroupName,
+        resourceGroupName: this.internal.resourceGroupName,
         roleDefinitionId: this.accountId.apply((id) => `${id}/sqlRoleDefinitions/${roleGuid}`),
         scope: scopePath,
         principalId: grantee.principalId,
@@ -434,7 +480,7 @@ export class CosmosDb extends pulumi.ComponentResource {
         // account: Cosmos takes an exclusive lock on the account for each role assignment and answers
         // a concurrent one with 412 "another operation is in progress"
         // (hashicorp/terraform-provider-azurerm#15842, #17233), so each waits for the previous one.
-        dependsOn: [...(target ? [target] : []), ...(this.lastGrant ? [this.lastGrant] : [])],
+        dependsOn: [...(target ? [target] : []), ...(this.internal.lastGrant ? [this.internal.lastGrant] : [])],
         // azure-native has no retry option for the "principal not found" race with a new identity
         // (pulumi-azure-native#2816, open, awaiting upstream; sqlRoleAssignments have no principalType
         // to skip the lookup): the wait for each long-running operation is bounded here, and a
@@ -442,8 +488,8 @@ export class CosmosDb extends pulumi.ComponentResource {
         customTimeouts: SQL_ROLE_ASSIGNMENT_TIMEOUTS,
       },
     );
-    this.grants.set(logicalName, assignment);
-    this.lastGrant = assignment;
+    this.internal.grants.set(logicalName, assignment);
+    this.internal.lastGrant = assignment;
     return assignment;
   }
 }

@@ -18,12 +18,44 @@ import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, e
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type { Messaging } from "./messaging";
+import type { PublicNetworkAccess } from "./core/network-access";
 
 /**
  * ARM `inputSchema` names this component delivers to queues unchanged (`eventDeliverySchema` = the
  * input schema): CloudEvents 1.0 or the Event Grid schema (azure-native `eventgrid.InputSchema`).
  */
-export type EventSchema = "CloudEventSchemaV1_0" | "EventGridSchema";
+export const EventSchema = {
+  /** CloudEvents 1.0. */
+  CloudEventSchemaV1_0: "CloudEventSchemaV1_0",
+  /** The Event Grid schema. */
+  EventGridSchema: "EventGridSchema",
+} as const;
+export type EventSchema = (typeof EventSchema)[keyof typeof EventSchema];
+
+/**
+ * The identity Event Grid delivers and dead-letters with: a user-assigned identity the topic gets,
+ * or the topic's own system-assigned identity (the only one a storage firewall's trusted-services
+ * exception admits).
+ */
+export const DeliveryIdentityType = {
+  UserAssigned: "UserAssigned",
+  SystemAssigned: "SystemAssigned",
+} as const;
+export type DeliveryIdentityType = (typeof DeliveryIdentityType)[keyof typeof DeliveryIdentityType];
+
+/** Explicit physical names of an EventTopic's resources. */
+export interface EventTopicPhysicalNames {
+  /** The topic (3-50 letters, digits and hyphens). @default from the naming helper */
+  readonly topic?: string;
+  /** The user-assigned delivery identity (with `deliveryIdentityType` "UserAssigned"). @default from the naming helper */
+  readonly deliveryIdentity?: string;
+}
+
+/** The identity Event Grid delivers with: `id` is the user-assigned identity's ARM id, or the topic's own for a system-assigned one. */
+export interface EventTopicDeliveryIdentity {
+  readonly id: pulumi.Output<string>;
+  readonly principalId: pulumi.Output<string>;
+}
 
 /**
  * CloudEvents 1.0: the open envelope Event Grid recommends for new topics (Microsoft Learn, "CloudEvents
@@ -35,7 +67,7 @@ export interface EventTopicArgs extends StandardArgs {
   /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly topic?: string; readonly deliveryIdentity?: string };
+  readonly physicalNames?: EventTopicPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /**
@@ -44,7 +76,7 @@ export interface EventTopicArgs extends StandardArgs {
    */
   readonly inputSchema?: EventSchema;
   /** @default "Enabled" (publishers on Flex Consumption without a VNet reach the topic publicly, with Entra auth) */
-  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  readonly publicNetworkAccess?: PublicNetworkAccess;
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
   /**
@@ -53,7 +85,7 @@ export interface EventTopicArgs extends StandardArgs {
    * Grid passes it only with the topic's system identity and the trusted-services exception.
    * @default "UserAssigned" (a user-assigned identity created here)
    */
-  readonly deliveryIdentityType?: "UserAssigned" | "SystemAssigned";
+  readonly deliveryIdentityType?: DeliveryIdentityType;
 }
 
 export interface QueueSubscriptionArgs {
@@ -74,6 +106,17 @@ export interface QueueSubscriptionArgs {
 /** Event subscription names: 3-64 letters, digits and hyphens. */
 const SUBSCRIPTION_NAME = /^[A-Za-z0-9-]{3,64}$/;
 
+/**
+ * An EventTopic's state its methods use. Kept off the class: the package schema publishes every class
+ * field (private ones too) as an output in every language.
+ */
+interface EventTopicInternals {
+  readonly name: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly subscriptions: Set<string>;
+}
+const internals = new WeakMap<EventTopic, EventTopicInternals>();
+
 /** An Event Grid custom topic whose subscriptions deliver to storage queues with the topic's identity. */
 export class EventTopic extends pulumi.ComponentResource {
   readonly topicId: pulumi.Output<string>;
@@ -86,19 +129,18 @@ export class EventTopic extends pulumi.ComponentResource {
    * The identity Event Grid delivers and dead-letters with: the user-assigned identity, or (with
    * `deliveryIdentityType` "SystemAssigned") the topic's own identity, whose `id` is the topic's id.
    */
-  readonly deliveryIdentity: { readonly id: pulumi.Output<string>; readonly principalId: pulumi.Output<string> };
+  readonly deliveryIdentity: EventTopicDeliveryIdentity;
   /** Which kind of identity delivers. */
-  readonly deliveryIdentityType: "UserAssigned" | "SystemAssigned";
+  readonly deliveryIdentityType: DeliveryIdentityType;
 
-  private readonly name: string;
-  private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly subscriptions: Set<string>;
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): EventTopicInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: EventTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("serverless-platform:eventgrid:EventTopic", name, {}, opts);
-    this.name = name;
-    this.subscriptions = new Set();
-    this.resourceGroupName = args.resourceGroupName;
+    internals.set(this, { name, resourceGroupName: args.resourceGroupName, subscriptions: new Set() });
     this.inputSchema = args.inputSchema ?? DEFAULT_EVENT_SCHEMA;
     this.deliveryIdentityType = args.deliveryIdentityType ?? "UserAssigned";
     const systemAssigned = this.deliveryIdentityType === "SystemAssigned";
@@ -162,9 +204,9 @@ export class EventTopic extends pulumi.ComponentResource {
    * The subscription waits for both grants.
    */
   subscribeQueue(name: string, args: QueueSubscriptionArgs): eventgrid.TopicEventSubscription {
-    const where = `EventTopic "${this.name}".subscribeQueue("${name}")`;
+    const where = `EventTopic "${this.internal.name}".subscribeQueue("${name}")`;
     if (!SUBSCRIPTION_NAME.test(name)) throw new Error(`${where}: the name must be 3-64 letters, digits and hyphens`);
-    if (this.subscriptions.has(name)) throw new Error(`${where}: this topic already has a subscription "${name}"`);
+    if (this.internal.subscriptions.has(name)) throw new Error(`${where}: this topic already has a subscription "${name}"`);
     if (!args.messaging.queueNames.includes(args.queue)) {
       throw new Error(`${where}: queue "${args.queue}" is not declared in the messaging account (declared: ${args.messaging.queueNames.join(", ") || "none"})`);
     }
@@ -189,9 +231,9 @@ export class EventTopic extends pulumi.ComponentResource {
           'create the topic with deliveryIdentityType "SystemAssigned" (delivery through the trusted-services exception)',
       );
     }
-    this.subscriptions.add(name);
+    this.internal.subscriptions.add(name);
 
-    const grantee: Grantee = { name: this.name, principalId: this.deliveryIdentity.principalId };
+    const grantee: Grantee = { name: this.internal.name, principalId: this.deliveryIdentity.principalId };
     const grants: authorization.RoleAssignment[] = [
       args.messaging.grantSend(grantee, args.queue),
       args.messaging.grantDeadLetterWrite(grantee),
@@ -202,10 +244,10 @@ export class EventTopic extends pulumi.ComponentResource {
         : { type: eventgrid.EventSubscriptionIdentityType.UserAssigned, userAssignedIdentity: this.deliveryIdentity.id };
 
     return new eventgrid.TopicEventSubscription(
-      `${this.name}-${name}`,
+      `${this.internal.name}-${name}`,
       {
         eventSubscriptionName: name,
-        resourceGroupName: this.resourceGroupName,
+        resourceGroupName: this.internal.resourceGroupName,
         topicName: this.topicName,
         eventDeliverySchema: this.inputSchema,
         deliveryWithResourceIdentity: {
@@ -239,7 +281,7 @@ export class EventTopic extends pulumi.ComponentResource {
    */
   publishLink(setting: string): Link {
     return {
-      description: `publish to EventTopic "${this.name}"`,
+      description: `publish to EventTopic "${this.internal.name}"`,
       settings: { [setting]: this.endpoint },
       grant: (grantee) => [this.grantPublish(grantee)],
     };
@@ -248,7 +290,7 @@ export class EventTopic extends pulumi.ComponentResource {
   /** EventGrid Data Sender on this topic only (publish events with Entra ID). */
   grantPublish(grantee: Grantee): authorization.RoleAssignment {
     return grantRole(
-      `${this.name}-${grantee.name}-publish`,
+      `${this.internal.name}-${grantee.name}-publish`,
       { scope: this.topicId, principalId: grantee.principalId, role: "eventGridDataSender" },
       { parent: this },
     );

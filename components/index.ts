@@ -51,5 +51,6 @@ export * from "./core/diagnostics";
 export * from "./core/protection";
 export * from "./core/standard";
 export * from "./core/network-access";
+export * from "./core/storage-sku";
 export * from "./core/link";
 export * from "./core/user-error";

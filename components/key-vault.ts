@@ -14,7 +14,7 @@ import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, e
 import type { Tags } from "./core/tags";
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
-import type { PrivateNetwork } from "./network";
+import { type PrivateNetworkReference, checkPrivateNetworkReference, privateEndpointIn } from "./network";
 import type { NetworkDefaultAction, PublicNetworkAccess } from "./core/network-access";
 
 /** Explicit physical names of a KeyVault's resources. */
@@ -50,9 +50,11 @@ export interface KeyVaultArgs extends StandardArgs {
   /**
    * A private endpoint (`vault`) in this network, public network access off and the firewall
    * denying by default. Flex apps resolve Key Vault references through their VNet integration.
-   * ~$7.30/month. @default none (public endpoint, Entra ID only)
+   * ~$7.30/month. Pass `privateNetwork.reference` of a PrivateNetwork (its endpoint is then that
+   * network's child), or the ids of an existing network's endpoints subnet and `vault` DNS zone.
+   * @default none (public endpoint, Entra ID only)
    */
-  readonly privateNetwork?: PrivateNetwork;
+  readonly privateNetwork?: PrivateNetworkReference;
   /**
    * Expiry of every secret set here unless `setSecret` gives its own (ISO 8601 date). Expired
    * secrets stop resolving: rotate before the date. @default no expiry
@@ -122,6 +124,7 @@ export class KeyVault extends pulumi.ComponentResource {
       throw new Error(`${where}: softDeleteRetentionInDays must be 7-90, got ${retention}`);
     }
     if (args.secretExpiresOn !== undefined) epochSeconds(`${where} secretExpiresOn`, args.secretExpiresOn);
+    if (args.privateNetwork) checkPrivateNetworkReference(where, "privateNetwork", args.privateNetwork, ["vault"]);
     if (args.privateNetwork && (args.publicNetworkAccess === "Enabled" || args.networkDefaultAction === "Allow")) {
       throw new Error(`${where}: publicNetworkAccess "Enabled" / networkDefaultAction "Allow" keep the vault open although privateNetwork is set; omit them`);
     }
@@ -130,10 +133,11 @@ export class KeyVault extends pulumi.ComponentResource {
     internals.set(this, { name, resourceGroupName: args.resourceGroupName, tags: args.tags, secretExpiresOn: args.secretExpiresOn, secrets: new Map() });
     const purgeProtection = args.purgeProtection ?? args.protect;
 
+    const vaultName = resourceName(`KeyVault "${name}"`, "physicalNames.vault", "keyVault", args.physicalNames?.vault, args.names, name);
     const vault = new keyvault.Vault(
       `${name}-vault`,
       {
-        vaultName: resourceName(`KeyVault "${name}"`, "physicalNames.vault", "keyVault", args.physicalNames?.vault, args.names, name),
+        vaultName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -160,7 +164,18 @@ export class KeyVault extends pulumi.ComponentResource {
     );
     applyLock(`${name}-vault`, vault.id, effectiveLock(args.lock, args.protect), { parent: this });
     applyRoleAssignments(`${name}-vault`, vault.id, args.roleAssignments, { parent: this });
-    args.privateNetwork?.privateEndpoint(`${name}-vault`, { resourceId: vault.id, groupId: "vault" });
+    if (args.privateNetwork) {
+      privateEndpointIn(args.privateNetwork, {
+        name: `${name}-vault`,
+        target: { resourceId: vault.id, groupId: "vault" },
+        names: args.names,
+        resourcePhysicalName: vaultName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        parent: this,
+      });
+    }
 
     applyDiagnostics(`${name}-vault`, vault.id, effectiveDiagnostics(`KeyVault "${name}"`, args.workspaceId, args.diagnosticSettings), { parent: this });
 

@@ -14,7 +14,9 @@ import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, e
 import type { Link } from "./core/link";
 import { type Grantee, grantRole } from "./core/roles";
 import type * as authorization from "@pulumi/azure-native/authorization";
-import type { PrivateNetwork } from "./network";
+import { type PrivateNetworkReference, checkPrivateNetworkReference, privateEndpointIn } from "./network";
+import type { NetworkDefaultAction } from "./core/network-access";
+import type { StorageSku } from "./core/storage-sku";
 
 /** The queue the Functions host moves a message to after `maxDequeueCount` failed attempts. */
 export function poisonQueueFor(queue: string): string {
@@ -29,34 +31,42 @@ export interface MessagingQueue {
   readonly description?: string;
 }
 
+/** Explicit physical names of a Messaging's resources. */
+export interface MessagingPhysicalNames {
+  /** The storage account (3-24 lowercase letters and digits, globally unique). @default from the naming helper */
+  readonly account?: string;
+}
+
 export interface MessagingArgs extends StandardArgs {
   /** The naming helper's prefix and environment. Required unless `physicalNames` names every resource. @default none */
   readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
-  readonly physicalNames?: { readonly account?: string };
+  readonly physicalNames?: MessagingPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   /** The queues; each also gets `<name>-poison`. */
-  readonly queues: readonly MessagingQueue[];
+  readonly queues: MessagingQueue[];
   /** Blob container receiving Event Grid dead-letters. @default "eventgrid-deadletter" */
   readonly deadLetterContainerName?: string;
   /** Days soft-deleted blobs and containers are kept (1-365). @default 7 */
   readonly softDeleteRetentionDays?: number;
   /** Storage redundancy. @default "Standard_LRS" */
-  readonly skuName?: "Standard_LRS" | "Standard_ZRS" | "Standard_GRS" | "Standard_GZRS";
+  readonly skuName?: StorageSku;
   /**
    * Default action of the storage firewall. `Deny` keeps the account closed except to trusted Azure
    * services, but Event Grid delivering with a user-assigned identity cannot pass the firewall, and
    * Flex apps need VNet integration to reach it. @default "Allow"
    */
-  readonly networkDefaultAction?: "Allow" | "Deny";
+  readonly networkDefaultAction?: NetworkDefaultAction;
   /**
    * Private endpoints for the queue and blob services in this network, and the firewall closed
    * (`networkDefaultAction` Deny, trusted Azure services bypass it). Event Grid then delivers only
    * with its topic's SYSTEM-assigned identity (the trusted-services path): see `EventTopic`'s
-   * `deliveryIdentityType`. Two private endpoints: ~$14.60/month. @default none (public endpoint, Entra ID only)
+   * `deliveryIdentityType`. Two private endpoints: ~$14.60/month. Pass `privateNetwork.reference` of
+   * a PrivateNetwork (its endpoints are then that network's children), or the ids of an existing
+   * network's endpoints subnet and `queue` and `blob` DNS zones. @default none (public endpoint, Entra ID only)
    */
-  readonly privateNetwork?: PrivateNetwork;
+  readonly privateNetwork?: PrivateNetworkReference;
   /** Log Analytics workspace for diagnostics. @default no diagnostics */
   readonly workspaceId?: pulumi.Input<string>;
   /** protectData: protect/retainOnDelete and a CanNotDelete lock on the account. */
@@ -87,10 +97,23 @@ function validate(name: string, args: MessagingArgs): void {
   if (!Number.isInteger(days) || days < 1 || days > 365) {
     throw new Error(`${where}: softDeleteRetentionDays must be a whole number of days from 1 to 365, got ${days}`);
   }
+  if (args.privateNetwork) checkPrivateNetworkReference(where, "privateNetwork", args.privateNetwork, ["queue", "blob"]);
   if (args.privateNetwork && args.networkDefaultAction === "Allow") {
     throw new Error(`${where}: networkDefaultAction "Allow" leaves the account open although privateNetwork is set; omit it (privateNetwork closes the firewall)`);
   }
 }
+
+/**
+ * A Messaging's state its methods use. Kept off the class: the package schema publishes every class
+ * field (private ones too) as an output in every language.
+ */
+interface MessagingInternals {
+  readonly name: string;
+  readonly deadLetterContainer: storage.BlobContainer;
+  /** Grants by logical name: asking twice for the same grant returns the same role assignment. */
+  readonly grants: Map<string, authorization.RoleAssignment>;
+}
+const internals = new WeakMap<Messaging, MessagingInternals>();
 
 /** A keyless storage account with the services' queues, their poison queues and a dead-letter container. */
 export class Messaging extends pulumi.ComponentResource {
@@ -100,9 +123,9 @@ export class Messaging extends pulumi.ComponentResource {
   /** `https://<account>.queue.core.windows.net/` */
   readonly queueServiceUri: pulumi.Output<string>;
   /** The declared queues' names. */
-  readonly queueNames: readonly string[];
+  readonly queueNames: string[];
   /** The poison queues' names (monitoring alerts on their length). */
-  readonly poisonQueueNames: readonly string[];
+  readonly poisonQueueNames: string[];
   /** ARM ids of every queue (declared and poison), by name. */
   readonly queueIds: Readonly<Record<string, pulumi.Output<string>>>;
   /**
@@ -114,24 +137,23 @@ export class Messaging extends pulumi.ComponentResource {
   readonly deadLetterContainerName: string;
   readonly deadLetterContainerId: pulumi.Output<string>;
 
-  private readonly name: string;
-  private readonly deadLetterContainer: storage.BlobContainer;
-  /** Grants by logical name: asking twice for the same grant returns the same role assignment. */
-  private readonly grants: Map<string, authorization.RoleAssignment>;
+  /** What the methods need; an accessor, so the package schema does not publish it as an output. */
+  private get internal(): MessagingInternals {
+    return internals.get(this)!;
+  }
 
   constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse impossible args before anything is registered.
     validate(name, args);
     super("serverless-platform:storage:Messaging", name, {}, opts);
-    this.name = name;
-    this.grants = new Map();
     const days = args.softDeleteRetentionDays ?? 7;
     const defaultAction = args.networkDefaultAction ?? (args.privateNetwork ? "Deny" : "Allow");
 
+    const accountName = resourceName(`Messaging "${name}"`, "physicalNames.account", "storageAccount", args.physicalNames?.account, args.names, name);
     const account = new storage.StorageAccount(
       `${name}-account`,
       {
-        accountName: resourceName(`Messaging "${name}"`, "physicalNames.account", "storageAccount", args.physicalNames?.account, args.names, name),
+        accountName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -184,7 +206,7 @@ export class Messaging extends pulumi.ComponentResource {
     }
 
     this.deadLetterContainerName = args.deadLetterContainerName ?? "eventgrid-deadletter";
-    this.deadLetterContainer = new storage.BlobContainer(
+    const deadLetterContainer = new storage.BlobContainer(
       `${name}-deadletter`,
       {
         accountName: account.name,
@@ -195,10 +217,21 @@ export class Messaging extends pulumi.ComponentResource {
       // Soft delete must be on before anything lands in the container.
       { parent: this, dependsOn: [blobService] },
     );
+    internals.set(this, { name, deadLetterContainer, grants: new Map() });
 
     // The Functions apps reach queues and dead letters from inside the network.
     for (const groupId of ["queue", "blob"] as const) {
-      args.privateNetwork?.privateEndpoint(`${name}-${groupId}`, { resourceId: account.id, groupId });
+      if (!args.privateNetwork) break;
+      privateEndpointIn(args.privateNetwork, {
+        name: `${name}-${groupId}`,
+        target: { resourceId: account.id, groupId },
+        names: args.names,
+        resourcePhysicalName: accountName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        parent: this,
+      });
     }
 
     const diagnostics = effectiveDiagnostics(`Messaging "${name}"`, args.workspaceId, args.diagnosticSettings);
@@ -214,14 +247,14 @@ export class Messaging extends pulumi.ComponentResource {
     this.poisonQueueNames = args.queues.map((q) => poisonQueueFor(q.name));
     this.queueIds = queueIds;
     this.networkRestricted = defaultAction === "Deny";
-    this.deadLetterContainerId = this.deadLetterContainer.id;
+    this.deadLetterContainerId = deadLetterContainer.id;
     this.registerOutputs({ accountId: this.accountId, queueServiceUri: this.queueServiceUri });
   }
 
   /** Storage Queue Data Message Sender on `queue` only (enqueue, nothing else). */
   grantSend(grantee: Grantee, queue: string): authorization.RoleAssignment {
     const scope = this.queueId(queue, "grantSend");
-    return this.once(`${this.name}-${grantee.name}-send-${queue}`, (n) =>
+    return this.once(`${this.internal.name}-${grantee.name}-send-${queue}`, (n) =>
       grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataMessageSender" }, { parent: this }),
     );
   }
@@ -235,7 +268,7 @@ export class Messaging extends pulumi.ComponentResource {
   grantProcess(grantee: Grantee, queue: string): authorization.RoleAssignment[] {
     return [queue, poisonQueueFor(queue)].map((q) => {
       const scope = this.queueId(q, "grantProcess");
-      return this.once(`${this.name}-${grantee.name}-process-${q}`, (n) =>
+      return this.once(`${this.internal.name}-${grantee.name}-process-${q}`, (n) =>
         grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataContributor" }, { parent: this }),
       );
     });
@@ -246,8 +279,8 @@ export class Messaging extends pulumi.ComponentResource {
    * events there). Several subscriptions of one topic share the grant.
    */
   grantDeadLetterWrite(grantee: Grantee): authorization.RoleAssignment {
-    return this.once(`${this.name}-${grantee.name}-deadletter`, (n) =>
-      grantRole(n, { scope: this.deadLetterContainer.id, principalId: grantee.principalId, role: "storageBlobDataContributor" }, { parent: this }),
+    return this.once(`${this.internal.name}-${grantee.name}-deadletter`, (n) =>
+      grantRole(n, { scope: this.internal.deadLetterContainer.id, principalId: grantee.principalId, role: "storageBlobDataContributor" }, { parent: this }),
     );
   }
 
@@ -259,7 +292,7 @@ export class Messaging extends pulumi.ComponentResource {
   link(queue: string, access: "send" | "process", connection: string): Link {
     this.queueId(queue, "link");
     return {
-      description: `queue "${queue}" of Messaging "${this.name}" (${access})`,
+      description: `queue "${queue}" of Messaging "${this.internal.name}" (${access})`,
       connections: { [connection]: this.connection() },
       grant: (grantee) => (access === "send" ? [this.grantSend(grantee, queue)] : this.grantProcess(grantee, queue)),
     };
@@ -272,10 +305,10 @@ export class Messaging extends pulumi.ComponentResource {
 
   /** One role assignment per logical name (same grantee name, same grant): a repeated grant is not an error. */
   private once(name: string, create: (name: string) => authorization.RoleAssignment): authorization.RoleAssignment {
-    let grant = this.grants.get(name);
+    let grant = this.internal.grants.get(name);
     if (!grant) {
       grant = create(name);
-      this.grants.set(name, grant);
+      this.internal.grants.set(name, grant);
     }
     return grant;
   }
@@ -283,7 +316,7 @@ export class Messaging extends pulumi.ComponentResource {
   private queueId(queue: string, method: string): pulumi.Output<string> {
     const id = this.queueIds[queue];
     if (!id) {
-      throw new Error(`Messaging "${this.name}".${method}: no queue "${queue}" here; declared queues: ${this.queueNames.join(", ") || "none"}`);
+      throw new Error(`Messaging "${this.internal.name}".${method}: no queue "${queue}" here; declared queues: ${this.queueNames.join(", ") || "none"}`);
     }
     return id;
   }

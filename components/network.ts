@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import type { NameContext } from "./core/naming";
+import { type NameContext, physicalName } from "./core/naming";
 import { type StandardArgs, applyDiagnostics, applyLock, applyRoleAssignments, effectiveDiagnostics, resourceName } from "./core/standard";
 import type { Tags } from "./core/tags";
 
@@ -73,6 +73,44 @@ export interface PrivateNetworkArgs extends StandardArgs {
   readonly appsSubnetPrefix?: string;
   /** The private endpoints' subnet (one address per endpoint, two for Cosmos DB). @default the second /24 */
   readonly endpointsSubnetPrefix?: string;
+}
+
+/**
+ * ARM ids of private DNS zones a component registers its private endpoint in, by private-link group
+ * (the keys of `PRIVATE_DNS_ZONES`). Only the groups the component connects are needed: Cosmos DB
+ * `Sql`, Key Vault `vault`, Storage `blob`/`queue` (Messaging) or `blob`/`queue`/`table` (a Function
+ * App's host storage).
+ */
+export interface PrivateDnsZoneIdArgs {
+  readonly blob?: pulumi.Input<string>;
+  readonly queue?: pulumi.Input<string>;
+  readonly table?: pulumi.Input<string>;
+  readonly Sql?: pulumi.Input<string>;
+  readonly vault?: pulumi.Input<string>;
+}
+
+/**
+ * A private network as the components that join it see it: plain data (subnet and DNS zone ids), so
+ * any Pulumi language can pass it, and a network another program owns works as well as a
+ * `PrivateNetwork` of this one. Get it from `privateNetwork.reference`.
+ */
+export interface PrivateNetworkReference {
+  /** ARM id of the subnet private endpoints are placed in. */
+  readonly endpointsSubnetId: pulumi.Input<string>;
+  /**
+   * ARM id of the subnet Flex apps integrate with (delegated to `Microsoft.App/environments`).
+   * Required by FunctionApp's `network`. @default none
+   */
+  readonly appsSubnetId?: pulumi.Input<string>;
+  /** The private DNS zones the endpoints register in, by private-link group. */
+  readonly dnsZoneIds: PrivateDnsZoneIdArgs;
+  /**
+   * TypeScript only (the package schema has no functions): creates the endpoint inside the network
+   * that issued this reference, as that `PrivateNetwork`'s child, after its DNS zone's VNet link.
+   * Without it (plain data), the component creates the endpoint and its DNS zone group as its own
+   * children. @default the component creates the endpoint
+   */
+  privateEndpoint?(name: string, target: PrivateEndpointTarget): PrivateEndpointConnection;
 }
 
 /** What `privateEndpoint` connects. */
@@ -162,6 +200,20 @@ export class PrivateNetwork extends pulumi.ComponentResource {
   readonly endpointsSubnetId: pulumi.Output<string>;
   /** ARM ids of the private DNS zones, by private-link group. */
   readonly dnsZoneIds: PrivateDnsZoneIds;
+
+  /**
+   * This network as plain data, for the `privateNetwork` arg of CosmosDb, Messaging and KeyVault and
+   * FunctionApp's `network.privateNetwork`: their private endpoints are created here, as this
+   * network's children (an accessor, so the package schema does not publish it as an output).
+   */
+  get reference(): PrivateNetworkReference {
+    return {
+      endpointsSubnetId: this.endpointsSubnetId,
+      appsSubnetId: this.appsSubnetId,
+      dnsZoneIds: this.dnsZoneIds,
+      privateEndpoint: (name, target) => this.privateEndpoint(name, target),
+    };
+  }
 
   /** What `privateEndpoint` needs; an accessor, so the package schema does not publish it as an output. */
   private get internal(): PrivateNetworkInternals {
@@ -270,31 +322,120 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       throw new Error(`${where}: groupId "${String(target.groupId)}" is not one of ${Object.keys(PRIVATE_DNS_ZONES).join(", ")}`);
     }
     this.internal.endpoints.add(name);
-    const endpointName = resourceName(where, "physicalName", "privateEndpoint", target.physicalName, this.internal.names, name);
-    const endpoint = new network.PrivateEndpoint(
-      `${this.internal.name}-${name}`,
-      {
-        privateEndpointName: endpointName,
-        resourceGroupName: this.internal.resourceGroupName,
-        location: this.internal.location,
-        tags: this.internal.tags,
-        subnet: { id: this.endpointsSubnetId },
-        customNetworkInterfaceName: `${endpointName}-nic`,
-        privateLinkServiceConnections: [{ name: endpointName, privateLinkServiceId: target.resourceId, groupIds: [target.groupId] }],
-      },
-      { parent: this },
-    );
-    const dnsZoneGroup = new network.PrivateDnsZoneGroup(
-      `${this.internal.name}-${name}-dns`,
-      {
-        privateEndpointName: endpoint.name,
-        resourceGroupName: this.internal.resourceGroupName,
-        privateDnsZoneGroupName: "default",
-        privateDnsZoneConfigs: [{ name: PRIVATE_DNS_ZONES[target.groupId].replace(/\./g, "-"), privateDnsZoneId: this.dnsZoneIds[target.groupId] }],
-      },
+    return createPrivateEndpoint(`${this.internal.name}-${name}`, {
+      physicalName: resourceName(where, "physicalName", "privateEndpoint", target.physicalName, this.internal.names, name),
+      resourceGroupName: this.internal.resourceGroupName,
+      location: this.internal.location,
+      tags: this.internal.tags,
+      subnetId: this.endpointsSubnetId,
+      target,
+      dnsZoneId: this.dnsZoneIds[target.groupId],
       // Resolution inside the VNet needs the zone's link as well as the record.
-      { parent: this, dependsOn: [this.internal.zoneLinks[target.groupId]] },
-    );
-    return { endpoint, dnsZoneGroup };
+      dnsZoneDependsOn: [this.internal.zoneLinks[target.groupId]],
+      parent: this,
+    });
   }
+}
+
+/** Everything one private endpoint and its DNS registration are made of. */
+interface PrivateEndpointSpec {
+  readonly physicalName: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: Tags | undefined;
+  readonly subnetId: pulumi.Input<string>;
+  readonly target: PrivateEndpointTarget;
+  readonly dnsZoneId: pulumi.Input<string>;
+  readonly dnsZoneDependsOn: readonly pulumi.Resource[];
+  readonly parent: pulumi.Resource;
+}
+
+/** `<logicalName>` (the endpoint, NIC `<physical name>-nic`) and `<logicalName>-dns` (its DNS zone group). */
+function createPrivateEndpoint(logicalName: string, spec: PrivateEndpointSpec): PrivateEndpointConnection {
+  const endpoint = new network.PrivateEndpoint(
+    logicalName,
+    {
+      privateEndpointName: spec.physicalName,
+      resourceGroupName: spec.resourceGroupName,
+      location: spec.location,
+      tags: spec.tags,
+      subnet: { id: spec.subnetId },
+      customNetworkInterfaceName: `${spec.physicalName}-nic`,
+      privateLinkServiceConnections: [{ name: spec.physicalName, privateLinkServiceId: spec.target.resourceId, groupIds: [spec.target.groupId] }],
+    },
+    { parent: spec.parent },
+  );
+  const dnsZoneGroup = new network.PrivateDnsZoneGroup(
+    `${logicalName}-dns`,
+    {
+      privateEndpointName: endpoint.name,
+      resourceGroupName: spec.resourceGroupName,
+      privateDnsZoneGroupName: "default",
+      privateDnsZoneConfigs: [{ name: PRIVATE_DNS_ZONES[spec.target.groupId].replace(/\./g, "-"), privateDnsZoneId: spec.dnsZoneId }],
+    },
+    { parent: spec.parent, ...(spec.dnsZoneDependsOn.length > 0 ? { dependsOn: [...spec.dnsZoneDependsOn] } : {}) },
+  );
+  return { endpoint, dnsZoneGroup };
+}
+
+/**
+ * Refuses a `privateNetwork` reference that lacks what `owner` needs (checked before anything is
+ * registered): the DNS zone of each group it connects, and with `needsAppsSubnet` the apps subnet.
+ */
+export function checkPrivateNetworkReference(
+  owner: string,
+  arg: string,
+  reference: PrivateNetworkReference,
+  groups: readonly PrivateEndpointGroup[],
+  needsAppsSubnet = false,
+): void {
+  if (reference.endpointsSubnetId === undefined) throw new Error(`${owner}: ${arg}.endpointsSubnetId is required (the subnet its private endpoints go in)`);
+  for (const group of groups) {
+    if (reference.dnsZoneIds?.[group] === undefined) {
+      throw new Error(`${owner}: ${arg}.dnsZoneIds.${group} is required (the ARM id of the private DNS zone ${PRIVATE_DNS_ZONES[group]}, where its "${group}" private endpoint registers)`);
+    }
+  }
+  if (needsAppsSubnet && reference.appsSubnetId === undefined) {
+    throw new Error(`${owner}: ${arg}.appsSubnetId is required (the subnet delegated to ${FLEX_SUBNET_DELEGATION} the app integrates with)`);
+  }
+}
+
+/** A component's private endpoint: what `privateEndpointIn` needs besides the network. */
+export interface ComponentPrivateEndpoint {
+  /** Unique per network and derived from the component's name, e.g. `data-sql`. */
+  readonly name: string;
+  readonly target: PrivateEndpointTarget;
+  /** The component's naming context: the endpoint's physical name is the helper's for `name`. */
+  readonly names: NameContext | undefined;
+  /** Without a naming context: the connected resource's physical name (the endpoint is `<it>-<group>`). */
+  readonly resourcePhysicalName: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tags: Tags | undefined;
+  /** The component: the endpoint's parent when the reference is plain data. */
+  readonly parent: pulumi.Resource;
+}
+
+/**
+ * The private endpoint of a component's resource in `reference`'s network: the issuing
+ * `PrivateNetwork` creates it (as its child) when the reference came from one in this program;
+ * otherwise (plain data, e.g. from another language or stack) the component creates it as its own
+ * child, `<name>` and `<name>-dns`. Check the reference first with `checkPrivateNetworkReference`.
+ */
+export function privateEndpointIn(reference: PrivateNetworkReference, endpoint: ComponentPrivateEndpoint): PrivateEndpointConnection {
+  if (reference.privateEndpoint) return reference.privateEndpoint(endpoint.name, endpoint.target);
+  const physical = endpoint.names
+    ? physicalName("privateEndpoint", endpoint.names, endpoint.name)
+    : resourceName(`private endpoint "${endpoint.name}"`, "physicalName", "privateEndpoint", `${endpoint.resourcePhysicalName}-${endpoint.target.groupId.toLowerCase()}`, undefined);
+  return createPrivateEndpoint(endpoint.name, {
+    physicalName: physical,
+    resourceGroupName: endpoint.resourceGroupName,
+    location: endpoint.location,
+    tags: endpoint.tags,
+    subnetId: reference.endpointsSubnetId,
+    target: endpoint.target,
+    dnsZoneId: reference.dnsZoneIds[endpoint.target.groupId]!,
+    dnsZoneDependsOn: [],
+    parent: endpoint.parent,
+  });
 }

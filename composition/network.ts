@@ -8,7 +8,7 @@ import type { StackConfig } from "../lib/config";
 import type { NameContext } from "@contoso/serverless-platform";
 import type { Tags } from "@contoso/serverless-platform";
 import type { ServiceManifest } from "../functions-src/shared/manifest";
-import type { FunctionAppNetwork } from "@contoso/serverless-platform";
+import type { FunctionAppNetwork, PrivateNetworkReference } from "@contoso/serverless-platform";
 import { PrivateNetwork } from "@contoso/serverless-platform";
 
 /** What every component of the composition receives. */
@@ -30,9 +30,9 @@ export function createNetwork(config: StackConfig, common: NetworkCommon): Priva
   });
 }
 
-/** `{ privateNetwork }` for CosmosDb, Messaging and KeyVault; `{}` without a network. */
-export function privateNetworkArg(net: PrivateNetwork | undefined): { readonly privateNetwork?: PrivateNetwork } {
-  return net ? { privateNetwork: net } : {};
+/** `{ privateNetwork }` for CosmosDb, Messaging and KeyVault (their endpoints are the network's children); `{}` without a network. */
+export function privateNetworkArg(net: PrivateNetwork | undefined): { readonly privateNetwork?: PrivateNetworkReference } {
+  return net ? { privateNetwork: net.reference } : {};
 }
 
 /**
@@ -41,7 +41,7 @@ export function privateNetworkArg(net: PrivateNetwork | undefined): { readonly p
  * others refuse every request to the site ("deny"). `{}` without a network.
  */
 export function functionAppNetworkArg(net: PrivateNetwork | undefined, manifest: Pick<ServiceManifest, "http">): { readonly network?: FunctionAppNetwork } {
-  return net ? { network: { privateNetwork: net, inbound: manifest.http ? "gateway-only" : "deny" } } : {};
+  return net ? { network: { privateNetwork: net.reference, inbound: manifest.http ? "gateway-only" : "deny" } } : {};
 }
 
 /**

@@ -10,9 +10,9 @@ import * as azuread from "@pulumi/azuread";
 import type { StackConfig } from "../lib/config";
 import { physicalName, type NameContext } from "@contoso/serverless-platform";
 import { resourceTags } from "@contoso/serverless-platform";
-import { databaseFor, leaseContainerFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
+import { type ContainerDeclaration, databaseFor, leaseContainerFor, settingNames, type ServiceManifest } from "../functions-src/shared/manifest";
 import { PLATFORM_TOPIC_INPUT_SCHEMA } from "../functions-src/shared/event-schema";
-import { CosmosDb } from "@contoso/serverless-platform";
+import { CosmosDb, type CosmosContainerSpec } from "@contoso/serverless-platform";
 import { Messaging } from "@contoso/serverless-platform";
 import { EventTopic } from "@contoso/serverless-platform";
 import { KeyVault } from "@contoso/serverless-platform";
@@ -52,6 +52,17 @@ function configSetting(config: StackConfig, service: string, key: string): strin
   return value !== undefined && value.length > 0 ? value : undefined;
 }
 
+/** A manifest's container as the CosmosDb component takes it (its own, mutable-array type: plain data for the package schema). */
+function cosmosContainer(c: ContainerDeclaration): CosmosContainerSpec {
+  return {
+    name: c.name,
+    partitionKeyPaths: [...c.partitionKeyPaths],
+    ...(c.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: c.defaultTtlSeconds } : {}),
+    ...(c.uniqueKeys !== undefined ? { uniqueKeys: c.uniqueKeys.map((paths) => [...paths]) } : {}),
+    ...(c.excludedIndexPaths !== undefined ? { excludedIndexPaths: [...c.excludedIndexPaths] } : {}),
+  };
+}
+
 export function composeSystem(config: StackConfig, catalog: ServiceCatalog): System {
   const names: NameContext = { prefix: config.namePrefix, environment: config.environment };
   const tags = resourceTags(config);
@@ -79,7 +90,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       .map((m) => ({
         service: m.name,
         databaseName: databaseFor(m.name),
-        containers: m.owns?.containers ?? [],
+        containers: (m.owns?.containers ?? []).map(cosmosContainer),
         // Consumers that keep no leases of their own get a lease container next to the watched one.
         changeFeedConsumers: manifests.flatMap((consumer) =>
           (consumer.uses?.containers ?? [])
@@ -154,7 +165,7 @@ export function composeSystem(config: StackConfig, catalog: ServiceCatalog): Sys
       ...common,
       service: { name: m.name, directory: service.directory, entry: m.entry, manifestFile: path.join(service.directory, "service.ts") },
       build: { outRoot: FUNCTIONS_BUILD_ROOT, deployerDirectory: DEPLOYER_BUILD_DIRECTORY },
-      triggers: m.triggers,
+      triggers: [...m.triggers],
       // The manifest's queue uses, as written (not the grants made from them): the policy pack's evidence.
       declaredUses: (m.uses?.queues ?? []).map((u) => ({ kind: "queue" as const, name: u.queue, access: u.access })),
       sizing: service.sizing,

@@ -21,11 +21,12 @@ import {
   type MockBackend,
   ServiceApi,
   type ServiceApiOptions,
+  serviceApiArgsOf,
 } from "./service-api";
 import { type GatewaySku, TIERS, type TierCapabilities, assertPoliciesSupported, effectiveCapacity, securityCustomProperties } from "./tiers";
 
-export { ServiceApi, OpenApiError, WILDCARD_METHODS, parseOpenApi, operationRolesByMethod, wildcardOperations } from "./service-api";
-export type { ExternalBackend, FunctionAppBackend, HttpMethod, MockBackend, OpenApiDocument, ProductName, ServiceApiOptions } from "./service-api";
+export { ServiceApi, OpenApiError, WILDCARD_METHODS, BackendKind, HttpMethod, ProductName, backendOf, parseOpenApi, operationRolesByMethod, serviceApiArgsOf, wildcardOperations } from "./service-api";
+export type { ApiRole, ExternalBackend, FunctionAppBackend, MockBackend, OpenApiDocument, OpenApiSuccessResponse, ServiceApiBackend, ServiceApiOptions, ServiceApiProductIds } from "./service-api";
 export { TIERS, TierError } from "./tiers";
 export { GatewaySku } from "./tiers";
 
@@ -349,12 +350,12 @@ export class Gateway extends pulumi.ComponentResource {
     return new ServiceApi(
       childName,
       {
-        ...options,
+        ...serviceApiArgsOf(options),
         backend,
         resourceGroupName: this.internal.resourceGroupName,
         serviceName: this.internal.serviceName,
         sku: this.sku,
-        corsOrigins: this.internal.corsOrigins,
+        corsOrigins: [...this.internal.corsOrigins],
         gatewayUrl: this.internal.gatewayUrl,
         productIds: { public: this.products.public.productId, internal: this.products.internal.productId },
       },

@@ -21,18 +21,36 @@ import { type GatewaySku, TIERS, assertCircuitBreakerSupported, assertPoliciesSu
 /** An OpenAPI document as an object or its JSON text. */
 export type OpenApiDocument = Readonly<Record<string, unknown>> | string;
 
+/** An operation's first 2xx response. */
+export interface OpenApiSuccessResponse {
+  readonly status: number;
+  /** Whether its `application/json` content carries an example (what a mock answers with). */
+  readonly example: boolean;
+}
+
 export interface OpenApiOperation {
   readonly operationId: string;
   /** Upper-case HTTP method. */
   readonly method: string;
   readonly path: string;
   /** The first 2xx response the document declares, and whether it carries a JSON example (for mocks). */
-  readonly success?: { readonly status: number; readonly example: boolean };
+  readonly success?: OpenApiSuccessResponse;
 }
 
+/** HTTP methods a wildcard (`/*`) operation can forward. */
+export const HttpMethod = {
+  GET: "GET",
+  POST: "POST",
+  PUT: "PUT",
+  PATCH: "PATCH",
+  DELETE: "DELETE",
+  HEAD: "HEAD",
+  OPTIONS: "OPTIONS",
+} as const;
+export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
+
 /** Methods a wildcard (`/*`) operation can forward. */
-export const WILDCARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
-export type HttpMethod = (typeof WILDCARD_METHODS)[number];
+export const WILDCARD_METHODS: readonly HttpMethod[] = Object.values(HttpMethod);
 
 /**
  * One `/*` operation per method: APIM's wildcard template matches any remaining path (nested
@@ -181,17 +199,83 @@ export function parseOpenApi(doc: OpenApiDocument, where: string): ParsedOpenApi
 export function operationRolesByMethod(
   doc: OpenApiDocument,
   roles: { readonly read: readonly string[]; readonly write: readonly string[] },
-): Record<string, readonly string[]> {
+): Record<string, string[]> {
   const { operations } = parseOpenApi(doc, "operationRolesByMethod");
-  return Object.fromEntries(operations.map((o) => [o.operationId, ["GET", "HEAD", "OPTIONS"].includes(o.method) ? roles.read : roles.write]));
+  return Object.fromEntries(operations.map((o) => [o.operationId, [...(["GET", "HEAD", "OPTIONS"].includes(o.method) ? roles.read : roles.write)]]));
 }
 
 /** The gateway's products an API can join. */
-export type ProductName = "public" | "internal";
+export const ProductName = {
+  /** Subscription key, rate limit and quota: for outside callers. */
+  Public: "public",
+  /** Subscription key, no rate limit: for the platform's own callers. */
+  Internal: "internal",
+} as const;
+export type ProductName = (typeof ProductName)[keyof typeof ProductName];
+
+/** The APIM product ids (`productId`) of the gateway's products. */
+export interface ServiceApiProductIds {
+  readonly public: pulumi.Input<string>;
+  readonly internal: pulumi.Input<string>;
+}
+
+/** What a ServiceApi forwards to: `ServiceApiBackend.kind`. */
+export const BackendKind = {
+  /** A Function App, called with the gateway's managed identity token. */
+  FunctionApp: "functionApp",
+  /** An existing HTTP service (an `apimanagement.Backend`). */
+  External: "external",
+  /** No back end: the gateway answers with the document's examples. */
+  Mock: "mock",
+} as const;
+export type BackendKind = (typeof BackendKind)[keyof typeof BackendKind];
+
+/**
+ * A ServiceApi's back end as plain data: `kind` says which, and which fields apply (checked at
+ * construction). `FunctionAppBackend`, `ExternalBackend` and `MockBackend` are its TypeScript shapes.
+ */
+export interface ServiceApiBackend {
+  readonly kind: BackendKind;
+  /** `functionApp`: the app's default host name (`<app>.azurewebsites.net`). Required there. */
+  readonly hostName?: pulumi.Input<string>;
+  /** `functionApp`: the app's HTTP route prefix (host.json `extensions.http.routePrefix`); "" for none. Required there. */
+  readonly routePrefix?: string;
+  /** `functionApp`: client id of the back end's Entra app registration (the audience of the gateway's token). Required there. */
+  readonly appClientId?: pulumi.Input<string>;
+  /** `external`: https base URL. Required there. */
+  readonly url?: string;
+  /** `external`: trip a circuit after repeated 5xx/429 answers (refused on Consumption). @default true where the tier supports it */
+  readonly circuitBreaker?: boolean;
+  /** `external`: audience of a gateway token for the back end. @default none (the back end authenticates callers its own way) */
+  readonly tokenResource?: pulumi.Input<string>;
+  /** `external` and `mock`: the back end's description. @default a generated one */
+  readonly description?: string;
+}
+
+/** The fields of `ServiceApiBackend` each kind takes; the required ones first. */
+const BACKEND_FIELDS: Readonly<Record<BackendKind, { readonly required: readonly (keyof ServiceApiBackend)[]; readonly optional: readonly (keyof ServiceApiBackend)[] }>> = {
+  functionApp: { required: ["hostName", "routePrefix", "appClientId"], optional: [] },
+  external: { required: ["url"], optional: ["circuitBreaker", "tokenResource", "description"] },
+  mock: { required: [], optional: ["description"] },
+};
+
+/** `backend` as the shape its `kind` names, or an error naming the arg that is missing, misplaced or unknown. */
+export function backendOf(where: string, backend: ServiceApiBackend): FunctionAppBackend | ExternalBackend | MockBackend {
+  const fields = (BACKEND_FIELDS as Readonly<Record<string, (typeof BACKEND_FIELDS)[BackendKind] | undefined>>)[backend.kind];
+  if (!fields) throw new Error(`${where}: backend.kind "${String(backend.kind)}" is not one of ${Object.values(BackendKind).join(", ")}`);
+  const missing = fields.required.filter((f) => backend[f] === undefined);
+  if (missing.length > 0) throw new Error(`${where}: backend.${missing.join(", backend.")} ${missing.length > 1 ? "are" : "is"} required with backend.kind "${backend.kind}"`);
+  const allowed = new Set<string>(["kind", ...fields.required, ...fields.optional]);
+  const misplaced = Object.keys(backend).filter((f) => !allowed.has(f) && backend[f as keyof ServiceApiBackend] !== undefined);
+  if (misplaced.length > 0) {
+    throw new Error(`${where}: backend.${misplaced.join(", backend.")} ${misplaced.length > 1 ? "do" : "does"} not apply to backend.kind "${backend.kind}" (it takes ${[...allowed].filter((f) => f !== "kind").join(", ") || "no other field"})`);
+  }
+  return backend as FunctionAppBackend | ExternalBackend | MockBackend;
+}
 
 /** A Function App back end: the gateway calls it with its own managed identity token. */
 export interface FunctionAppBackend {
-  readonly kind: "functionApp";
+  readonly kind: typeof BackendKind.FunctionApp;
   /** The app's default host name (`<app>.azurewebsites.net`). */
   readonly hostName: pulumi.Input<string>;
   /** The app's HTTP route prefix (host.json `extensions.http.routePrefix`), e.g. "api"; "" for none. */
@@ -205,7 +289,7 @@ export interface FunctionAppBackend {
 
 /** An existing HTTP service (from the stack's `backends` config). */
 export interface ExternalBackend {
-  readonly kind: "external";
+  readonly kind: typeof BackendKind.External;
   /** https base URL. */
   readonly url: string;
   readonly description?: string;
@@ -228,7 +312,7 @@ export interface ExternalBackend {
  * no product. It returns canned examples only and reaches nothing.
  */
 export interface MockBackend {
-  readonly kind: "mock";
+  readonly kind: typeof BackendKind.Mock;
   readonly description?: string;
 }
 
@@ -236,7 +320,7 @@ export interface MockBackend {
 export interface ApiCallerValidation {
   readonly tenantId: pulumi.Input<string>;
   /** Accepted audiences: `api://<client id>` and the client id. */
-  readonly audiences: pulumi.Input<readonly pulumi.Input<string>[]>;
+  readonly audiences: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** What a caller of `Gateway.addServiceApi` / `addBackendApi` passes. */
@@ -258,7 +342,7 @@ export interface ServiceApiOptions {
   readonly displayName: string;
   readonly description?: string;
   /** The app roles the API defines (the manifest's `http.roles`); operation roles must be among them. */
-  readonly roles: readonly { readonly value: string }[];
+  readonly roles: readonly ApiRole[];
   /** Roles per operationId: the token needs one of them. Every operation must be listed. */
   readonly operationRoles: Readonly<Record<string, readonly string[]>>;
   /** Caller token validation (the API app registration). */
@@ -273,17 +357,62 @@ export interface ServiceApiOptions {
   readonly revisionDescription?: string;
 }
 
-/** What the Gateway adds. */
-export interface ServiceApiArgs extends ServiceApiOptions {
-  readonly backend: FunctionAppBackend | ExternalBackend | MockBackend;
+/** An app role the API defines (the `value` a token's `roles` claim carries). */
+export interface ApiRole {
+  readonly value: string;
+}
+
+/**
+ * A ServiceApi's args: `ServiceApiOptions` as plain data (the document as JSON text), plus what the
+ * Gateway adds (`Gateway.addServiceApi` and friends build them).
+ */
+export interface ServiceApiArgs {
+  /** The OpenAPI 3.0.x document's JSON text: the API exposes exactly its paths. Give this or `wildcardMethods`. */
+  readonly openapi?: string;
+  /** A pass-through API without a document: one `/*` operation per method (see `ServiceApiOptions`). */
+  readonly wildcardMethods?: HttpMethod[];
+  /** Path segment before the version: `orders` → `/orders/v1`. */
+  readonly path: string;
+  /** Version segment, `v<n>`. */
+  readonly version: string;
+  readonly displayName: string;
+  readonly description?: string;
+  /** The app roles the API defines; operation roles must be among them. */
+  readonly roles: ApiRole[];
+  /** Roles per operationId: the token needs one of them. Every operation must be listed. */
+  readonly operationRoles: Record<string, string[]>;
+  /** Caller token validation (the API app registration). */
+  readonly callers: ApiCallerValidation;
+  /** @default ["public", "internal"] */
+  readonly products?: ProductName[];
+  /** The API revision. @default "1" */
+  readonly revision?: string;
+  readonly revisionDescription?: string;
+  /** What the API forwards to. */
+  readonly backend: ServiceApiBackend;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
   readonly sku: GatewaySku;
-  readonly corsOrigins: readonly string[];
-  /** Product name → APIM product id (the `productId`, e.g. "public"). */
-  readonly productIds: Readonly<Record<ProductName, pulumi.Input<string>>>;
+  readonly corsOrigins: string[];
+  /** APIM product ids (the `productId`, e.g. "public") of the gateway's products. */
+  readonly productIds: ServiceApiProductIds;
   /** `https://<gateway>`, for {@link ServiceApi.url}. @default "" (the URL is then the base path) */
   readonly gatewayUrl?: pulumi.Input<string>;
+}
+
+/** `options` (what a Gateway method takes) as ServiceApi's plain-data args, without what the Gateway adds. */
+export function serviceApiArgsOf(
+  options: ServiceApiOptions,
+): Omit<ServiceApiArgs, "backend" | "resourceGroupName" | "serviceName" | "sku" | "corsOrigins" | "productIds" | "gatewayUrl"> {
+  const { openapi, wildcardMethods, roles, operationRoles, products, ...rest } = options;
+  return {
+    ...rest,
+    ...(openapi !== undefined ? { openapi: typeof openapi === "string" ? openapi : JSON.stringify(openapi) } : {}),
+    ...(wildcardMethods !== undefined ? { wildcardMethods: [...wildcardMethods] } : {}),
+    roles: roles.map((r) => ({ value: r.value })),
+    operationRoles: Object.fromEntries(Object.entries(operationRoles).map(([id, r]) => [id, [...r]])),
+    ...(products !== undefined ? { products: [...products] } : {}),
+  };
 }
 
 const PATH = /^[a-z][a-z0-9-]{0,62}$/;
@@ -300,7 +429,7 @@ export class ServiceApi extends pulumi.ComponentResource {
   /** The gateway-relative base path, `/<path>/<version>`. */
   readonly basePath: string;
   /** The operations imported, by operationId. */
-  readonly operations: readonly OpenApiOperation[];
+  readonly operations: OpenApiOperation[];
   /** The Backend entity (external back ends only). */
   readonly backendResource?: apimanagement.Backend;
   /** `https://<gateway>/<path>/<version>`: what a caller of this API puts in front of the paths. */
@@ -308,13 +437,12 @@ export class ServiceApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServiceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refuse before registering anything: a half-registered component breaks the plan.
-    const { json, operations, revision, products, wantsBreaker } = prepare(name, args);
+    const { json, operations, revision, products, wantsBreaker, backend } = prepare(name, args);
     super("serverless-platform:apimanagement:ServiceApi", name, {}, opts);
-    const backend = args.backend;
 
     this.apiId = `${args.path}-${args.version}`;
     this.basePath = `/${args.path}/${args.version}`;
-    this.operations = operations;
+    this.operations = [...operations];
     const parent = { parent: this };
     const common = { resourceGroupName: args.resourceGroupName, serviceName: args.serviceName };
 
@@ -489,6 +617,8 @@ export interface Prepared {
   readonly revision: string;
   readonly products: readonly ProductName[];
   readonly wantsBreaker: boolean;
+  /** `args.backend`, checked against its kind. */
+  readonly backend: FunctionAppBackend | ExternalBackend | MockBackend;
 }
 
 /**
@@ -508,7 +638,7 @@ function prepare(name: string, args: ServiceApiArgs): Prepared {
   if ((args.openapi === undefined) === (args.wildcardMethods === undefined)) {
     throw new Error(`${where}: give exactly one of openapi (the back end's real paths) and wildcardMethods (a pass-through "/*" operation per method)`);
   }
-  const backend = args.backend;
+  const backend = backendOf(where, args.backend);
   let json: string | undefined;
   let operations: readonly OpenApiOperation[];
   if (args.openapi !== undefined) {
@@ -527,7 +657,7 @@ function prepare(name: string, args: ServiceApiArgs): Prepared {
     if (bare.length > 0) {
       throw new Error(`${where}: a mocked back end answers with each operation's 2xx JSON example; add one (responses.<2xx>.content["application/json"].example) to ${bare.join(", ")}`);
     }
-    return { json, operations, revision, products: [], wantsBreaker: false };
+    return { json, operations, revision, products: [], wantsBreaker: false, backend };
   }
   checkOperationRoles(where, operations, args.operationRoles, args.roles);
   const products: ProductName[] = [...new Set<ProductName>(args.products ?? ["public", "internal"])];
@@ -541,7 +671,7 @@ function prepare(name: string, args: ServiceApiArgs): Prepared {
   const dryBackend = backend.kind === "external" ? { backendId: name } : { baseUrl: PLACEHOLDER.url };
   checkDocument(args.sku, `${where} policy`, apiPolicy({ tenantId: PLACEHOLDER.tenantId, audiences: ["x"], corsOrigins: args.corsOrigins, backend: dryBackend }));
   checkDocument(args.sku, `${where} operation policy`, operationPolicy({ tenantId: PLACEHOLDER.tenantId, audiences: ["x"], roles: ["x"], backendTokenResource: "x" }));
-  return { json, operations, revision, products, wantsBreaker };
+  return { json, operations, revision, products, wantsBreaker, backend };
 }
 
 function checkDocument(sku: GatewaySku, where: string, doc: PolicyDocument): void {

@@ -27,9 +27,11 @@ export interface Link {
   readonly settings?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Creates the use's grants for `grantee` and returns them; the consumer calls it once, with its
-   * identity. @default no grant (a settings-only link)
+   * identity. TypeScript only: a method, so the package schema (which has no functions) publishes a
+   * link as its settings and connections, and a link from another language grants nothing (give its
+   * roles with the resource's `roleAssignments`). @default no grant (a settings-only link)
    */
-  readonly grant?: (grantee: Grantee) => readonly pulumi.Resource[];
+  grant?(grantee: Grantee): readonly pulumi.Resource[];
 }
 
 /** A link that only delivers settings (a configured URL, a database name): nothing to grant. */

@@ -63,10 +63,24 @@ export interface DeployedFunction {
  * it deploys nothing.
  */
 export interface DeclaredUse {
-  readonly kind: "queue";
+  /**
+   * What the use is of: `"queue"` (the only kind recorded today). A string, not a one-member enum:
+   * the package schema has no single-literal type; FunctionApp refuses any other value.
+   */
+  readonly kind: string;
   readonly name: string;
-  readonly access: "send" | "process";
+  readonly access: QueueAccess;
 }
+
+/** The kinds of `DeclaredUse` FunctionApp records. */
+export const DECLARED_USE_KINDS: readonly string[] = ["queue"];
+
+/** How a service uses a queue: `send` enqueues only; `process` is the queue trigger. */
+export const QueueAccess = {
+  Send: "send",
+  Process: "process",
+} as const;
+export type QueueAccess = (typeof QueueAccess)[keyof typeof QueueAccess];
 
 /** The inputs as the provider sees them (resolved). */
 export interface CodeDeploymentInputs {

@@ -22,12 +22,13 @@ import { type DiagnosticSettingSpec, type StandardArgs, applyDiagnostics, applyL
 import { type Link, mergeLinks } from "../core/link";
 import { type BuiltInRoleName, type Grantee, grantRole } from "../core/roles";
 import type { Tags } from "../core/tags";
-import type { TriggerKind } from "./triggers";
+import { TriggerKind } from "./triggers";
 import type { FunctionAppSizing } from "./sizing";
-import type { PrivateEndpointConnection, PrivateNetwork } from "../network";
+import { type PrivateEndpointConnection, type PrivateNetworkReference, checkPrivateNetworkReference, privateEndpointIn } from "../network";
+import type { StorageSku } from "../core/storage-sku";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import { bundleService, registeredFunctions, type ServiceBundle } from "./bundle";
-import { type DeclaredUse, type DeployedFunction, FunctionCodeDeployment } from "./deployment";
+import { DECLARED_USE_KINDS, type DeclaredUse, type DeployedFunction, FunctionCodeDeployment, QueueAccess } from "./deployment";
 import { scaleGroups } from "./scale-groups";
 import { FlexSettingsError, checkFlexSettings, secretIn, secretMessage } from "./flex-rules";
 
@@ -36,8 +37,9 @@ export type { FlexProblem, FlexSettingsInput } from "./flex-rules";
 export { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "./flex-rules";
 export { registeredFunctions, type RegisteredFunction } from "./bundle";
 export { scaleGroupOf, scaleGroups } from "./scale-groups";
-export type { TriggerKind } from "./triggers";
-export { FLEX_INSTANCE_MEMORY, type AlwaysReadyInstances, type FlexInstanceMemoryMB, type FunctionAppSizing } from "./sizing";
+export { TriggerKind } from "./triggers";
+export { DECLARED_USE_KINDS, QueueAccess } from "./deployment";
+export { FLEX_INSTANCE_MEMORY, type AlwaysReadyInstances, FlexInstanceMemoryMB, type FunctionAppSizing } from "./sizing";
 
 /** The Functions runtime this platform targets: Node 22 (EOL 2027-04-30). Flex wants exactly "22". */
 export const NODE_RUNTIME = { name: "node", version: "22" } as const;
@@ -76,7 +78,7 @@ export interface FunctionAppInsights {
 
 export interface FunctionAppCors {
   /** Origins allowed to call the app from a browser; "*" is refused. */
-  readonly allowedOrigins: readonly string[];
+  readonly allowedOrigins: string[];
   /** Whether credentialed requests are allowed. @default false */
   readonly supportCredentials?: boolean;
 }
@@ -91,17 +93,26 @@ export interface FunctionAppAuthentication {
   /** Client id of the app registration that represents this API (tokens are issued for it). */
   readonly clientId: pulumi.Input<string>;
   /** Accepted `aud` values, e.g. `api://orders` and the client id. */
-  readonly allowedAudiences: readonly pulumi.Input<string>[];
+  readonly allowedAudiences: pulumi.Input<string>[];
   /**
    * Object ids of the principals allowed to call (the `oid` claim), e.g. the gateway's managed
    * identity. @default any principal with a valid token
    */
-  readonly allowedPrincipalIds?: readonly pulumi.Input<string>[];
+  readonly allowedPrincipalIds?: pulumi.Input<string>[];
   /** Client ids of the applications allowed to call (the `appid`/`azp` claim). @default any application */
-  readonly allowedApplicationIds?: readonly pulumi.Input<string>[];
+  readonly allowedApplicationIds?: pulumi.Input<string>[];
   /** Paths served without a token, e.g. the health route `/api/health`. @default none */
-  readonly excludedPaths?: readonly string[];
+  readonly excludedPaths?: string[];
 }
+
+/** Who may reach a networked app's site: see `FunctionAppNetwork.inbound`. */
+export const FunctionAppInbound = {
+  /** Public site; App Service authentication admits only the gateway's identity. */
+  GatewayOnly: "gateway-only",
+  /** Every request to the site refused (apps without HTTP triggers). */
+  Deny: "deny",
+} as const;
+export type FunctionAppInbound = (typeof FunctionAppInbound)[keyof typeof FunctionAppInbound];
 
 /**
  * Network isolation of the app. Outbound: the app joins `privateNetwork`'s apps subnet (Flex VNet
@@ -110,7 +121,13 @@ export interface FunctionAppAuthentication {
  * queue and table when queue or durable triggers use them). Inbound: see `inbound`.
  */
 export interface FunctionAppNetwork {
-  readonly privateNetwork: PrivateNetwork;
+  /**
+   * The network: `privateNetwork.reference` of a PrivateNetwork (the host storage's endpoints are
+   * then that network's children), or an existing network's ids (`appsSubnetId` required, and the
+   * DNS zones of the host storage services the triggers need: `blob`, plus `queue` and `table` for
+   * queue or durable triggers).
+   */
+  readonly privateNetwork: PrivateNetworkReference;
   /**
    * `deny`: an app without HTTP triggers refuses every request to the site (access restrictions
    * default Deny, no allow rule), while the SCM site stays reachable for OneDeploy, protected by
@@ -119,7 +136,7 @@ export interface FunctionAppNetwork {
    * authentication admits only the gateway's identity: `authentication` with allowed principals or
    * applications is required.
    */
-  readonly inbound: "gateway-only" | "deny";
+  readonly inbound: FunctionAppInbound;
 }
 
 /** An existing user-assigned identity for the app. */
@@ -163,7 +180,7 @@ export interface FunctionAppArgs extends StandardArgs {
   /** Where the bundle and the deployer are built, on the machine that runs Pulumi. @default `.build/` under the working directory */
   readonly build?: FunctionAppBuild;
   /** The triggers the service uses: durable adds queue and table roles on the host storage (see {@link hostStorageServices}). */
-  readonly triggers: readonly TriggerKind[];
+  readonly triggers: TriggerKind[];
   /**
    * Let the host persist its diagnostic events (problems that can keep the app from starting) to a table
    * in its storage: adds Storage Table Data Contributor on the host storage, the table endpoint setting
@@ -175,7 +192,7 @@ export interface FunctionAppArgs extends StandardArgs {
    * The queue uses the service declares, recorded with its code deployment so the plan shows them
    * (the policy pack matches each queue grant to one). @default none recorded
    */
-  readonly declaredUses?: readonly DeclaredUse[];
+  readonly declaredUses?: DeclaredUse[];
   /** Flex sizing (memory, scale limit, always-ready instances, HTTP concurrency). */
   readonly sizing: FunctionAppSizing;
   /**
@@ -190,7 +207,7 @@ export interface FunctionAppArgs extends StandardArgs {
    * before `connections` and `settings`, and each link's scoped grant is given to the app's identity.
    * A setting two links (or a link and `settings`) both set is refused. @default none
    */
-  readonly links?: readonly Link[];
+  readonly links?: Link[];
   /**
    * Plain app settings (back-end URLs, Key Vault references `@Microsoft.KeyVault(SecretUri=...)`).
    * Settings Flex rejects or ignores, and values carrying keys or SAS tokens, are refused. @default none
@@ -207,7 +224,7 @@ export interface FunctionAppArgs extends StandardArgs {
   /** Zone-redundant plan (and ZRS host storage). @default false */
   readonly zoneRedundant?: boolean;
   /** Host storage SKU. @default "Standard_ZRS" when zoneRedundant, else "Standard_LRS" */
-  readonly hostStorageSku?: "Standard_LRS" | "Standard_ZRS" | "Standard_GRS" | "Standard_GZRS";
+  readonly hostStorageSku?: StorageSku;
   /**
    * Bundle the service and publish it with OneDeploy. The identity running `pulumi up` then needs
    * `Microsoft.Web/sites/publish/Action` on the app (e.g. Website Contributor). @default true
@@ -236,6 +253,13 @@ const MANAGED_IDENTITY = "managedidentity";
 /** The host's storage connection prefix. */
 const HOST_STORAGE = "AzureWebJobsStorage";
 
+/** The identity a FunctionApp runs as (created or adopted). */
+export interface FunctionAppIdentityOutputs {
+  readonly principalId: pulumi.Output<string>;
+  readonly clientId: pulumi.Output<string>;
+  readonly resourceId: pulumi.Output<string>;
+}
+
 export class FunctionApp extends pulumi.ComponentResource {
   /** The site name. */
   readonly name: pulumi.Output<string>;
@@ -244,11 +268,7 @@ export class FunctionApp extends pulumi.ComponentResource {
   /** `<name>.azurewebsites.net` (or the regional host name Azure assigned). */
   readonly defaultHostName: pulumi.Output<string>;
   /** The app's user-assigned identity. */
-  readonly identity: {
-    readonly principalId: pulumi.Output<string>;
-    readonly clientId: pulumi.Output<string>;
-    readonly resourceId: pulumi.Output<string>;
-  };
+  readonly identity: FunctionAppIdentityOutputs;
   /** Pass to other components' `grantX(grantee)` to give this app access. */
   readonly grantee: Grantee;
   readonly hostStorageAccountId: pulumi.Output<string>;
@@ -347,6 +367,7 @@ function prepare(name: string, args: FunctionAppArgs): Prepared {
   validateArgs(name, args, settings, connections);
   const siteConfig = { ...secureSiteConfig(args.cors), ...inboundSiteConfig(args.network?.inbound) };
   const hostServices = hostStorageServices(args.triggers, { diagnosticEvents: args.hostDiagnosticEvents ?? false });
+  if (args.network) checkPrivateNetworkReference(`FunctionApp "${name}"`, "network.privateNetwork", args.network.privateNetwork, hostServices, true);
   const preview = buildAppSettings({
     clientId: "<identity client id>",
     hostServices,
@@ -507,10 +528,21 @@ function grantHostStorage(ctx: BuildContext, identity: AppIdentity, host: HostSt
  * The host reaches its storage only through these: exactly one per service its settings name
  * (AzureWebJobsStorage__<service>ServiceUri), from the same list, so a named endpoint always resolves.
  */
-function connectHostStoragePrivately({ name, args, prepared }: BuildContext, host: HostStorage): PrivateEndpointConnection[] {
+function connectHostStoragePrivately({ name, args, prepared, parent }: BuildContext, host: HostStorage): PrivateEndpointConnection[] {
   const network = args.network;
   if (!network) return [];
-  return prepared.hostServices.map((groupId) => network.privateNetwork.privateEndpoint(`${name}-host-${groupId}`, { resourceId: host.account.id, groupId }));
+  return prepared.hostServices.map((groupId) =>
+    privateEndpointIn(network.privateNetwork, {
+      name: `${name}-host-${groupId}`,
+      target: { resourceId: host.account.id, groupId },
+      names: args.names,
+      resourcePhysicalName: prepared.names.hostStorage,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: prepared.tags,
+      parent,
+    }),
+  );
 }
 
 /** Monitoring Metrics Publisher on the Application Insights component: telemetry with Entra ID. */
@@ -864,6 +896,17 @@ function validateArgs(
     problems.push(`hostStorageSku: ${args.hostStorageSku} is not zone-redundant but zoneRedundant is true; use Standard_ZRS or Standard_GZRS`);
   }
   if (args.triggers.length === 0) problems.push("triggers: a Functions app needs at least one trigger kind");
+  // Plain data from another language is not type-checked: the enums are checked here.
+  const kinds: readonly string[] = Object.values(TriggerKind);
+  const unknownTriggers = args.triggers.filter((t) => !kinds.includes(t));
+  if (unknownTriggers.length > 0) problems.push(`triggers: ${unknownTriggers.map((t) => `"${t}"`).join(", ")} is not a trigger kind (${kinds.join(", ")})`);
+  for (const [i, use] of (args.declaredUses ?? []).entries()) {
+    if (!DECLARED_USE_KINDS.includes(use.kind)) problems.push(`declaredUses[${i}].kind: "${use.kind}" is not one of ${DECLARED_USE_KINDS.join(", ")}`);
+    if (!(Object.values(QueueAccess) as string[]).includes(use.access)) problems.push(`declaredUses[${i}].access: "${String(use.access)}" is not one of ${Object.values(QueueAccess).join(", ")}`);
+  }
+  if (args.network && !(Object.values(FunctionAppInbound) as string[]).includes(args.network.inbound)) {
+    problems.push(`network.inbound: "${String(args.network.inbound)}" is not one of ${Object.values(FunctionAppInbound).join(", ")}`);
+  }
   if (args.network?.inbound === "deny" && args.triggers.includes("http")) {
     problems.push('network.inbound: "deny" refuses every request to the site, but the app has HTTP triggers; use "gateway-only"');
   }

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { type NameContext, physicalName } from "../core/naming";
+import { resourceName } from "../core/standard";
 import { FAILURE_RATE_COLUMN, POISON_MESSAGES_COLUMN, functionFailureRateQuery, poisonMessagesQuery } from "./queries";
 
 /** Which configured severity an alert carries: `failure` (something is broken) or `degradation` (slow, throttled). */
@@ -31,7 +32,10 @@ const MINUTES: Readonly<Record<string, number>> = {
 
 /** What every alert of a stack shares. */
 export interface AlertContext {
-  readonly names: NameContext;
+  /** The naming helper's prefix and environment. @default none: rules are named `<owner>-<rule>` */
+  readonly names: NameContext | undefined;
+  /** The logical name of the component that owns the alerts: without `names`, it starts each rule's name. */
+  readonly owner: string;
   readonly resourceGroupName: pulumi.Input<string>;
   /** Region of log alerts (metric alerts are global resources). */
   readonly location: pulumi.Input<string>;
@@ -123,12 +127,18 @@ interface MetricRule {
   readonly timing: Required<MetricAlertTiming>;
 }
 
+/** An alert rule's name: the naming helper's for `parts`, or without a naming context `<owner>-<parts>`. */
+function ruleName(ctx: AlertContext, ...parts: string[]): string {
+  if (ctx.names) return physicalName("alert", ctx.names, ...parts);
+  return resourceName(`alert "${ctx.owner}-${parts.join("-")}"`, "ruleName", "alert", [ctx.owner, ...parts].join("-"), undefined);
+}
+
 function metricAlert(name: string, ctx: AlertContext, rule: MetricRule, opts: pulumi.CustomResourceOptions): monitor.MetricAlert {
   checkTiming(name, rule.timing.window, rule.timing.frequency);
   return new monitor.MetricAlert(
     name,
     {
-      ruleName: physicalName("alert", ctx.names, ...rule.physical),
+      ruleName: ruleName(ctx, ...rule.physical),
       resourceGroupName: ctx.resourceGroupName,
       location: "global",
       tags: ctx.tags,
@@ -178,7 +188,7 @@ function logAlert(name: string, ctx: AlertContext, rule: LogRule, opts: pulumi.C
   return new monitor.ScheduledQueryRule(
     name,
     {
-      ruleName: physicalName("alert", ctx.names, ...rule.physical),
+      ruleName: ruleName(ctx, ...rule.physical),
       resourceGroupName: ctx.resourceGroupName,
       location: ctx.location,
       tags: ctx.tags,
@@ -465,7 +475,7 @@ export function availabilityAlert(name: string, ctx: AlertContext, args: Availab
   return new monitor.MetricAlert(
     name,
     {
-      ruleName: physicalName("alert", ctx.names, "availability"),
+      ruleName: ruleName(ctx, "availability"),
       resourceGroupName: ctx.resourceGroupName,
       location: "global",
       tags: ctx.tags,

@@ -104,6 +104,8 @@ export interface ObservabilityPhysicalNames {
   readonly appInsights?: string;
   /** The action group. @default from the naming helper */
   readonly actionGroup?: string;
+  /** The action group's short name (1-12 characters, shown in SMS and emails). @default from the naming helper */
+  readonly actionGroupShortName?: string;
 }
 
 /** Prefix of the app settings that override host.json (`AzureFunctionsJobHost__<path with __>`). */
@@ -146,10 +148,12 @@ function validateMonitoring(name: string, m: MonitoringConfig): void {
 
 export interface ObservabilityArgs extends StandardArgs {
   /**
-   * The naming helper's prefix and environment. Required here: the alerts, the availability test and
-   * the workbook added later are named by it.
+   * The naming helper's prefix and environment. Required unless `physicalNames` names the workspace,
+   * Application Insights, the action group and its short name; without it the alerts and the
+   * availability test are named `<name>-<rule>` (unique per resource group, so one Observability of
+   * that name per group), and the workbook after the workspace. @default none
    */
-  readonly names: NameContext;
+  readonly names?: NameContext;
   /** Explicit physical names. @default from the naming helper */
   readonly physicalNames?: ObservabilityPhysicalNames;
   readonly resourceGroupName: pulumi.Input<string>;
@@ -230,10 +234,11 @@ export class Observability extends pulumi.ComponentResource {
     const protect = args.protect ?? false;
     const parent = { parent: this };
 
+    const workspaceName = resourceName(`Observability "${name}"`, "physicalNames.workspace", "logAnalytics", args.physicalNames?.workspace, args.names, name);
     const workspace = new operationalinsights.Workspace(
       `${name}-workspace`,
       {
-        workspaceName: resourceName(`Observability "${name}"`, "physicalNames.workspace", "logAnalytics", args.physicalNames?.workspace, args.names, name),
+        workspaceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
@@ -281,7 +286,7 @@ export class Observability extends pulumi.ComponentResource {
       `${name}-actions`,
       {
         actionGroupName: resourceName(`Observability "${name}"`, "physicalNames.actionGroup", "actionGroup", args.physicalNames?.actionGroup, args.names, name, "oncall"),
-        groupShortName: physicalName("actionGroupShort", args.names, "oc"),
+        groupShortName: resourceName(`Observability "${name}"`, "physicalNames.actionGroupShortName", "actionGroupShort", args.physicalNames?.actionGroupShortName, args.names, "oc"),
         resourceGroupName: args.resourceGroupName,
         location: "global",
         tags: args.tags,
@@ -297,13 +302,13 @@ export class Observability extends pulumi.ComponentResource {
       `${name}-workbook`,
       {
         // Workbook names must be GUIDs: derived from the stack so a second stack gets its own.
-        resourceName: deterministicGuid("workbook", args.names.prefix, args.names.environment, name),
+        resourceName: args.names ? deterministicGuid("workbook", args.names.prefix, args.names.environment, name) : deterministicGuid("workbook", workspaceName, name),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         tags: args.tags,
         kind: applicationinsights.WorkbookSharedTypeKind.Shared,
         category: "workbook",
-        displayName: `On-call overview (${args.names.prefix} ${args.names.environment})`,
+        displayName: `On-call overview (${args.names ? `${args.names.prefix} ${args.names.environment}` : workspaceName})`,
         version: WORKBOOK_VERSION,
         // Azure stores the source id lowercased; anything else shows a diff on every preview.
         sourceId: appInsights.id.apply((id) => id.toLowerCase()),
@@ -320,6 +325,7 @@ export class Observability extends pulumi.ComponentResource {
     this.workbookId = workbook.id;
     const alerts: AlertContext = {
       names: args.names,
+      owner: name,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       tags: args.tags,
@@ -384,7 +390,10 @@ export class Observability extends pulumi.ComponentResource {
     }
     const expected = args.expectedStatusCode ?? 200;
     if (!Number.isInteger(expected) || expected < 100 || expected > 599) throw new Error(`${where}: expectedStatusCode must be an HTTP status, got ${expected}`);
-    const testName = physicalName("webTest", this.internal.args.names, this.internal.name, "gateway-health");
+    const names = this.internal.args.names;
+    const testName = names
+      ? physicalName("webTest", names, this.internal.name, "gateway-health")
+      : resourceName(where, "the test's name", "webTest", `${this.internal.name}-gateway-health`, undefined);
     const test = new applicationinsights.WebTest(
       this.child("availability-test"),
       {

@@ -9,7 +9,8 @@
  * ratchet: a component that becomes inferrable fails here until it leaves the list, and then any arg
  * that stops being inferrable fails here too.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import ts from "typescript";
 import { register } from "tsx/cjs/api";
@@ -35,14 +36,7 @@ const PROVIDER = PACKAGE_JSON.name.replace(/^@[^/]+\//, "");
  * sdk/nodejs/provider/experimental/analyzer.ts, analyzeType). Making these args plain data is the
  * components' own work (issue 15, "args as plain data so the schema can be inferred").
  */
-const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {
-  CosmosDb: "CosmosDbArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
-  EventTopic: "EventTopicArgs.physicalNames: anonymous object type; then messaging: a Messaging instance",
-  KeyVault: "KeyVaultArgs.privateNetwork: a PrivateNetwork instance (a class of this package, not plain data)",
-  Messaging: "MessagingArgs.physicalNames: anonymous object type; then privateNetwork: a PrivateNetwork instance",
-  ServiceApi: "ServiceApiArgs.backend: union of interfaces",
-  FunctionApp: "FunctionAppArgs.triggers: readonly TriggerKind[]; then a PrivateNetwork instance in network",
-};
+const PENDING_PLAIN_DATA: Readonly<Record<string, string>> = {};
 
 /**
  * Components whose runtime type token (what `super()` registers, so what every URN of theirs and of
@@ -68,6 +62,13 @@ const RUNTIME_TYPE_TOKENS: Readonly<Record<string, string>> = {
   PrivateNetwork: "serverless-platform:network:PrivateNetwork",
   ServiceApi: "serverless-platform:apimanagement:ServiceApi",
 };
+
+/** A network another program owns: the ids a consumer in another language would pass. */
+const REMOTE_VNET = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub";
+const REMOTE_ZONES = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones";
+/** Where the FunctionApp construct bundles (a scratch folder, removed after the run). */
+const REMOTE_BUILD = mkdtempSync(path.join(tmpdir(), "package-schema-"));
+afterAll(() => rmSync(REMOTE_BUILD, { recursive: true, force: true }));
 
 /**
  * For each ready component, inputs as the engine delivers them to the host's construct: plain data
@@ -113,6 +114,94 @@ const CONSTRUCT_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
     location: "eastus",
     roleAssignments: [{ principalId: "11111111-1111-4111-a111-111111111111", role: "websiteContributor", principalType: "Group", key: "ops" }],
     lock: { kind: "CanNotDelete" },
+  },
+  // A network another program owns, as plain ids: the components create their private endpoints themselves.
+  CosmosDb: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    databases: [
+      {
+        service: "orders",
+        containers: [{ name: "orders", partitionKeyPaths: ["/customerId"], uniqueKeys: [["/orderNumber"]] }],
+        changeFeedConsumers: [{ consumer: "fulfillment", container: "orders", leaseContainer: "orders-leases" }],
+      },
+    ],
+    capacityMode: "serverless",
+    backupTier: "Continuous7Days",
+    privateNetwork: { endpointsSubnetId: `${REMOTE_VNET}/subnets/endpoints`, dnsZoneIds: { Sql: `${REMOTE_ZONES}/privatelink.documents.azure.com` } },
+    protect: false,
+  },
+  EventTopic: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    inputSchema: "CloudEventSchemaV1_0",
+    deliveryIdentityType: "UserAssigned",
+  },
+  KeyVault: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    tenantId: "00000000-0000-0000-0000-000000000001",
+    softDeleteRetentionInDays: 7,
+    privateNetwork: { endpointsSubnetId: `${REMOTE_VNET}/subnets/endpoints`, dnsZoneIds: { vault: `${REMOTE_ZONES}/privatelink.vaultcore.azure.net` } },
+    protect: false,
+  },
+  Messaging: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    queues: [{ name: "orders", description: "orders to fulfil" }],
+    skuName: "Standard_ZRS",
+    privateNetwork: {
+      endpointsSubnetId: `${REMOTE_VNET}/subnets/endpoints`,
+      dnsZoneIds: { queue: `${REMOTE_ZONES}/privatelink.queue.core.windows.net`, blob: `${REMOTE_ZONES}/privatelink.blob.core.windows.net` },
+    },
+    protect: false,
+  },
+  // An external back end: the one kind that sets every output (backendResource is its Backend entity).
+  ServiceApi: {
+    wildcardMethods: ["GET", "POST"],
+    path: "legacy",
+    version: "v1",
+    displayName: "Legacy",
+    roles: [{ value: "Legacy.Read" }, { value: "Legacy.Write" }],
+    operationRoles: { "any-get": ["Legacy.Read"], "any-post": ["Legacy.Write"] },
+    callers: { tenantId: "00000000-0000-0000-0000-000000000001", audiences: ["api://legacy"] },
+    products: ["internal"],
+    backend: { kind: "external", url: "https://legacy.contoso.example/api", tokenResource: "api://legacy-backend" },
+    resourceGroupName: "rg-contoso-dev",
+    serviceName: "apim-contoso-dev",
+    sku: "BasicV2",
+    corsOrigins: ["https://app.contoso.example"],
+    productIds: { public: "public", internal: "internal" },
+    gatewayUrl: "https://apim-contoso-dev.azure-api.net",
+  },
+  // deploy (the default): the code is bundled, so packageHash is set like every other output.
+  FunctionApp: {
+    names: { prefix: "contoso", environment: "dev" },
+    resourceGroupName: "rg-contoso-dev",
+    location: "eastus",
+    service: { name: "remotefn", directory: "test/fixtures/services/hello", entry: "src/index.ts" },
+    build: { outRoot: path.join(REMOTE_BUILD, "functions"), deployerDirectory: path.join(REMOTE_BUILD, "deployer") },
+    triggers: ["queue"],
+    declaredUses: [{ kind: "queue", name: "orders", access: "process" }],
+    sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [] },
+    links: [{ description: "queue orders (process)", connections: { QUEUES: { queueServiceUri: "https://contosoq.queue.core.windows.net/" } } }],
+    hostStorageSku: "Standard_LRS",
+    network: {
+      privateNetwork: {
+        endpointsSubnetId: `${REMOTE_VNET}/subnets/endpoints`,
+        appsSubnetId: `${REMOTE_VNET}/subnets/apps`,
+        dnsZoneIds: {
+          blob: `${REMOTE_ZONES}/privatelink.blob.core.windows.net`,
+          queue: `${REMOTE_ZONES}/privatelink.queue.core.windows.net`,
+          table: `${REMOTE_ZONES}/privatelink.table.core.windows.net`,
+        },
+      },
+      inbound: "deny",
+    },
   },
   EntraApiApp: {
     displayName: "contoso-orders-api-dev",

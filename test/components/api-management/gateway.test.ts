@@ -95,7 +95,7 @@ function program(config: StackConfig): () => void {
 /** ServiceApi arguments as the Gateway would pass them (for the pure checks). */
 function serviceArgs(overrides: Partial<ServiceApiArgs> = {}): ServiceApiArgs {
   return {
-    openapi: widgets,
+    openapi: JSON.stringify(widgets),
     path: "widgets",
     version: "v1",
     displayName: "Widgets",
@@ -353,6 +353,21 @@ describe("plan-time refusals", () => {
     expect(() => checkServiceApiArgs("p", serviceArgs({ version: "1" }))).toThrow(/version "1" must look like "v1"/);
   });
 
+  // The back end is one plain-data interface (other Pulumi languages cannot pass a TypeScript union):
+  // each kind's fields are checked at construction, naming the arg.
+  it("refuses a back end whose fields do not fit its kind, naming the arg", () => {
+    const backend = (b: Record<string, unknown>) => () => checkServiceApiArgs("p", serviceArgs({ backend: b as unknown as ServiceApiArgs["backend"] }));
+    expect(backend({ kind: "functionApp", hostName: "h.azurewebsites.net" })).toThrow(/API "p": backend\.routePrefix, backend\.appClientId are required with backend\.kind "functionApp"/);
+    expect(backend({ kind: "external" })).toThrow(/API "p": backend\.url is required with backend\.kind "external"/);
+    expect(backend({ kind: "functionApp", hostName: "h", routePrefix: "api", appClientId: "c", url: "https://x.example" })).toThrow(
+      /API "p": backend\.url does not apply to backend\.kind "functionApp" \(it takes hostName, routePrefix, appClientId\)/,
+    );
+    expect(backend({ kind: "mock", tokenResource: "api://x" })).toThrow(/backend\.tokenResource does not apply to backend\.kind "mock" \(it takes description\)/);
+    expect(backend({ kind: "lambda" })).toThrow(/API "p": backend\.kind "lambda" is not one of functionApp, external, mock/);
+    // Each kind with its own fields passes.
+    expect(checkServiceApiArgs("p", serviceArgs({ backend: { kind: "external", url: "https://x.example", description: "d", tokenResource: "api://x" } })).backend.kind).toBe("external");
+  });
+
   it("refuses a rate-limit period the gateway does not accept", () => {
     // The stack config refuses this too (test/lib/config.test.ts); the component keeps its own check.
     const base = apiConfig({});
@@ -367,7 +382,7 @@ describe("plan-time refusals", () => {
   });
 
   it("refuses operations without roles, unknown operations and undeclared roles", () => {
-    const check = (map: Record<string, readonly string[]>) => () => checkServiceApiArgs("widgets", serviceArgs({ operationRoles: map }));
+    const check = (map: Record<string, string[]>) => () => checkServiceApiArgs("widgets", serviceArgs({ operationRoles: map }));
     expect(check({ listWidgets: ["Widgets.Read"] })).toThrow(/every operation must list the app roles.*createWidget \(POST \/widgets\)/);
     expect(check({ ...operationRoles, nope: ["Widgets.Read"] })).toThrow(/names operations the document does not have: nope/);
     expect(check({ ...operationRoles, listWidgets: ["Admin"] })).toThrow(/does not declare: Admin/);
@@ -499,7 +514,7 @@ describe("mocked back ends", () => {
   it("refuses an operation the mock could only answer with an empty body", () => {
     const bare = structuredClone(payment) as { paths: Record<string, { post: { responses: Record<string, { content?: unknown }> } }> };
     delete bare.paths["/payments/refunds"]!.post.responses["201"]!.content;
-    expect(() => checkServiceApiArgs("payment", serviceArgs({ openapi: bare, backend: { kind: "mock" }, roles: [], operationRoles: {} }))).toThrow(
+    expect(() => checkServiceApiArgs("payment", serviceArgs({ openapi: JSON.stringify(bare), backend: { kind: "mock" }, roles: [], operationRoles: {} }))).toThrow(
       /a mocked back end answers with each operation's 2xx JSON example; add one .* to refund \(POST \/payments\/refunds, 201 has no application\/json example\)/,
     );
   });

@@ -16,7 +16,7 @@ import { evaluate, ofType, one } from "../../helpers/plan";
 const names = { prefix: "test", environment: "dev" };
 const common = { names, resourceGroupName: "rg", location: "eastus", tags: { owner: "team" } };
 
-function appArgs(links: readonly Link[], over: Partial<FunctionAppArgs> = {}): FunctionAppArgs {
+function appArgs(links: Link[], over: Partial<FunctionAppArgs> = {}): FunctionAppArgs {
   return {
     ...common,
     service: { name: "hello", directory: "test/fixtures/services/hello", entry: "src/index.ts" },

@@ -187,6 +187,36 @@ describe("Observability: workspace, Application Insights, action group", () => {
   });
 });
 
+// Like every other component, the naming context is optional when the names are explicit.
+describe("Observability without a naming context", () => {
+  const explicit = { workspace: "law-contoso", appInsights: "appi-contoso", actionGroup: "ag-contoso-oncall", actionGroupShortName: "contoso-oc" };
+  const { names: _names, ...unnamed } = args(prod.monitoring);
+
+  it("uses the explicit names, names the alerts and the test after the component, and the workbook after the workspace", async () => {
+    const plan = await evaluate(() => everything(new Observability("mon", { ...unnamed, physicalNames: explicit })));
+    expect(one(plan, WORKSPACE).inputs.workspaceName).toBe("law-contoso");
+    expect(one(plan, APPI).inputs.resourceName).toBe("appi-contoso");
+    expect(one(plan, AG).inputs).toMatchObject({ actionGroupName: "ag-contoso-oncall", groupShortName: "contoso-oc" });
+    const rules = [...ofType(plan, METRIC), ...ofType(plan, LOG)].map((r) => r.inputs.ruleName as string);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(rule).toMatch(/^mon-[a-z0-9-]+$/);
+    expect(rules).toContain("mon-availability");
+    expect(new Set(rules).size).toBe(rules.length);
+    expect(one(plan, WEBTEST).inputs.webTestName).toBe("mon-gateway-health");
+    expect(one(plan, WORKBOOK).inputs).toMatchObject({ resourceName: deterministicGuid("workbook", "law-contoso", "mon"), displayName: "On-call overview (law-contoso)" });
+  });
+
+  it("refuses a name it cannot derive, naming the argument", async () => {
+    await evaluate(() => {
+      const { actionGroupShortName: _short, ...rest } = explicit;
+      expect(() => new Observability("mon", { ...unnamed, physicalNames: rest })).toThrow(
+        /Observability "mon": physicalNames\.actionGroupShortName is required when names \(the naming helper's prefix and environment\) is not given/,
+      );
+      expect(() => new Observability("mon2", unnamed)).toThrow(/Observability "mon2": physicalNames\.workspace is required when names/);
+    });
+  });
+});
+
 describe("Observability: alerts", () => {
   const planFor = (monitoring = dev.monitoring): Promise<Plan> => evaluate(() => everything(new Observability("mon", args(monitoring))));
 
