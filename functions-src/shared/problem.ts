@@ -3,7 +3,7 @@
  * stable `type`, a short `title` and a `detail` that tells the caller what to change.
  */
 import type { HttpResponseInit } from "@azure/functions";
-import { BIDI_CONTROL, CONTROL, LONE_SURROGATE, ZERO_WIDTH } from "./text";
+import { CONTROL, FORMAT, LONE_SURROGATE, UNASSIGNED } from "./text";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -66,10 +66,11 @@ export interface ProblemOptions {
 export const PROBLEM_LIMITS = { detail: 400, instance: 200, pointer: 200, message: 200, errors: 20 } as const;
 
 /**
- * Characters never echoed: controls (log and terminal injection, header splitting), bidirectional
- * controls, zero-width characters, and lone surrogates (JSON encoders and logs mangle them).
+ * Characters never echoed: controls (log and terminal injection, header splitting), every invisible
+ * format character (bidirectional controls, zero-width characters, invisible operators), unassigned
+ * code points, and lone surrogates (JSON encoders and logs mangle them).
  */
-const UNSAFE_ECHO = new RegExp(`[${CONTROL}${BIDI_CONTROL}${ZERO_WIDTH}]|${LONE_SURROGATE}`, "g");
+const UNSAFE_ECHO = new RegExp(`[${CONTROL}${FORMAT}${UNASSIGNED}]|${LONE_SURROGATE}`, "gu");
 
 /** `value` with unsafe characters replaced by U+FFFD and cut to `max` code points (with an ellipsis). */
 export function boundedText(value: string, max: number): string {

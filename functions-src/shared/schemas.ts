@@ -4,7 +4,7 @@
  * `id` in `.meta`) cannot drift apart.
  */
 import * as z from "zod";
-import { BIDI_CONTROL, CONTROL, CONTROL_EXCEPT_LINE_BREAKS, LONE_SURROGATE, ZERO_WIDTH } from "./text";
+import { BIDI_CONTROL, CONTROL, CONTROL_EXCEPT_LINE_BREAKS, FORMAT, LONE_SURROGATE } from "./text";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -75,8 +75,8 @@ const CONTROL_SINGLE_LINE = new RegExp(`[${CONTROL}]`);
 const CONTROL_MULTI_LINE = new RegExp(`[${CONTROL_EXCEPT_LINE_BREAKS}]`);
 const BIDI = new RegExp(`[${BIDI_CONTROL}]`);
 const LONE_SURROGATE_RE = new RegExp(LONE_SURROGATE);
-/** What renders as nothing: whitespace, zero-width and format characters, soft hyphen, Mongolian vowel separator. */
-const INVISIBLE = new RegExp(`[\\s${ZERO_WIDTH}\\u00ad\\u180e]`, "gu");
+/** What renders as nothing: whitespace and every format character (zero-width, soft hyphen, Mongolian vowel separator...). */
+const INVISIBLE = new RegExp(`[\\s${FORMAT}]`, "gu");
 
 /**
  * Adds the text rules every human-readable field of an API shares to a string schema: no NUL or other

@@ -42,6 +42,19 @@ const hostileText = fc.oneof(
 );
 
 describe("problem documents are bounded and sanitised, whatever they quote", () => {
+  it("echoes no invisible format character, whichever (found by the property below with U+2061)", () => {
+    // Listed by hand, independently of the implementation's Unicode-category rule: invisible operators,
+    // soft hyphen, Mongolian vowel separator, an interlinear annotation anchor, a tag character, the
+    // unassigned U+2065, a noncharacter; then characters that must survive.
+    const invisible = ["\u2061", "\u2062", "\u2063", "\u2064", "\u2065", "\u00ad", "\u180e", "\ufff9", "\u{e0041}", "\ufdd0"];
+    for (const ch of invisible) {
+      const body = problemBody("badRequest", `a${ch}b`, { errors: [{ pointer: `/x${ch}`, message: `m${ch}` }], invocationId: "i-1" });
+      for (const text of strings(body)) expect(text.includes(ch), `U+${ch.codePointAt(0)!.toString(16)} in ${JSON.stringify(text)}`).toBe(false);
+    }
+    const kept = problemBody("badRequest", "Zoë 😀 日本 é", {}).detail;
+    expect(kept).toContain("Zoë 😀 日本 é");
+  });
+
   it("every string field of any problem is short and free of unsafe characters (property)", () => {
     fc.assert(
       fc.property(
@@ -199,6 +212,8 @@ describe("safeText", () => {
     ["a bidi isolate", "a\u2066b"],
     ["zero-width characters only", "\u200b\u200c\u200d"],
     ["whitespace and a BOM only", " \ufeff\t"],
+    ["invisible operators only", "\u2061\u2062\u2063\u2064"],
+    ["a soft hyphen and a tag character only", "\u00ad\u{e0041}"],
     ["a C1 control", "a\u0085"],
   ])("refuses %s", (_what, value) => {
     expect(single.safeParse(value).success).toBe(false);
