@@ -47,7 +47,8 @@ const remote: PrivateNetworkReference = {
 const appArgs = (network: PrivateNetworkReference, over: Partial<FunctionAppArgs> = {}): FunctionAppArgs => ({
   ...common,
   service: { name: "hello", directory: "test/fixtures/services/hello", entry: "src/index.ts" },
-  triggers: ["queue"],
+  // Durable Functions: the host uses its storage's blobs, queues and tables (a private endpoint each).
+  triggers: ["queue", "durable"],
   sizing: { instanceMemoryMB: 2048, maximumInstanceCount: 100, alwaysReady: [] },
   deploy: false,
   network: { privateNetwork: network, inbound: "deny" },
@@ -131,7 +132,7 @@ describe("a reference without what the component needs is refused before anythin
     ["CosmosDb", "Sql", () => new CosmosDb("data", { ...common, databases: [], privateNetwork: without("Sql"), protect: false }), /CosmosDb "data": privateNetwork\.dnsZoneIds\.Sql is required \(the ARM id of the private DNS zone privatelink\.documents\.azure\.com/],
     ["KeyVault", "vault", () => new KeyVault("secrets", { ...common, privateNetwork: without("vault"), protect: false }), /KeyVault "secrets": privateNetwork\.dnsZoneIds\.vault is required/],
     ["Messaging", "queue", () => new Messaging("messaging", { ...common, queues: [], privateNetwork: without("queue"), protect: false }), /Messaging "messaging": privateNetwork\.dnsZoneIds\.queue is required/],
-    ["FunctionApp (queue triggers need table)", "table", () => new FunctionApp("orders", appArgs(without("table"))), /FunctionApp "orders": network\.privateNetwork\.dnsZoneIds\.table is required/],
+    ["FunctionApp (Durable Functions needs table)", "table", () => new FunctionApp("orders", appArgs(without("table"))), /FunctionApp "orders": network\.privateNetwork\.dnsZoneIds\.table is required/],
   ])("%s without its %s zone", async (_what, _group, create, message) => {
     const plan = await evaluate(() => {
       expect(create).toThrow(message);
