@@ -19,6 +19,7 @@ const root = path.resolve(__dirname, "../..");
 /** Longer than the slowest evaluation seen on a loaded 2-core machine. */
 const WAIT_MS = 600_000;
 
+/** Evaluates one stack in a child, writing its plan to `out` and what the evaluation printed on stderr to `<out>.stderr`. */
 function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "stack-plan.child.ts"), stack, fresh ? "fresh" : "preview", out], {
@@ -28,7 +29,10 @@ function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", (error) => resolve(`could not start the plan of ${stack}: ${error.message}`));
-    child.once("exit", (code) => resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`));
+    child.once("close", (code) => {
+      writeFileSync(`${out}.stderr`, stderr);
+      resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`);
+    });
   });
 }
 
@@ -68,8 +72,17 @@ export async function onceInRun(key: string, work: (directory: string) => Promis
  * <stack>`), or with `fresh: true` the one of `dryRun: true` (a new stack's first `pulumi preview`).
  */
 export async function stackPlan(stack: StackName, options: { fresh?: boolean } = {}): Promise<Plan> {
+  return JSON.parse(readFileSync(await evaluated(stack, options), "utf8")) as Plan;
+}
+
+/** What the evaluation of {@link stackPlan} printed (the program's warnings: `console.warn` and `console.error` under mocks). */
+export async function stackPlanStderr(stack: StackName, options: { fresh?: boolean } = {}): Promise<string> {
+  return readFileSync(`${await evaluated(stack, options)}.stderr`, "utf8");
+}
+
+async function evaluated(stack: StackName, options: { fresh?: boolean }): Promise<string> {
   const fresh = options.fresh === true;
   const key = `${stack}${fresh ? "-fresh" : ""}`;
   const directory = await onceInRun(key, (dir) => evaluateInChild(stack, fresh, path.join(dir, `${key}.json`)));
-  return JSON.parse(readFileSync(path.join(directory, `${key}.json`), "utf8")) as Plan;
+  return path.join(directory, `${key}.json`);
 }
