@@ -284,16 +284,16 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   // A host that maps stacks itself (vitest's Error.prepareStackTrace: the tests' in-process plans)
   // is set aside for the same reason.
   const sourceMaps = process.sourceMapsEnabled;
-  const prepareStackTrace = Error.prepareStackTrace;
+  const prepareStackTrace = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
   if (sourceMaps) process.setSourceMapsEnabled(false);
-  Error.prepareStackTrace = undefined;
+  if (prepareStackTrace) Reflect.deleteProperty(Error, "prepareStackTrace");
   let outputs: unknown;
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
     await waitForRegistrations();
   } finally {
     if (sourceMaps) process.setSourceMapsEnabled(true);
-    Error.prepareStackTrace = prepareStackTrace;
+    if (prepareStackTrace) Object.defineProperty(Error, "prepareStackTrace", prepareStackTrace);
   }
 
   const stackOutputs: Record<string, unknown> = {};
