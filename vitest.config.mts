@@ -74,10 +74,6 @@ export default defineConfig({
           include: ["test/functions-src/**/*.test.ts"],
           environment: "node",
           pool: "forks",
-          // As for infra: the SDKs and the services' modules load once per worker (a third of this
-          // project's CPU time). Safe here: the services keep no module state (clients come from each
-          // handler's dependencies) and no test changes process.env.
-          isolate: false,
           globalSetup: ["test/helpers/stack-plans.setup.ts", "test/functions-src/emulators.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
