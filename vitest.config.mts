@@ -1,13 +1,55 @@
 import { availableParallelism } from "node:os";
+import * as path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-// Two projects: the infrastructure (Pulumi under mocks, pure helpers, policy) needs nothing running;
-// the services' tests start real emulators (Azurite, a Cosmos DB emulator) once for their project.
+/**
+ * The files that take longest (whole-program plans, child processes, a type-check), longest first.
+ * Only an order: a file missing here still runs, later. Two workers finish together when the long
+ * files start first (vitest's own order, by file size on a clean clone, started some of the longest
+ * last); `npm run test:times` shows the figures.
+ */
+const LONGEST_FIRST = [
+  "test/engine/plan-cli.test.ts",
+  "test/scripts/new-service.test.ts",
+  "test/docs/figures.test.ts",
+  "test/policy/mutations.test.ts",
+  "test/components/package-schema.test.ts",
+  "test/scripts/help.test.ts",
+  "test/engine/cli-errors.test.ts",
+  "test/components/package-api.test.ts",
+  "test/engine/cost/estimate.test.ts",
+  "test/stack/reserved-endpoints.test.ts",
+];
+
+/**
+ * The twin first (one long file whose apps run as child processes), then the infrastructure tests
+ * (LONGEST_FIRST, then vitest's order), then the services' short files. Projects stay contiguous: a
+ * worker of the infra project (isolate off) is reused only while the next file is the same project's.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    const rank = (spec: TestSpecification): number => {
+      if (spec.project.name === "twin") return 0;
+      if (spec.project.name === "services") return 2000;
+      const listed = LONGEST_FIRST.indexOf(path.relative(spec.project.config.root, spec.moduleId).split(path.sep).join("/"));
+      return listed >= 0 ? 1 + listed : 1000;
+    };
+    // Array.prototype.sort is stable: within a rank, vitest's order is kept.
+    return ordered.sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+// Three projects: the infrastructure (Pulumi under mocks, pure helpers, policy) needs nothing running;
+// the services' tests start real emulators (Azurite, a Cosmos DB emulator) once for their project;
+// the twin runs the whole system.
 export default defineConfig({
   test: {
     // vitest's default is one worker fewer than the cores: a single worker on a 2-core machine, leaving a
     // core idle while in-process tests run (the main process only schedules and reports).
     maxWorkers: availableParallelism(),
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         test: {

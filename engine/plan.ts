@@ -281,14 +281,19 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   // positions, leak debugging); under a TypeScript loader each format maps every frame through source
   // maps, which was the largest single cost of a plan (--cpu-prof). Nothing recorded in the plan reads
   // those stacks. An error's stack is formatted when first read, after this: it is still mapped.
+  // A host that maps stacks itself (vitest's Error.prepareStackTrace: the tests' in-process plans)
+  // is set aside for the same reason.
   const sourceMaps = process.sourceMapsEnabled;
+  const prepareStackTrace = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
   if (sourceMaps) process.setSourceMapsEnabled(false);
+  if (prepareStackTrace) Reflect.deleteProperty(Error, "prepareStackTrace");
   let outputs: unknown;
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
     await waitForRegistrations();
   } finally {
     if (sourceMaps) process.setSourceMapsEnabled(true);
+    if (prepareStackTrace) Object.defineProperty(Error, "prepareStackTrace", prepareStackTrace);
   }
 
   const stackOutputs: Record<string, unknown> = {};

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { DOC, compare, computeFigures, render, replaceBlock, runDocFigures, type StackFigures } from "../../scripts/doc-figures";
+import { scaffoldedRepository } from "../helpers/scaffolded-copy";
 import { stackPlan } from "../helpers/stack-plans";
 
 const resource = (name: string, custom: boolean, inputs: Record<string, unknown> = {}): PlannedResource => ({
@@ -48,9 +49,11 @@ describe("docs figures", () => {
   });
 
   it("docs/ADDING-A-SERVICE.md quotes the figures the plans give today (else: npm run docs:figures)", async () => {
-    // What `npm run docs:figures -- --check` compares; the repository's own plans are the run's shared ones.
+    // What `npm run docs:figures -- --check` compares; the repository's own plans and the scaffolded
+    // copy's (doc-figures' own `scaffoldedCopy` and `planProject`) are the run's shared ones.
     const doc = readFileSync(DOC, "utf8");
-    expect(replaceBlock(doc, render(await computeFigures((stack) => stackPlan(stack))))).toBe(doc);
+    const copy = await scaffoldedRepository();
+    expect(replaceBlock(doc, render(await computeFigures((stack) => stackPlan(stack), async (stack) => copy.repositoryPlan(stack))))).toBe(doc);
   }, 600_000);
 
   it("--check exits 1 and writes nothing when the doc drifted, 0 when it matches; without --check it writes the figures", async () => {

@@ -1,13 +1,17 @@
 /**
- * Mistakes as a user meets them: `npm run plan` in a child process on a project with one mistake.
- * Each gives exit code 2 and one message naming the file (at a line and column) or the key, with a
- * fix, and no stack trace; a bug of ours gives exit 1, its stack and an invitation to report it.
+ * Mistakes as a user meets them: `npm run plan` on a project with one mistake. Each gives exit code 2
+ * and one message naming the file (at a line and column) or the key, with a fix, and no stack trace;
+ * a bug of ours gives exit 1, its stack and an invitation to report it. The mistakes run the command
+ * in this process (../helpers/plan-cli.ts: everything it prints, on the stream it prints it to); the
+ * bug and the misspelt stack run the real entry point in a child process, for the exit codes and
+ * stderr a process gives.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPORT_A_BUG } from "../../components/core/user-error";
+import { type CliRun, planInProcess } from "../helpers/plan-cli";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
@@ -49,9 +53,19 @@ function project(name: string, stack: "dev" | "prod" = "dev"): Project {
   };
 }
 
-function plan(p: Project, stack = "dev", program = path.join(p.dir, "program.ts")): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function planArgs(p: Project, stack: string, program: string): string[] {
+  return ["--stack", stack, "--project-dir", p.dir, "--program", program, "--quiet"];
+}
+
+/** `npm run plan` on the project, in this process. */
+function plan(p: Project, stack = "dev", program = path.join(p.dir, "program.ts")): Promise<CliRun> {
+  return planInProcess(planArgs(p, stack, program));
+}
+
+/** `npm run plan` on the project, the real entry point in a child process. */
+function planInChild(p: Project, stack = "dev", program = path.join(p.dir, "program.ts")): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, "--stack", stack, "--project-dir", p.dir, "--program", program, "--quiet"], { cwd: root });
+    const child = spawn(tsx, [cli, ...planArgs(p, stack, program)], { cwd: root });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -62,7 +76,7 @@ function plan(p: Project, stack = "dev", program = path.join(p.dir, "program.ts"
 }
 
 /** One message, exit 2, nothing else printed, no stack trace. */
-function expectOneUserError(r: { status: number | null; stdout: string; stderr: string }): void {
+function expectOneUserError(r: CliRun): void {
   expect(r.status, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toMatch(/^error: /);
@@ -72,7 +86,8 @@ function expectOneUserError(r: { status: number | null; stdout: string; stderr: 
 
 const shownDir = (p: Project): string => path.relative(root, p.dir);
 
-describe.concurrent("npm run plan: each mistake is one exact message (issue 19)", () => {
+// One at a time: the in-process runs share the Pulumi runtime of this process.
+describe("npm run plan: each mistake is one exact message (issue 19)", () => {
   it("a syntax error in a service: file:line:column, the line and the fix", async () => {
     const p = project("syntax");
     p.edit("functions-src/orders/src/index.ts", (t) => `${t}\nconst broken = ;\n`);
@@ -146,7 +161,7 @@ describe.concurrent("npm run plan: each mistake is one exact message (issue 19)"
 
   it("a misspelt stack name", async () => {
     const p = project("stack");
-    const r = await plan(p, "dve");
+    const r = await planInChild(p, "dve");
     expectOneUserError(r);
     expect(r.stderr).toBe(`error: no stack "dve": ${path.join(p.dir, "Pulumi.dve.yaml")} not found; did you mean --stack dev? (stacks are the Pulumi.<stack>.yaml files: dev)\n`);
   }, 180_000);
@@ -155,7 +170,7 @@ describe.concurrent("npm run plan: each mistake is one exact message (issue 19)"
     const p = project("bug");
     const program = path.join(p.dir, "bug.ts");
     writeFileSync(program, `import { asRunError } from ${JSON.stringify(path.join(root, "lib/stack"))};\nexport const x = asRunError(() => (JSON.parse("null") as { a: { b: number } }).a.b);\n`);
-    const r = await plan(p, "dev", program);
+    const r = await planInChild(p, "dev", program);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^internal error: TypeError: Cannot read properties of null \(reading 'a'\)\n\s+at /);
     expect(r.stderr.endsWith(`\n\n${REPORT_A_BUG}\n`)).toBe(true);

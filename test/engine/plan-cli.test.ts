@@ -1,37 +1,25 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runPlanCli } from "../../engine/cli/plan";
+import { runPolicyCli } from "../../engine/cli/policy";
 import type { Plan } from "../../engine/plan-format";
+import { type CliRun, planInProcess } from "../helpers/plan-cli";
 import { stackPlan } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "engine/cli/plan.ts");
 
+/**
+ * The real entry point in a child process (`npm run plan` is `tsx engine/cli/plan.ts`): kept for the
+ * runs that prove the process's own contract (its exit code, everything on stderr). The others run the
+ * same command in this process (../helpers/plan-cli.ts), which costs a plan, not a plan and a start.
+ */
 function runPlan(args: string[]): CliRun {
   const r = spawnSync(tsx, [cli, ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * The same command in this process (no tsx start, modules already loaded): what it prints and its exit
- * code. Only for runs that stop before the program is evaluated (usage errors, --help): under vitest a
- * second evaluation of index.ts in one worker would not re-run the program; plans run in a child.
- */
-async function planInProcess(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const status = await runPlanCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { status, stdout, stderr };
 }
 
 /** A project folder with the real Pulumi.yaml and a copy of one real stack file (its baseline lands there too). */
@@ -51,9 +39,11 @@ function brokenStack(edit: (yaml: string) => string): string {
 }
 
 describe("npm run plan", () => {
-  it("plans the dev stack as a new stack, prints the full tree with --tree and writes the plan JSON in the documented shape", () => {
+  it("plans the dev stack as a new stack, prints the full tree with --tree and writes the plan JSON in the documented shape", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "plan-")), "dev.json");
-    const stdout = execFileSync(tsx, [cli, "--stack", "dev", "--no-baseline", "--tree", "--json", out], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const run = await planInProcess(["--stack", "dev", "--no-baseline", "--tree", "--json", out]);
+    expect(run.status).toBe(0);
+    const stdout = run.stdout;
     expect(stdout).toMatch(/Previewing stack "dev" of project "serverless-platform" as a new stack \(--no-baseline\)/);
     expect(stdout).toMatch(/^ \+ {3}pulumi:pulumi:Stack +serverless-platform-dev +create$/m);
     expect(stdout).toMatch(/^ \+ {3}├─ serverless-platform:web:FunctionApp +orders +create$/m);
@@ -108,7 +98,7 @@ describe("npm run plan", () => {
     expect(edited).not.toBe(yaml);
     writeFileSync(stackFile, edited);
 
-    const second = runPlan(["--stack", "dev", "--diff", "--project-dir", dir, "--program", program]);
+    const second = await planInProcess(["--stack", "dev", "--diff", "--project-dir", dir, "--program", program]);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/against \.plan\/dev\.baseline\.json|against .*dev\.baseline\.json/);
     expect(second.stdout).toMatch(/^Resources: \+ 0 to create, ~ 1 to update, \+- 0 to replace, - 0 to delete, \d+ unchanged$/m);
@@ -123,7 +113,7 @@ describe("npm run plan", () => {
     const oldName = "contoso-orders-code-d";
     const renamed = { ...container, id: container.id!.replace(String(container.inputs.containerName), oldName), inputs: { ...container.inputs, containerName: oldName } };
     writeFileSync(path.join(dir, "base.json"), JSON.stringify({ ...base, resources: base.resources.map((r) => (r === container ? renamed : r)) }));
-    const third = runPlan(["--stack", "dev", "--base-plan", path.join(dir, "base.json"), "--project-dir", dir, "--program", program]);
+    const third = await planInProcess(["--stack", "dev", "--base-plan", path.join(dir, "base.json"), "--project-dir", dir, "--program", program]);
     expect(third.status).toBe(0);
     expect(third.stdout).toMatch(/^Resources: \+ 0 to create, ~ 1 to update, \+- 1 to replace, - 0 to delete, \d+ unchanged$/m);
     expect(third.stdout).toMatch(/^ \+- +├─ storage:BlobContainer +orders-package +replace +\[diff: containerName \(forces replacement\)\]$/m);
@@ -134,30 +124,31 @@ describe("npm run plan", () => {
     expect(plan.status).toBe(0);
     expect(plan.stdout).toMatch(/^usage: npm run plan -- --stack <name> \[options\]/);
     for (const option of ["--base-plan", "--no-baseline", "--save", "--diff", "--tree", "--dry-run", "--json", "--report", "--quiet"]) expect(plan.stdout).toContain(option);
-    const policy = spawnSync(tsx, [path.join(root, "engine/cli/policy.ts"), "--help"], { cwd: root, encoding: "utf8" });
-    expect(policy.status).toBe(0);
-    expect(policy.stdout).toMatch(/^usage: npm run policy -- --plan <plan\.json>/);
+    let policyOut = "";
+    const policyStatus = runPolicyCli(["--help"], { out: (t) => (policyOut += `${t}\n`), err: (t) => (policyOut += `${t}\n`) });
+    expect(policyStatus).toBe(0);
+    expect(policyOut).toMatch(/^usage: npm run policy -- --plan <plan\.json>/);
   });
 
   it.each([
     ["an unknown location", (y: string) => y.replace("serverless-platform:location: eastus", "serverless-platform:location: mars"), 'serverless-platform:location: got the string "mars"; expected an Azure region name such as "eastus" or "westeurope"'],
     ["a missing required key", (y: string) => y.replace(/^ {2}serverless-platform:namePrefix: .*$/m, ""), "serverless-platform:namePrefix: missing; expected a string"],
     ["a wrong type", (y: string) => y.replace("serverless-platform:protectData: false", "serverless-platform:protectData: sometimes"), 'serverless-platform:protectData: got the string "sometimes"; expected true or false'],
-  ])("fails with one clear message for %s, no stack trace, exit 2", (_what, edit, message) => {
+  ])("fails with one clear message for %s, no stack trace, exit 2", async (_what, edit, message) => {
     const dir = brokenStack(edit);
-    const r = runPlan(["--stack", "broken", "--project-dir", dir, "--program", path.join(root, "index.ts")]);
+    const r = await planInProcess(["--stack", "broken", "--project-dir", dir, "--program", path.join(root, "index.ts")]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`error: Invalid configuration for stack "broken":\n  - ${message}\n`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe("");
   });
 
-  it("prints the policy table and exits 1 on a mandatory violation, after writing the plan and report", () => {
+  it("prints the policy table and exits 1 on a mandatory violation, after writing the plan and report", async () => {
     // A copy of dev under another name has no policy/config.<stack>.json: every rule runs at its own
     // level, so the prod-only network rules are mandatory and dev's public endpoints violate them.
     const dir = brokenStack((y) => y);
     const out = mkdtempSync(path.join(tmpdir(), "plan-gate-"));
-    const r = runPlan(["--stack", "broken", "--project-dir", dir, "--program", path.join(root, "index.ts"), "--quiet", "--json", path.join(out, "p.json"), "--report", path.join(out, "r.md")]);
+    const r = await planInProcess(["--stack", "broken", "--project-dir", dir, "--program", path.join(root, "index.ts"), "--quiet", "--json", path.join(out, "p.json"), "--report", path.join(out, "r.md")]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^mandatory\s+st-network\s+storage:StorageAccount messaging-account/m);
     expect(r.stderr).toMatch(/\d+ mandatory policy violation\(s\)/);

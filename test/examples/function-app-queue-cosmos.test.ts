@@ -3,23 +3,32 @@
  * component package, planned by the offline engine exactly as `npm run plan -- --project-dir
  * examples/function-app-queue-cosmos --stack dev` does, and judged by the policy pack.
  */
-import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStack } from "../../engine/plan";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { evaluatePolicies } from "../../engine/policy-runner";
+import { type CliRun, planInProcess } from "../helpers/plan-cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(ROOT, "examples", "function-app-queue-cosmos");
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, "components", "package.json"), "utf8")) as { name: string; version: string };
 
 let plan: Plan;
+/** `npm run plan -- --project-dir examples/function-app-queue-cosmos --stack dev --no-baseline` (in this process). */
+let cli: CliRun;
+// One evaluation serves both: the command's output, and the plan it writes (planStack's, as JSON).
 beforeAll(async () => {
-  plan = await planStack({ stack: "dev", projectDir: EXAMPLE });
+  const dir = mkdtempSync(path.join(tmpdir(), "example-plan-"));
+  try {
+    cli = await planInProcess(["--project-dir", EXAMPLE, "--stack", "dev", "--no-baseline", "--json", path.join(dir, "plan.json")]);
+    plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8")) as Plan;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 120_000);
 
 const ofType = (type: string): PlannedResource[] => plan.resources.filter((r) => r.type === type);
@@ -97,22 +106,18 @@ describe("examples/function-app-queue-cosmos", () => {
 
 describe("npm run plan -- --project-dir examples/function-app-queue-cosmos", () => {
   it("plans it, passes policy and says why there is no cost estimate (exit 0)", () => {
-    const run = spawnSync(
-      path.join(ROOT, "node_modules", ".bin", "tsx"),
-      [path.join(ROOT, "engine", "cli", "plan.ts"), "--project-dir", EXAMPLE, "--stack", "dev", "--no-baseline"],
-      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
-    );
+    const run = cli;
     expect(run.stderr).not.toMatch(/mandatory policy violation/);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/project "ingest-example"/);
     expect(run.stdout).toMatch(/0 mandatory, \d+ advisory violations/);
     expect(run.stdout).toContain('Cost: not estimated (project "ingest-example" has no serverless-platform costAssumptions)');
-  }, 120_000);
+  });
 
-  it("--help names the option that plans another program", () => {
-    const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "engine", "cli", "plan.ts"), "--help"], { cwd: ROOT, encoding: "utf8" });
+  it("--help names the option that plans another program", async () => {
+    const run = await planInProcess(["--help"]);
     expect(run.stdout).toContain("examples/function-app-queue-cosmos");
-  }, 60_000);
+  });
 });
 
 describe("the example is in the shape a team starts from", () => {

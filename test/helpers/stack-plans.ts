@@ -19,6 +19,7 @@ const root = path.resolve(__dirname, "../..");
 /** Longer than the slowest evaluation seen on a loaded 2-core machine. */
 const WAIT_MS = 600_000;
 
+/** Evaluates one stack in a child, writing its plan to `out` and what the evaluation printed on stderr to `<out>.stderr`. */
 function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "stack-plan.child.ts"), stack, fresh ? "fresh" : "preview", out], {
@@ -28,20 +29,22 @@ function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", (error) => resolve(`could not start the plan of ${stack}: ${error.message}`));
-    child.once("exit", (code) => resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`));
+    child.once("close", (code) => {
+      writeFileSync(`${out}.stderr`, stderr);
+      resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`);
+    });
   });
 }
 
 /**
- * The plan `planStack({ stack, projectDir: <repo> })` returns for a real stack (`npm run plan -- --stack
- * <stack>`), or with `fresh: true` the one of `dryRun: true` (a new stack's first `pulumi preview`).
+ * Runs `work` once per test run for `key`, whichever test file (in whichever worker) asks first; the
+ * others wait until it is done. `work` writes what it makes into the run's folder (its argument) and
+ * returns a failure's text, or undefined; a failure is thrown to every caller.
  */
-export async function stackPlan(stack: StackName, options: { fresh?: boolean } = {}): Promise<Plan> {
-  const fresh = options.fresh === true;
+export async function onceInRun(key: string, work: (directory: string) => Promise<string | undefined>): Promise<string> {
   const directory = inject("stackPlansDir");
   if (!directory) throw new Error("no shared plans: add test/helpers/stack-plans.setup.ts to this vitest project's globalSetup");
-  const key = `${stack}${fresh ? "-fresh" : ""}`;
-  const planFile = path.join(directory, `${key}.json`);
+  const doneFile = path.join(directory, `${key}.done`);
   const errorFile = path.join(directory, `${key}.error`);
   let mine = false;
   try {
@@ -51,15 +54,35 @@ export async function stackPlan(stack: StackName, options: { fresh?: boolean } =
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
   if (mine) {
-    const failure = await evaluateInChild(stack, fresh, planFile);
-    if (failure) writeFileSync(errorFile, failure);
+    const failure = await work(directory).catch((error: unknown) => `${key}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    writeFileSync(failure ? errorFile : doneFile, failure ?? "");
   } else {
     const deadline = Date.now() + WAIT_MS;
-    while (!existsSync(planFile) && !existsSync(errorFile)) {
-      if (Date.now() > deadline) throw new Error(`the shared ${key} plan was not ready after ${WAIT_MS / 1000} s (another test file is evaluating it)`);
+    while (!existsSync(doneFile) && !existsSync(errorFile)) {
+      if (Date.now() > deadline) throw new Error(`the shared ${key} was not ready after ${WAIT_MS / 1000} s (another test file is making it)`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   if (existsSync(errorFile)) throw new Error(readFileSync(errorFile, "utf8"));
-  return JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+  return directory;
+}
+
+/**
+ * The plan `planStack({ stack, projectDir: <repo> })` returns for a real stack (`npm run plan -- --stack
+ * <stack>`), or with `fresh: true` the one of `dryRun: true` (a new stack's first `pulumi preview`).
+ */
+export async function stackPlan(stack: StackName, options: { fresh?: boolean } = {}): Promise<Plan> {
+  return JSON.parse(readFileSync(await evaluated(stack, options), "utf8")) as Plan;
+}
+
+/** What the evaluation of {@link stackPlan} printed (the program's warnings: `console.warn` and `console.error` under mocks). */
+export async function stackPlanStderr(stack: StackName, options: { fresh?: boolean } = {}): Promise<string> {
+  return readFileSync(`${await evaluated(stack, options)}.stderr`, "utf8");
+}
+
+async function evaluated(stack: StackName, options: { fresh?: boolean }): Promise<string> {
+  const fresh = options.fresh === true;
+  const key = `${stack}${fresh ? "-fresh" : ""}`;
+  const directory = await onceInRun(key, (dir) => evaluateInChild(stack, fresh, path.join(dir, `${key}.json`)));
+  return path.join(directory, `${key}.json`);
 }

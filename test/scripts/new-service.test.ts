@@ -3,24 +3,16 @@
  * service that a copy of the repository plans offline in both stacks with 0 mandatory violations,
  * and that typechecks. (Its own emulator tests run in the services project once the files exist.)
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../engine/plan-format";
-import { copyRepository, refusal, scaffold, serviceFiles } from "../../scripts/new-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { refusal, serviceFiles } from "../../scripts/new-service";
+import { type ScaffoldedCopy, scaffoldedRepository } from "../helpers/scaffolded-copy";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
-const run = promisify(execFile);
-
-function copyOfRepo(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "new-service-"));
-  copyRepository(ROOT, path.join(dir, "repo"));
-  return path.join(dir, "repo");
-}
 
 const cli = (root: string, ...args: string[]) => spawnSync(TSX, [path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
 
@@ -83,25 +75,13 @@ describe("new-service: the name", () => {
 
 describe("new-service: a scaffolded service in a copy of the repository", () => {
   let root: string;
-  let written: string[];
-  const plans: Record<string, { code: number; plan: Plan; stderr: string }> = {};
+  let written: readonly string[];
+  let plans: ScaffoldedCopy["runs"];
 
+  // The run's one scaffolded copy, planned in both stacks by its own `npm run plan` (shared with test/docs/figures.test.ts).
   beforeAll(async () => {
-    root = copyOfRepo();
-    written = scaffold("billing", root);
-    await Promise.all(
-      ["dev", "prod"].map(async (stack) => {
-        const out = path.join(root, `plan-${stack}.json`);
-        const args = [path.join(root, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", root, "--quiet", "--no-baseline", "--json", out];
-        const { code, stderr } = await run(TSX, args, { cwd: root, timeout: 300_000 }).then(
-          (r) => ({ code: 0, stderr: r.stderr }),
-          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? "" }),
-        );
-        plans[stack] = { code, stderr, plan: existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Plan) : ({ resources: [] } as unknown as Plan) };
-      }),
-    );
+    ({ root, written, runs: plans } = await scaffoldedRepository());
   }, 400_000);
-  afterAll(() => rmSync(path.dirname(root), { recursive: true, force: true }));
 
   it("writes the folder, its tests and both stack entries", () => {
     expect(written).toContain("functions-src/billing/service.ts");
@@ -122,11 +102,11 @@ describe("new-service: a scaffolded service in a copy of the repository", () => 
     }
   });
 
-  it.each(["dev", "prod"])("plans offline in %s with 0 mandatory violations, the service and its API included", (stack) => {
-    const { code, plan, stderr } = plans[stack]!;
+  it.each(["dev", "prod"] as const)("plans offline in %s with 0 mandatory violations, the service and its API included", (stack) => {
+    const { code, plan, stderr } = plans[stack];
     expect(stderr).not.toMatch(/\berror\b|mandatory/i);
     expect(code).toBe(0);
-    const names = plan.resources.map((r) => `${r.type.split(":").pop()} ${r.name}`);
+    const names = (plan?.resources ?? []).map((r) => `${r.type.split(":").pop()} ${r.name}`);
     for (const expected of ["FunctionApp billing", "WebApp billing-app", "ServiceApi gateway-billing", "SqlResourceSqlContainer data-billing-items", "ApiOperationPolicy gateway-billing-op-putItem"]) {
       expect(names).toContain(expected);
     }

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { evaluateProgram, planStack, readStackFiles } from "../../engine/plan";
+import { evaluateProgram, readStackFiles } from "../../engine/plan";
+import { stackPlan, stackPlanStderr } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
 const program = path.join(root, "index.ts");
@@ -68,11 +69,11 @@ describe("placeholder hosts in the stack file", () => {
   }, 60_000);
 
   it("are reported, not fatal, in the offline plan (a preview)", async () => {
-    const warn = vi.spyOn(console, "error").mockImplementation(() => {});
-    const warnLog = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const plan = await planStack({ stack: "dev", projectDir: root });
+    // The run's shared dev plan: `planStack({ stack: "dev", projectDir: <repo> })` in a child, with
+    // what it printed on stderr (console.warn and console.error).
+    const plan = await stackPlan("dev");
     expect(plan.resources.length).toBeGreaterThan(100);
-    const printed = [...warn.mock.calls, ...warnLog.mock.calls].map((c) => String(c[0])).join("\n");
+    const printed = await stackPlanStderr("dev");
     expect(printed).toMatch(/serverless-platform:apiManagement\.publisherEmail: "platform@contoso\.example" uses the reserved name "example"/);
   }, 180_000); // a whole-program evaluation: 20-75 s on a loaded 2-core machine
 

@@ -1,0 +1,62 @@
+/**
+ * A copy of the repository with docs/ADDING-A-SERVICE.md's example service scaffolded
+ * (`npm run new-service -- billing`) and both stacks planned in it by its own `npm run plan`, made once
+ * per test run (../../scripts/doc-figures.ts `scaffoldedCopy` and `planProject`, the runs
+ * `npm run docs:figures` makes) and shared by the files that check it: test/scripts/new-service.test.ts
+ * (the scaffold plans, typechecks and is refused a second time) and test/docs/figures.test.ts (the
+ * page quotes what it adds). The copy is the run's: a test may add files to it, never change one.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import type { Plan } from "../../engine/plan-format";
+import { planProject, readProjectPlan, scaffoldedCopy, type ProjectPlanRun } from "../../scripts/doc-figures";
+import { onceInRun } from "./stack-plans";
+
+const STACKS = ["dev", "prod"] as const;
+
+export interface ScaffoldedCopy {
+  /** The copy's root folder. */
+  readonly root: string;
+  /** The files the scaffold wrote, relative to the root. */
+  readonly written: readonly string[];
+  /** Each stack's `npm run plan` in the copy: exit code, stderr and the plan it wrote (paths as in the copy). */
+  readonly runs: Readonly<Record<(typeof STACKS)[number], ProjectPlanRun & { readonly plan?: Plan }>>;
+  /** The plan of `stack` read as the repository's (doc-figures `readProjectPlan`); throws, as doc-figures does, unless the run exited 0 or 1. */
+  repositoryPlan(stack: (typeof STACKS)[number]): Plan;
+}
+
+export async function scaffoldedRepository(): Promise<ScaffoldedCopy> {
+  const directory = await onceInRun("scaffolded-copy", async (dir) => {
+    const work = path.join(dir, "scaffolded");
+    mkdirSync(work);
+    const written = scaffoldedCopy(path.join(work, "repo"));
+    writeFileSync(path.join(work, "written.json"), JSON.stringify(written));
+    await Promise.all(
+      STACKS.map(async (stack) => {
+        const run = await planProject(path.join(work, "repo"), stack, path.join(work, `plan-${stack}.json`));
+        writeFileSync(path.join(work, `run-${stack}.json`), JSON.stringify(run));
+      }),
+    );
+    return undefined;
+  });
+  const work = path.join(directory, "scaffolded");
+  const root = path.join(work, "repo");
+  const planFile = (stack: string): string => path.join(work, `plan-${stack}.json`);
+  const runs = Object.fromEntries(
+    STACKS.map((stack) => {
+      const run = JSON.parse(readFileSync(path.join(work, `run-${stack}.json`), "utf8")) as ProjectPlanRun;
+      return [stack, { ...run, ...(existsSync(planFile(stack)) ? { plan: JSON.parse(readFileSync(planFile(stack), "utf8")) as Plan } : {}) }];
+    }),
+  ) as ScaffoldedCopy["runs"];
+  return {
+    root,
+    written: JSON.parse(readFileSync(path.join(work, "written.json"), "utf8")) as string[],
+    runs,
+    repositoryPlan(stack) {
+      const { code, stderr } = runs[stack];
+      // Exit 1 (a mandatory violation) still writes the plan; the policy result is part of the figures.
+      if (code !== 0 && code !== 1) throw new Error(`planning ${stack} in ${root} failed (exit ${code}):\n${stderr}`);
+      return readProjectPlan(planFile(stack), root);
+    },
+  };
+}
