@@ -31,6 +31,12 @@ const FORMAT = 1;
 /** Folders never walked as inputs: installed packages (seen through what is loaded), git, outputs. */
 const NOT_WALKED = new Set(["node_modules", ".git", ".build", ".plan"]);
 
+/** Above this many files under the roots (a project folder pointed at a home directory), nothing is cached. */
+const MAX_TREE_FILES = 20_000;
+
+/** Entries kept (newest first): one per stack, kind and program, for the few programs a checkout plans. */
+const MAX_ENTRIES = 12;
+
 /** The repository this engine belongs to. */
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 
@@ -102,9 +108,13 @@ function hashListing(directory: string): string {
   }
 }
 
-/** Every file under `roots` (symbolic links followed once), absolute path → sha256, sorted by path. */
-export function hashTree(roots: readonly string[]): Record<string, string> {
+/**
+ * Every file under `roots` (symbolic links followed once), absolute path → sha256, sorted by path;
+ * undefined when there are more than MAX_TREE_FILES (too large to walk on every plan).
+ */
+export function hashTree(roots: readonly string[]): Record<string, string> | undefined {
   const out: Record<string, string> = {};
+  let count = 0;
   const seen = new Set<string>();
   const walk = (directory: string): void => {
     let real: string;
@@ -128,12 +138,13 @@ export function hashTree(roots: readonly string[]): Record<string, string> {
       }
       if (isDirectory) {
         if (!NOT_WALKED.has(entry.name)) walk(full);
-      } else {
+      } else if (++count <= MAX_TREE_FILES) {
         out[full] = hashFile(full);
       }
     }
   };
   for (const root of roots) walk(path.resolve(root));
+  if (count > MAX_TREE_FILES) return undefined;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -174,18 +185,18 @@ function within(file: string, roots: readonly string[]): boolean {
 }
 
 /** Why `entry` cannot be reused now, or undefined when every input is unchanged. */
-function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>): string | undefined {
+function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, shown: (file: string) => string): string | undefined {
   if (entry.format !== FORMAT) return "the cache format changed";
   if (entry.key !== key) return "the request, Node or the environment changed";
   const before = Object.keys(entry.tree);
   const now = Object.keys(tree);
-  for (const file of now) if (!(file in entry.tree)) return `${file} is new`;
+  for (const file of now) if (!(file in entry.tree)) return `${shown(file)} is new`;
   for (const file of before) {
-    if (!(file in tree)) return `${file} was removed`;
-    if (tree[file] !== entry.tree[file]) return `${file} changed`;
+    if (!(file in tree)) return `${shown(file)} was removed`;
+    if (tree[file] !== entry.tree[file]) return `${shown(file)} changed`;
   }
-  for (const [file, hash] of Object.entries(entry.files)) if (hashFile(file) !== hash) return `${file} changed`;
-  for (const [directory, hash] of Object.entries(entry.listings)) if (hashListing(directory) !== hash) return `the files in ${directory} changed`;
+  for (const [file, hash] of Object.entries(entry.files)) if (hashFile(file) !== hash) return `${shown(file)} changed`;
+  for (const [directory, hash] of Object.entries(entry.listings)) if (hashListing(directory) !== hash) return `the files in ${shown(directory)} changed`;
   return undefined;
 }
 
@@ -214,6 +225,15 @@ function namedFiles(plan: Plan, roots: readonly string[]): string[] {
     }
   }
   return [...found].sort();
+}
+
+/** Keeps the newest MAX_ENTRIES entries (tests plan many temporary projects). */
+function prune(directory: string): void {
+  const entries = readdirSync(directory)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => ({ file: path.join(directory, f), mtime: statSync(path.join(directory, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of entries.slice(MAX_ENTRIES)) rmSync(old.file, { force: true });
 }
 
 const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;
@@ -245,8 +265,11 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
   const key = processKey(request, options.env ?? process.env);
   const file = entryFile(directory, request);
   const treeBefore = hashTree(roots);
+  if (!treeBefore) return { plan: await evaluate(), hit: false, reason: `more than ${MAX_TREE_FILES} files under ${roots.join(", ")}: not cached` };
   const entry = existsSync(file) ? readEntry(file) : undefined;
-  const reason = entry ? staleness(entry, key, treeBefore) : "no cached plan";
+  // Paths in a reason as the user would type them: relative to the first root when under it.
+  const shown = (file: string): string => (within(file, roots.slice(0, 1)) ? path.relative(roots[0]!, file) : file);
+  const reason = entry ? staleness(entry, key, treeBefore, shown) : "no cached plan";
   if (entry && reason === undefined) {
     for (const line of entry.console) console[line.method](line.text);
     return { plan: entry.plan, hit: true };
@@ -254,7 +277,7 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
 
   const { plan, lines } = await recordingConsole(evaluate);
   // An input edited while the program ran: the plan may mix both versions; keep it, record nothing.
-  const treeAfter = hashTree(roots);
+  const treeAfter = hashTree(roots) ?? {};
   if (JSON.stringify(treeAfter) !== JSON.stringify(treeBefore)) return { plan, hit: false, reason: `${reason}; not cached: files changed during the evaluation` };
   const loaded = (options.loadedFiles ?? defaultLoadedFiles)();
   const outside = new Set<string>();
@@ -283,6 +306,7 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(record));
     renameSync(temporary, file);
+    prune(directory);
   } catch {
     // A cache that cannot be written costs the next run an evaluation, nothing else.
     rmSync(`${file}.${process.pid}.tmp`, { force: true });

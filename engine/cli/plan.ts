@@ -156,7 +156,8 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
   const useCache = args["no-cache"] !== true;
   const evaluate = async (request: PlanCacheRequest, run: () => Promise<Plan>): Promise<CachedPlan> =>
     useCache ? cachedPlan(request, run) : { plan: await run(), hit: false };
-  const cacheNote = (result: CachedPlan): string => (result.hit ? " (reused: no input changed since it was evaluated)" : "");
+  const cacheNote = (result: CachedPlan): string =>
+    result.hit ? " (reused: no input changed since it was evaluated)" : useCache && result.reason ? ` (evaluated: ${result.reason})` : "";
 
   const started = process.hrtime.bigint();
   progress.phase(dryRun ? "evaluating the program as a new stack's preview" : "evaluating the program");
