@@ -118,11 +118,14 @@ export interface SpeedFigures {
 
 /** The plan command as `npm run plan` runs it, with the report (as CI does). */
 function planArgs(report: string): string[] {
-  return ["--import", "tsx", path.join(ROOT, "engine/cli/plan.ts"), "--stack", "prod", "--quiet", "--no-baseline", "--report", report, "--json", PLAN_FILE];
+  return ["--import", "tsx", path.join(ROOT, "engine/cli/plan.ts"), "--stack", "prod", "--no-baseline", "--report", report, "--json", PLAN_FILE];
 }
 
-function checkPlan(run: Timed, what: string): Timed {
+/** The run, when it exited 0 and its progress says the evaluation was (or was not) reused as expected. */
+function checkPlan(run: Timed, what: string, reused: boolean): Timed {
   if (run.code !== 0) throw new Error(`the prod plan (${what}) failed (exit ${run.code}):\n${run.stderr.trim().split("\n").slice(-5).join("\n")}`);
+  const progress = /program evaluated: .*/.exec(run.stderr)?.[0] ?? "(no progress line)";
+  if (progress.includes("(reused:") !== reused) throw new Error(`the prod plan (${what}) should ${reused ? "" : "not "}have reused the cached evaluation: ${progress}`);
   return run;
 }
 
@@ -152,21 +155,21 @@ async function measurePlans(planRuns: number, report: string): Promise<PlanRuns>
   for (const [dir, away] of aside) if (existsSync(dir)) renameSync(dir, away);
   const freshTmp = mkdtempSync(path.join(tmpdir(), "bench-fresh-"));
   const env = { ...process.env, TMPDIR: freshTmp };
-  const plan = async (what: string): Promise<Timed> => {
+  const plan = async (what: string, reused: boolean): Promise<Timed> => {
     pulumi.push(await timed(node, requirePulumi));
-    return checkPlan(await timed(node, planArgs(report), env), what);
+    return checkPlan(await timed(node, planArgs(report), env), what, reused);
   };
   try {
-    const fresh = await plan("fresh clone");
+    const fresh = await plan("fresh clone", false);
     // Warm: the caches as the fresh run left them and no input changed.
     const warm: Timed[] = [];
-    for (let i = 0; i < planRuns; i++) warm.push(await plan("warm"));
+    for (let i = 0; i < planRuns; i++) warm.push(await plan("warm", true));
     // After one edit: the program's inputs changed, so it is evaluated again (bundles and tsx cache warm).
     const original = readFileSync(EDITED_FILE);
     let edited: Timed;
     try {
       writeFileSync(EDITED_FILE, Buffer.concat([original, Buffer.from(`\n// npm run bench: one edit (${new Date().toISOString()})\n`)]));
-      edited = await plan("after one edit");
+      edited = await plan("after one edit", false);
     } finally {
       writeFileSync(EDITED_FILE, original);
     }
