@@ -17,7 +17,11 @@
  * - the whole environment, the Node version, platform, flags (`execArgv`), the working directory, and
  *   the request (stack, project folder, program, dry run).
  * The program's console output (Pulumi's warnings) is recorded with the plan and printed again on a hit.
- * Policies, pricing and the report always run on the plan: only the evaluation is reused.
+ * Policies, pricing and the report always run on the plan: only the evaluation is reused (the date
+ * rules read the clock; the evaluation does not).
+ * Not seen: a file outside those folders that the program reads with `fs` rather than loads or bundles
+ * (the program reads none: its own files are under the repository), and a file under node_modules
+ * changed by hand without npm and not loaded or bundled by the plan.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
