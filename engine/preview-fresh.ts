@@ -20,17 +20,21 @@ export interface FreshStackOptions {
   readonly program?: string;
   /** The policies to run. @default the whole pack (the sample report pins the clock of the date rules) */
   readonly policies?: EvaluateOptions["policies"];
+  /** The new-stack plan when the caller already has it (engine/plan-cache.ts): only the policies run. */
+  readonly plan?: Plan;
 }
 
 /** Evaluates the stack as `npm run plan -- --dry-run` does and runs the pack on what it registered. */
 export async function freshStackPass(options: FreshStackOptions): Promise<FreshStackResult> {
-  const plan = await planStack({
-    stack: options.stack,
-    projectDir: options.projectDir,
-    ...(options.program ? { program: options.program } : {}),
-    dryRun: true,
-    reloadProgram: true,
-  });
+  const plan =
+    options.plan ??
+    (await planStack({
+      stack: options.stack,
+      projectDir: options.projectDir,
+      ...(options.program ? { program: options.program } : {}),
+      dryRun: true,
+      reloadProgram: true,
+    }));
   return { plan, policy: evaluatePolicies(plan, { stack: options.stack, ...(options.policies ? { policies: options.policies } : {}) }) };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the speed figures of issue 17, each with its target and MET/MISS, in one run of at
  * most 90 s (scripts/bench/speed.ts), so it can run on every pull request. `npm run bench -- <name>...`
- * runs the named benchmarks instead (speed, cold-start, bundle, orders, growth, twin), `-- all` every one.
+ * runs the named benchmarks instead (speed, cold-start, bundle, orders, growth, twin, plan-profile), `-- all`
+ * every one.
  * Nothing here asserts: the figures go into the pull-request report and reviews.
  */
 import { readFileSync } from "node:fs";
@@ -15,10 +16,11 @@ const load = {
   orders: () => (require("./bench/orders") as typeof import("./bench/orders")).run,
   growth: () => (require("./bench/growth") as typeof import("./bench/growth")).run,
   twin: () => (require("./bench/twin") as typeof import("./bench/twin")).run,
+  planProfile: () => (require("./bench/plan-profile") as typeof import("./bench/plan-profile")).run,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const NAMES = ["speed", "cold-start", "bundle", "orders", "growth", "twin"] as const;
+const NAMES = ["speed", "cold-start", "bundle", "orders", "growth", "twin", "plan-profile"] as const;
 
 export const USAGE = `usage: npm run bench [-- <name>... | all]
 
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
     ["orders", () => load.orders()()],
     ["growth", () => load.growth()()],
     ["twin", () => load.twin()()],
+    // Where the prod plan's CPU time goes, by kind of work (--cpu-prof).
+    ["plan-profile", async () => load.planProfile()()],
   ];
   for (const [name, bench] of all) {
     if (only.size > 0 && !only.has(name)) continue;

@@ -15,6 +15,7 @@ import { isInternalRunError } from "../../lib/stack";
 import { didYouMean } from "../../lib/suggest";
 import { describeFailure } from "../../components/core/user-error";
 import { planStack, readStackFiles } from "../plan";
+import { cachedPlan, type CachedPlan, type PlanCacheRequest } from "../plan-cache";
 import type { Plan } from "../plan-format";
 import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
 import { previewPlans, summaryLine } from "../preview";
@@ -39,6 +40,8 @@ plan of a stack is saved there; --save replaces it once you accept a plan (as \`
                            providers compute are unknown; policies that need them say so
       --json <file>        write the plan (the shape in engine/plan-format.ts)
       --report <file.md>   write the pull-request report (changes, cost, policy, diagram)
+      --no-cache           evaluate the program even when no input changed since the last
+                           plan (the evaluation is otherwise reused: engine/plan-cache.ts)
   -q, --quiet              only the summary line, the policy report and the files written
       --project-dir <dir>  the folder with Pulumi.yaml (default: the current directory); any
                            program built on the component package plans too, e.g.
@@ -71,10 +74,11 @@ interface CliOptions {
   diff?: boolean;
   tree?: boolean;
   "dry-run"?: boolean;
+  "no-cache"?: boolean;
   help?: boolean;
 }
 
-const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan", "no-baseline", "save", "diff", "tree", "dry-run", "help"] as const;
+const OPTIONS = ["stack", "json", "quiet", "project-dir", "program", "report", "base-plan", "no-baseline", "save", "diff", "tree", "dry-run", "no-cache", "help"] as const;
 
 function parseCli(argv: readonly string[]): CliOptions {
   return parseArgs({
@@ -92,6 +96,7 @@ function parseCli(argv: readonly string[]): CliOptions {
       diff: { type: "boolean", default: false },
       tree: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
+      "no-cache": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -147,20 +152,23 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
   const style = terminalStyle(io.stdout);
   const progress = createProgress(io.stderr, { silent: args.quiet === true });
 
+  // The evaluation is reused while none of its inputs changed (engine/plan-cache.ts), unless --no-cache.
+  const useCache = args["no-cache"] !== true;
+  const evaluate = async (request: PlanCacheRequest, run: () => Promise<Plan>): Promise<CachedPlan> =>
+    useCache ? cachedPlan(request, run) : { plan: await run(), hit: false };
+  const cacheNote = (result: CachedPlan): string =>
+    result.hit ? " (reused: no input changed since it was evaluated)" : useCache && result.reason ? ` (evaluated: ${result.reason})` : "";
+
   const started = process.hrtime.bigint();
   progress.phase(dryRun ? "evaluating the program as a new stack's preview" : "evaluating the program");
-  const plan = await planStack({
-    stack: args.stack,
-    projectDir,
-    ...(program ? { program } : {}),
-    ...(dryRun ? { dryRun: true } : {}),
-    onRegister: (n) => progress.tick(`${n} resources registered`),
-  }).catch((e: unknown) => {
+  const request = { stack: args.stack, projectDir, ...(program ? { program } : {}), ...(dryRun ? { dryRun: true } : {}) };
+  const evaluated = await evaluate(request, () => planStack({ ...request, onRegister: (n) => progress.tick(`${n} resources registered`) })).catch((e: unknown) => {
     // An error gets a line of its own, not the end of the progress line.
     progress.end();
     throw e;
   });
-  progress.done(`program evaluated: ${plan.resources.length} resources registered in ${seconds(started)}`);
+  const plan = evaluated.plan;
+  progress.done(`program evaluated: ${plan.resources.length} resources registered in ${seconds(started)}${cacheNote(evaluated)}`);
   const preview = await previewPlans(basePlan, plan);
   progress.end();
 
@@ -209,8 +217,10 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
     if (args.report) {
       progress.phase("previewing the stack as new (unknown outputs) for the report");
       const freshStarted = process.hrtime.bigint();
-      const fresh = await freshStackPass({ stack: plan.stack, projectDir, ...(program ? { program } : {}) });
-      progress.done(`fresh-stack preview: ${fresh.plan.resources.length} resources registered in ${seconds(freshStarted)}`);
+      const freshRequest = { stack: plan.stack, projectDir, ...(program ? { program } : {}) };
+      const freshPlan = await evaluate({ ...freshRequest, dryRun: true }, () => planStack({ ...freshRequest, dryRun: true, reloadProgram: true }));
+      const fresh = await freshStackPass({ ...freshRequest, plan: freshPlan.plan });
+      progress.done(`fresh-stack preview: ${fresh.plan.resources.length} resources registered in ${seconds(freshStarted)}${cacheNote(freshPlan)}`);
       progress.end();
       const markdown = await renderReport({
         plan,

@@ -1,0 +1,319 @@
+/**
+ * The evaluated plan of a stack, kept under `.build/plan-cache/` and reused while nothing the evaluation
+ * could read has changed. A hit is decided from the files themselves on every use, never from time
+ * stamps; anything uncertain is a miss, and a miss evaluates as if there were no cache.
+ *
+ * What the key covers (an entry is reused only when ALL of it is unchanged):
+ * - every file under the repository root and the project folder (the program, components/, composition/,
+ *   lib/, functions-src/, engine/, policy/, Pulumi.yaml and the stack files, package.json,
+ *   package-lock.json, tsconfig.json, ...), by content, and the list of those files (a file added or
+ *   removed anywhere misses); only folders named node_modules, .git, .build and .plan are not walked;
+ * - every file the evaluating process loaded from outside those folders (the npm packages in
+ *   `require.cache`), every file the function-app bundle cache fingerprinted (what esbuild read into the
+ *   service packages, npm packages included), each with the listing of its folder (a new file next to a
+ *   loaded one can change how an import resolves), and npm's record of the installed tree
+ *   (node_modules/.package-lock.json);
+ * - every file the plan names by path (the service packages and the compiled deployer under .build/);
+ * - the whole environment, the Node version, platform, flags (`execArgv`), the working directory, and
+ *   the request (stack, project folder, program, dry run).
+ * The program's console output (Pulumi's warnings) is recorded with the plan and printed again on a hit.
+ * Policies, pricing and the report always run on the plan: only the evaluation is reused (the date
+ * rules read the clock; the evaluation does not).
+ * Not seen: a file outside those folders that the program reads with `fs` rather than loads or bundles
+ * (the program reads none: its own files are under the repository), and a file under node_modules
+ * changed by hand without npm and not loaded or bundled by the plan.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { format } from "node:util";
+import type { Plan } from "./plan-format";
+
+/** Bumped when an entry's shape or what the key covers changes: older entries then miss. */
+const FORMAT = 1;
+
+/** Folders never walked as inputs: installed packages (seen through what is loaded), git, outputs. */
+const NOT_WALKED = new Set(["node_modules", ".git", ".build", ".plan"]);
+
+/** Above this many files under the roots (a project folder pointed at a home directory), nothing is cached. */
+const MAX_TREE_FILES = 20_000;
+
+/** Entries kept (newest first): one per stack, kind and program, for the few programs a checkout plans. */
+const MAX_ENTRIES = 12;
+
+/** The repository this engine belongs to. */
+export const REPOSITORY_ROOT = path.resolve(__dirname, "..");
+
+/** Where entries are kept by default. */
+export const DEFAULT_PLAN_CACHE_DIRECTORY = path.join(REPOSITORY_ROOT, ".build", "plan-cache");
+
+/** The bundle cache's per-process record of the files it hashed (components/function-app/bundle-cache.ts). */
+const BUNDLE_INPUTS_KEY = Symbol.for("serverless-platform.bundle-cache.file-hashes");
+
+export interface PlanCacheRequest {
+  readonly stack: string;
+  readonly projectDir: string;
+  readonly program?: string;
+  readonly dryRun?: boolean;
+}
+
+export interface PlanCacheOptions {
+  /** Where entries are kept. @default DEFAULT_PLAN_CACHE_DIRECTORY */
+  readonly directory?: string;
+  /** Folders whose every file is an input. @default the repository root and the project folder */
+  readonly roots?: readonly string[];
+  /** The environment that is part of the key. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The files the evaluation loaded (absolute). @default require.cache and the bundle cache's inputs */
+  readonly loadedFiles?: () => readonly string[];
+}
+
+export interface CachedPlan {
+  readonly plan: Plan;
+  /** True when the plan came from the cache. */
+  readonly hit: boolean;
+  /** On a miss, why (no entry, which input changed). */
+  readonly reason?: string;
+}
+
+interface ConsoleLine {
+  readonly method: "log" | "info" | "warn" | "error" | "debug";
+  readonly text: string;
+}
+
+interface Entry {
+  readonly format: number;
+  readonly key: string;
+  /** Every file under the roots, absolute path → sha256. */
+  readonly tree: Readonly<Record<string, string>>;
+  /** Files outside the roots that the evaluation read or the plan names, absolute path → sha256. */
+  readonly files: Readonly<Record<string, string>>;
+  /** The folder of each outside file → sha256 of its sorted listing. */
+  readonly listings: Readonly<Record<string, string>>;
+  readonly console: readonly ConsoleLine[];
+  readonly plan: Plan;
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+function hashFile(file: string): string {
+  try {
+    return sha256(readFileSync(file));
+  } catch {
+    return "missing";
+  }
+}
+
+function hashListing(directory: string): string {
+  try {
+    return sha256(readdirSync(directory).sort().join("\0"));
+  } catch {
+    return "missing";
+  }
+}
+
+/**
+ * Every file under `roots` (symbolic links followed once), absolute path → sha256, sorted by path;
+ * undefined when there are more than MAX_TREE_FILES (too large to walk on every plan).
+ */
+export function hashTree(roots: readonly string[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let count = 0;
+  const seen = new Set<string>();
+  const walk = (directory: string): void => {
+    let real: string;
+    try {
+      real = realpathSync(directory);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const full = path.join(directory, entry.name);
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDirectory = statSync(full).isDirectory();
+        } catch {
+          out[full] = "dangling link";
+          continue;
+        }
+      }
+      if (isDirectory) {
+        if (!NOT_WALKED.has(entry.name)) walk(full);
+      } else if (++count <= MAX_TREE_FILES) {
+        out[full] = hashFile(full);
+      }
+    }
+  };
+  for (const root of roots) walk(path.resolve(root));
+  if (count > MAX_TREE_FILES) return undefined;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** What the process has loaded: CommonJS modules (npm packages, compiled sources) and the bundle cache's inputs. */
+function defaultLoadedFiles(): string[] {
+  const files = Object.keys((require as NodeRequire | undefined)?.cache ?? {});
+  const bundleInputs = (globalThis as Record<symbol, unknown>)[BUNDLE_INPUTS_KEY];
+  if (bundleInputs instanceof Map) files.push(...(bundleInputs.keys() as Iterable<string>));
+  return files.filter((f) => path.isAbsolute(f));
+}
+
+/** The part of the key that is not a file: the request, the process and its environment. */
+function processKey(request: PlanCacheRequest, env: NodeJS.ProcessEnv): string {
+  return sha256(
+    JSON.stringify({
+      format: FORMAT,
+      stack: request.stack,
+      projectDir: path.resolve(request.projectDir),
+      program: request.program ? path.resolve(request.program) : null,
+      dryRun: request.dryRun === true,
+      cwd: process.cwd(),
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      execArgv: process.execArgv,
+      env: Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    }),
+  );
+}
+
+function entryFile(directory: string, request: PlanCacheRequest): string {
+  const slot = sha256(JSON.stringify([path.resolve(request.projectDir), request.program ? path.resolve(request.program) : null])).slice(0, 12);
+  return path.join(directory, `${request.stack}.${request.dryRun ? "new-stack" : "plan"}.${slot}.json`);
+}
+
+function within(file: string, roots: readonly string[]): boolean {
+  return roots.some((root) => file === root || file.startsWith(root + path.sep));
+}
+
+/** Why `entry` cannot be reused now, or undefined when every input is unchanged. */
+function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, shown: (file: string) => string): string | undefined {
+  if (entry.format !== FORMAT) return "the cache format changed";
+  if (entry.key !== key) return "the request, Node or the environment changed";
+  const before = Object.keys(entry.tree);
+  const now = Object.keys(tree);
+  for (const file of now) if (!(file in entry.tree)) return `${shown(file)} is new`;
+  for (const file of before) {
+    if (!(file in tree)) return `${shown(file)} was removed`;
+    if (tree[file] !== entry.tree[file]) return `${shown(file)} changed`;
+  }
+  for (const [file, hash] of Object.entries(entry.files)) if (hashFile(file) !== hash) return `${shown(file)} changed`;
+  for (const [directory, hash] of Object.entries(entry.listings)) if (hashListing(directory) !== hash) return `the files in ${shown(directory)} changed`;
+  return undefined;
+}
+
+function readEntry(file: string): Entry | undefined {
+  try {
+    const entry = JSON.parse(readFileSync(file, "utf8")) as Entry;
+    return entry && typeof entry.key === "string" && entry.tree && entry.files && entry.listings && Array.isArray(entry.console) && entry.plan ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files a plan names by path under the roots (the service packages, the compiled deployer). */
+function namedFiles(plan: Plan, roots: readonly string[]): string[] {
+  const text = JSON.stringify(plan);
+  const found = new Set<string>();
+  for (const root of roots) {
+    const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const match of text.matchAll(new RegExp(`${escaped}(?:/[A-Za-z0-9._@+-]+)+`, "g"))) {
+      const candidate = match[0];
+      try {
+        if (statSync(candidate).isFile()) found.add(candidate);
+      } catch {
+        /* not a file: a folder or a name that only looks like a path */
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+/** Keeps the newest MAX_ENTRIES entries (tests plan many temporary projects). */
+function prune(directory: string): void {
+  const entries = readdirSync(directory)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => ({ file: path.join(directory, f), mtime: statSync(path.join(directory, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of entries.slice(MAX_ENTRIES)) rmSync(old.file, { force: true });
+}
+
+const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;
+
+/** Runs `evaluate` with the console's output recorded (and still printed). */
+async function recordingConsole(evaluate: () => Promise<Plan>): Promise<{ plan: Plan; lines: ConsoleLine[] }> {
+  const lines: ConsoleLine[] = [];
+  const originals = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
+  for (const [method, original] of originals) {
+    console[method] = (...args: unknown[]): void => {
+      lines.push({ method, text: format(...args) });
+      original.apply(console, args);
+    };
+  }
+  try {
+    return { plan: await evaluate(), lines };
+  } finally {
+    for (const [method, original] of originals) console[method] = original;
+  }
+}
+
+/**
+ * The plan `evaluate` would return for `request`: from the cache when every input is unchanged, else
+ * evaluated (and recorded when no input changed while it ran). An evaluation that throws records nothing.
+ */
+export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Promise<Plan>, options: PlanCacheOptions = {}): Promise<CachedPlan> {
+  const directory = options.directory ?? DEFAULT_PLAN_CACHE_DIRECTORY;
+  const roots = [...new Set((options.roots ?? [REPOSITORY_ROOT, request.projectDir]).map((r) => path.resolve(r)))];
+  const key = processKey(request, options.env ?? process.env);
+  const file = entryFile(directory, request);
+  const treeBefore = hashTree(roots);
+  if (!treeBefore) return { plan: await evaluate(), hit: false, reason: `more than ${MAX_TREE_FILES} files under ${roots.join(", ")}: not cached` };
+  const entry = existsSync(file) ? readEntry(file) : undefined;
+  // Paths in a reason as the user would type them: relative to the first root when under it.
+  const shown = (file: string): string => (within(file, roots.slice(0, 1)) ? path.relative(roots[0]!, file) : file);
+  const reason = entry ? staleness(entry, key, treeBefore, shown) : "no cached plan";
+  if (entry && reason === undefined) {
+    for (const line of entry.console) console[line.method](line.text);
+    return { plan: entry.plan, hit: true };
+  }
+
+  const { plan, lines } = await recordingConsole(evaluate);
+  // An input edited while the program ran: the plan may mix both versions; keep it, record nothing.
+  const treeAfter = hashTree(roots) ?? {};
+  if (JSON.stringify(treeAfter) !== JSON.stringify(treeBefore)) return { plan, hit: false, reason: `${reason}; not cached: files changed during the evaluation` };
+  const loaded = (options.loadedFiles ?? defaultLoadedFiles)();
+  const outside = new Set<string>();
+  for (const f of loaded) {
+    let real = f;
+    try {
+      real = realpathSync(f);
+    } catch {
+      /* recorded as missing: a later file there misses */
+    }
+    if (!within(real, roots)) outside.add(real);
+    if (!within(f, roots)) outside.add(f);
+  }
+  for (const r of roots) {
+    const installed = path.join(r, "node_modules", ".package-lock.json");
+    if (existsSync(installed)) outside.add(installed);
+  }
+  const named = namedFiles(plan, roots);
+  const files: Record<string, string> = {};
+  for (const f of [...outside, ...named].sort()) files[f] = hashFile(f);
+  const listings: Record<string, string> = {};
+  for (const d of [...new Set([...outside].map((f) => path.dirname(f)))].sort()) listings[d] = hashListing(d);
+  const record: Entry = { format: FORMAT, key, tree: treeAfter, files, listings, console: lines, plan };
+  try {
+    mkdirSync(directory, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(record));
+    renameSync(temporary, file);
+    prune(directory);
+  } catch {
+    // A cache that cannot be written costs the next run an evaluation, nothing else.
+    rmSync(`${file}.${process.pid}.tmp`, { force: true });
+  }
+  return { plan, hit: false, reason };
+}

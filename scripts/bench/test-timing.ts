@@ -1,0 +1,154 @@
+/**
+ * The record of the last whole-suite test run, `.build/test-timing.json`, that `npm run bench` reports
+ * as the test figure of issue 17 (the bench does not run the suite: it takes longer than the bench's
+ * whole budget). Written by .ci/run and `npm run test:times` after `npm test`:
+ *
+ *   npx tsx scripts/bench/test-timing.ts --wall-seconds <s> [--vitest .build/vitest.json] [--cpu-seconds <s>]
+ *
+ * Without --wall-seconds the wall time is the span of vitest's JSON report (its start to the last test
+ * file's end), which leaves out vitest's own start-up: the record says which it is.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Where the record is kept (gitignored: .build/). */
+export const TEST_TIMING_FILE = path.join(ROOT, ".build", "test-timing.json");
+
+export interface TestTiming {
+  readonly wallSeconds: number;
+  /** How the wall time was taken: "measured around npm test" or "vitest JSON report span". */
+  readonly wallSource: string;
+  readonly cpuSeconds?: number;
+  readonly finishedAt: string;
+  /** The commit tested and whether the working tree had changes (then the commit is not the whole story). */
+  readonly commit: string;
+  readonly dirty: boolean;
+  readonly passed?: number;
+  readonly failed?: number;
+  readonly cores: number;
+  readonly loadAverage: readonly number[];
+}
+
+interface VitestReport {
+  readonly startTime?: number;
+  readonly numPassedTests?: number;
+  readonly numFailedTests?: number;
+  readonly testResults?: readonly { readonly endTime?: number }[];
+}
+
+/** The commit checked out in `root` and whether its tree has uncommitted changes; "unknown" outside git. */
+export function currentCommit(root: string = ROOT): { readonly commit: string; readonly dirty: boolean } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return { commit, dirty: status.trim() !== "" };
+  } catch {
+    return { commit: "unknown", dirty: false };
+  }
+}
+
+/** The record for a finished run; the wall time measured by the caller, else vitest's report span. */
+export function testTiming(options: { readonly wallSeconds?: number; readonly cpuSeconds?: number; readonly vitestReport?: VitestReport; readonly now?: Date; readonly root?: string }): TestTiming {
+  const report = options.vitestReport;
+  let wallSeconds = options.wallSeconds;
+  let wallSource = "measured around npm test";
+  if (wallSeconds === undefined) {
+    const ends = (report?.testResults ?? []).map((r) => r.endTime ?? 0);
+    if (report?.startTime === undefined || ends.length === 0) throw new Error("no --wall-seconds and no vitest report with a start and test file end times");
+    wallSeconds = (Math.max(...ends) - report.startTime) / 1000;
+    wallSource = "vitest JSON report span (vitest start-up not included)";
+  }
+  if (!Number.isFinite(wallSeconds) || wallSeconds <= 0) throw new Error(`the wall time must be a positive number of seconds, got ${wallSeconds}`);
+  return {
+    wallSeconds,
+    wallSource,
+    ...(options.cpuSeconds !== undefined ? { cpuSeconds: options.cpuSeconds } : {}),
+    finishedAt: (options.now ?? new Date()).toISOString(),
+    ...currentCommit(options.root),
+    ...(report?.numPassedTests !== undefined ? { passed: report.numPassedTests } : {}),
+    ...(report?.numFailedTests !== undefined ? { failed: report.numFailedTests } : {}),
+    cores: availableParallelism(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export function writeTestTiming(record: TestTiming, file: string = TEST_TIMING_FILE): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** The record, or undefined when there is none or it cannot be read. */
+export function readTestTiming(file: string = TEST_TIMING_FILE): TestTiming | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as Partial<TestTiming>;
+    return typeof record.wallSeconds === "number" && typeof record.finishedAt === "string" && typeof record.commit === "string" ? (record as TestTiming) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bench's test figure: its line and verdict. MET or MISS only for a record of the commit checked out
+ * now; UNKNOWN, saying why, when there is no record or it is of another commit.
+ */
+export function testFigure(
+  record: TestTiming | undefined,
+  head: { readonly commit: string; readonly dirty: boolean },
+  targetSeconds: number,
+  now: Date = new Date(),
+): { readonly line: string; readonly verdict: "MET" | "MISS" | "UNKNOWN"; readonly seconds?: number } {
+  const file = path.relative(ROOT, TEST_TIMING_FILE);
+  const target = `target ≤ ${targetSeconds} s`;
+  if (!record) return { line: `no record (${file} is written by .ci/run and \`npm run test:times\`): ${target}: UNKNOWN`, verdict: "UNKNOWN" };
+  const ageHours = (now.getTime() - Date.parse(record.finishedAt)) / 3.6e6;
+  const of = `${record.finishedAt} (${ageHours < 48 ? `${ageHours.toFixed(1)} h` : `${(ageHours / 24).toFixed(0)} days`} ago), commit ${record.commit.slice(0, 12)}${record.dirty ? " with uncommitted changes" : ""}`;
+  const tests = record.passed !== undefined ? `, ${record.passed} passed, ${record.failed ?? 0} failed` : "";
+  const figure = `${record.wallSeconds.toFixed(0)} s wall${record.cpuSeconds !== undefined ? ` (${record.cpuSeconds.toFixed(0)} s CPU)` : ""}${tests}, load ${record.loadAverage.map((l) => l.toFixed(2)).join(" ")}`;
+  const stale = record.commit !== head.commit;
+  const verdict = stale ? "UNKNOWN" : record.wallSeconds <= targetSeconds ? "MET" : "MISS";
+  const why = stale ? ` (stale: recorded for ${record.commit.slice(0, 12)}, checked out is ${head.commit.slice(0, 12)})` : "";
+  return { line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why}`, verdict, seconds: record.wallSeconds };
+}
+
+export const TEST_TIMING_USAGE = "usage: npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--vitest <report.json>]";
+
+function main(argv: readonly string[]): number {
+  let values: { "wall-seconds"?: string; "cpu-seconds"?: string; vitest?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: { "wall-seconds": { type: "string" }, "cpu-seconds": { type: "string" }, vitest: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${TEST_TIMING_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(TEST_TIMING_USAGE);
+    return 0;
+  }
+  const seconds = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const reportFile = values.vitest;
+  try {
+    const vitestReport = reportFile && existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, "utf8")) as VitestReport) : undefined;
+    const wall = seconds(values["wall-seconds"]);
+    const cpu = seconds(values["cpu-seconds"]);
+    const record = testTiming({ ...(wall !== undefined ? { wallSeconds: wall } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(vitestReport ? { vitestReport } : {}) });
+    writeTestTiming(record);
+    console.log(`test timing recorded in ${path.relative(process.cwd(), TEST_TIMING_FILE)}: ${record.wallSeconds.toFixed(1)} s wall (${record.wallSource}), commit ${record.commit.slice(0, 12)}${record.dirty ? " + changes" : ""}`);
+    return 0;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${TEST_TIMING_USAGE}`);
+    return 2;
+  }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

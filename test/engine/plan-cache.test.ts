@@ -1,0 +1,195 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cachedPlan, hashTree, type PlanCacheOptions, type PlanCacheRequest } from "../../engine/plan-cache";
+import type { Plan } from "../../engine/plan-format";
+
+/**
+ * A project laid out like this repository, one file of each kind the evaluation reads, an npm package
+ * outside the project (the evaluation "loads" it) and an output under .build/ that the plan names.
+ * The evaluation is a stub that counts its runs: the test is about when the cache may answer.
+ */
+let base: string;
+let root: string;
+let outside: string;
+let runs: number;
+let env: NodeJS.ProcessEnv;
+
+const files: Record<string, string> = {
+  "index.ts": 'import "./composition/program";\n',
+  "composition/program.ts": "export const services = 4;\n",
+  "components/function-app/index.ts": "export class FunctionApp {}\n",
+  "lib/config.ts": "export const schema = {};\n",
+  "functions-src/orders/src/index.ts": "export const handler = 1;\n",
+  "functions-src/orders/service.ts": "export const needs = [];\n",
+  "Pulumi.yaml": "name: serverless-platform\n",
+  "Pulumi.prod.yaml": "config:\n  serverless-platform:location: westeurope\n",
+  "policy/rules/web.ts": "export const rules = [];\n",
+  "engine/simulator.ts": "export class Simulator {}\n",
+  "package.json": '{ "name": "x" }\n',
+  "package-lock.json": '{ "lockfileVersion": 3 }\n',
+  "node_modules/.package-lock.json": '{ "lockfileVersion": 3 }\n',
+  ".build/functions/orders/orders.zip": "zip bytes\n",
+};
+
+const request = (over: Partial<PlanCacheRequest> = {}): PlanCacheRequest => ({ stack: "prod", projectDir: root, ...over });
+
+function options(): PlanCacheOptions {
+  return {
+    directory: path.join(root, ".build", "plan-cache"),
+    roots: [root],
+    env,
+    loadedFiles: () => [path.join(outside, "pkg", "index.js"), path.join(root, "index.ts")],
+  };
+}
+
+const plan = (): Plan => ({
+  project: "serverless-platform",
+  stack: "prod",
+  resources: [
+    {
+      urn: "urn:pulumi:prod::serverless-platform::pulumi-nodejs:dynamic:Resource::orders-code",
+      type: "pulumi-nodejs:dynamic:Resource",
+      name: "orders-code",
+      custom: true,
+      inputs: { packagePath: path.join(root, ".build", "functions", "orders", "orders.zip") },
+      dependencies: [],
+      propertyDependencies: {},
+      options: { protect: false, retainOnDelete: false },
+      outputs: {},
+    },
+  ],
+  outputs: { run: runs },
+});
+
+const evaluate = async (): Promise<Plan> => {
+  runs++;
+  console.warn(`warning: [runtime] evaluation ${runs}`);
+  return plan();
+};
+
+const run = (over: Partial<PlanCacheRequest> = {}) => cachedPlan(request(over), evaluate, options());
+
+beforeEach(async () => {
+  base = mkdtempSync(path.join(tmpdir(), "plan-cache-"));
+  root = path.join(base, "repo");
+  outside = path.join(base, "npm");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  mkdirSync(path.join(outside, "pkg"), { recursive: true });
+  writeFileSync(path.join(outside, "pkg", "index.js"), "module.exports = 1;\n");
+  runs = 0;
+  env = { PATH: "/usr/bin", HOME: "/root" };
+  vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  // The first evaluation, recorded.
+  const first = await run();
+  expect(first.hit).toBe(false);
+  expect(runs).toBe(1);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe("plan cache: reused only while no input changed", () => {
+  it("answers an unchanged project from the cache, with the evaluation's console output again", async () => {
+    const warn = vi.mocked(console.warn);
+    warn.mockClear();
+    const again = await run();
+    expect(again.hit).toBe(true);
+    expect(runs).toBe(1);
+    expect(again.plan.outputs).toEqual({ run: 1 });
+    expect(warn.mock.calls).toEqual([["warning: [runtime] evaluation 1"]]);
+  });
+
+  // Each kind of input the evaluation reads: editing it must miss, and the next run hits again.
+  const edits = Object.keys(files).filter((f) => f !== ".build/functions/orders/orders.zip");
+  it.each(edits)("misses after an edit of %s, then caches the new evaluation", async (file) => {
+    appendFileSync(path.join(root, file), "// edited\n");
+    const after = await run();
+    expect(after.hit).toBe(false);
+    expect(after.reason).toBe(`${file} changed`);
+    expect(runs).toBe(2);
+    expect((await run()).hit).toBe(true);
+    expect(runs).toBe(2);
+  });
+
+  it("misses when a file is added anywhere in the project (a new service folder) or one is removed", async () => {
+    mkdirSync(path.join(root, "functions-src", "billing"));
+    writeFileSync(path.join(root, "functions-src", "billing", "service.ts"), "export const needs = [];\n");
+    expect((await run()).reason).toBe(`${path.join("functions-src", "billing", "service.ts")} is new`);
+    rmSync(path.join(root, "lib", "config.ts"));
+    expect((await run()).reason).toBe(`${path.join("lib", "config.ts")} was removed`);
+    expect(runs).toBe(3);
+  });
+
+  it("misses when a loaded npm file changes or a file appears next to it (module resolution)", async () => {
+    appendFileSync(path.join(outside, "pkg", "index.js"), "// patched\n");
+    expect((await run()).reason).toContain(path.join(outside, "pkg", "index.js"));
+    writeFileSync(path.join(outside, "pkg", "index.json"), "{}\n");
+    expect((await run()).reason).toContain(`the files in ${path.join(outside, "pkg")} changed`);
+    expect(runs).toBe(3);
+  });
+
+  it("misses when an output the plan names (a service package under .build/) changed or is gone", async () => {
+    const zip = path.join(root, ".build", "functions", "orders", "orders.zip");
+    writeFileSync(zip, "other bytes\n");
+    expect((await run()).reason).toBe(`${path.relative(root, zip)} changed`);
+    rmSync(zip);
+    expect((await run()).reason).toBe(`${path.relative(root, zip)} changed`);
+    expect(runs).toBe(3);
+  });
+
+  it("misses when an environment variable is set, changed or removed", async () => {
+    env = { ...env, PULUMI_CONFIG_PASSPHRASE: "x" };
+    expect((await run()).hit).toBe(false);
+    env = { ...env, HOME: "/home/other" };
+    expect((await run()).hit).toBe(false);
+    const { PULUMI_CONFIG_PASSPHRASE: _removed, ...rest } = env;
+    env = rest;
+    expect((await run()).hit).toBe(false);
+    expect(runs).toBe(4);
+  });
+
+  it("keeps one entry per stack and kind: another stack, a dry run or another program never answers for this one", async () => {
+    expect((await run({ stack: "dev" })).hit).toBe(false);
+    expect((await run({ dryRun: true })).hit).toBe(false);
+    expect((await run({ program: path.join(root, "other.ts") })).hit).toBe(false);
+    expect(runs).toBe(4);
+    expect((await run()).hit).toBe(true);
+    expect((await run({ dryRun: true })).hit).toBe(true);
+  });
+
+  it("records nothing when the evaluation throws, or when an input changed while it ran", async () => {
+    appendFileSync(path.join(root, "index.ts"), "// edited\n");
+    await expect(cachedPlan(request(), () => Promise.reject(new Error("config error")), options())).rejects.toThrow("config error");
+    expect((await run()).hit).toBe(false);
+    appendFileSync(path.join(root, "index.ts"), "// edited again\n");
+    const racing = await cachedPlan(
+      request(),
+      async () => {
+        appendFileSync(path.join(root, "composition", "program.ts"), "// saved during the plan\n");
+        return evaluate();
+      },
+      options(),
+    );
+    expect(racing.reason).toContain("not cached");
+    expect((await run()).hit).toBe(false);
+  });
+
+  it("walks every file under the roots but not node_modules, .git, .build or .plan", () => {
+    mkdirSync(path.join(root, ".plan"));
+    writeFileSync(path.join(root, ".plan", "prod.baseline.json"), "{}\n");
+    const walked = Object.keys(hashTree([root]) ?? {}).map((f) => path.relative(root, f));
+    expect(walked.sort()).toEqual(edits.filter((f) => !f.startsWith("node_modules/")).sort());
+  });
+
+  it("keeps a bounded number of entries: planning many temporary projects does not fill the disk", async () => {
+    for (let i = 0; i < 15; i++) await run({ stack: `s${i}` });
+    expect(readdirSync(path.join(root, ".build", "plan-cache")).filter((f) => f.endsWith(".json"))).toHaveLength(12);
+  });
+});

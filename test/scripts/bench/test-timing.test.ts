@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { readTestTiming, testFigure, testTiming, writeTestTiming, type TestTiming } from "../../../scripts/bench/test-timing";
+
+/** Issue 17's target for npm test (scripts/bench/speed.ts TARGET_S). */
+const TARGET_S = 120;
+
+const dirs: string[] = [];
+const temp = (): string => {
+  const d = mkdtempSync(path.join(tmpdir(), "test-timing-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const head = { commit: "a".repeat(40), dirty: false };
+const record = (over: Partial<TestTiming> = {}): TestTiming => ({
+  wallSeconds: 100,
+  wallSource: "measured around npm test",
+  finishedAt: "2026-12-03T10:00:00.000Z",
+  commit: head.commit,
+  dirty: false,
+  cores: 2,
+  loadAverage: [1, 1, 1],
+  ...over,
+});
+const now = new Date("2026-12-03T12:00:00.000Z");
+
+describe("the test-suite record npm run bench reports (.build/test-timing.json)", () => {
+  it("records the wall time measured around npm test, the commit and vitest's counts, and reads it back", () => {
+    const file = path.join(temp(), "test-timing.json");
+    const written = testTiming({ wallSeconds: 98.4, cpuSeconds: 170, vitestReport: { numPassedTests: 2287, numFailedTests: 0 }, now });
+    writeTestTiming(written, file);
+    const read = readTestTiming(file);
+    expect(read).toMatchObject({ wallSeconds: 98.4, cpuSeconds: 170, wallSource: "measured around npm test", passed: 2287, failed: 0, finishedAt: now.toISOString() });
+    expect(read?.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+  });
+
+  it("without a measured wall time, takes the span of vitest's JSON report and says so", () => {
+    const t = testTiming({ vitestReport: { startTime: 1_000_000, testResults: [{ endTime: 1_050_000 }, { endTime: 1_090_500 }] }, now });
+    expect(t.wallSeconds).toBe(90.5);
+    expect(t.wallSource).toMatch(/vitest JSON report span/);
+    expect(() => testTiming({ now })).toThrow(/no --wall-seconds/);
+    expect(() => testTiming({ wallSeconds: Number.NaN, now })).toThrow(/positive number/);
+  });
+
+  it("reads nothing from a missing or malformed record", () => {
+    const dir = temp();
+    expect(readTestTiming(path.join(dir, "absent.json"))).toBeUndefined();
+    writeFileSync(path.join(dir, "bad.json"), '{ "wallSeconds": "fast" }');
+    expect(readTestTiming(path.join(dir, "bad.json"))).toBeUndefined();
+  });
+});
+
+describe("the bench's test figure", () => {
+  it("is MET or MISS against the target only for a record of the commit checked out", () => {
+    expect(testFigure(record({ wallSeconds: TARGET_S }), head, TARGET_S, now).verdict).toBe("MET");
+    const miss = testFigure(record({ wallSeconds: TARGET_S + 1 }), head, TARGET_S, now);
+    expect(miss.verdict).toBe("MISS");
+    expect(miss.line).toContain("2026-12-03T10:00:00.000Z (2.0 h ago)");
+    expect(miss.line).toContain(`commit ${head.commit.slice(0, 12)}`);
+    expect(miss.line).toContain("not measured in this run");
+  });
+
+  it("is UNKNOWN, saying why, when the record is of another commit or there is none", () => {
+    const stale = testFigure(record({ commit: "b".repeat(40), wallSeconds: 60 }), head, TARGET_S, now);
+    expect(stale.verdict).toBe("UNKNOWN");
+    expect(stale.line).toMatch(/stale: recorded for bbbbbbbbbbbb, checked out is aaaaaaaaaaaa/);
+    const none = testFigure(undefined, head, TARGET_S, now);
+    expect(none.verdict).toBe("UNKNOWN");
+    expect(none.line).toMatch(/no record .*UNKNOWN/);
+  });
+});
