@@ -260,19 +260,23 @@ export class Messaging extends pulumi.ComponentResource {
   }
 
   /**
-   * What a queue trigger needs: Storage Queue Data Contributor on `queue` and on its poison queue,
-   * each scoped to the queue. The documented Reader + Message Processor pair is reported not to be
-   * enough for releasing a failed message and writing the poison queue. Azure accepts data-plane
-   * role assignments at queue scope (`<account id>/queueServices/default/queues/<queue>`).
+   * What a queue trigger needs, each grant scoped to one queue (Azure accepts data-plane role
+   * assignments at `<account id>/queueServices/default/queues/<queue>`):
+   * - on `queue`, Storage Queue Data Contributor: the listener checks the queue exists (Get Queue
+   *   Metadata: `queues/read`, which Message Processor lacks), receives, releases and deletes messages
+   *   (Azure/azure-sdk-for-net, Microsoft.Azure.WebJobs.Extensions.Storage.Common, Queues/QueueListener.cs);
+   * - on its poison queue, Storage Queue Data Message Sender: the extension only sends there, and creates
+   *   the queue only when the send finds none (QueueProcessor.CopyMessageToPoisonQueueAsync →
+   *   StorageQueueExtensions.AddMessageAndCreateIfNotExistsAsync, same package); this component creates it.
    */
   grantProcess(grantee: Grantee, queue: string): authorization.RoleAssignment[] {
-    return [queue, poisonQueueFor(queue)].map((q) => {
-      const scope = this.queueId(q, "grantProcess");
-      return this.once(`${this.internal.name}-${grantee.name}-process-${q}`, (n) =>
-        grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataContributor" }, { parent: this }),
-      );
-    });
+    const scope = this.queueId(queue, "grantProcess");
+    const processing = this.once(`${this.internal.name}-${grantee.name}-process-${queue}`, (n) =>
+      grantRole(n, { scope, principalId: grantee.principalId, role: "storageQueueDataContributor" }, { parent: this }),
+    );
+    return [processing, this.grantSend(grantee, poisonQueueFor(queue))];
   }
+
 
   /**
    * Storage Blob Data Contributor on the dead-letter container only (Event Grid writes dead-lettered

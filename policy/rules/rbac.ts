@@ -338,7 +338,13 @@ function queueGrantMismatch(role: string, queue: string, uses: DeclaredUses): st
   const sends = uses.sends.has(queue);
   const list = (set: Set<string>): string => (set.size > 0 ? [...set].map((q) => `"${q}"`).join(", ") : "none");
   if (QUEUE_PROCESSING.has(role)) {
-    if (triggered) return undefined;
+    // The host only sends to a trigger's poison queue, creating it only when a send finds none
+    // (Azure/azure-sdk-for-net, Microsoft.Azure.WebJobs.Extensions.Storage.Common: QueueProcessor
+    // .CopyMessageToPoisonQueueAsync → StorageQueueExtensions.AddMessageAndCreateIfNotExistsAsync).
+    if (poison && triggered && !uses.triggers.has(queue)) {
+      return `the host only sends to "${queue}" (the poison queue of the "${base}" trigger): Storage Queue Data Message Sender is enough`;
+    }
+    if (triggered || uses.triggers.has(queue)) return undefined;
     if (uses.processes.has(base)) return `its manifest declares processing "${base}" but its code registers no queue trigger on it (code triggers on: ${list(uses.triggers)})`;
     if (sends && !poison) return `it only sends to "${queue}" (a send-only use gets Storage Queue Data Message Sender, nothing more)`;
     return `it has no declared use of "${queue}" (code triggers on: ${list(uses.triggers)}; sends to: ${list(uses.sends)})`;
@@ -356,10 +362,10 @@ function queueGrantMismatch(role: string, queue: string, uses: DeclaredUses): st
 export const rbacDeclaredUse = stackPolicy({
   name: "rbac-declared-use",
   description:
-    "Every queue or blob-container data role a function app's identity holds matches a use of that exact queue/container the plan shows independently of the grant: a queue trigger its deployed code registers (processing: Message Processor or Contributor, the trigger's poison queue included), a send its manifest or output bindings declare (Message Sender only), or its Flex deployment container.",
+    "Every queue or blob-container data role a function app's identity holds matches a use of that exact queue/container the plan shows independently of the grant: a queue trigger its deployed code registers (processing: Message Processor or Contributor; on the trigger's poison queue, where the host only sends, Message Sender), a send its manifest or output bindings declare (Message Sender only), or its Flex deployment container.",
   severity: "high",
   remediationSteps:
-    "Grant each app exactly what its uses need, on the queue/container it uses: Storage Queue Data Message Sender for a queue it only sends to (manifest uses.queues access send), Message Processor/Contributor on a queue its code triggers on and on that queue's -poison queue; declare the use in functions-src/<service>/service.ts before granting, or remove the grant.",
+    "Grant each app exactly what its uses need, on the queue/container it uses: Storage Queue Data Message Sender for a queue it only sends to (manifest uses.queues access send), Message Processor/Contributor on a queue its code triggers on and Message Sender on that queue's -poison queue; declare the use in functions-src/<service>/service.ts before granting, or remove the grant.",
   validateStack: (args, report) => {
     const grants = args.resources.filter((r) => r.type === T.RoleAssignment);
     const apps = args.resources.filter((r) => r.type === T.WebApp && isFunctionAppKind(peek(() => r.props["kind"])));

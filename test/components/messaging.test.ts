@@ -88,7 +88,7 @@ describe("Messaging", () => {
     expect(plan.outputs.dl).toBe(`${accountId(plan)}/blobServices/default/containers/eventgrid-deadletter`);
   });
 
-  it("grants send, process (queue and poison queue) and dead-letter write at the narrowest scope, with deterministic names", async () => {
+  it("grants send, process (Contributor on the queue, only Sender on its poison queue) and dead-letter write at the narrowest scope, with deterministic names", async () => {
     const run = () =>
       evaluate(() => {
         const m = new Messaging("msg", base());
@@ -103,7 +103,8 @@ describe("Messaging", () => {
     const expected = [
       ["msg-orders-send-payments", `${id}/queueServices/default/queues/payments`, BuiltInRole.storageQueueDataMessageSender],
       ["msg-orders-process-order-created", `${id}/queueServices/default/queues/order-created`, BuiltInRole.storageQueueDataContributor],
-      ["msg-orders-process-order-created-poison", `${id}/queueServices/default/queues/order-created-poison`, BuiltInRole.storageQueueDataContributor],
+      // The host only sends to the poison queue (the extension creates it only when a send finds none).
+      ["msg-orders-send-order-created-poison", `${id}/queueServices/default/queues/order-created-poison`, BuiltInRole.storageQueueDataMessageSender],
       ["msg-orders-deadletter", `${id}/blobServices/default/containers/eventgrid-deadletter`, BuiltInRole.storageBlobDataContributor],
     ] as const;
     expect(ofType(plan, RA)).toHaveLength(expected.length);

@@ -252,6 +252,8 @@ export const MUTATIONS: readonly Mutation[] = [
   // rbac-declared-use: a queue grant that matches no use the plan shows for its grantee (issue 14 item 2).
   { id: "sender retargeted to a queue the app does not send to", class: "rbac", target: "messaging-orders-send-order-fulfillment", apply: (p) => edit(p, "messaging-orders-send-order-fulfillment", (x) => { x["scope"] = `${MESSAGING}/queueServices/default/queues/order-notifications`; }) },
   { id: "trigger's processing grant downgraded to Sender", class: "rbac", target: "messaging-notifications-process-order-notifications", apply: (p) => set(p, "messaging-notifications-process-order-notifications", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataMessageSender.id)) },
+  { id: "poison-queue Sender widened to Contributor (the host only sends there)", class: "rbac", target: "messaging-orders-send-order-status-poison", apply: (p) => set(p, "messaging-orders-send-order-status-poison", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataContributor.id)) },
+  { id: "poison-queue Sender widened to Message Processor", class: "rbac", target: "messaging-notifications-send-order-notifications-poison", apply: (p) => set(p, "messaging-notifications-send-order-notifications-poison", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataMessageProcessor.id)) },
   { id: "send-only grant made Queue Data Reader", class: "rbac", target: "messaging-orders-send-order-fulfillment", apply: (p) => set(p, "messaging-orders-send-order-fulfillment", "roleDefinitionId", ROLE_DEF(AZURE_ROLES.storageQueueDataReader.id)) },
   {
     id: "extra Sender grant on a queue the app never uses",

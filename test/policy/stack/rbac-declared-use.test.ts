@@ -33,7 +33,7 @@ const grant = (name: string, role: { id: string }, scope: string): StackRes => (
 });
 const compliant = [
   grant("orders-process-status", CONTRIBUTOR, queue("order-status")),
-  grant("orders-process-status-poison", CONTRIBUTOR, queue("order-status-poison")),
+  grant("orders-send-status-poison", SENDER, queue("order-status-poison")),
   grant("orders-send-fulfillment", SENDER, queue("order-fulfillment")),
 ];
 const judge = (...grants: StackRes[]) => checkStack(policy, [identity, app, ordersCode, ...grants]);
@@ -42,6 +42,25 @@ describe("rbac-declared-use", () => {
   it("passes processing roles on the queue the code triggers on (and its poison queue) and Sender on a declared send", () => {
     expect(judge(...compliant)).toEqual({ violations: [], applicable: true });
     expect(judge(grant("orders-process-status", PROCESSOR, queue("order-status"))).violations).toEqual([]);
+  });
+
+  it("flags a processing role on a trigger's poison queue (the host only sends there), unless the code triggers on the poison queue itself", () => {
+    for (const role of [CONTRIBUTOR, PROCESSOR]) {
+      expect(judge(grant("orders-process-status-poison", role, queue("order-status-poison"))).violations).toEqual([
+        {
+          name: "orders-process-status-poison",
+          message: expect.stringMatching(/on queue "order-status-poison" .* but the host only sends to "order-status-poison" \(the poison queue of the "order-status" trigger\): Storage Queue Data Message Sender is enough/),
+        },
+      ]);
+    }
+    const drainsPoison = code(
+      [
+        { name: "applyStatusReport", trigger: "queueTrigger", queue: "order-status" },
+        { name: "inspectPoison", trigger: "queueTrigger", queue: "order-status-poison" },
+      ],
+      [],
+    );
+    expect(checkStack(policy, [identity, app, drainsPoison, grant("orders-process-status-poison", CONTRIBUTOR, queue("order-status-poison"))]).violations).toEqual([]);
   });
 
   it("passes a blob role on the app's own Flex deployment container", () => {
