@@ -25,6 +25,7 @@ import { BuiltInRole } from "../../components/core/roles";
 import type { StandardArgs } from "../../components/core/standard";
 import type { Plan, PlannedResource } from "../../engine/plan-format";
 import { evaluate } from "../helpers/plan";
+import * as pkg from "@contoso/serverless-platform";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TAGS = { owner: "team-x", costCenter: "42" };
@@ -153,6 +154,23 @@ function mainOf(plan: Plan, c: Case): PlannedResource {
   expect(found, `${c.component}: one ${c.main}`).toHaveLength(1);
   return found[0]!;
 }
+
+/**
+ * Components whose main object is no Azure Resource Manager resource, so tags, locks, ARM role
+ * assignments and diagnostic settings have nothing to apply to (AVM's interfaces are ARM's).
+ */
+const NOT_ARM: Readonly<Record<string, string>> = {
+  EntraApiApp: "an Entra ID application and service principal (Microsoft Graph objects): no ARM tags, locks, role assignments or diagnostic settings",
+  ServiceApi: "an API inside the Gateway's API Management service: tagged, locked, assigned and diagnosed through the Gateway (its main resource)",
+};
+
+it("every component the package exports offers the standard interface, or says why it cannot", () => {
+  const exported = Object.entries(pkg)
+    .filter(([, v]) => typeof v === "function" && v.prototype instanceof pulumi.ComponentResource)
+    .map(([k]) => k)
+    .sort();
+  expect(exported).toEqual([...CASES.map((c) => c.component), ...Object.keys(NOT_ARM)].sort());
+});
 
 describe.each(CASES)("the standard interface of $component", (c) => {
   let planned: Plan;
