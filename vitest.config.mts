@@ -86,6 +86,9 @@ export default defineConfig({
           include: ["test/twin/**/*.test.ts"],
           environment: "node",
           pool: "forks",
+          // The run's shared stack plans (test/helpers/stack-plans.ts): the twin starts from the same dev
+          // and prod plans the infra tests read, evaluated once per run.
+          globalSetup: ["test/helpers/stack-plans.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -12,10 +12,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { bundlesFor, startStackTwin, Twin } from "../../engine/twin";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundlesFor, Twin } from "../../engine/twin";
+import { stackPlan } from "../helpers/stack-plans";
 import type { Plan } from "../../engine/plan-format";
-import { planStack } from "../../engine/plan";
 import { retryDelayMs } from "../../engine/twin/event-grid";
 import { checkNecessity, dataPlaneAssignments, grantShape, NOT_EXERCISED, undeliverableEvent } from "./necessity";
 import { createOrder, diagnose, expectFailureNaming, peek, publishOrderEvent, putRaw, seedStock, waitFor, waitForStatus, callGateway, CUSTOMER, OTHER_CUSTOMER } from "./support";
@@ -25,9 +25,12 @@ let plan: Plan;
 const shipped: string[] = [];
 
 beforeAll(async () => {
-  ({ twin, plan } = await startStackTwin({ stack: "dev", log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 }));
+  // The run's shared dev plan (the same `planStack` result `startStackTwin` would evaluate again).
+  plan = await stackPlan("dev");
+  twin = new Twin({ plan, bundles: bundlesFor(plan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 });
+  await twin.start();
   await seedStock(twin);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await twin?.stop();
@@ -388,8 +391,7 @@ describe("the prod plan", () => {
 
   beforeAll(async () => {
     devShapes = new Set(dataPlaneAssignments(twin).map((g) => grantShape(twin, g)));
-    vi.resetModules(); // the program module must run again for the other stack, not come from the cache
-    const prodPlan = await planStack({ stack: "prod" });
+    const prodPlan = await stackPlan("prod");
     prod = new Twin({ plan: prodPlan, bundles: bundlesFor(prodPlan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 });
     await prod.start();
     await seedStock(prod);
