@@ -1,11 +1,12 @@
 /**
  * Figures of the local twin (engine/twin), printed against their targets; nothing asserts:
  * - plan (evaluating the stack, which bundles every service) and twin start (emulators, proxies, every app,
- *   the gateway), target: ready ≤ 15 s for the start;
+ *   the gateway), target: ready ≤ 15 s for both together (what `npm run dev` reports as "ready in");
  * - end-to-end order latency: create through the gateway → shipped (the order document), and → notified
  *   (the subscriber webhook received the shipped event), median over `count` orders run one after another.
  * `npx tsx scripts/bench/twin.ts [count=5] [stack=dev]`, or `npm run bench -- twin`.
  */
+import * as os from "node:os";
 import { startStackTwin } from "../../engine/twin";
 
 /** The customer is the token's `oid` (orders accepts an order only for the caller's own id). */
@@ -63,7 +64,10 @@ export async function run(count = 5, stack = "dev"): Promise<void> {
     const median = (xs: number[]): string => (xs.length ? `${([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! / 1000).toFixed(2)} s` : "n/a");
     console.log(`twin of stack ${stack}, Node ${process.version}, ${count} orders one after another`);
     console.log(`plan (evaluate + bundle)       ${(planMs / 1000).toFixed(1)} s`);
-    console.log(`twin ready (start)             ${(startMs / 1000).toFixed(1)} s   (target <= 15 s${startMs > 15_000 ? ": NOT MET" : ""})`);
+    console.log(`twin start                     ${(startMs / 1000).toFixed(1)} s`);
+    // What `npm run dev` reports as "ready in": the plan and the start, from the command's first step.
+    const readyMs = planMs + startMs;
+    console.log(`twin ready (plan + start)      ${(readyMs / 1000).toFixed(1)} s   target <= 15 s: ${readyMs <= 15_000 ? "MET" : "MISS"} (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`);
     console.log(`order created -> shipped       median ${median(toShipped)} (${toShipped.length}/${count} reached)`);
     console.log(`order created -> notified      median ${median(toNotified)} (${toNotified.length}/${count} reached)${notifiedFailure ? `\n  not notified: ${notifiedFailure}` : ""}`);
     console.log(`scenario suite (target <= 60 s): npx vitest run --project twin prints its duration`);
