@@ -8,7 +8,7 @@
 import type { Plan, PlannedResource } from "./plan-format";
 import type { PolicyReport } from "./policy-runner";
 import { SECRET_PLACEHOLDER } from "./plan-format";
-import { SYMBOL, summaryLine, type Operation, type Preview, type PropertyChange, type ResourceStep, type SecurityChange } from "./preview";
+import { SYMBOL, summaryLine, TOP_LEVEL, type Operation, type Preview, type PropertyChange, type ResourceStep, type SecurityChange } from "./preview";
 
 export interface Style {
   readonly color: boolean;
@@ -166,6 +166,13 @@ export function formatSummary(preview: Preview, plan: Plan, style: Style, option
     if (op === "same") {
       unchanged += 1;
       unchangedResources += steps.length;
+      continue;
+    }
+    if (component === TOP_LEVEL) {
+      // No component to summarise them: each changed resource directly under the stack is its own row.
+      for (const s of steps.filter((x) => x.op !== "same")) {
+        rows.push({ op: s.op, type: shortType(s.resource.type, plan.project), name: s.resource.name, plan: opWord(s), info: info(s), details: options.diff ? diffLines(s, style, "          ") : [] });
+      }
       continue;
     }
     const [type, ...name] = component.split(" ");

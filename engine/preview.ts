@@ -190,13 +190,16 @@ function replacementReason(key: string, before: PlannedResource, after: PlannedR
   return undefined;
 }
 
+/** The component label of resources directly under the stack (no enclosing component). */
+export const TOP_LEVEL = "(top level)";
+
 function componentLabel(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>, project: string): string {
   let p = r.parent ? byUrn.get(r.parent) : undefined;
   while (p && (p.custom || p.type === "pulumi:pulumi:Stack")) {
-    if (p.type === "pulumi:pulumi:Stack") return "(top level)";
+    if (p.type === "pulumi:pulumi:Stack") return TOP_LEVEL;
     p = p.parent ? byUrn.get(p.parent) : undefined;
   }
-  if (!p) return "(top level)";
+  if (!p) return TOP_LEVEL;
   return `${p.type.startsWith(`${project}:`) ? p.type.slice(project.length + 1) : p.type} ${p.name}`;
 }
 

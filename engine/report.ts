@@ -10,7 +10,7 @@ import type { Plan, PlannedResource } from "./plan-format";
 import { estimateCost, type CostEstimate, type CostLine } from "./cost/estimate";
 import { DIAGRAM_LEGEND, renderDiagram } from "./diagram";
 import { parseStackConfig } from "../lib/config";
-import { previewPlans, resourceKey, stableJson, summaryLine, SYMBOL, type Preview, type ResourceStep } from "./preview";
+import { previewPlans, resourceKey, stableJson, summaryLine, SYMBOL, TOP_LEVEL, type Preview, type ResourceStep } from "./preview";
 import { showValue, shortType } from "./preview-format";
 import { offlineOnlyRules, type FreshStackResult } from "./preview-fresh";
 
@@ -131,7 +131,7 @@ export function countByComponent(plan: Plan): Map<string, number> {
   for (const r of plan.resources.filter((x) => x.custom)) {
     let p = r.parent ? byUrn.get(r.parent) : undefined;
     while (p && !isComponent(p)) p = p.parent ? byUrn.get(p.parent) : undefined;
-    const key = p ? `${p.type} ${p.name}` : "(top level)";
+    const key = p ? `${p.type} ${p.name}` : TOP_LEVEL;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return new Map([...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));

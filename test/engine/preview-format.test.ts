@@ -42,6 +42,15 @@ describe("formatSummary", () => {
     expect(lines[3]).toBe("          ~ retentionInDays: 30 → 90");
     expect(lines[4]).toMatch(/^ {5}\d+ components unchanged \(\d+ resources\)$/);
   });
+
+  it("lists a resource directly under the stack by its own type and name, not as a component", async () => {
+    const top = dev.resources.filter((r) => r.custom && dev.resources.find((p) => p.urn === r.parent)?.type === "pulumi:pulumi:Stack");
+    expect(top.map((r) => r.type)).toEqual(["azure-native:resources:ResourceGroup"]);
+    const lines = formatSummary(await previewPlans(undefined, dev), dev, plain).split("\n");
+    const row = lines.find((l) => l.includes(top[0]!.name) && l.includes("resources:ResourceGroup"));
+    expect(row).toMatch(/^ \+ {3}resources:ResourceGroup +\S+ +create$/);
+    expect(lines.join("\n")).not.toMatch(/\(top +level\)/);
+  });
 });
 
 describe("formatPolicyForTerminal", () => {
