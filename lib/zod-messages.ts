@@ -91,7 +91,7 @@ export function issueProblems(
     const fields = fieldsAt(issue.path);
     return issue.keys.map((k) => ({
       path: [...issue.path, k],
-      message: `unknown key${didYouMean(k, fields)}${fields.length > 0 ? `; expected one of ${fields.join(", ")}` : ""}`,
+      message: `unknown key${didYouMean(k, fields)}${fields.length > 0 ? ` (expected one of ${fields.join(", ")})` : ""}`,
     }));
   }
   if (issue.code === "invalid_key") {

@@ -137,9 +137,9 @@ describe("manifests are validated at run time (issue 19)", () => {
   it.each([
     ['triggers: ["queues"]', 'triggers[0]: got the string "queues"; expected one of "http", "queue", "durable", "cosmosChangeFeed", "timer"; did you mean "queue"?'],
     ["triggers: []", "triggers: got a list of 0 items; expected at least one trigger kind"],
-    ['triggers: ["http"], trigers: ["http"]', "trigers: unknown key; did you mean triggers?; expected one of name, description, entry, triggers, owns, uses, subscriptions, http"],
+    ['triggers: ["http"], trigers: ["http"]', "trigers: unknown key; did you mean triggers? (expected one of name, description, entry, triggers, owns, uses, subscriptions, http)"],
     ['triggers: ["queue"], owns: { queues: [{ name: "Work_Items" }] }', 'owns.queues[0].name: got the string "Work_Items"; expected 3-56 lowercase letters, digits and single hyphens (the name plus "-poison" must be a valid queue name of at most 63)'],
-    ['triggers: ["queue"], uses: { queues: [{ queue: "work", acess: "send" }] }', "uses.queues[0].acess: unknown key; did you mean access?; expected one of queue, access"],
+    ['triggers: ["queue"], uses: { queues: [{ queue: "work", acess: "send" }] }', "uses.queues[0].acess: unknown key; did you mean access? (expected one of queue, access)"],
     ['triggers: ["http"], uses: { containers: [{ service: "shop", container: "c", access: "read", leases: { service: "shop", container: "l" } }] }', 'uses.containers[0].leases: leases apply to access "changeFeed" only; remove leases or set access: "changeFeed"'],
     ['triggers: ["http"], owns: { containers: [{ name: "items", partitionKeyPaths: ["customerId"] }] }', 'owns.containers[0].partitionKeyPaths[0]: got the string "customerId"; expected a path starting with "/", such as "/customerId"'],
     [`triggers: ["http"], ${HTTP().replace('version: "v1"', "version: 1")}`, "http.version: got the number 1; expected a string"],

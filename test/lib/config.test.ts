@@ -221,7 +221,7 @@ describe("wrong values say what was found and what was expected (issue 13 item 9
     expect(problemsOf(devConfig({ services }))).toEqual([
       {
         key: key("services.orders.maximumInstanceCnt"),
-        message: "unknown key; did you mean maximumInstanceCount?; expected one of instanceMemoryMB, maximumInstanceCount, alwaysReady, httpPerInstanceConcurrency, zoneRedundant, settings",
+        message: "unknown key; did you mean maximumInstanceCount? (expected one of instanceMemoryMB, maximumInstanceCount, alwaysReady, httpPerInstanceConcurrency, zoneRedundant, settings)",
       },
     ]);
   });
