@@ -96,7 +96,35 @@ describe("pull-request.yml", () => {
   it("lints, type-checks and tests on Node 22 with the npm cache", () => {
     const check = wf.jobs.check!;
     expect(check.steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toEqual({ "node-version": 22, cache: "npm" });
-    expect(check.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+    const runs = check.steps.map((s) => s.run).filter(Boolean);
+    expect(runs.slice(0, 3)).toEqual(["npm ci", "npm run lint", "npm run typecheck"]);
+    // npm test itself, its wall time recorded for the bench job (the record `npm run bench` reads).
+    expect(lines(runs[3])).toEqual([
+      "started=$(date +%s%N)",
+      "npm test",
+      "ended=$(date +%s%N)",
+      'npx tsx scripts/bench/test-timing.ts --wall-seconds "$(awk -v a="$started" -v b="$ended" \'BEGIN { printf "%.1f", (b - a) / 1e9 }\')"',
+    ]);
+    expect(runs).toHaveLength(4);
+    expect(check.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.with).toMatchObject({ name: "test-timing", path: ".build/test-timing.json" });
+  });
+
+  it("benches the base branch and the pull request on one runner and posts the figures side by side", () => {
+    const bench = wf.jobs.bench! as Job & { needs?: string };
+    expect(bench.needs).toBe("check");
+    const base = bench.steps.find((s) => s.with?.path === ".base");
+    expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
+    const names = bench.steps.map((s) => s.name ?? s.uses ?? s.run);
+    const order = ["The test job's wall time", "Bench the base branch", "Bench this pull request", "Compare", "Post the figures"].map((n) => names.indexOf(n));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+    const step = (name: string) => bench.steps.find((s) => s.name === name)!;
+    expect(step("The test job's wall time").with).toEqual({ name: "test-timing", path: ".build" });
+    expect(step("Bench this pull request").run).toBe("npm run bench");
+    expect(step("Bench the base branch").run).toMatch(/npm run bench; then\n\s*cp \.build\/bench\/speed\/figures\.json "\$RUNNER_TEMP\/base-figures\.json"/);
+    expect(step("Compare").run).toContain('scripts/bench/compare.ts --head .build/bench/speed/figures.json --base "$RUNNER_TEMP/base-figures.json" --out .build/bench/compare.md');
+    expect(step("Post the figures").if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(step("Post the figures").with).toEqual({ header: "bench", path: ".build/bench/compare.md" });
+    expect(bench.permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });
 
   it("plans both stacks offline with the base branch's plan, posts the report for same-repo PRs and gates on policy", () => {

@@ -1,0 +1,181 @@
+/**
+ * The pull request's speed table: the figures `npm run bench` wrote for the base branch and for the pull
+ * request (.build/bench/speed/figures.json), side by side, each with its target (issue 17) and the pull
+ * request's MET or MISS. The pull-request workflow runs both benches on one runner, one after the other,
+ * and posts this table as a sticky comment.
+ *
+ *   npx tsx scripts/bench/compare.ts --head <figures.json> [--base <figures.json>] [--out <file.md>]
+ *
+ * A base without figures (a branch older than the bench, or a bench that failed) leaves its column
+ * empty and says why; a figure missing from either file is shown as "—", never guessed.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { COLD_START_TARGETS } from "./cold-start";
+import { SPEED_TARGETS } from "./speed";
+
+export const COMPARE_USAGE = "usage: npx tsx scripts/bench/compare.ts --head <figures.json> [--base <figures.json>] [--out <file.md>]";
+
+const planFigure = z.object({ wallS: z.number(), cpuS: z.number().optional() }).optional();
+
+/** What this table reads of a figures file; older or newer files with more or fewer fields still parse. */
+const figuresSchema = z.object({
+  loadAverage: z.array(z.number()).optional(),
+  loadAverageAtEnd: z.array(z.number()).optional(),
+  requirePulumiS: z.number().optional(),
+  planWarm: planFigure,
+  planAfterEdit: planFigure,
+  planFresh: planFigure,
+  testS: z.number().optional(),
+  coldStarts: z
+    .array(
+      z.object({
+        service: z.string(),
+        bareMs: z.number(),
+        bundledLoadMs: z.number(),
+        unbundledLoadMs: z.number().optional(),
+        bundledInvokeMs: z.number().optional(),
+      }),
+    )
+    .optional(),
+  benchS: z.number().optional(),
+});
+
+export type BenchFigures = z.infer<typeof figuresSchema>;
+
+/** Reads a figures file; throws one line naming the file and the first field that does not fit. */
+export function readFigures(file: string): BenchFigures {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not a JSON figures file (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  const parsed = figuresSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+interface Row {
+  readonly figure: string;
+  readonly target: string;
+  readonly base?: number;
+  readonly head?: number;
+  /** How a value is shown: seconds, or a ratio ("2.41x"). */
+  readonly unit: "s" | "x";
+  /** True when the head's value meets the target. */
+  readonly meets: (value: number) => boolean;
+}
+
+const atMost = (target: number) => (v: number) => v <= target;
+const atLeast = (target: number) => (v: number) => v >= target;
+
+function rows(base: BenchFigures | undefined, head: BenchFigures): Row[] {
+  const s = SPEED_TARGETS;
+  const t = COLD_START_TARGETS;
+  const out: Row[] = [
+    { figure: "prod plan + report, warm, no input changed", target: `≤ ${s.planWarmS} s`, base: base?.planWarm?.wallS, head: head.planWarm?.wallS, unit: "s", meets: atMost(s.planWarmS) },
+    { figure: "prod plan + report, warm, after one edit", target: `≤ ${s.planWarmS} s`, base: base?.planAfterEdit?.wallS, head: head.planAfterEdit?.wallS, unit: "s", meets: atMost(s.planWarmS) },
+    { figure: "prod plan + report, fresh clone", target: `≤ ${s.planFreshS} s`, base: base?.planFresh?.wallS, head: head.planFresh?.wallS, unit: "s", meets: atMost(s.planFreshS) },
+    { figure: "`npm test` wall", target: `≤ ${s.testS} s`, base: base?.testS, head: head.testS, unit: "s", meets: atMost(s.testS) },
+  ];
+  const services = [...new Set([...(head.coldStarts ?? []), ...(base?.coldStarts ?? [])].map((c) => c.service))].sort();
+  for (const service of services) {
+    const h = head.coldStarts?.find((c) => c.service === service);
+    const b = base?.coldStarts?.find((c) => c.service === service);
+    const ratio = (c: typeof h, of: (x: NonNullable<typeof h>) => number | undefined): number | undefined => (c ? of(c) : undefined);
+    out.push(
+      {
+        figure: `${service}: load + register / bare node`,
+        target: `≤ ${t.loadOverBare}x`,
+        base: ratio(b, (c) => c.bundledLoadMs / c.bareMs),
+        head: ratio(h, (c) => c.bundledLoadMs / c.bareMs),
+        unit: "x",
+        meets: atMost(t.loadOverBare),
+      },
+      {
+        figure: `${service}: first invocation / bare node`,
+        target: `≤ ${t.invocationOverBare}x`,
+        base: ratio(b, (c) => (c.bundledInvokeMs === undefined ? undefined : c.bundledInvokeMs / c.bareMs)),
+        head: ratio(h, (c) => (c.bundledInvokeMs === undefined ? undefined : c.bundledInvokeMs / c.bareMs)),
+        unit: "x",
+        meets: atMost(t.invocationOverBare),
+      },
+      {
+        figure: `${service}: unbundled / bundled load`,
+        target: `≥ ${t.unbundledOverBundled}x`,
+        base: ratio(b, (c) => (c.unbundledLoadMs === undefined ? undefined : c.unbundledLoadMs / c.bundledLoadMs)),
+        head: ratio(h, (c) => (c.unbundledLoadMs === undefined ? undefined : c.unbundledLoadMs / c.bundledLoadMs)),
+        unit: "x",
+        meets: atLeast(t.unbundledOverBundled),
+      },
+    );
+  }
+  out.push({ figure: "`npm run bench` run time", target: `≤ ${s.benchS} s`, base: base?.benchS, head: head.benchS, unit: "s", meets: atMost(s.benchS) });
+  return out;
+}
+
+const show = (v: number | undefined, unit: "s" | "x"): string => (v === undefined ? "—" : unit === "s" ? `${v.toFixed(2)} s` : `${v.toFixed(2)}x`);
+const load = (f: BenchFigures | undefined): string => (f?.loadAverage ? f.loadAverage.map((l) => l.toFixed(2)).join(" ") : "—");
+
+/** The markdown table; `baseMissing` says why the base column is empty. */
+export function compareFigures(base: BenchFigures | undefined, head: BenchFigures, options: { readonly baseMissing?: string } = {}): string {
+  const lines = [
+    "## Speed (issue 17 figures: `npm run bench`)",
+    "",
+    base
+      ? "Base branch and this pull request, benched on the same runner one after the other; wall times move with the runner's load, the verdict is this pull request's."
+      : `No figures for the base branch${options.baseMissing ? ` (${options.baseMissing})` : ""}: this pull request's figures only.`,
+    "",
+    "| figure | target | base | this PR | change | verdict |",
+    "|---|---|---:|---:|---:|---|",
+  ];
+  for (const r of rows(base, head)) {
+    const change = r.base !== undefined && r.head !== undefined && r.base > 0 ? `${(((r.head - r.base) / r.base) * 100).toFixed(0).replace(/^(?!-)/, "+")}%` : "—";
+    const verdict = r.head === undefined ? "UNKNOWN" : r.meets(r.head) ? "MET" : "**MISS**";
+    lines.push(`| ${r.figure} | ${r.target} | ${show(r.base, r.unit)} | ${show(r.head, r.unit)} | ${change} | ${verdict} |`);
+  }
+  lines.push("", `Load average (1/5/15 min) at each bench's start: base ${load(base)}; this PR ${load(head)}.`);
+  if (head.requirePulumiS !== undefined) lines.push(`\`node -e 'require("@pulumi/pulumi")'\` in this PR's run: ${head.requirePulumiS.toFixed(2)} s.`);
+  return `${lines.join("\n")}\n`;
+}
+
+function main(argv: readonly string[]): number {
+  let values: { head?: string; base?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { head: { type: "string" }, base: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}\n${COMPARE_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(COMPARE_USAGE);
+    return 0;
+  }
+  if (!values.head) {
+    console.error(`error: --head is required\n${COMPARE_USAGE}`);
+    return 2;
+  }
+  try {
+    const head = readFigures(values.head);
+    const baseMissing = !values.base ? "no --base given" : !existsSync(values.base) ? `${values.base} does not exist: the base branch predates the bench or its bench failed` : undefined;
+    const base = baseMissing === undefined && values.base ? readFigures(values.base) : undefined;
+    const markdown = compareFigures(base, head, baseMissing ? { baseMissing } : {});
+    if (values.out) {
+      mkdirSync(path.dirname(values.out), { recursive: true });
+      writeFileSync(values.out, markdown);
+    }
+    process.stdout.write(markdown);
+    return 0;
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

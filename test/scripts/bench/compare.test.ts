@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareFigures, readFigures, type BenchFigures } from "../../../scripts/bench/compare";
+
+const head: BenchFigures = {
+  loadAverage: [1.5, 1, 0.5],
+  requirePulumiS: 0.5,
+  planWarm: { wallS: 1.5, cpuS: 1.9 },
+  planAfterEdit: { wallS: 4, cpuS: 6 },
+  planFresh: { wallS: 9 },
+  testS: 130,
+  coldStarts: [
+    { service: "orders", bareMs: 40, bundledLoadMs: 70, unbundledLoadMs: 350, bundledInvokeMs: 130 },
+    { service: "fulfillment", bareMs: 40, bundledLoadMs: 100, unbundledLoadMs: 300 },
+  ],
+  benchS: 40,
+};
+const base: BenchFigures = { ...head, planAfterEdit: { wallS: 8 }, testS: undefined, coldStarts: [{ service: "orders", bareMs: 40, bundledLoadMs: 120, unbundledLoadMs: 240, bundledInvokeMs: 140 }] };
+
+const row = (markdown: string, figure: string): string[] => {
+  const line = markdown.split("\n").find((l) => l.startsWith(`| ${figure} |`));
+  expect(line, figure).toBeDefined();
+  return line!.split("|").slice(1, -1).map((c) => c.trim());
+};
+
+describe("bench compare (the pull request's speed table)", () => {
+  it("puts each figure next to the base's with the change and the pull request's verdict against its target", () => {
+    const md = compareFigures(base, head);
+    expect(row(md, "prod plan + report, warm, after one edit")).toEqual(["prod plan + report, warm, after one edit", "≤ 3 s", "8.00 s", "4.00 s", "-50%", "**MISS**"]);
+    expect(row(md, "prod plan + report, fresh clone")).toEqual(["prod plan + report, fresh clone", "≤ 10 s", "9.00 s", "9.00 s", "+0%", "MET"]);
+    // A figure the base does not have stays empty, never guessed.
+    expect(row(md, "`npm test` wall")).toEqual(["`npm test` wall", "≤ 120 s", "—", "130.00 s", "—", "**MISS**"]);
+    expect(row(md, "orders: load + register / bare node")).toEqual(["orders: load + register / bare node", "≤ 2x", "3.00x", "1.75x", "-42%", "MET"]);
+    expect(row(md, "orders: unbundled / bundled load")).toEqual(["orders: unbundled / bundled load", "≥ 4x", "2.00x", "5.00x", "+150%", "MET"]);
+    // Measured in the head only, and a first invocation nobody measured: UNKNOWN, not MET.
+    expect(row(md, "fulfillment: load + register / bare node").slice(2)).toEqual(["—", "2.50x", "—", "**MISS**"]);
+    expect(row(md, "fulfillment: first invocation / bare node").slice(2)).toEqual(["—", "—", "—", "UNKNOWN"]);
+    expect(md).toContain("Load average (1/5/15 min) at each bench's start: base 1.50 1.00 0.50; this PR 1.50 1.00 0.50.");
+  });
+
+  it("says why the base column is empty", () => {
+    const md = compareFigures(undefined, head, { baseMissing: "the base branch predates the bench" });
+    expect(md).toContain("No figures for the base branch (the base branch predates the bench): this pull request's figures only.");
+    expect(row(md, "`npm run bench` run time")).toEqual(["`npm run bench` run time", "≤ 90 s", "—", "40.00 s", "—", "MET"]);
+  });
+
+  it("reads a figures file, and names the file and field of one that does not fit", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-compare-"));
+    const good = path.join(dir, "good.json");
+    writeFileSync(good, JSON.stringify({ ...head, somethingNewer: 1 }));
+    expect(readFigures(good).planWarm).toEqual({ wallS: 1.5, cpuS: 1.9 });
+    const bad = path.join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ planWarm: { wallS: "fast" } }));
+    expect(() => readFigures(bad)).toThrow(`${bad}: planWarm.wallS: Invalid input: expected number, received string`);
+    const broken = path.join(dir, "broken.json");
+    writeFileSync(broken, "{");
+    expect(() => readFigures(broken)).toThrow(`${broken}: not a JSON figures file`);
+  });
+});
