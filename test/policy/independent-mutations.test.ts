@@ -1011,14 +1011,6 @@ const mutations: readonly Mutation[] = [
   },
   {
     class: "reliability",
-    description: "HTTP app without always-ready instances",
-    mutate: (c) => {
-      c.inputs("orders-app").functionAppConfig.scaleAndConcurrency.alwaysReady = [];
-    },
-    expectedResource: ["orders-app"],
-  },
-  {
-    class: "reliability",
     description: "delete lock on the vault removed",
     mutate: (c) => c.remove("secrets-vault-lock"),
     expectedResource: ["secrets-vault", "secrets-vault-lock"],
@@ -1118,6 +1110,78 @@ const mutations: readonly Mutation[] = [
       c.inputs("orders-api-app").web = { implicitGrant: { accessTokenIssuanceEnabled: true, idTokenIssuanceEnabled: false } };
     },
     expectedResource: ["orders-api-app"],
+  },
+  // ---------------------------------------------------------------- second batch: variants met while fixing the misses
+  {
+    class: "apim",
+    description: "API policy: validate-jwt on the organizations metadata without <issuers>",
+    mutate: (c) =>
+      c.xml("gateway-orders-policy", (x) =>
+        x.replace(/login\.microsoftonline\.com\/[0-9a-f-]{36}\/v2\.0\/\.well-known/, "login.microsoftonline.com/organizations/v2.0/.well-known").replace(/<issuers>[\s\S]*?<\/issuers>/, ""),
+      ),
+    expectedResource: ["gateway-orders-policy"],
+  },
+  {
+    class: "secrets",
+    description: "APIM operation policy sends a literal Authorization: Basic header",
+    mutate: (c) =>
+      c.xml("gateway-payment-op-refund", (x) =>
+        x.replace(/<inbound>\s*<base \/>/, '<inbound>\n    <base />\n    <set-header name="Authorization" exists-action="override"><value>Basic c3ZjOldpbnRlcjIwMjYh</value></set-header>'),
+      ),
+    expectedResource: ["gateway-payment-op-refund"],
+  },
+  {
+    class: "secrets",
+    description: "APIM operation policy with a literal authentication-basic password",
+    mutate: (c) => c.xml("gateway-payment-op-charge", (x) => x.replace(/<inbound>\s*<base \/>/, '<inbound>\n    <base />\n    <authentication-basic username="svc" password="Winter2026!" />')),
+    expectedResource: ["gateway-payment-op-charge"],
+  },
+  {
+    class: "network",
+    description: "NSG: two inline rules whose half-internet sources add up to the internet",
+    mutate: (c) => {
+      c.inputs("network-nsg").securityRules = [
+        { name: "allow-low", access: "Allow", direction: "Inbound", priority: 300, protocol: "Tcp", sourceAddressPrefix: "0.0.0.0/1", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "443" },
+        { name: "allow-high", access: "Allow", direction: "Inbound", priority: 310, protocol: "Tcp", sourceAddressPrefix: "128.0.0.0/1", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "443" },
+      ];
+    },
+    expectedResource: ["network-nsg"],
+  },
+  {
+    class: "reliability",
+    description: "delete lock on the Cosmos DB account removed",
+    mutate: (c) => c.remove("data-account-lock"),
+    expectedResource: ["data-account", "data-account-lock"],
+  },
+  {
+    class: "entra",
+    description: "an ApplicationRegistration (the other resource type) open to other tenants",
+    mutate: (c) =>
+      c.add("azuread:index/applicationRegistration:ApplicationRegistration", "reports-api-app", { displayName: "contoso Reports API (prod)", signInAudience: "AzureADMultipleOrgs" }, {
+        id: "/applications/7d1c2b3a-0000-4000-8000-000000000003",
+      }),
+    expectedResource: ["reports-api-app"],
+  },
+  {
+    class: "entra",
+    description: "an ApplicationRegistration issuing ID tokens through the implicit flow",
+    mutate: (c) =>
+      c.add("azuread:index/applicationRegistration:ApplicationRegistration", "portal-app", { displayName: "contoso Portal (prod)", signInAudience: "AzureADMyOrg", implicitIdTokenIssuanceEnabled: true }, {
+        id: "/applications/7d1c2b3a-0000-4000-8000-000000000004",
+      }),
+    expectedResource: ["portal-app"],
+  },
+];
+
+/**
+ * Mutations written for the audit and dropped because they are not mistakes (Azure accepts them and
+ * they are safe); kept here so the reason stays with the list.
+ */
+export const DROPPED: readonly { readonly description: string; readonly reason: string }[] = [
+  {
+    description: "reliability: HTTP app without always-ready instances (orders-app alwaysReady [])",
+    reason:
+      "a cold-start/cost choice, not a reliability defect: on a zone-redundant FC1 plan Flex keeps 2 instances per scale group anyway (flex-zone-redundant-always-ready), and fulfillment runs that way in prod",
   },
 ];
 
