@@ -43,6 +43,8 @@ const customRole = (actions: string[]): Props => ({ roleName: "queue-reader", sc
 const OP_POLICY_TYPE = "azure-native:apimanagement:ApiOperationPolicy";
 const opDoc = (inbound: string): string => `<policies><inbound><base />${inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
 const APP_REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration";
+const SCHEDULED_QUERY = "azure-native:monitor:ScheduledQueryRule";
+const METRIC_ALERT = "azure-native:monitor:MetricAlert";
 const NAMED_VALUE = "azure-native:apimanagement:NamedValue";
 const VNET = "azure-native:network:VirtualNetwork";
 const SUBNET = "azure-native:network:Subnet";
@@ -186,6 +188,25 @@ export const issue14Cases: RuleCase[] = [
       { type: T.api, props: set(api, "subscriptionRequired", undefined), note: "subscriptionRequired unset (only an explicit false is judged)" },
       storage,
     ],
+  },
+  // ---------------------------------------------------------------- alert rules
+  {
+    rule: "alert-query-frequency",
+    compliant: [
+      { type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT5M", windowSize: "PT15M" }, note: "every 5 minutes" },
+      { type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT1H" }, note: "hourly" },
+    ],
+    violating: [{ type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT1M" }, note: "every minute", expect: /evaluationFrequency "PT1M": a query every minute costs more/ }],
+    notApplicable: [{ type: METRIC_ALERT, props: { evaluationFrequency: "PT1M" }, note: "a metric alert (minute-level is what they are for)" }],
+  },
+  {
+    rule: "alert-auto-mitigate",
+    compliant: [
+      { type: METRIC_ALERT, props: { autoMitigate: true }, note: "auto-resolving" },
+      { type: METRIC_ALERT, props: {}, note: "unset (the service default resolves)" },
+    ],
+    violating: [{ type: METRIC_ALERT, props: { autoMitigate: false }, note: "resolved by hand only", expect: /autoMitigate: false: each fired alert stays open/ }],
+    notApplicable: [{ type: SCHEDULED_QUERY, props: { autoMitigate: false }, note: "a log search alert rule" }],
   },
   // ---------------------------------------------------------------- RBAC
   {
