@@ -18,7 +18,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType, type ReportViolation, type ResourceValidationArgs } from "@pulumi/policy";
 import { allowListSchema, allowListed, eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
-import { coversInternet } from "./web";
+import { coversInternet } from "./ip-ranges";
 
 type AllowConfig = { allow?: { name: string; reason: string }[] };
 
