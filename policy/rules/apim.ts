@@ -101,7 +101,8 @@ export const apimHttps = resourcePolicy({
         report(`API "${args.name}" does not set protocols: set protocols: ["https"] explicitly.`);
         return;
       }
-      const plain = protocols.filter((p) => p === "http" || p === "ws");
+      // ARM matches enum values without regard to case: "HTTP" is http.
+      const plain = protocols.filter((p) => typeof p === "string" && ["http", "ws"].includes(p.trim().toLowerCase()));
       if (plain.length > 0 || protocols.length === 0) {
         report(`API "${args.name}" has protocols ${show(protocols)}: use ["https"] (or ["wss"] for WebSocket APIs) only.`);
       }

@@ -60,8 +60,13 @@ export const entraNoPasswords = resourcePolicy({
       return;
     }
     if (args.type !== APPLICATION) return args.notApplicable("not an Entra application or password");
-    const password = peek(() => args.props["password"]);
-    if (password !== undefined && password !== null) report(`Entra application "${args.name}" declares a password credential (password): remove it; use a managed identity or a federated identity credential.`);
+    // `password` in the azuread typings; the plural `passwords` is refused as well, so a misspelt (or
+    // hand-edited) plan cannot carry a client secret past this rule.
+    for (const key of ["password", "passwords"]) {
+      const value = peek(() => args.props[key]);
+      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
+      report(`Entra application "${args.name}" declares a password credential (${key}): remove it; use a managed identity or a federated identity credential.`);
+    }
   },
 });
 

@@ -12,8 +12,8 @@
  *   scanners match, e.g. gitleaks' `azure-ad-client-secret` rule);
  * - PEM private keys, GitHub tokens (`ghp_`/`github_pat_`), AWS access key ids, bearer tokens (JWTs);
  * - in API Management policy documents, a credential header or query parameter (function key,
- *   subscription key, Authorization, a secret-named one) or an authentication-basic password
- *   written as a literal instead of an expression or a Key Vault-backed named value;
+ *   subscription key, Authorization, a secret-named one), an authentication-basic password or a
+ *   validate-jwt signing/decryption key written as a literal instead of an expression or a Key Vault-backed named value;
  * - any of the above hidden in a base64 value (decoded and checked again).
  */
 import { policyScopeOf } from "./apim";
@@ -86,8 +86,9 @@ const computed = (v: string): boolean => /^@[({]/.test(v.trim()) || /^\{\{[^{}]+
 
 /**
  * Credentials a policy document writes in plain text: a literal value of a set-header /
- * set-query-parameter that carries one (by name), and a literal password of authentication-basic
- * (Microsoft Learn, "authentication-basic" policy: username and password attributes).
+ * set-query-parameter that carries one (by name), a literal password of authentication-basic
+ * (Microsoft Learn, "authentication-basic" policy: username and password attributes), and a literal
+ * signing or decryption key of validate-jwt.
  */
 export function policyDocumentSecrets(root: PolicyNode): string[] {
   const found: string[] = [];
@@ -95,6 +96,13 @@ export function policyDocumentSecrets(root: PolicyNode): string[] {
     if (node.name === "authentication-basic") {
       const password = node.attrs["password"];
       if (password !== undefined && !computed(password) && !harmless(password)) found.push("<authentication-basic> with a literal password");
+    }
+    // validate-jwt's <issuer-signing-keys>/<decryption-keys> take <key> elements: a literal base64 value
+    // is a symmetric key (Microsoft Learn, "validate-jwt" policy: key elements, "Base64-encoded key").
+    if (node.name === "issuer-signing-keys" || node.name === "decryption-keys") {
+      for (const key of node.children.filter((c) => c.name === "key")) {
+        if (key.text.length > 0 && !computed(key.text)) found.push(`<${node.name}> with a literal <key>`);
+      }
     }
     if (node.name !== "set-header" && node.name !== "set-query-parameter") continue;
     const name = node.attrs["name"] ?? "";

@@ -167,7 +167,10 @@ export const issue14Cases: RuleCase[] = [
   {
     rule: "apim-https",
     compliant: [{ type: T.api, props: set(api, "serviceUrl", "https://x.example/api"), note: "an https serviceUrl" }],
-    violating: [{ type: T.api, props: set(api, "serviceUrl", "http://x.example/api"), note: "an http serviceUrl", expect: /serviceUrl "http:\/\/x\.example\/api"/ }],
+    violating: [
+      { type: T.api, props: set(api, "serviceUrl", "http://x.example/api"), note: "an http serviceUrl", expect: /serviceUrl "http:\/\/x\.example\/api"/ },
+      { type: T.api, props: set(api, "protocols", ["HTTP", "HTTPS"]), note: "protocols in upper case (ARM enums ignore case)", expect: /has protocols \["HTTP","HTTPS"\]: use \["https"\]/ },
+    ],
     notApplicable: [],
   },
   {
@@ -234,6 +237,11 @@ export const issue14Cases: RuleCase[] = [
         props: { format: "xml", value: opDoc('<set-header name="x-functions-key" exists-action="override"><value>{{orders-function-key}}</value></set-header><set-header name="X-Caller-Roles" exists-action="override"><value>@(context.User.Id)</value></set-header><set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />') },
         note: "a policy that sends a key from a named value, computes a header and deletes one",
       },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<validate-jwt header-name="Authorization"><issuer-signing-keys><key>{{jwt-signing-key}}</key></issuer-signing-keys></validate-jwt>') },
+        note: "a validate-jwt whose signing key comes from a named value",
+      },
     ],
     violating: [
       { type: T.backend, props: set(backend, "url", "https://x.blob.core.windows.net/c?sv=2022-11-02&sig=AbCdEfGhIjKlMn%2Bop%3D"), note: "a SAS URL", expect: /holds a SAS token \(sig=… in a URL\) in url/ },
@@ -260,6 +268,12 @@ export const issue14Cases: RuleCase[] = [
         props: { format: "xml", value: opDoc('<authentication-basic username="svc" password="Winter2026!" />') },
         note: "a policy with a literal basic-auth password",
         expect: /sends <authentication-basic> with a literal password/,
+      },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<validate-jwt header-name="Authorization"><issuer-signing-keys><key>c2lnbmluZy1rZXktMjAyNg==</key></issuer-signing-keys></validate-jwt>') },
+        note: "a validate-jwt with a literal symmetric signing key",
+        expect: /sends <issuer-signing-keys> with a literal <key>/,
       },
     ],
     notApplicable: [{ type: "random:index/randomPassword:RandomPassword", props: {}, note: "a non-Azure resource" }],
@@ -469,6 +483,7 @@ export const issue14Cases: RuleCase[] = [
     violating: [
       { type: APP_PASSWORD, props: { applicationId: "/applications/x" }, note: "an ApplicationPassword", expect: /ApplicationPassword "res" creates a client secret/ },
       { type: APP, props: set(entraApp, "password", { displayName: "ci" }), note: "an inline password", expect: /declares a password credential/ },
+      { type: APP, props: set(entraApp, "passwords", [{ displayName: "ci" }]), note: "the plural spelling", expect: /declares a password credential \(passwords\)/ },
     ],
     notApplicable: [{ type: SP, props: { clientId: CLIENT_ID }, note: "a service principal" }],
   },
