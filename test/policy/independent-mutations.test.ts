@@ -1171,6 +1171,96 @@ const mutations: readonly Mutation[] = [
       }),
     expectedResource: ["portal-app"],
   },
+  // ---------------------------------------------------------------- third batch: more spellings and equivalent values
+  {
+    class: "apim",
+    description: "API protocols spelled in upper case (HTTP, HTTPS)",
+    mutate: (c) => {
+      c.inputs("gateway-catalog-api").protocols = ["HTTP", "HTTPS"];
+    },
+    expectedResource: ["gateway-catalog-api"],
+  },
+  {
+    class: "apim",
+    description: "operation policy: <claim name=\"roles\"> kept with no <value>",
+    mutate: (c) => c.xml("gateway-catalog-op-listProducts", (x) => x.replace(/<value>Catalog\.Read<\/value>/, "")),
+    expectedResource: ["gateway-catalog-op-listProducts"],
+  },
+  {
+    class: "secrets",
+    description: "validate-jwt with a literal symmetric signing key",
+    mutate: (c) =>
+      c.xml("gateway-payment-op-refund", (x) =>
+        x.replace(/<openid-config[^>]*\/>/, "<issuer-signing-keys><key>c2hhcmVkLXNpZ25pbmcta2V5LWZvci10aGUtcGF5bWVudC1hcGktMjAyNg==</key></issuer-signing-keys>"),
+      ),
+    expectedResource: ["gateway-payment-op-refund"],
+  },
+  {
+    class: "network",
+    description: "Key Vault: default-deny firewall that allows 0.0.0.0/0, public access on",
+    mutate: (c) => {
+      Object.assign(c.inputs("secrets-vault").properties, { publicNetworkAccess: "Enabled", networkAcls: { bypass: "AzureServices", defaultAction: "Deny", ipRules: [{ value: "0.0.0.0/0" }] } });
+    },
+    expectedResource: ["secrets-vault"],
+  },
+  {
+    class: "network",
+    description: "storage: default-deny firewall whose IP rules add up to the internet",
+    mutate: (c) => {
+      c.inputs("messaging-account").networkRuleSet = {
+        bypass: "AzureServices",
+        defaultAction: "Deny",
+        ipRules: [
+          { iPAddressOrRange: "0.0.0.0/1", action: "Allow" },
+          { iPAddressOrRange: "128.0.0.0/1", action: "Allow" },
+        ],
+      };
+    },
+    expectedResource: ["messaging-account"],
+  },
+  {
+    class: "rbac",
+    description: "Blob Data Reader for a user on a function app's host storage account",
+    mutate: (c) =>
+      newGrant(c, "support-reads-orders-host", { principalId: USER_OBJECT_ID, principalType: "User", role: roleId(c, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"), scope: c.id("orders-host") }),
+    expectedResource: ["support-reads-orders-host"],
+  },
+  {
+    class: "rbac",
+    description: "Cosmos grant scoped with the relative account form \"/\"",
+    mutate: (c) => {
+      c.inputs("data-orders-data-contributor-orders-idempotency-keys").scope = "/";
+    },
+    expectedResource: ["data-orders-data-contributor-orders-idempotency-keys"],
+  },
+  {
+    class: "rbac",
+    description: "Contributor at the resource group written with a lower-case resourcegroups segment",
+    mutate: (c) => newGrant(c, "ci-contributor", { principalId: CI_OBJECT_ID, principalType: "ServicePrincipal", role: roleId(c, ROLE.contributor), scope: c.rg.replace("/resourceGroups/", "/resourcegroups/") }),
+    expectedResource: ["ci-contributor"],
+  },
+  {
+    class: "logging",
+    description: "function app diagnostic setting removed",
+    mutate: (c) => c.remove("catalog-app-diag"),
+    expectedResource: ["catalog-app"],
+  },
+  {
+    class: "reliability",
+    description: "a function host storage account moved from ZRS to LRS",
+    mutate: (c) => {
+      c.inputs("orders-host").sku = { name: "Standard_LRS" };
+    },
+    expectedResource: ["orders-host"],
+  },
+  {
+    class: "entra",
+    description: "password credentials under the plural property name (passwords)",
+    mutate: (c) => {
+      c.inputs("catalog-api-app").passwords = [{ displayName: "legacy" }];
+    },
+    expectedResource: ["catalog-api-app"],
+  },
 ];
 
 /**
