@@ -19,7 +19,7 @@ import {
   type ResourceValidation,
   type ResourceValidationArgs,
 } from "@pulumi/policy";
-import { T, UNKNOWN, peek, propString, resourcePolicy, show, stackPolicy, type PlatformPolicy } from "./common";
+import { T, UNKNOWN, allowListSchema, allowListed, peek, propString, resourcePolicy, show, stackPolicy, type PlatformPolicy } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Tags
@@ -145,15 +145,21 @@ const VERSIONED = /^azure-native:[^:]+\/v\d/;
 
 export const noVersionedModules = resourcePolicy({
   name: "no-versioned-modules",
-  description: "Resources use the provider's default API version modules, not explicit (often preview) versioned ones.",
-  severity: "low",
-  enforcementLevel: "advisory",
-  remediationSteps: "Import the resource from the default module (e.g. @pulumi/azure-native/web) unless a feature needs a pinned API version.",
+  description:
+    "Resources use the provider's default API version modules, not explicit (often preview) versioned ones: the pack's rules read the default modules' type tokens, so a resource declared through a versioned module would pass them unchecked. A pinned version that a feature needs is allow-listed with a reason.",
+  severity: "high",
+  remediationSteps:
+    'Import the resource from the default module (e.g. @pulumi/azure-native/web). When a feature needs a pinned API version, add { "name": "<logical name>", "reason": "..." } to this rule\'s allow list and check that resource by hand against the rules of its type.',
+  configSchema: { properties: allowListSchema('Resources that must use a versioned module: { "name": "<logical name>", "reason": "the feature that needs this API version" }.') },
   validateResource: (args, report) => {
     if (!isAzureNative(args.type)) return args.notApplicable("not an azure-native resource");
     if (!VERSIONED.test(args.type)) return;
+    if (allowListed(args.getConfig<{ allow?: { name: string; reason: string }[] }>(), args.name)) return;
     const [, module = ""] = args.type.split(":");
-    report(`"${args.name}" uses the versioned module ${module} (${args.type}): use the default module "${module.split("/")[0]}" unless a feature needs this API version.`);
+    report(
+      `"${args.name}" uses the versioned module ${module} (${args.type}): the policy rules for its type read the default module's token and would not check it; ` +
+        `use the default module "${module.split("/")[0]}", or allow-list it with a reason (no-versioned-modules.allow) if a feature needs this API version.`,
+    );
   },
 });
 

@@ -1261,6 +1261,111 @@ const mutations: readonly Mutation[] = [
     },
     expectedResource: ["catalog-api-app"],
   },
+  // ---------------------------------------------------------------- fourth batch: unset defaults, other type tokens, site firewalls
+  {
+    class: "network",
+    description: "queue-triggered app: access restrictions default action Allow",
+    mutate: (c) => {
+      c.inputs("fulfillment-app").siteConfig.ipSecurityRestrictionsDefaultAction = "Allow";
+    },
+    expectedResource: ["fulfillment-app"],
+  },
+  {
+    class: "network",
+    description: "queue-triggered app: default-deny restrictions whose two /1 allow rules are the internet",
+    mutate: (c) => {
+      c.inputs("fulfillment-app").siteConfig.ipSecurityRestrictions = [
+        { name: "low", ipAddress: "0.0.0.0/1", action: "Allow", priority: 100 },
+        { name: "high", ipAddress: "128.0.0.0/1", action: "Allow", priority: 110 },
+      ];
+    },
+    expectedResource: ["fulfillment-app"],
+  },
+  {
+    class: "network",
+    description: "queue-triggered app: default-deny restrictions that allow the Internet service tag",
+    mutate: (c) => {
+      c.inputs("notifications-app").siteConfig.ipSecurityRestrictions = [{ name: "internet", tag: "ServiceTag", ipAddress: "Internet", action: "Allow", priority: 100 }];
+    },
+    expectedResource: ["notifications-app"],
+  },
+  {
+    class: "rbac",
+    description: "Owner granted through a versioned module's RoleAssignment type",
+    mutate: (c) => {
+      newGrant(c, "ops-owner-versioned", { principalId: USER_OBJECT_ID, principalType: "User", role: roleId(c, ROLE.owner), scope: c.id("secrets-vault") });
+      c.res("ops-owner-versioned").type = "azure-native:authorization/v20220401:RoleAssignment";
+    },
+    expectedResource: ["ops-owner-versioned"],
+  },
+  {
+    class: "network",
+    description: "a second Key Vault, open to every network, declared with a versioned module's type",
+    mutate: (c) => {
+      const vault = structuredClone(c.inputs("secrets-vault"));
+      vault.vaultName = "contoso-scratch-p";
+      Object.assign(vault.properties, { publicNetworkAccess: "Enabled", networkAcls: { bypass: "AzureServices", defaultAction: "Allow" } });
+      c.add("azure-native:keyvault/v20230701:Vault", "scratch-vault", vault, { id: c.id("secrets-vault").replace("contoso-secrets-p-sx3ek", "contoso-scratch-p") });
+    },
+    expectedResource: ["scratch-vault"],
+  },
+  {
+    class: "apim",
+    description: "operation policy in a versioned module's type with validate-jwt deleted",
+    mutate: (c) => {
+      c.res("gateway-orders-op-deleteOrder").type = "azure-native:apimanagement/v20230501preview:ApiOperationPolicy";
+      c.xml("gateway-orders-op-deleteOrder", (x) => x.replace(VALIDATE_JWT, ""));
+    },
+    expectedResource: ["gateway-orders-op-deleteOrder"],
+  },
+  {
+    class: "network",
+    description: "Event Grid topic disableLocalAuth left unset (keys on by default)",
+    mutate: (c) => {
+      delete c.inputs("order-events-topic").disableLocalAuth;
+    },
+    expectedResource: ["order-events-topic"],
+  },
+  {
+    class: "network",
+    description: "storage allowSharedKeyAccess left unset (shared keys on by default)",
+    mutate: (c) => {
+      delete c.inputs("messaging-account").allowSharedKeyAccess;
+    },
+    expectedResource: ["messaging-account"],
+  },
+  {
+    class: "network",
+    description: "Cosmos DB disableLocalAuth left unset (keys on by default)",
+    mutate: (c) => {
+      delete c.inputs("data-account").disableLocalAuth;
+    },
+    expectedResource: ["data-account"],
+  },
+  {
+    class: "logging",
+    description: "Application Insights disableLocalAuth left unset",
+    mutate: (c) => {
+      delete c.inputs("monitoring-appinsights").disableLocalAuth;
+    },
+    expectedResource: ["monitoring-appinsights"],
+  },
+  {
+    class: "reliability",
+    description: "Key Vault purge protection left unset",
+    mutate: (c) => {
+      delete c.inputs("secrets-vault").properties.enablePurgeProtection;
+    },
+    expectedResource: ["secrets-vault"],
+  },
+  {
+    class: "network",
+    description: "function app httpsOnly left unset (http accepted by default)",
+    mutate: (c) => {
+      delete c.inputs("catalog-app").httpsOnly;
+    },
+    expectedResource: ["catalog-app"],
+  },
 ];
 
 /**
