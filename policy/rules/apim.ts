@@ -101,7 +101,8 @@ export const apimHttps = resourcePolicy({
         report(`API "${args.name}" does not set protocols: set protocols: ["https"] explicitly.`);
         return;
       }
-      const plain = protocols.filter((p) => p === "http" || p === "ws");
+      // ARM matches enum values without regard to case: "HTTP" is http.
+      const plain = protocols.filter((p) => typeof p === "string" && ["http", "ws"].includes(p.trim().toLowerCase()));
       if (plain.length > 0 || protocols.length === 0) {
         report(`API "${args.name}" has protocols ${show(protocols)}: use ["https"] (or ["wss"] for WebSocket APIs) only.`);
       }
@@ -337,6 +338,29 @@ export const apimProduct = resourcePolicy({
   }),
 });
 
+export const apimApiSubscription = resourcePolicy({
+  name: "apim-api-subscription",
+  description:
+    "In prod every API Management API requires a subscription (subscriptionRequired is not false), so each caller is known to the gateway and held to a product's limits; an API meant to be called without a key is allow-listed with a reason.",
+  severity: "medium",
+  prodOnly: true,
+  remediationSteps:
+    'Remove subscriptionRequired: false from the API (callers then present a product subscription key), or add { "name": "<apiId or logical name>", "reason": "..." } to this rule\'s allow list for an API that must be keyless (e.g. health probes).',
+  configSchema: { properties: allowListSchema('APIs callable without a subscription key: { "name": "<apiId or logical name>", "reason": "why no key is needed" }.') },
+  validateResource: validateResourceOfType(apimanagement.Api, (api, args, report) => {
+    // Api.subscriptionRequired: "whether an API or Product subscription is required for accessing the
+    // API" (azure-native typings). With it, calls without a valid key are refused at the gateway and
+    // never reach the back end; product-scoped policies (rate-limit, quota) apply only to calls made
+    // with that product's subscription (Microsoft Learn, "Subscriptions in Azure API Management").
+    if (api.subscriptionRequired !== false) return args.notApplicable("the API requires a subscription");
+    if (allowListed(args.getConfig<AllowConfig>(), api.apiId, args.name)) return;
+    report(
+      `API "${args.name}" (apiId ${show(api.apiId)}) has subscriptionRequired: false: anyone can call it without a subscription key, outside every product's rate limit and quota. ` +
+        "Remove subscriptionRequired: false, or allow-list the API with a reason (apim-api-subscription.allow) if it must be keyless.",
+    );
+  }),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Stack: authorization at the gateway, authenticated back-end calls
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +372,9 @@ interface ApiView {
   readonly operations: readonly string[];
   readonly policy: PolicyNode | undefined;
   readonly operationPolicies: ReadonlyMap<string, PolicyNode>;
+  /** Logical names of the API policy resource and of each operation's policy resource, for messages. */
+  readonly policyName: string | undefined;
+  readonly operationPolicyNames: ReadonlyMap<string, string>;
   /** The API's and its operations' policy resources (their documents may be unknown in a preview). */
   readonly policyResources: readonly PolicyResource[];
 }
@@ -415,10 +442,12 @@ function apiViews(resources: readonly PolicyResource[]): ApiView[] {
     }
     const apiPolicy = resources.find((r) => policyScopeOf(r.type) === "api" && mine(r));
     const opPolicies = new Map<string, PolicyNode>();
+    const opPolicyNames = new Map<string, string>();
     for (const r of resources) {
       if (policyScopeOf(r.type) !== "operation" || !mine(r)) continue;
       const op = propString(r, "operationId");
       const root = parsedRoot(r);
+      if (op) opPolicyNames.set(lastSegment(op), r.name);
       if (op && root) opPolicies.set(lastSegment(op), root);
     }
     const policyResources = resources.filter((r) => (policyScopeOf(r.type) === "api" || policyScopeOf(r.type) === "operation") && mine(r));
@@ -428,6 +457,8 @@ function apiViews(resources: readonly PolicyResource[]): ApiView[] {
       operations: [...ops],
       policy: apiPolicy ? parsedRoot(apiPolicy) : undefined,
       operationPolicies: opPolicies,
+      policyName: apiPolicy?.name,
+      operationPolicyNames: opPolicyNames,
       policyResources,
     };
   });
@@ -452,6 +483,9 @@ function effectiveSection(section: "inbound" | "backend", layers: readonly (Poli
 const TOKEN_CHECKS = new Set(["validate-jwt", "validate-azure-ad-token"]);
 const TERMINAL = new Set(["return-response", "mock-response"]);
 
+/** Entra metadata shared by every tenant (login.microsoftonline.com or sts.windows.net, any cloud host). */
+const MULTI_TENANT_METADATA = /^https:\/\/[^/]+\/(common|organizations|consumers)(\/|$)/i;
+
 /** Why a token check is weak, or undefined when it validates a signed, unexpired token for an audience. */
 function weakTokenCheck(node: PolicyNode): string | undefined {
   if (node.name === "validate-jwt") {
@@ -461,6 +495,14 @@ function weakTokenCheck(node: PolicyNode): string | undefined {
     if (!keys) return "it has no <openid-config> or <issuer-signing-keys>, so no signature can be checked";
     const openid = node.children.find((c) => c.name === "openid-config")?.attrs["url"];
     if (openid !== undefined && !/^https:\/\//i.test(openid)) return `its <openid-config url=${show(openid)}> is not https`;
+    // Entra's common/organizations/consumers metadata serves every tenant's signing keys and an issuer
+    // template ({tenantid}): the token's issuer is the caller's own tenant, so only an explicit issuer
+    // list keeps other tenants out (Microsoft Learn, "Access tokens in the Microsoft identity
+    // platform", validate the issuer; Q&A 1283131 on the common endpoint's keys and issuer).
+    const issuers = node.children.find((c) => c.name === "issuers")?.children.filter((c) => c.name === "issuer" && c.text.length > 0) ?? [];
+    if (openid !== undefined && MULTI_TENANT_METADATA.test(openid) && issuers.length === 0) {
+      return `its <openid-config url=${show(openid)}> is Entra's multi-tenant metadata and no <issuers> names your tenant, so a token from any tenant is accepted`;
+    }
   }
   if (node.name === "validate-jwt" || node.name === "validate-azure-ad-token") {
     const audiences = node.children.find((c) => c.name === "audiences" || c.name === "client-application-ids");
@@ -524,6 +566,18 @@ function globalPolicy(resources: readonly PolicyResource[]): PolicyNode | undefi
 
 type AllowConfig = { allow?: { name: string; reason: string }[] };
 
+/**
+ * The policy documents an operation's verdict comes from, for messages, so a violation names the
+ * resource to edit: ` (operation policy "x", API policy "y")`, or "" when neither exists.
+ */
+function documentsOf(v: ApiView, op: string): string {
+  const names = [
+    ...(v.operationPolicyNames.has(op) ? [`operation policy "${v.operationPolicyNames.get(op)}"`] : []),
+    ...(v.policyName ? [`API policy "${v.policyName}"`] : []),
+  ];
+  return names.length > 0 ? ` (${names.join(", ")})` : "";
+}
+
 export const apimOperationAuthz = stackPolicy({
   name: "apim-operation-authz",
   description:
@@ -546,7 +600,7 @@ export const apimOperationAuthz = stackPolicy({
         if (problem) {
           requireKnownDocuments(v, globalPolicyResource(args.resources));
           report(
-            `API "${v.api.name}" operation ${show(op)} is not protected by the gateway: ${problem}. Validate the caller's token and require its roles in the API or operation policy (inbound), ` +
+            `API "${v.api.name}" operation ${show(op)}${documentsOf(v, op)} is not protected by the gateway: ${problem}. Validate the caller's token and require its roles in the API or operation policy (inbound), ` +
               'or list the API in apim-operation-authz\'s allow list with a reason if it is meant to be anonymous.',
             v.api.urn,
           );
@@ -599,7 +653,7 @@ export const apimBackendAuth = stackPolicy({
         const inbound = effectiveSection("inbound", layers);
         for (const n of inbound.flatMap((s) => [...walk(s)])) {
           if ((n.name === "send-request" || n.name === "send-one-way-request") && !n.children.some(authenticates)) {
-            report(`API "${v.api.name}" operation ${show(op)} calls ${show(n.children.find((c) => c.name === "set-url")?.text)} with <${n.name}> without credentials: add <authentication-managed-identity resource="…" /> inside it.`, v.api.urn);
+            report(`API "${v.api.name}" operation ${show(op)}${documentsOf(v, op)} calls ${show(n.children.find((c) => c.name === "set-url")?.text)} with <${n.name}> without credentials: add <authentication-managed-identity resource="…" /> inside it.`, v.api.urn);
           }
         }
         // An operation that always answers from the gateway never reaches the back end.
@@ -614,7 +668,7 @@ export const apimBackendAuth = stackPolicy({
         requireKnownDocuments(v, globalPolicyResource(args.resources));
         const where = backendId ? `backend ${show(backendId)}` : target?.attrs["base-url"] ? show(target.attrs["base-url"]) : `serviceUrl ${show(peek(() => v.api.props["serviceUrl"]))}`;
         report(
-          `API "${v.api.name}" operation ${show(op)} forwards to ${where} without authenticating the gateway: anyone who reaches the back end directly is treated like the gateway. ` +
+          `API "${v.api.name}" operation ${show(op)}${documentsOf(v, op)} forwards to ${where} without authenticating the gateway: anyone who reaches the back end directly is treated like the gateway. ` +
             'Add <authentication-managed-identity resource="<back end app id>" /> to the API or operation inbound (or credentials on the backend entity).',
           v.api.urn,
         );
@@ -634,6 +688,7 @@ export const apimPolicies: PlatformPolicy[] = [
   apimCors,
   apimBackendTls,
   apimProduct,
+  apimApiSubscription,
   apimOperationAuthz,
   apimBackendAuth,
 ];

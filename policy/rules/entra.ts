@@ -11,6 +11,8 @@
 import { peek, resourcePolicy, show, UNKNOWN, type PlatformPolicy } from "./common";
 
 const APPLICATION = "azuread:index/application:Application";
+/** The same app registration, managed as one resource with fewer properties (azuread ApplicationRegistration). */
+const APPLICATION_REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration";
 const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
 const IDENTIFIER_URI = "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri";
 const PASSWORD_TYPES = new Set(["azuread:index/applicationPassword:ApplicationPassword", "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"]);
@@ -21,9 +23,10 @@ export const entraSingleTenant = resourcePolicy({
   severity: "high",
   remediationSteps: 'Set signInAudience: "AzureADMyOrg".',
   validateResource: (args, report) => {
-    if (args.type !== APPLICATION) return args.notApplicable("not an Entra application");
+    if (args.type !== APPLICATION && args.type !== APPLICATION_REGISTRATION) return args.notApplicable("not an Entra application");
     const audience = peek(() => args.props["signInAudience"]);
-    // Unset: the azuread provider's default is "AzureADMyOrg" (Application.signInAudience docs).
+    // Unset: the azuread provider's default is "AzureADMyOrg" (Application and ApplicationRegistration
+    // signInAudience docs in the azuread typings).
     if (audience === UNKNOWN || audience === undefined) return;
     if (audience !== "AzureADMyOrg") {
       report(`Entra application "${args.name}" has signInAudience ${show(audience)}: accounts of other tenants (or personal accounts) could sign in and get tokens for it; set signInAudience: "AzureADMyOrg".`);
@@ -57,8 +60,13 @@ export const entraNoPasswords = resourcePolicy({
       return;
     }
     if (args.type !== APPLICATION) return args.notApplicable("not an Entra application or password");
-    const password = peek(() => args.props["password"]);
-    if (password !== undefined && password !== null) report(`Entra application "${args.name}" declares a password credential (password): remove it; use a managed identity or a federated identity credential.`);
+    // `password` in the azuread typings; the plural `passwords` is refused as well, so a misspelt (or
+    // hand-edited) plan cannot carry a client secret past this rule.
+    for (const key of ["password", "passwords"]) {
+      const value = peek(() => args.props[key]);
+      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
+      report(`Entra application "${args.name}" declares a password credential (${key}): remove it; use a managed identity or a federated identity credential.`);
+    }
   },
 });
 
@@ -102,4 +110,32 @@ export const entraIdentifierUri = resourcePolicy({
   },
 });
 
-export const entraPolicies: PlatformPolicy[] = [entraSingleTenant, entraAssignmentRequired, entraNoPasswords, entraIdentifierUri];
+export const entraNoImplicitGrant = resourcePolicy({
+  name: "entra-no-implicit-grant",
+  description: "Platform app registrations do not issue access or ID tokens through the OAuth 2.0 implicit flow.",
+  severity: "high",
+  remediationSteps:
+    "Remove web.implicitGrant (Application) or implicitAccessTokenIssuanceEnabled / implicitIdTokenIssuanceEnabled (ApplicationRegistration); browser clients use the authorization code flow with PKCE.",
+  validateResource: (args, report) => {
+    // The implicit grant returns tokens from the authorization endpoint in the redirect URI's fragment
+    // (Microsoft Learn, "Understanding the OAuth2 implicit grant flow in Azure AD"); OAuth 2.0 Security
+    // Best Current Practice (RFC 9700, section 2.1.2) says not to use it and to use the authorization
+    // code flow with PKCE. Properties: azuread typings, ApplicationWebImplicitGrant and
+    // ApplicationRegistration.implicit{AccessToken,IdToken}IssuanceEnabled.
+    let switches: [string, unknown][];
+    if (args.type === APPLICATION) {
+      const grant = peek(() => (args.props["web"] as { implicitGrant?: Record<string, unknown> } | undefined)?.implicitGrant);
+      if (grant === UNKNOWN) return;
+      switches = ["accessTokenIssuanceEnabled", "idTokenIssuanceEnabled"].map((k) => [`web.implicitGrant.${k}`, peek(() => grant?.[k])]);
+    } else if (args.type === APPLICATION_REGISTRATION) {
+      switches = ["implicitAccessTokenIssuanceEnabled", "implicitIdTokenIssuanceEnabled"].map((k) => [k, peek(() => args.props[k])]);
+    } else return args.notApplicable("not an Entra application");
+    for (const [path, on] of switches) {
+      if (on === true) {
+        report(`Entra application "${args.name}" has ${path}: true: tokens would be returned in the browser's redirect URL through the implicit flow; set it to false and use the authorization code flow with PKCE.`);
+      }
+    }
+  },
+});
+
+export const entraPolicies: PlatformPolicy[] = [entraSingleTenant, entraAssignmentRequired, entraNoPasswords, entraIdentifierUri, entraNoImplicitGrant];

@@ -1,6 +1,6 @@
 /**
- * Governance across every type: required tags, allowed regions, default (non-versioned) modules
- * and physical names that fit each type's limits.
+ * Governance across every type: required tags, allowed regions, default (non-versioned) modules,
+ * physical names that fit each type's limits, and delete locks on production data.
  */
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
@@ -14,11 +14,12 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import {
   validateResourceOfType,
+  type PolicyResource,
   type ReportViolation,
   type ResourceValidation,
   type ResourceValidationArgs,
 } from "@pulumi/policy";
-import { T, UNKNOWN, peek, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { T, UNKNOWN, allowListSchema, allowListed, peek, propString, resourcePolicy, show, stackPolicy, type PlatformPolicy } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Tags
@@ -144,15 +145,21 @@ const VERSIONED = /^azure-native:[^:]+\/v\d/;
 
 export const noVersionedModules = resourcePolicy({
   name: "no-versioned-modules",
-  description: "Resources use the provider's default API version modules, not explicit (often preview) versioned ones.",
-  severity: "low",
-  enforcementLevel: "advisory",
-  remediationSteps: "Import the resource from the default module (e.g. @pulumi/azure-native/web) unless a feature needs a pinned API version.",
+  description:
+    "Resources use the provider's default API version modules, not explicit (often preview) versioned ones: the pack's rules read the default modules' type tokens, so a resource declared through a versioned module would pass them unchecked. A pinned version that a feature needs is allow-listed with a reason.",
+  severity: "high",
+  remediationSteps:
+    'Import the resource from the default module (e.g. @pulumi/azure-native/web). When a feature needs a pinned API version, add { "name": "<logical name>", "reason": "..." } to this rule\'s allow list and check that resource by hand against the rules of its type.',
+  configSchema: { properties: allowListSchema('Resources that must use a versioned module: { "name": "<logical name>", "reason": "the feature that needs this API version" }.') },
   validateResource: (args, report) => {
     if (!isAzureNative(args.type)) return args.notApplicable("not an azure-native resource");
     if (!VERSIONED.test(args.type)) return;
+    if (allowListed(args.getConfig<{ allow?: { name: string; reason: string }[] }>(), args.name)) return;
     const [, module = ""] = args.type.split(":");
-    report(`"${args.name}" uses the versioned module ${module} (${args.type}): use the default module "${module.split("/")[0]}" unless a feature needs this API version.`);
+    report(
+      `"${args.name}" uses the versioned module ${module} (${args.type}): the policy rules for its type read the default module's token and would not check it; ` +
+        `use the default module "${module.split("/")[0]}", or allow-list it with a reason (no-versioned-modules.allow) if a feature needs this API version.`,
+    );
   },
 });
 
@@ -311,4 +318,67 @@ export const NAMED_TYPES: Readonly<Record<string, string>> = {
   [T.ResourceGroup]: "resourceGroupName",
 };
 
-export const governancePolicies: PlatformPolicy[] = [tagsRequired, locationsAllowed, noVersionedModules, physicalNameLimits];
+// ---------------------------------------------------------------------------------------------
+// Delete locks on the stores of production data
+// ---------------------------------------------------------------------------------------------
+
+/** Types that hold data a deletion loses, with the input that carries their physical name. */
+const DATA_STORES: Readonly<Record<string, string>> = {
+  [T.StorageAccount]: "accountName",
+  [T.DatabaseAccount]: "accountName",
+  [T.Vault]: "vaultName",
+  "azure-native:operationalinsights:Workspace": "workspaceName",
+  [T.ServiceBusNamespace]: "namespaceName",
+};
+
+const LOCK_TYPES = new Set(
+  ["ManagementLockByScope", "ManagementLockAtResourceLevel", "ManagementLockAtResourceGroupLevel", "ManagementLockAtSubscriptionLevel"].map((t) => `azure-native:authorization:${t}`),
+);
+
+/** Whether `lock` protects `store`: its scope is the store (by dependency or ARM id), its resource group or its subscription. */
+function lockCovers(lock: PolicyResource, store: PolicyResource, physical: string | undefined, group: string | undefined): boolean {
+  const level = peek(() => lock.props["level"]);
+  if (typeof level === "string" && !/^(CanNotDelete|ReadOnly)$/i.test(level)) return false;
+  if (Object.values(lock.propertyDependencies).some((deps) => deps.includes(store))) return true;
+  if (lock.type.endsWith("ManagementLockAtSubscriptionLevel")) return true;
+  const lockGroup = peek(() => lock.props["resourceGroupName"]);
+  if (lock.type.endsWith("ManagementLockAtResourceGroupLevel")) return typeof lockGroup === "string" && lockGroup.toLowerCase() === group?.toLowerCase();
+  if (lock.type.endsWith("ManagementLockAtResourceLevel")) return peek(() => lock.props["resourceName"]) === physical;
+  const scope = peek(() => lock.props["scope"]);
+  if (typeof scope !== "string") return false;
+  const s = scope.trim().replace(/\/+$/, "").toLowerCase();
+  if (/^\/subscriptions\/[^/]+$/.test(s)) return true;
+  const rg = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/.exec(s)?.[1];
+  if (rg) return rg === group?.toLowerCase();
+  return physical !== undefined && s.split("/").pop() === physical.toLowerCase();
+}
+
+export const dataDeleteLock = stackPolicy({
+  name: "data-delete-lock",
+  description:
+    "In prod every store of data (storage accounts, Cosmos DB accounts, Key Vaults, Log Analytics workspaces, Service Bus namespaces) has a CanNotDelete (or ReadOnly) management lock on it, its resource group or its subscription.",
+  severity: "high",
+  prodOnly: true,
+  remediationSteps:
+    "Turn protectData on in the stack config (components add a CanNotDelete lock to each store), or add an authorization.ManagementLockByScope with level CanNotDelete whose scope is the store's id.",
+  validateStack: (args, report) => {
+    // A CanNotDelete lock makes ARM refuse deleting the resource (and its children) from any tool, the
+    // portal and the CLI included, until the lock is removed (Microsoft Learn, "Lock your resources to
+    // protect your infrastructure").
+    const stores = args.resources.filter((r) => DATA_STORES[r.type] !== undefined);
+    if (stores.length === 0) return args.notApplicable("no data stores");
+    const locks = args.resources.filter((r) => LOCK_TYPES.has(r.type));
+    for (const store of stores) {
+      const physical = propString(store, DATA_STORES[store.type]!, "name")?.toLowerCase();
+      const group = propString(store, "resourceGroupName");
+      if (locks.some((l) => lockCovers(l, store, physical, group))) continue;
+      report(
+        `${store.type.split(":").pop()} "${store.name}"${physical ? ` (${physical})` : ""} holds data and has no CanNotDelete lock: one mistaken delete (portal, CLI, another pipeline) loses it. ` +
+          "Turn protectData on, or add a ManagementLockByScope with level CanNotDelete on its id.",
+        store.urn,
+      );
+    }
+  },
+});
+
+export const governancePolicies: PlatformPolicy[] = [tagsRequired, locationsAllowed, noVersionedModules, physicalNameLimits, dataDeleteLock];

@@ -4,6 +4,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
 import { eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { coversInternet } from "./ip-ranges";
 
 export const kvSoftDelete = resourcePolicy({
   name: "kv-soft-delete",
@@ -46,14 +47,26 @@ export const kvRbac = resourcePolicy({
 
 export const kvNetwork = resourcePolicy({
   name: "kv-network",
-  description: "Key Vaults are not open to every network: networkAcls.defaultAction Deny or publicNetworkAccess Disabled.",
+  description: "Key Vaults are not open to every network: publicNetworkAccess Disabled, or networkAcls.defaultAction Deny with IP rules that do not add up to every address.",
   severity: "medium",
   prodOnly: true,
   anchors: ["Azure.KeyVault.Firewall", "CKV_AZURE_109", "CKV_AZURE_189", "AVD-AZU-0013"],
   remediationSteps: 'Set properties.networkAcls: { defaultAction: "Deny", bypass: "AzureServices" } or properties.publicNetworkAccess: "Disabled".',
   validateResource: validateResourceOfType(keyvault.Vault, (vault, args, report) => {
     const p = vault.properties;
-    if (eqIgnoreCase(p?.publicNetworkAccess, "Disabled") || eqIgnoreCase(p?.networkAcls?.defaultAction, "Deny")) return;
+    if (eqIgnoreCase(p?.publicNetworkAccess, "Disabled")) return;
+    if (eqIgnoreCase(p?.networkAcls?.defaultAction, "Deny")) {
+      // A default-deny firewall whose IP rules add up to every address admits the internet all the same
+      // (networkAcls.ipRules[].value: an IPv4 address or CIDR range, azure-native IPRuleArgs typings).
+      const ranges = (p?.networkAcls?.ipRules ?? []).map((r) => r.value).filter((v): v is string => typeof v === "string");
+      if (coversInternet(ranges)) {
+        report(
+          `Key Vault "${args.name}" has a default-deny firewall whose properties.networkAcls.ipRules (${ranges.join(", ")}) cover every address: ` +
+            'allow only the callers\' ranges, or set publicNetworkAccess: "Disabled" and use the private endpoint.',
+        );
+      }
+      return;
+    }
     report(
       `Key Vault "${args.name}" accepts traffic from any network (properties.networkAcls.defaultAction ${show(p?.networkAcls?.defaultAction)}, ` +
         `properties.publicNetworkAccess ${show(p?.publicNetworkAccess)}): set networkAcls.defaultAction: "Deny" (bypass AzureServices) or publicNetworkAccess: "Disabled".`,

@@ -214,4 +214,55 @@ export const lawLocalAuth = resourcePolicy({
   }),
 });
 
-export const monitoringPolicies: PlatformPolicy[] = [appiWorkspace, appiLocalAuth, diagToLaw, diagAuditLogs, lawRetention, lawLocalAuth];
+// ---------------------------------------------------------------------------------------------
+// Alert rules
+// ---------------------------------------------------------------------------------------------
+
+const SCHEDULED_QUERY_RULE = "azure-native:monitor:ScheduledQueryRule";
+const METRIC_ALERT = "azure-native:monitor:MetricAlert";
+
+/** Minutes of an ISO 8601 duration of minutes/hours/days (PT1M, PT1H, P1D), or undefined. */
+export function isoMinutes(v: unknown): number | undefined {
+  if (typeof v !== "string") return undefined;
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/i.exec(v.trim());
+  if (!m || v.trim().toUpperCase() === "P" || v.trim().toUpperCase() === "PT") return undefined;
+  return Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+export const alertQueryFrequency = resourcePolicy({
+  name: "alert-query-frequency",
+  description: "Log search alert rules (monitor:ScheduledQueryRule) do not run every minute (evaluationFrequency of at least 5 minutes).",
+  severity: "low",
+  anchors: ["Azure.Alert.HighFrequencyQuery"],
+  remediationSteps: 'Set evaluationFrequency to "PT5M" or longer, or use a metric alert for minute-level signals.',
+  validateResource: (args, report) => {
+    if (args.type !== SCHEDULED_QUERY_RULE) return args.notApplicable("not a log search alert rule");
+    // A one-minute log query is billed at a higher rate, and log data takes 20 s to 3 min to become
+    // queryable (PSRule Azure.Alert.HighFrequencyQuery, citing Microsoft Learn "Log data ingestion time
+    // in Azure Monitor").
+    const frequency = peek(() => args.props["evaluationFrequency"]);
+    const minutes = isoMinutes(frequency);
+    if (minutes !== undefined && minutes < 5) {
+      report(`log search alert rule "${args.name}" has evaluationFrequency ${show(frequency)}: a query every minute costs more and sees no fresher data; use "PT5M" or longer, or a metric alert.`);
+    }
+  },
+});
+
+export const alertAutoMitigate = resourcePolicy({
+  name: "alert-auto-mitigate",
+  description: "Metric alert rules resolve themselves when the condition clears (autoMitigate not false).",
+  severity: "low",
+  anchors: ["Azure.Alert.MetricAutoMitigate"],
+  remediationSteps: "Remove autoMitigate: false (the service default resolves alerts automatically) or set it to true.",
+  validateResource: (args, report) => {
+    if (args.type !== METRIC_ALERT) return args.notApplicable("not a metric alert rule");
+    // MetricAlert.autoMitigate: "whether the alert should be auto resolved or not. The default is true"
+    // (azure-native MetricAlert typings).
+    const auto = peek(() => args.props["autoMitigate"]);
+    if (auto === false) {
+      report(`metric alert rule "${args.name}" has autoMitigate: false: each fired alert stays open until someone closes it by hand; remove it or set it to true.`);
+    }
+  },
+});
+
+export const monitoringPolicies: PlatformPolicy[] = [appiWorkspace, appiLocalAuth, diagToLaw, diagAuditLogs, lawRetention, lawLocalAuth, alertQueryFrequency, alertAutoMitigate];

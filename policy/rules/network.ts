@@ -7,7 +7,9 @@
  * AzureFirewallManagementSubnet, RouteServerSubnet) cannot take an NSG; `defaultOutboundAccess:
  * false` makes a subnet private, with no implicit public outbound IP (Microsoft Learn, "Default
  * outbound access in Azure"); NSG source "*", "Internet", "0.0.0.0/0" and "Any" admit every address
- * (Microsoft Learn, "Network security groups", service tags).
+ * (Microsoft Learn, "Network security groups", service tags), and so do prefixes that add up to the
+ * whole address space (sourceAddressPrefixes takes CIDR ranges: azure-rest-api-specs, network
+ * networkSecurityGroup.json, SecurityRulePropertiesFormat).
  */
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
@@ -16,6 +18,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType, type ReportViolation, type ResourceValidationArgs } from "@pulumi/policy";
 import { allowListSchema, allowListed, eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { coversInternet } from "./ip-ranges";
 
 type AllowConfig = { allow?: { name: string; reason: string }[] };
 
@@ -153,14 +156,25 @@ function openRule(rule: RuleLike): string | undefined {
   if (!eqIgnoreCase(rule.direction, "Inbound") || !eqIgnoreCase(rule.access, "Allow")) return undefined;
   const sources = [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter((s): s is string => typeof s === "string");
   const open = sources.find((s) => ANY_SOURCE.has(s.trim().toLowerCase()));
-  if (!open) return undefined;
-  const ports = [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter((p) => p !== undefined).join(", ") || "*";
-  return `allows inbound ${ports} from ${JSON.stringify(open)}`;
+  // Ranges that add up to the whole address space are the internet too (0.0.0.0/1 + 128.0.0.0/1).
+  const shown = open !== undefined ? JSON.stringify(open) : coversInternet(sources) ? `${sources.map((x) => JSON.stringify(x)).join(" + ")}, which together cover every address` : undefined;
+  if (!shown) return undefined;
+  return `allows inbound ${portsOf(rule)} from ${shown}`;
+}
+
+const portsOf = (rule: RuleLike): string => [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter((p) => p !== undefined).join(", ") || "*";
+
+/** Inbound allow rules of one NSG whose sources, taken together, cover every address (each rule alone does not). */
+function openTogether(rules: readonly { name?: string; rule: RuleLike }[]): string | undefined {
+  const allows = rules.filter(({ rule }) => eqIgnoreCase(rule.direction, "Inbound") && eqIgnoreCase(rule.access, "Allow") && openRule(rule) === undefined);
+  const sources = allows.flatMap(({ rule }) => [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter((s): s is string => typeof s === "string"));
+  if (allows.length < 2 || !coversInternet(sources)) return undefined;
+  return `rules ${allows.map(({ name }) => show(name)).join(", ")} together allow inbound from ${sources.map((x) => JSON.stringify(x)).join(" + ")}, which cover every address`;
 }
 
 export const nsgOpenInbound = resourcePolicy({
   name: "nsg-open-inbound",
-  description: 'No NSG rule allows inbound traffic from any address ("*", "Internet", "0.0.0.0/0", "Any").',
+  description: 'No NSG rule allows inbound traffic from any address ("*", "Internet", "0.0.0.0/0", "Any", or ranges that together cover every address, within a rule or across an NSG\'s rules).',
   severity: "high",
   anchors: ["Azure.NSG.AnyInboundSource", "CKV_AZURE_9", "CKV_AZURE_10", "CKV_AZURE_160", "CKV_AZURE_77"],
   remediationSteps: "Restrict sourceAddressPrefix(es) to the callers' ranges or service tags (e.g. ApiManagement, AzureLoadBalancer); private endpoints need no inbound rule.",
@@ -175,6 +189,10 @@ export const nsgOpenInbound = resourcePolicy({
     for (const { owner, rule } of rules) {
       const why = openRule(rule);
       if (why) report(`${owner} ${why}: every address on the internet can reach what it protects; restrict the source to the callers' ranges or service tags.`);
+    }
+    if (args.isType(network.NetworkSecurityGroup)) {
+      const together = openTogether((args.asType(network.NetworkSecurityGroup)!.securityRules ?? []).map((r) => ({ name: r.name, rule: r as RuleLike })));
+      if (together) report(`network security group "${args.name}" ${together}: every address on the internet can reach what it protects; restrict the sources to the callers' ranges or service tags.`);
     }
   },
 });

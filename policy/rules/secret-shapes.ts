@@ -5,7 +5,9 @@
  * authentication with SAS" (SharedAccessKey=), "Create a service SAS" (`sig` is the HMAC of the
  * string-to-sign), "Use Key Vault references as app settings" (@Microsoft.KeyVault(SecretUri=…) /
  * (VaultName=…;SecretName=…)); Entra client secrets: three characters, a digit, `Q~`, then 31-34
- * characters (the shape secret scanners match, e.g. gitleaks' `azure-ad-client-secret` rule).
+ * characters (the shape secret scanners match, e.g. gitleaks' `azure-ad-client-secret` rule); bearer
+ * tokens (JWTs): base64url header and payload, each the encoding of a JSON object and so starting
+ * with `eyJ` (`{"`), and a signature, joined by dots (RFC 7519 section 3, RFC 7515 compact form).
  *
  * One text, two copies: components/function-app/secret-shapes.ts (the Function App refuses such
  * settings at plan time) and policy/rules/secret-shapes.ts (the policy pack is published alone and
@@ -49,6 +51,7 @@ const SHAPES: readonly Shape[] = [
   { label: "a private key (PEM)", test: (n) => /-----begin([a-z]+)?privatekey-----/.test(n) },
   { label: "a GitHub token", test: (_n, raw) => /\b(?:ghp|gho|ghs|ghu)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}/.test(raw) },
   { label: "an AWS access key id", test: (_n, raw) => /\bAKIA[0-9A-Z]{16}\b/.test(raw) },
+  { label: "a bearer token (JWT)", test: (_n, raw) => /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(raw) },
   { label: "a password in a connection string (Password=…)", test: (n) => /(?:^|;)(?:password|pwd)=[^;]{4,}/.test(n) },
 ];
 

@@ -10,9 +10,14 @@
  *   service SAS": sig is the HMAC of the string-to-sign), also URL-encoded (`sig%3D`);
  * - Entra ID client secrets: three characters, a digit, `Q~`, then 31-34 characters (the shape secret
  *   scanners match, e.g. gitleaks' `azure-ad-client-secret` rule);
- * - PEM private keys, GitHub tokens (`ghp_`/`github_pat_`), AWS access key ids;
+ * - PEM private keys, GitHub tokens (`ghp_`/`github_pat_`), AWS access key ids, bearer tokens (JWTs);
+ * - in API Management policy documents, a credential header or query parameter (function key,
+ *   subscription key, Authorization, a secret-named one), an authentication-basic password or a
+ *   validate-jwt signing/decryption key written as a literal instead of an expression or a Key Vault-backed named value;
  * - any of the above hidden in a base64 value (decoded and checked again).
  */
+import { policyScopeOf } from "./apim";
+import { parsePolicyDocument, walk, type PolicyNode } from "./apim-xml";
 import { UNKNOWN, peek, resourcePolicy, type PlatformPolicy } from "./common";
 import { isKeyVaultReference, secretShape } from "./secret-shapes";
 
@@ -64,6 +69,53 @@ export function plaintextSecretSetting(name: string, value: string): string | un
 }
 
 // ---------------------------------------------------------------------------------------------
+// API Management policy documents: credentials written into the gateway's requests
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Header and query parameter names that carry a credential whatever they hold: an Azure Functions
+ * key (`x-functions-key` header or `code` query parameter; Microsoft Learn, "Azure Functions HTTP
+ * trigger", API key authorization), an API Management subscription key (`Ocp-Apim-Subscription-Key`,
+ * `subscription-key`; Microsoft Learn, "Subscriptions in Azure API Management"), a SAS signature
+ * (`sig`), and `Authorization`.
+ */
+const CREDENTIAL_CARRIER = /^(x-functions-key|code|ocp-apim-subscription-key|subscription-key|sig|authorization|x-api-key|api-key)$/i;
+
+/** A value the gateway computes or looks up at run time: a policy expression or a named value `{{name}}`. */
+const computed = (v: string): boolean => /^@[({]/.test(v.trim()) || /^\{\{[^{}]+\}\}$/.test(v.trim());
+
+/**
+ * Credentials a policy document writes in plain text: a literal value of a set-header /
+ * set-query-parameter that carries one (by name), a literal password of authentication-basic
+ * (Microsoft Learn, "authentication-basic" policy: username and password attributes), and a literal
+ * signing or decryption key of validate-jwt.
+ */
+export function policyDocumentSecrets(root: PolicyNode): string[] {
+  const found: string[] = [];
+  for (const node of walk(root)) {
+    if (node.name === "authentication-basic") {
+      const password = node.attrs["password"];
+      if (password !== undefined && !computed(password) && !harmless(password)) found.push("<authentication-basic> with a literal password");
+    }
+    // validate-jwt's <issuer-signing-keys>/<decryption-keys> take <key> elements: a literal base64 value
+    // is a symmetric key (Microsoft Learn, "validate-jwt" policy: key elements, "Base64-encoded key").
+    if (node.name === "issuer-signing-keys" || node.name === "decryption-keys") {
+      for (const key of node.children.filter((c) => c.name === "key")) {
+        if (key.text.length > 0 && !computed(key.text)) found.push(`<${node.name}> with a literal <key>`);
+      }
+    }
+    if (node.name !== "set-header" && node.name !== "set-query-parameter") continue;
+    const name = node.attrs["name"] ?? "";
+    if (!CREDENTIAL_CARRIER.test(name) && !secretNamed(name)) continue;
+    for (const v of node.children.filter((c) => c.name === "value")) {
+      if (computed(v.text) || harmless(v.text)) continue;
+      found.push(`<${node.name} name="${name}"> with a literal value`);
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Every property of every resource
 // ---------------------------------------------------------------------------------------------
 
@@ -108,6 +160,18 @@ export const noPlaintextSecrets = resourcePolicy({
       if (exempt.includes(path) || value.length < 8 || isKeyVaultReference(value)) continue;
       const shape = secretShape(value);
       if (shape) report(`${args.type.split(":").pop()} "${args.name}" holds ${shape} in ${path}: anyone who can read the deployment can use it. Use a managed identity, or keep the secret in Key Vault and reference it.`);
+    }
+    // APIM policy documents: a credential header or query parameter set to a literal.
+    const value = peek(() => args.props["value"]);
+    const format = peek(() => args.props["format"]);
+    if (policyScopeOf(args.type) && typeof value === "string" && (format === undefined || typeof format === "string")) {
+      const root = parsePolicyDocument(value, format).root;
+      for (const found of root ? policyDocumentSecrets(root) : []) {
+        report(
+          `${args.type.split(":").pop()} "${args.name}" sends ${found}: the credential sits in plain text in the policy (and the deployment). ` +
+            "Authenticate with <authentication-managed-identity>, or keep the secret in a Key Vault-backed named value and write {{named-value}}.",
+        );
+      }
     }
     // APIM named values: a secret-looking name needs a Key Vault-backed value.
     if (/apimanagement(?:\/v[^:]+)?:(Workspace)?NamedValue$/.test(args.type)) {

@@ -5,6 +5,7 @@
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType } from "@pulumi/policy";
 import { allowListSchema, allowListed, eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { coversInternet } from "./ip-ranges";
 
 /**
  * Tag that exempts an account from `st-shared-key`: only content-share accounts of Y1/EP plans
@@ -74,14 +75,30 @@ export const stSharedKey = resourcePolicy({
 
 export const stNetwork = resourcePolicy({
   name: "st-network",
-  description: "Storage accounts are not open to every network: networkRuleSet.defaultAction Deny or publicNetworkAccess Disabled.",
+  description: "Storage accounts are not open to every network: publicNetworkAccess Disabled, or networkRuleSet.defaultAction Deny with IP rules that do not add up to every address.",
   severity: "medium",
   prodOnly: true,
   anchors: ["Azure.Storage.Firewall", "CKV_AZURE_35", "AVD-AZU-0012"],
   remediationSteps:
     'Set networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkRules/ipRules: [...] } or publicNetworkAccess: "Disabled" with private endpoints.',
   validateResource: validateResourceOfType(storage.StorageAccount, (acct, args, report) => {
-    if (eqIgnoreCase(acct.publicNetworkAccess, "Disabled") || eqIgnoreCase(acct.networkRuleSet?.defaultAction, "Deny")) return;
+    if (eqIgnoreCase(acct.publicNetworkAccess, "Disabled")) return;
+    if (eqIgnoreCase(acct.networkRuleSet?.defaultAction, "Deny")) {
+      // A default-deny firewall whose allow rules add up to every address admits the internet all the same
+      // (networkRuleSet.ipRules[].iPAddressOrRange: an IPv4 address or CIDR range, action Allow by default;
+      // azure-native storage IPRuleArgs typings).
+      const ranges = (acct.networkRuleSet?.ipRules ?? [])
+        .filter((r) => r.action === undefined || eqIgnoreCase(r.action, "Allow"))
+        .map((r) => r.iPAddressOrRange)
+        .filter((v): v is string => typeof v === "string");
+      if (coversInternet(ranges)) {
+        report(
+          `storage account "${args.name}" has a default-deny firewall whose networkRuleSet.ipRules (${ranges.join(", ")}) cover every address: ` +
+            'allow only the callers\' ranges, or set publicNetworkAccess: "Disabled" with private endpoints.',
+        );
+      }
+      return;
+    }
     report(
       `storage account "${args.name}" accepts traffic from any network (networkRuleSet.defaultAction ${show(acct.networkRuleSet?.defaultAction)}, ` +
         `publicNetworkAccess ${show(acct.publicNetworkAccess)}): set networkRuleSet.defaultAction: "Deny" with the allowed networks, or publicNetworkAccess: "Disabled".`,

@@ -35,6 +35,7 @@ import {
   allowListSchema,
   allowListed,
 } from "./common";
+import { coversInternet } from "./ip-ranges";
 import { keyMarkerIn } from "./secret-shapes";
 import { isKeyVaultReference, plaintextSecretSetting, secretShape } from "./secrets";
 
@@ -431,52 +432,7 @@ export const webBasicAuthOff = stackPolicy({
 /** Sources that admit every address by themselves. */
 const ANY_ADDRESS = new Set(["any", "0.0.0.0/0", "::/0", "*", "internet"]);
 
-/** An IPv4/IPv6 CIDR (or single address) as an inclusive range of integers, with its family. */
-export function cidrRange(cidr: string): { family: 4 | 6; start: bigint; end: bigint } | undefined {
-  const [addr = "", bitsText] = cidr.trim().split("/");
-  let value = 0n;
-  let family: 4 | 6;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(addr)) {
-    family = 4;
-    for (const part of addr.split(".")) {
-      const n = Number(part);
-      if (n > 255) return undefined;
-      value = (value << 8n) | BigInt(n);
-    }
-  } else if (addr.includes(":")) {
-    family = 6;
-    const [head = "", tail] = addr.split("::");
-    const h = head ? head.split(":") : [];
-    const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
-    const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-    if (groups.length !== 8 || groups.some((g: string) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
-    for (const g of groups) value = (value << 16n) | BigInt(parseInt(g, 16));
-  } else return undefined;
-  const width = family === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
-  const host = (1n << BigInt(width - bits)) - 1n;
-  const start = value & ~host & ((1n << BigInt(width)) - 1n);
-  return { family, start, end: start | host };
-}
-
-/** Whether a set of allowed CIDRs covers a whole address family (e.g. 0.0.0.0/1 + 128.0.0.0/1). */
-export function coversInternet(cidrs: readonly string[]): boolean {
-  for (const family of [4, 6] as const) {
-    const max = (1n << BigInt(family === 4 ? 32 : 128)) - 1n;
-    const ranges = cidrs
-      .map(cidrRange)
-      .filter((r): r is NonNullable<ReturnType<typeof cidrRange>> => r !== undefined && r.family === family)
-      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    let next = 0n;
-    for (const r of ranges) {
-      if (r.start > next) break;
-      if (r.end + 1n > next) next = r.end + 1n;
-    }
-    if (ranges.length > 0 && next > max) return true;
-  }
-  return false;
-}
+export { cidrRange, coversInternet } from "./ip-ranges";
 
 interface Restriction {
   name?: unknown;

@@ -42,6 +42,7 @@ const INSECURE_RULES = [
   "cosmos-data-role-container-scope",
   "cosmos-data-scope",
   "cosmos-local-auth",
+  "data-delete-lock",
   "diag-audit-logs",
   "diag-to-law",
   "eg-public-access",
@@ -265,10 +266,10 @@ describe("formatPolicyTable", () => {
   it("prints a header, one row per violation and a summary", () => {
     const table = formatPolicyTable(evaluatePolicies(readPlanFile(INSECURE), { stack: "prod", policies: pinned }));
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 92 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
+    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 97 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
     expect(lines[2]).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(table).toMatch(/\nmandatory\s+web-https-only\s+web:WebApp orders-app\s+site "orders-app" has httpsOnly false: set httpsOnly: true/);
-    expect(lines.at(-1)).toMatch(/^42 mandatory, 0 advisory violations \(16 resources, 31 policies\)$/);
+    expect(lines.at(-1)).toMatch(/^47 mandatory, 0 advisory violations \(16 resources, 32 policies\)$/);
   });
 
   it("says so when there is nothing to report", () => {
@@ -303,7 +304,7 @@ describe("npm run policy", () => {
     const run = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(run.status).toBe(1);
     for (const rule of INSECURE_RULES) expect(run.stdout).toContain(rule);
-    expect(run.stderr).toMatch(/42 mandatory policy violations: fix them before `pulumi up`/);
+    expect(run.stderr).toMatch(/47 mandatory policy violations: fix them before `pulumi up`/);
   });
 
   it("exits 0 on the compliant plan", () => {
@@ -316,14 +317,14 @@ describe("npm run policy", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
     const report = JSON.parse(c.out()) as { stack: string; mandatory: number };
-    expect(report).toMatchObject({ stack: "prod", mandatory: 42 });
+    expect(report).toMatchObject({ stack: "prod", mandatory: 47 });
   });
 
   it("takes a config file instead of policy/config.<stack>.json", () => {
     const c = capture();
     expect(runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
     // The file replaces config.prod.json: no requiredTags / allowedLocations, so those two rules do not apply.
-    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 40 advisory violations/);
+    expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 45 advisory violations/);
   });
 
   it.each([

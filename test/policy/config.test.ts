@@ -22,6 +22,8 @@ const ISSUE_14_PROD_ONLY = [
   "law-retention",
   "eg-dead-letter",
   "st-replication",
+  "apim-api-subscription",
+  "data-delete-lock",
 ];
 
 function stackConfig(stack: string): Record<string, unknown> {

@@ -57,9 +57,20 @@ export const dataCases: RuleCase[] = [
     compliant: [
       { type: T.storage, props: storageAccount, note: 'networkRuleSet.defaultAction "Deny"' },
       { type: T.storage, props: with_(storageAccount, { networkRuleSet: undefined, publicNetworkAccess: "Disabled" }), note: 'publicNetworkAccess "Disabled"' },
+      {
+        type: T.storage,
+        props: set(storageAccount, "networkRuleSet.ipRules", [{ iPAddressOrRange: "203.0.113.0/24", action: "Allow" }, { iPAddressOrRange: "0.0.0.0/1", action: "Deny" }]),
+        note: "default deny with one partner range allowed",
+      },
     ],
     violating: [
       { type: T.storage, props: set(storageAccount, "networkRuleSet.defaultAction", "Allow"), note: 'defaultAction "Allow"', expect: /defaultAction "Allow".*"Deny"/ },
+      {
+        type: T.storage,
+        props: set(storageAccount, "networkRuleSet.ipRules", [{ iPAddressOrRange: "0.0.0.0/1", action: "Allow" }, { iPAddressOrRange: "128.0.0.0/1" }]),
+        note: "default deny whose IP rules add up to every address",
+        expect: /default-deny firewall whose networkRuleSet\.ipRules \(0\.0\.0\.0\/1, 128\.0\.0\.0\/1\) cover every address/,
+      },
       { type: T.storage, props: set(storageAccount, "networkRuleSet", undefined), note: "no network rules", expect: /accepts traffic from any network/ },
     ],
     notApplicable: [app],
@@ -209,8 +220,15 @@ export const dataCases: RuleCase[] = [
     compliant: [
       { type: T.vault, props: vault, note: 'networkAcls.defaultAction "Deny"' },
       { type: T.vault, props: with_(vault, { "properties.networkAcls": undefined, "properties.publicNetworkAccess": "Disabled" }), note: 'publicNetworkAccess "Disabled"' },
+      { type: T.vault, props: set(vault, "properties.networkAcls.ipRules", [{ value: "203.0.113.7" }]), note: "default deny with one address allowed" },
     ],
     violating: [
+      {
+        type: T.vault,
+        props: set(vault, "properties.networkAcls.ipRules", [{ value: "0.0.0.0/0" }]),
+        note: "default deny that allows 0.0.0.0/0",
+        expect: /default-deny firewall whose properties\.networkAcls\.ipRules \(0\.0\.0\.0\/0\) cover every address/,
+      },
       { type: T.vault, props: set(vault, "properties.networkAcls.defaultAction", "Allow"), note: 'defaultAction "Allow"', expect: /networkAcls\.defaultAction "Allow".*"Deny"/ },
       { type: T.vault, props: set(vault, "properties.networkAcls", undefined), note: "no network ACLs", expect: /accepts traffic from any network/ },
     ],

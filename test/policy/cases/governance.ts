@@ -74,8 +74,19 @@ export const governanceCases: RuleCase[] = [
   },
   {
     rule: "no-versioned-modules",
-    compliant: [{ type: T.app, props: flexApp, note: "the default module" }],
-    violating: [{ type: "azure-native:web/v20240401:WebApp", props: flexApp, note: "web/v20240401", expect: /versioned module web\/v20240401 .*use the default module "web"/ }],
+    compliant: [
+      { type: T.app, props: flexApp, note: "the default module" },
+      {
+        type: "azure-native:web/v20240401:WebApp",
+        props: flexApp,
+        config: { allow: [{ name: "res", reason: "needs a property only this API version has (checked by hand)" }] },
+        note: "a versioned module allow-listed with a reason",
+      },
+    ],
+    violating: [
+      { type: "azure-native:web/v20240401:WebApp", props: flexApp, note: "web/v20240401", expect: /versioned module web\/v20240401 .*use the default module "web"/ },
+      { type: "azure-native:authorization/v20220401:RoleAssignment", props: {}, note: "a role assignment the rbac rules would not read", expect: /policy rules for its type read the default module's token and would not check it/ },
+    ],
     notApplicable: [{ type: "pulumi:providers:azure-native", props: {}, note: "a provider resource" }],
   },
   {

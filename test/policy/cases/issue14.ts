@@ -40,6 +40,11 @@ const product: Props = { resourceGroupName: "contoso-platform-p", serviceName: "
 const ROLE_DEF = "azure-native:authorization:RoleDefinition";
 const COSMOS_ROLE_DEF = "azure-native:cosmosdb:SqlResourceSqlRoleDefinition";
 const customRole = (actions: string[]): Props => ({ roleName: "queue-reader", scope: "/subscriptions/s/resourceGroups/rg", permissions: [{ actions, dataActions: [] }] });
+const OP_POLICY_TYPE = "azure-native:apimanagement:ApiOperationPolicy";
+const opDoc = (inbound: string): string => `<policies><inbound><base />${inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+const APP_REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration";
+const SCHEDULED_QUERY = "azure-native:monitor:ScheduledQueryRule";
+const METRIC_ALERT = "azure-native:monitor:MetricAlert";
 const NAMED_VALUE = "azure-native:apimanagement:NamedValue";
 const VNET = "azure-native:network:VirtualNetwork";
 const SUBNET = "azure-native:network:Subnet";
@@ -162,8 +167,49 @@ export const issue14Cases: RuleCase[] = [
   {
     rule: "apim-https",
     compliant: [{ type: T.api, props: set(api, "serviceUrl", "https://x.example/api"), note: "an https serviceUrl" }],
-    violating: [{ type: T.api, props: set(api, "serviceUrl", "http://x.example/api"), note: "an http serviceUrl", expect: /serviceUrl "http:\/\/x\.example\/api"/ }],
+    violating: [
+      { type: T.api, props: set(api, "serviceUrl", "http://x.example/api"), note: "an http serviceUrl", expect: /serviceUrl "http:\/\/x\.example\/api"/ },
+      { type: T.api, props: set(api, "protocols", ["HTTP", "HTTPS"]), note: "protocols in upper case (ARM enums ignore case)", expect: /has protocols \["HTTP","HTTPS"\]: use \["https"\]/ },
+    ],
     notApplicable: [],
+  },
+  {
+    rule: "apim-api-subscription",
+    compliant: [
+      {
+        type: T.api,
+        props: set(set(api, "apiId", "health"), "subscriptionRequired", false),
+        note: "a keyless API allow-listed with a reason",
+        config: { allow: [{ name: "health", reason: "probes send no key and get only status codes back" }] },
+      },
+    ],
+    violating: [
+      { type: T.api, props: set(set(api, "apiId", "catalog-v1"), "subscriptionRequired", false), note: "an API callable without a subscription key", expect: /apiId "catalog-v1"\) has subscriptionRequired: false: anyone can call it without a subscription key/ },
+    ],
+    notApplicable: [
+      { type: T.api, props: set(api, "subscriptionRequired", true), note: "an API that requires a subscription" },
+      { type: T.api, props: set(api, "subscriptionRequired", undefined), note: "subscriptionRequired unset (only an explicit false is judged)" },
+      storage,
+    ],
+  },
+  // ---------------------------------------------------------------- alert rules
+  {
+    rule: "alert-query-frequency",
+    compliant: [
+      { type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT5M", windowSize: "PT15M" }, note: "every 5 minutes" },
+      { type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT1H" }, note: "hourly" },
+    ],
+    violating: [{ type: SCHEDULED_QUERY, props: { evaluationFrequency: "PT1M" }, note: "every minute", expect: /evaluationFrequency "PT1M": a query every minute costs more/ }],
+    notApplicable: [{ type: METRIC_ALERT, props: { evaluationFrequency: "PT1M" }, note: "a metric alert (minute-level is what they are for)" }],
+  },
+  {
+    rule: "alert-auto-mitigate",
+    compliant: [
+      { type: METRIC_ALERT, props: { autoMitigate: true }, note: "auto-resolving" },
+      { type: METRIC_ALERT, props: {}, note: "unset (the service default resolves)" },
+    ],
+    violating: [{ type: METRIC_ALERT, props: { autoMitigate: false }, note: "resolved by hand only", expect: /autoMitigate: false: each fired alert stays open/ }],
+    notApplicable: [{ type: SCHEDULED_QUERY, props: { autoMitigate: false }, note: "a log search alert rule" }],
   },
   // ---------------------------------------------------------------- RBAC
   {
@@ -186,6 +232,16 @@ export const issue14Cases: RuleCase[] = [
       { type: T.backend, props: backend, note: "a back end without credentials in its URL" },
       { type: T.secret, props: set(secret, "properties.value", "AccountKey=stored-in-key-vault-is-fine"), note: "a Key Vault secret's value (the secret store)" },
       { type: NAMED_VALUE, props: { displayName: "payment-key", keyVault: { secretIdentifier: "https://v.vault.azure.net/secrets/k" } }, note: "a Key Vault-backed named value" },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<set-header name="x-functions-key" exists-action="override"><value>{{orders-function-key}}</value></set-header><set-header name="X-Caller-Roles" exists-action="override"><value>@(context.User.Id)</value></set-header><set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />') },
+        note: "a policy that sends a key from a named value, computes a header and deletes one",
+      },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<validate-jwt header-name="Authorization"><issuer-signing-keys><key>{{jwt-signing-key}}</key></issuer-signing-keys></validate-jwt>') },
+        note: "a validate-jwt whose signing key comes from a named value",
+      },
     ],
     violating: [
       { type: T.backend, props: set(backend, "url", "https://x.blob.core.windows.net/c?sv=2022-11-02&sig=AbCdEfGhIjKlMn%2Bop%3D"), note: "a SAS URL", expect: /holds a SAS token \(sig=… in a URL\) in url/ },
@@ -194,6 +250,31 @@ export const issue14Cases: RuleCase[] = [
       { type: T.backend, props: set(backend, "credentials", { header: { "x-secret": ["abc8Q~AbCdEfGhIjKlMnOpQrStUvWxYz01234567"] } }), note: "an Entra client secret", expect: /an Entra ID client secret in credentials\.header\.x-secret\[0\]/ },
       { type: T.backend, props: set(backend, "url", "https://orders.azurewebsites.net/api/x?code=aBcDeFgHiJkLmNoPqRsTuVwXyZ012345=="), note: "a function key in a URL", expect: /function key/ },
       { type: NAMED_VALUE, props: { displayName: "payment-api-key", secret: true, value: "9f8e7d6c5b4a39281706" }, note: "a secret-named value kept in API Management", expect: /store it in Key Vault/ },
+      { type: T.backend, props: set(backend, "description", "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9wYXkifQ.c2lnbmF0dXJlc2lnbmF0dXJl"), note: "a bearer token (JWT)", expect: /a bearer token \(JWT\) in description/ },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<set-header name="x-functions-key" exists-action="override"><value>Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFi</value></set-header>') },
+        note: "a policy that sends a literal function key header",
+        expect: /sends <set-header name="x-functions-key"> with a literal value/,
+      },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "rawxml", value: opDoc('<set-query-parameter name="code" exists-action="override"><value>aBcDeFgHiJkLmNoP</value></set-query-parameter>') },
+        note: "a rawxml policy that sends a literal code= query parameter",
+        expect: /sends <set-query-parameter name="code"> with a literal value/,
+      },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<authentication-basic username="svc" password="Winter2026!" />') },
+        note: "a policy with a literal basic-auth password",
+        expect: /sends <authentication-basic> with a literal password/,
+      },
+      {
+        type: OP_POLICY_TYPE,
+        props: { format: "xml", value: opDoc('<validate-jwt header-name="Authorization"><issuer-signing-keys><key>c2lnbmluZy1rZXktMjAyNg==</key></issuer-signing-keys></validate-jwt>') },
+        note: "a validate-jwt with a literal symmetric signing key",
+        expect: /sends <issuer-signing-keys> with a literal <key>/,
+      },
     ],
     notApplicable: [{ type: "random:index/randomPassword:RandomPassword", props: {}, note: "a non-Azure resource" }],
   },
@@ -296,11 +377,31 @@ export const issue14Cases: RuleCase[] = [
       { type: NSG, props: nsgRule({ sourceAddressPrefix: "ApiManagement" }), note: "inbound from a service tag" },
       { type: NSG, props: nsgRule({ sourceAddressPrefix: "*", access: "Deny" }), note: "a deny rule from anywhere" },
       { type: NSG, props: { resourceGroupName: "rg", networkSecurityGroupName: "nsg" }, note: "no custom rules" },
+      { type: NSG, props: nsgRule({ sourceAddressPrefixes: ["0.0.0.0/1", "10.0.0.0/8"] }), note: "half the IPv4 space and a private range (not every address)" },
     ],
     violating: [
       { type: NSG, props: nsgRule({ sourceAddressPrefix: "Internet" }), note: "from Internet", expect: /rule "r" allows inbound 443 from "Internet"/ },
       { type: NSG, props: nsgRule({ sourceAddressPrefixes: ["10.0.0.0/8", "0.0.0.0/0"], destinationPortRange: "22" }), note: "0.0.0.0/0 among prefixes", expect: /allows inbound 22 from "0\.0\.0\.0\/0"/ },
       { type: "azure-native:network:SecurityRule", props: { direction: "Inbound", access: "Allow", sourceAddressPrefix: "*", destinationPortRange: "3389" }, note: "a separate rule from *", expect: /security rule "res" allows inbound 3389 from "\*"/ },
+      {
+        type: NSG,
+        props: nsgRule({ sourceAddressPrefixes: ["0.0.0.0/1", "128.0.0.0/1"] }),
+        note: "two half-internet ranges in one rule",
+        expect: /rule "r" allows inbound 443 from "0\.0\.0\.0\/1" \+ "128\.0\.0\.0\/1", which together cover every address/,
+      },
+      {
+        type: NSG,
+        props: {
+          resourceGroupName: "rg",
+          networkSecurityGroupName: "nsg",
+          securityRules: [
+            { name: "low", direction: "Inbound", access: "Allow", priority: 100, protocol: "Tcp", sourceAddressPrefix: "0.0.0.0/1", destinationPortRange: "443" },
+            { name: "high", direction: "Inbound", access: "Allow", priority: 110, protocol: "Tcp", sourceAddressPrefix: "128.0.0.0/1", destinationPortRange: "443" },
+          ],
+        },
+        note: "two rules whose halves add up to the internet",
+        expect: /rules "low", "high" together allow inbound from "0\.0\.0\.0\/1" \+ "128\.0\.0\.0\/1", which cover every address/,
+      },
     ],
     notApplicable: [storage],
   },
@@ -351,7 +452,23 @@ export const issue14Cases: RuleCase[] = [
       { type: APP, props: entraApp, note: "AzureADMyOrg" },
       { type: APP, props: set(entraApp, "signInAudience", undefined), note: "unset (the provider's default is AzureADMyOrg)" },
     ],
-    violating: [{ type: APP, props: set(entraApp, "signInAudience", "AzureADMultipleOrgs"), note: "multi-tenant", expect: /signInAudience "AzureADMultipleOrgs"/ }],
+    violating: [
+      { type: APP, props: set(entraApp, "signInAudience", "AzureADMultipleOrgs"), note: "multi-tenant", expect: /signInAudience "AzureADMultipleOrgs"/ },
+      { type: APP_REGISTRATION, props: { displayName: "x", signInAudience: "AzureADandPersonalMicrosoftAccount" }, note: "an ApplicationRegistration open to personal accounts", expect: /signInAudience "AzureADandPersonalMicrosoftAccount"/ },
+    ],
+    notApplicable: [{ type: SP, props: { clientId: CLIENT_ID }, note: "a service principal" }],
+  },
+  {
+    rule: "entra-no-implicit-grant",
+    compliant: [
+      { type: APP, props: entraApp, note: "no web block" },
+      { type: APP, props: set(entraApp, "web", { implicitGrant: { accessTokenIssuanceEnabled: false, idTokenIssuanceEnabled: false } }), note: "implicit grant switched off" },
+      { type: APP_REGISTRATION, props: { displayName: "x", implicitAccessTokenIssuanceEnabled: false }, note: "an ApplicationRegistration without implicit tokens" },
+    ],
+    violating: [
+      { type: APP, props: set(entraApp, "web", { implicitGrant: { accessTokenIssuanceEnabled: true } }), note: "access tokens through the implicit flow", expect: /web\.implicitGrant\.accessTokenIssuanceEnabled: true/ },
+      { type: APP_REGISTRATION, props: { displayName: "x", implicitIdTokenIssuanceEnabled: true }, note: "ID tokens through the implicit flow (ApplicationRegistration)", expect: /implicitIdTokenIssuanceEnabled: true/ },
+    ],
     notApplicable: [{ type: SP, props: { clientId: CLIENT_ID }, note: "a service principal" }],
   },
   {
@@ -366,6 +483,7 @@ export const issue14Cases: RuleCase[] = [
     violating: [
       { type: APP_PASSWORD, props: { applicationId: "/applications/x" }, note: "an ApplicationPassword", expect: /ApplicationPassword "res" creates a client secret/ },
       { type: APP, props: set(entraApp, "password", { displayName: "ci" }), note: "an inline password", expect: /declares a password credential/ },
+      { type: APP, props: set(entraApp, "passwords", [{ displayName: "ci" }]), note: "the plural spelling", expect: /declares a password credential \(passwords\)/ },
     ],
     notApplicable: [{ type: SP, props: { clientId: CLIENT_ID }, note: "a service principal" }],
   },

@@ -21,9 +21,9 @@ describe("apim-backend-auth", () => {
     expect(messages([ordersApi, apiPolicy('<return-response><set-status code="204" /></return-response>')])).toEqual([]);
   });
 
-  it("flags forwarding without credentials, naming the API and where it forwards", () => {
+  it("flags forwarding without credentials, naming the API, its policy document and where it forwards", () => {
     expect(checkStack(policy, [ordersApi, apiPolicy("")]).violations).toEqual([
-      { name: "orders-api", message: expect.stringMatching(/API "orders-api" operation "\(every operation\)" forwards to serviceUrl "https:\/\/orders\.azurewebsites\.net\/api" without authenticating the gateway/) },
+      { name: "orders-api", message: expect.stringMatching(/API "orders-api" operation "\(every operation\)" \(API policy "orders-policy"\) forwards to serviceUrl "https:\/\/orders\.azurewebsites\.net\/api" without authenticating the gateway/) },
     ]);
     expect(messages([ordersApi, { type: T.backend, name: "orders-backend", props: backend }, apiPolicy('<set-backend-service backend-id="orders" />')]).join()).toMatch(/forwards to backend "orders"/);
   });

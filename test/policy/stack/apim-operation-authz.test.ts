@@ -33,7 +33,9 @@ describe("apim-operation-authz", () => {
 
   it("flags the operation whose policy drops the token check, naming the API and the operation", () => {
     const found = checkStack(policy, [ordersApi, opPolicy("listOrders", JWT()), opPolicy("createOrder", "")]).violations;
-    expect(found).toEqual([{ name: "orders-api", message: expect.stringMatching(/API "orders-api" operation "createOrder" is not protected by the gateway: no <validate-jwt>/) }]);
+    expect(found).toEqual([
+      { name: "orders-api", message: expect.stringMatching(/API "orders-api" operation "createOrder" \(operation policy "orders-op-createOrder"\) is not protected by the gateway: no <validate-jwt>/) },
+    ]);
   });
 
   it("flags a token check without roles, a weak one, a conditional one and an answer before it", () => {
@@ -46,7 +48,16 @@ describe("apim-operation-authz", () => {
 
   it("flags an operation policy that drops <base /> when the roles live at API scope", () => {
     const found = messages([ordersApi, apiPolicy(JWT()), opPolicy("createOrder", "", "")]);
-    expect(found).toEqual([expect.stringMatching(/operation "createOrder" is not protected/)]);
+    expect(found).toEqual([expect.stringMatching(/operation "createOrder" \(operation policy "orders-op-createOrder", API policy "orders-policy"\) is not protected/)]);
+  });
+
+  it("flags a token check on Entra's multi-tenant metadata without <issuers>, and passes one that pins the tenant's issuer", () => {
+    const common = JWT().replace("login.microsoftonline.com/t/", "login.microsoftonline.com/common/");
+    expect(messages([ordersApi, apiPolicy(common)]).join("\n")).toMatch(/Entra's multi-tenant metadata and no <issuers> names your tenant/);
+    const organizations = JWT().replace("login.microsoftonline.com/t/", "login.microsoftonline.com/Organizations/");
+    expect(messages([ordersApi, apiPolicy(organizations)])).toHaveLength(2);
+    const pinned = common.replace("</audiences>", "</audiences><issuers><issuer>https://login.microsoftonline.com/t/v2.0</issuer></issuers>");
+    expect(messages([ordersApi, apiPolicy(pinned)])).toEqual([]);
   });
 
   it("flags an API without any policy, and accepts one allow-listed with a reason", () => {
