@@ -21,7 +21,7 @@ import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-run
 import { previewPlans, summaryLine } from "../preview";
 import { formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle } from "../preview-format";
 import { createProgress, type ProgressTarget } from "../preview-progress";
-import { freshStackPass, FreshStackChildFailure, startFreshStackPass, type FreshStackChild } from "../preview-fresh";
+import { freshStackPass } from "../preview-fresh";
 import { costLine, priceStack, renderReport } from "../report";
 
 export const PLAN_USAGE = `usage: npm run plan -- --stack <name> [options]
@@ -54,15 +54,6 @@ Exit codes: 0 plan passes policy, 1 a mandatory policy violation, 2 a usage or i
 
 function usage(): string {
   return "usage: npm run plan -- --stack <name> [--base-plan <file>] [--diff] [--tree] [--json <file>] [--report <file.md>] [--quiet] (--help for all)";
-}
-
-/** True when the stack's project is this platform's (its config prices the plan); false when it cannot be read (the plan says why). */
-function isPlatformProject(projectDir: string, stack: string): boolean {
-  try {
-    return readStackFiles(projectDir, stack).project === PROJECT;
-  } catch {
-    return false;
-  }
 }
 
 /** Where a stack's baseline is kept (gitignored: .plan/). */
@@ -125,7 +116,7 @@ export interface PlanCliIo {
 
 const processIo: PlanCliIo = { stdout: process.stdout, stderr: process.stderr };
 
-async function main(argv: readonly string[], io: PlanCliIo, running: { freshChild?: FreshStackChild }): Promise<number> {
+async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
   const log = (text: string): void => void io.stdout.write(`${text}\n`);
   const logError = (text: string): void => void io.stderr.write(`${text}\n`);
   let parsed: ReturnType<typeof parseCli>;
@@ -158,16 +149,11 @@ async function main(argv: readonly string[], io: PlanCliIo, running: { freshChil
   const baselinePath = args["base-plan"] ?? (args["no-baseline"] || dryRun || !existsSync(savedBaseline) ? undefined : savedBaseline);
   // Read the baseline first: a bad file should fail before a plan, not after.
   const basePlan: Plan | undefined = baselinePath ? readPlanFile(baselinePath) : undefined;
-  // The report's fresh-stack pass evaluates in a second process from now on, on the other core
-  // (engine/preview-fresh.ts); a dry run's report reuses its own evaluation, in this process.
-  const useCache = args["no-cache"] !== true;
-  if (args.report && !dryRun && isPlatformProject(projectDir, args.stack)) {
-    running.freshChild = startFreshStackPass({ stack: args.stack, projectDir, ...(program ? { program } : {}), useCache });
-  }
   const style = terminalStyle(io.stdout);
   const progress = createProgress(io.stderr, { silent: args.quiet === true });
 
   // The evaluation is reused while none of its inputs changed (engine/plan-cache.ts), unless --no-cache.
+  const useCache = args["no-cache"] !== true;
   const evaluate = async (request: PlanCacheRequest, run: () => Promise<Plan>): Promise<CachedPlan> =>
     useCache ? cachedPlan(request, run) : { plan: await run(), hit: false };
   const cacheNote = (result: CachedPlan): string =>
@@ -232,13 +218,9 @@ async function main(argv: readonly string[], io: PlanCliIo, running: { freshChil
       progress.phase("previewing the stack as new (unknown outputs) for the report");
       const freshStarted = process.hrtime.bigint();
       const freshRequest = { stack: plan.stack, projectDir, ...(program ? { program } : {}) };
-      const inProcess = async (): Promise<{ fresh: Awaited<ReturnType<typeof freshStackPass>> } & CachedPlan> => {
-        const freshPlan = await evaluate({ ...freshRequest, dryRun: true }, () => planStack({ ...freshRequest, dryRun: true, reloadProgram: true }));
-        return { ...freshPlan, fresh: await freshStackPass({ ...freshRequest, plan: freshPlan.plan }) };
-      };
-      const freshPass = running.freshChild ? await running.freshChild.outcome() : await inProcess();
-      const fresh = freshPass.fresh;
-      progress.done(`fresh-stack preview: ${fresh.plan.resources.length} resources registered in ${seconds(freshStarted)}${cacheNote({ ...freshPass, plan: fresh.plan })}`);
+      const freshPlan = await evaluate({ ...freshRequest, dryRun: true }, () => planStack({ ...freshRequest, dryRun: true, reloadProgram: true }));
+      const fresh = await freshStackPass({ ...freshRequest, plan: freshPlan.plan });
+      progress.done(`fresh-stack preview: ${fresh.plan.resources.length} resources registered in ${seconds(freshStarted)}${cacheNote(freshPlan)}`);
       progress.end();
       const markdown = await renderReport({
         plan,
@@ -272,9 +254,7 @@ async function main(argv: readonly string[], io: PlanCliIo, running: { freshChil
  * is printed alone and exits 2; anything else is a bug of ours: its stack, an invitation to report it,
  * exit 1.
  */
-export function reportFailure(e: unknown): { readonly code: number; readonly text: string } {
-  // The fresh-stack pass's second process already put its failure in these words.
-  if (e instanceof FreshStackChildFailure) return { code: e.code, text: e.text };
+function reportFailure(e: unknown): { readonly code: number; readonly text: string } {
   if (pulumi.RunError.isInstance(e)) {
     const message = (e as Error).message;
     return isInternalRunError(e) ? { code: 1, text: message } : { code: 2, text: `error: ${message}` };
@@ -293,13 +273,10 @@ function report(e: unknown, io: PlanCliIo): number {
 
 /** `npm run plan -- <argv>`: its exit code, its output written to `io`. */
 export async function runPlanCli(argv: readonly string[], io: PlanCliIo = processIo): Promise<number> {
-  const running: { freshChild?: FreshStackChild } = {};
   try {
-    return await main(argv, io, running);
+    return await main(argv, io);
   } catch (e) {
     return report(e, io);
-  } finally {
-    running.freshChild?.stop();
   }
 }
 
