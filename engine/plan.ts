@@ -290,7 +290,10 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   const restorePromiseStacks = withoutPromiseStacks();
   let outputs: unknown;
   try {
-    outputs = await pulumi.runtime.runInPulumiStack(async () => options.program());
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation(withoutProviderVersionAliases);
+      return options.program();
+    });
     await waitForRegistrations();
   } finally {
     restorePromiseStacks();
@@ -304,6 +307,33 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
     stackOutputs[k] = plainValue(await resolveOutput(v));
   }
   return { project: options.project, stack: options.stack, resources: monitor.planned, outputs: stackOutputs };
+}
+
+/**
+ * azure-native gives every resource one alias per API version its type has had (24 for web:WebApp:
+ * `aliases: [{ type: "azure-native:web/v20150801:WebApp" }, ...]`, node_modules/@pulumi/azure-native/web/webApp.js),
+ * so that `pulumi up` finds state written under an older type. @pulumi/pulumi turns each alias into a URN
+ * output in the Resource constructor (resource.js `collapseAliasToUrn`) and serializes them again for the
+ * registration (runtime/resource.js `mapAliasesForRequest`): half the CPU of an evaluation (--cpu-prof,
+ * scripts/bench/plan-profile.ts). The mock monitor reads no alias (runtime/mocks.js `registerResource`)
+ * and the plan records none, so under the simulator those are dropped before the constructor sees them.
+ * Aliases a program writes itself (a rename, a new parent) are kept and still checked by Pulumi.
+ */
+export const withoutProviderVersionAliases: pulumi.ResourceTransformation = ({ type, props, opts }) => {
+  if (!opts.aliases || opts.aliases.length === 0) return undefined;
+  const aliases = opts.aliases.filter((alias) => !isProviderVersionAlias(alias, type));
+  return aliases.length === opts.aliases.length ? undefined : { props, opts: { ...opts, aliases } };
+};
+
+/** `{ type: "<package>:<module>/<version>:<Name>" }` for a resource of type `<package>:<module>:<Name>`, nothing else. */
+function isProviderVersionAlias(alias: unknown, type: string): boolean {
+  if (alias === null || typeof alias !== "object" || pulumi.Output.isInstance(alias)) return false;
+  const keys = Object.keys(alias);
+  const aliasType = (alias as { type?: unknown }).type;
+  if (keys.length !== 1 || typeof aliasType !== "string") return false;
+  const [pkg, module, name] = type.split(":");
+  const [aliasPkg, aliasModule, aliasName] = aliasType.split(":");
+  return aliasPkg === pkg && aliasName === name && aliasModule !== undefined && aliasModule.startsWith(`${module}/v`);
 }
 
 /**

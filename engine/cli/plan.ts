@@ -5,6 +5,8 @@
  * violation makes the command exit 1, after every requested file has been written. `--help` lists
  * the options.
  */
+// First: it defers a module @pulumi/pulumi loads but the plan never uses (engine/lazy-modules.ts).
+import "../lazy-modules";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";

@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
+import { childrenCpuSeconds } from "./speed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -99,8 +100,11 @@ export function run(options: { readonly cached?: boolean } = {}): void {
       clear();
     }
     const started = process.hrtime.bigint();
+    const cpuBefore = childrenCpuSeconds();
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuAfter = childrenCpuSeconds();
+    const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? `, ${(cpuAfter - cpuBefore).toFixed(1)} s CPU (user + system, every thread)` : "";
     if (r.status !== 0) throw new Error(`the plan failed (exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join("\n")}`);
     // The main thread's profile is the busiest (tsx's loader thread writes one that is mostly idle).
     const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
@@ -108,7 +112,7 @@ export function run(options: { readonly cached?: boolean } = {}): void {
     const [buckets] = files.map((f) => bucketProfile(JSON.parse(readFileSync(path.join(dir, f), "utf8")) as CpuProfile)).sort((a, b) => sum(b) - sum(a));
     if (!buckets) throw new Error("the plan wrote no CPU profile");
     const total = sum(buckets);
-    console.log(`prod plan with report, ${options.cached ? "plan cache used" : "evaluated (--no-cache)"}, under --cpu-prof: ${wall.toFixed(1)} s wall, load average ${load}`);
+    console.log(`prod plan with report, ${options.cached ? "plan cache used" : "evaluated (--no-cache)"}, under --cpu-prof: ${wall.toFixed(1)} s wall${cpu}, load average ${load}`);
     for (const line of r.stderr.split(/[\r\n]+/).filter((l) => / in [\d.]+ s/.test(l))) console.log(`  ${line.trim()}`);
     console.log(`main thread CPU by where it went (${(total / 1000).toFixed(2)} s sampled):`);
     for (const b of buckets) console.log(`  ${(b.ms / 1000).toFixed(2).padStart(6)} s  ${((100 * b.ms) / total).toFixed(0).padStart(3)} %  ${b.bucket}`);

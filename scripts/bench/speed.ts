@@ -54,7 +54,7 @@ const CLOCK_TICKS = ((): number => {
  * CPU seconds (user + system) of this process's finished children, from /proc/self/stat (cutime and
  * cstime: children waited for, their own waited-for children included); undefined off Linux.
  */
-function childrenCpuSeconds(): number | undefined {
+export function childrenCpuSeconds(): number | undefined {
   try {
     const stat = readFileSync("/proc/self/stat", "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
