@@ -42,6 +42,8 @@ interface Invocation {
   readonly function: string;
   readonly kind: "http" | "queue";
   readonly message?: unknown;
+  /** A durable client input: its calls go to the Durable extension's local endpoint (a stand-in here), not to Azure. */
+  readonly durableClient?: boolean;
 }
 
 export interface ColdStartRow {
@@ -74,11 +76,15 @@ async function invoke(name, kind) {
   const data = kind === "http"
     ? { http: { method: "GET", url: "http://localhost/api/health", headers: { host: "localhost" }, query: {}, params: {} } }
     : { string: process.env.COLD_MESSAGE };
+  // Other input bindings the host fills (a durable client: the extension's local endpoint), by binding type.
+  const extra = JSON.parse(process.env.COLD_EXTRA_INPUTS || "{}");
+  const extraInputs = Object.keys(bindings).filter((k) => k !== trigger && bindings[k].direction === "in" && extra[bindings[k].type] !== undefined)
+    .map((k) => ({ name: k, data: { string: extra[bindings[k].type] } }));
   const triggerMetadata = kind === "queue" ? { DequeueCount: { json: "1" }, Id: { string: "6c1f1e0a-3b52-4d7e-9a1e-2f4b8c9d0e17" } } : {};
   const coreCtx = {
     invocationId: "3d7a0b52-8e41-4c1f-b6a9-5e0f2c7d9a84",
     metadata: { name, bindings },
-    request: { inputData: [{ name: trigger, data }], triggerMetadata },
+    request: { inputData: [{ name: trigger, data }, ...extraInputs], triggerMetadata },
     log() {},
   };
   const invocation = model.getInvocationModel(coreCtx);
@@ -128,6 +134,14 @@ function invocationFor(service: string, functions: readonly string[]): Invocatio
         specversion: "1.0",
         data: { orderId: "ord-bench-1", customerId: "cust-bench", status: "shipped", previousStatus: "confirmed", statusVersion: 2, changedAt: now },
       },
+    };
+  }
+  if (functions.includes("startFulfillment")) {
+    return {
+      function: "startFulfillment",
+      kind: "queue",
+      durableClient: true,
+      message: { type: "OrderCancelled", messageId: "out-bench-1", occurredAt: new Date().toISOString(), orderId: "6c1f1e0a-3b52-4d7e-9a1e-2f4b8c9d0e17", customerId: "cust-bench" },
     };
   }
   void service;
@@ -262,8 +276,23 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
       const probe = await spawnOnce([service.bundled], base);
       const functions = probe.result?.functions ?? [];
       const invocation = invocationFor(service.name, functions);
+      // What the host passes a durable client binding (the twin's DurableHost.clientData): the extension's webhook base.
+      const durableClient = JSON.stringify({
+        taskHubName: "bench",
+        creationUrls: {},
+        managementUrls: {},
+        baseUrl: `${stubs.httpsUrl}/runtime/webhooks/durabletask/`,
+        requiredQueryStringParameters: "",
+        rpcBaseUrl: `${stubs.httpsUrl}/runtime/webhooks/durabletask/`,
+      });
       const invokeEnv = invocation
-        ? { ...base, COLD_INVOKE: invocation.function, COLD_KIND: invocation.kind, ...(invocation.message ? { COLD_MESSAGE: JSON.stringify(invocation.message) } : {}) }
+        ? {
+            ...base,
+            COLD_INVOKE: invocation.function,
+            COLD_KIND: invocation.kind,
+            ...(invocation.message ? { COLD_MESSAGE: JSON.stringify(invocation.message) } : {}),
+            ...(invocation.durableClient ? { COLD_EXTRA_INPUTS: JSON.stringify({ durableClient }) } : {}),
+          }
         : undefined;
       const times = { bare: [] as number[], bundledLoad: [] as number[], unbundledLoad: [] as number[], bundledInvoke: [] as number[], unbundledInvoke: [] as number[] };
       let outcome = "";
@@ -291,7 +320,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
         unbundledLoadMs: median(times.unbundledLoad),
         ...(invocation ? { bundledInvokeMs: median(times.bundledInvoke), unbundledInvokeMs: median(times.unbundledInvoke) } : {}),
         invocation: invocation
-          ? `${invocation.kind === "http" ? "GET health" : `1 message to ${invocation.function}`}: ${outcome}${invocation.kind === "queue" ? `; ${tokens > 0 ? "token fetched" : "NO token fetched"} from the identity endpoint` : ""}`
+          ? `${invocation.kind === "http" ? "GET health" : `1 message to ${invocation.function}`}: ${outcome}${invocation.kind === "queue" ? `; ${tokens > 0 ? "token fetched" : "NO token fetched"} from the identity endpoint${invocation.durableClient ? " (its first call goes to the Durable extension)" : ""}` : ""}`
           : "n/a: no health route or emulated queue message",
         registered: functions.length,
         bundleBytes: service.bundleBytes,
