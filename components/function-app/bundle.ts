@@ -106,6 +106,14 @@ const BANNER =
   'import{dirname as __bundle_dirnameOf}from"node:path";const require=__bundle_createRequire(import.meta.url),' +
   "__bundle_filename=__bundle_fileURLToPath(import.meta.url),__bundle_dirname=__bundle_dirnameOf(__bundle_filename);";
 const COMMONJS_DEFINES: Record<string, string> = { __filename: "__bundle_filename", __dirname: "__bundle_dirname" };
+// Minified: smaller packages and, for the former CommonJS output, a faster load (no effect measured on
+// this ES module output's start path); keepNames is not needed, our error classes name themselves.
+// Not taken: Node's module compile cache (module.enableCompileCache, Node >= 22.1). It keeps V8 code
+// cache in NODE_COMPILE_CACHE or os.tmpdir()/node-compile-cache and "may slow down the first load of a
+// module graph" (https://nodejs.org/api/module.html#module-compile-cache). A Flex Consumption app runs
+// from its package, mounted read-only (https://learn.microsoft.com/azure/azure-functions/run-functions-from-deployment-package,
+// https://learn.microsoft.com/azure/app-service/deploy-run-package), so a cache could only be written to
+// an instance's temporary storage, which a new instance (a cold start) starts without.
 
 /**
  * Bundles `options.directory` into `<outRoot>/<name>/<name>.zip` (plus the unzipped files in
