@@ -11,7 +11,7 @@ import { deliveryHandler } from "./delivery";
 
 // The SDKs (Cosmos DB, Storage, Event Grid, identity) load with ./deps when a function first needs
 // them, not while the host waits for registration.
-const publisher = lazyAsync(async () => (await import("./deps.js")).publisherDeps(process.env));
+const publisher = lazyAsync(async () => (await import("./publisher-deps.js")).publisherDeps(process.env));
 const delivery = lazyAsync(async () => (await import("./deps.js")).deliveryDeps(process.env));
 
 app.cosmosDB("publishOrderStatusChanges", {
