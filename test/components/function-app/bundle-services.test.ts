@@ -64,6 +64,14 @@ describe("service packages on a cold start", () => {
     }
   });
 
+  it("builds a package with chunks byte for byte the same twice (content-hashed chunk names, a deterministic zip)", () => {
+    const catalog = path.join(FUNCTIONS_ROOT, "catalog");
+    const [first, second] = ["a", "b"].map((out) => bundleService({ name: "catalog", directory: catalog, outRoot: path.join(temp, `twice-${out}`) }));
+    expect(first!.files.filter((f) => f.name.startsWith("chunks/")).length).toBeGreaterThan(1);
+    expect(second!.files).toEqual(first!.files);
+    expect(second!.sha256).toBe(first!.sha256);
+  });
+
   it("refuses an ES import of the host's module, which only require() receives on Azure", () => {
     const directory = path.join(temp, "esm-core");
     mkdirSync(path.join(directory, "src"), { recursive: true });
