@@ -67,7 +67,7 @@ export interface ServiceBundle {
   readonly sizeBytes: number;
   /** The files in the zip, in zip order. */
   readonly files: readonly BundledFile[];
-  /** The same three files unzipped (e.g. to load the bundle locally in a test or a benchmark). */
+  /** The same files unzipped (e.g. to load the bundle locally in a test or a benchmark). */
   readonly appDirectory: string;
   /** esbuild warnings that do not make the bundle unusable. */
   readonly warnings: readonly string[];
@@ -170,11 +170,15 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     mkdirSync(appDirectory, { recursive: true });
-    // Chunks of an earlier build (other hashes) would linger beside the new ones: the folder holds the package only.
+    // Chunks of an earlier build (other hashes) would linger beside the new ones. Only finished chunk
+    // files go: another process building the same service at once (the dev and prod plans) may have
+    // temporary files here (writeFileAtomic), and its chunks have the same names as these.
     const chunkDirectory = path.join(appDirectory, PACKAGE_FILES.chunks);
     if (existsSync(chunkDirectory)) {
       const current = new Set(files.map((f) => f.name));
-      for (const old of readdirSync(chunkDirectory)) if (!current.has(`${PACKAGE_FILES.chunks}/${old}`)) rmSync(path.join(chunkDirectory, old), { force: true });
+      for (const old of readdirSync(chunkDirectory)) {
+        if (old.endsWith(".js") && !current.has(`${PACKAGE_FILES.chunks}/${old}`)) rmSync(path.join(chunkDirectory, old), { force: true });
+      }
     }
     for (const file of files) {
       mkdirSync(path.dirname(path.join(appDirectory, file.name)), { recursive: true });

@@ -5,7 +5,7 @@
  * identity/MSAL or durable-functions back on that path, or breaks a chunk on its own.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -70,6 +70,20 @@ describe("service packages on a cold start", () => {
     expect(first!.files.filter((f) => f.name.startsWith("chunks/")).length).toBeGreaterThan(1);
     expect(second!.files).toEqual(first!.files);
     expect(second!.sha256).toBe(first!.sha256);
+  });
+
+  it("removes an earlier build's chunks but never another process's file in flight (two plans bundle the same service at once)", () => {
+    const outRoot = path.join(temp, "concurrent");
+    const build = (): ServiceBundle => bundleService({ name: "catalog", directory: path.join(FUNCTIONS_ROOT, "catalog"), outRoot });
+    const chunks = path.join(build().appDirectory, "chunks");
+    const stale = path.join(chunks, "deps-OLDHASH1.js");
+    const inFlight = path.join(chunks, "deps-OLDHASH1.js.4242.abc123.tmp");
+    writeFileSync(stale, "export {};\n");
+    writeFileSync(inFlight, "export {};\n");
+    rmSync(path.join(outRoot, "catalog", "bundle-cache.json")); // build again, not reuse
+    build();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(inFlight)).toBe(true);
   });
 
   it("refuses an ES import of the host's module, which only require() receives on Azure", () => {
