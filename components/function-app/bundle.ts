@@ -288,10 +288,37 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
   }
   const metafile = build.metafile!;
   checkHostModuleRequired(name, metafile, directory);
-  const code = (build.outputFiles ?? []).map((f) => ({ name: path.relative(directory, f.path).split(path.sep).join("/"), data: Buffer.from(f.contents) }));
+  const code = locationFreeChunkNames((build.outputFiles ?? []).map((f) => ({ name: path.relative(directory, f.path).split(path.sep).join("/"), text: f.text })));
   if (!code.some((f) => f.name === PACKAGE_FILES.bundle)) throw new BundleError(`service "${name}": esbuild produced no ${PACKAGE_FILES.bundle}`);
   const inputs = Object.keys(metafile.inputs).map((f) => path.resolve(directory, f));
   return { code, warnings: build.warnings.map(formatMessage), inputs, ...packagesByLoadTime(metafile) };
+}
+
+/**
+ * esbuild's chunk hashes cover the input files' paths, so the same sources in another folder (a copy
+ * whose node_modules are links: the scaffold's figures) would give other names, hence other bytes and
+ * another hash. Each chunk is renamed after a hash of its own code (references to chunks left out), and
+ * every reference is rewritten: the names, and so the package, depend on the code only.
+ */
+function locationFreeChunkNames(files: readonly { name: string; text: string }[]): { name: string; data: Buffer }[] {
+  const hashed = /^(.*-)([A-Z0-9]{8})\.js$/;
+  const chunks = files.flatMap((f) => {
+    const match = f.name.startsWith(`${PACKAGE_FILES.chunks}/`) ? hashed.exec(path.posix.basename(f.name)) : null;
+    return match ? [{ file: f, prefix: match[1]!, hash: match[2]! }] : [];
+  });
+  const withoutHashes = (text: string): string => chunks.reduce((t, c) => t.split(`${c.prefix}${c.hash}.js`).join(`${c.prefix}.js`), text);
+  const renamed = new Map<string, string>();
+  for (const c of chunks) {
+    let name = `${c.prefix}${sha256(withoutHashes(c.file.text)).slice(0, 8)}.js`;
+    for (let n = 2; [...renamed.values()].includes(name); n++) name = `${c.prefix}${sha256(`${n}:${withoutHashes(c.file.text)}`).slice(0, 8)}.js`;
+    renamed.set(`${c.prefix}${c.hash}.js`, name);
+  }
+  const rewrite = (text: string): string => [...renamed].reduce((t, [from, to]) => t.split(from).join(to), text);
+  return files.map((f) => {
+    const base = path.posix.basename(f.name);
+    const name = renamed.has(base) ? `${path.posix.dirname(f.name)}/${renamed.get(base)!}` : f.name;
+    return { name, data: Buffer.from(rewrite(f.text), "utf8") };
+  });
 }
 
 /** The npm package a bundled input belongs to (`@scope/name` or `name`), or undefined for the service's own files. */

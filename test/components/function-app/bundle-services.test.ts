@@ -5,7 +5,7 @@
  * identity/MSAL or durable-functions back on that path, or breaks a chunk on its own.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -70,6 +70,19 @@ describe("service packages on a cold start", () => {
     expect(first!.files.filter((f) => f.name.startsWith("chunks/")).length).toBeGreaterThan(1);
     expect(second!.files).toEqual(first!.files);
     expect(second!.sha256).toBe(first!.sha256);
+  });
+
+  it("names chunks after their code: the same sources in another folder give the same package", () => {
+    const repository = path.resolve(FUNCTIONS_ROOT, "..");
+    const copy = path.join(temp, "elsewhere", "repo");
+    cpSync(FUNCTIONS_ROOT, path.join(copy, "functions-src"), { recursive: true });
+    for (const file of ["package.json", "tsconfig.json"]) copyFileSync(path.join(repository, file), path.join(copy, file));
+    // Linked, as a scaffolded copy's are: esbuild sees the packages at their real path, from another folder.
+    symlinkSync(path.join(repository, "node_modules"), path.join(copy, "node_modules"), "dir");
+    const here = bundleService({ name: "catalog", directory: path.join(FUNCTIONS_ROOT, "catalog"), outRoot: path.join(temp, "here") });
+    const there = bundleService({ name: "catalog", directory: path.join(copy, "functions-src", "catalog"), outRoot: path.join(temp, "there") });
+    expect(there.files).toEqual(here.files);
+    expect(there.sha256).toBe(here.sha256);
   });
 
   it("removes an earlier build's chunks but never another process's file in flight (two plans bundle the same service at once)", () => {
