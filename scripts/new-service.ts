@@ -183,12 +183,13 @@ export default defineService({
  * SDK clients are built on first use from app settings (deps.ts), once per process.
  */
 import { registerHttp } from "../../shared/caller";
-import { lazy } from "../../shared/util";
+import { lazyAsync } from "../../shared/util";
 import manifest from "../service";
-import { ${name}Deps } from "./deps";
 import { ${name}Handlers } from "./handlers";
 
-const http = ${name}Handlers(lazy(() => ${name}Deps(process.env)));
+// The Cosmos DB SDK (and identity) load with ./deps on the first request that needs them, not while the
+// host waits for registration (a cold start); the health route never loads them.
+const http = ${name}Handlers(lazyAsync(async () => (await import("./deps.js")).${name}Deps(process.env)));
 
 // Anonymous at the function level: callers come through the gateway, which validates their token,
 // and the app accepts only the gateway's identity. Each handler declares its role (shared/caller.ts).
@@ -259,10 +260,10 @@ export interface ${Name}Handlers {
   readonly health: HttpHandler;
 }
 
-export function ${name}Handlers(getDeps: () => ${Name}Deps): ${Name}Handlers {
+export function ${name}Handlers(getDeps: () => ${Name}Deps | Promise<${Name}Deps>): ${Name}Handlers {
   const getItem: CallerHandler = async (request) => {
     const { id } = validate(itemParamsSchema, { ...request.params }, "path parameters", "/path");
-    const { resource } = await getDeps().items.item(id, id).read<ItemView>();
+    const { resource } = await (await getDeps()).items.item(id, id).read<ItemView>();
     if (!resource) throw new ProblemError("notFound", \`there is no item \${id}\`);
     return jsonResponse(200, { id: resource.id, name: resource.name, updatedAt: resource.updatedAt }, { "Cache-Control": "no-store" });
   };
@@ -270,7 +271,7 @@ export function ${name}Handlers(getDeps: () => ${Name}Deps): ${Name}Handlers {
   const putItem: CallerHandler = async (request) => {
     const { id } = validate(itemParamsSchema, { ...request.params }, "path parameters", "/path");
     const input = validate(itemInputSchema, await readJsonBody(request), "item");
-    const deps = getDeps();
+    const deps = await getDeps();
     const item: ItemView = { id, name: input.name, updatedAt: deps.clock().toISOString() };
     const response = await deps.items.items.upsert(item);
     return jsonResponse(response.statusCode === 201 ? 201 : 200, item, { "Cache-Control": "no-store" });

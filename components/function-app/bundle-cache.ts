@@ -27,6 +27,8 @@ export interface CacheRecord {
   readonly zipSha256: string;
   readonly files: readonly { readonly name: string; readonly sizeBytes: number; readonly sha256: string }[];
   readonly warnings: readonly string[];
+  readonly loadedAtStart: readonly string[];
+  readonly packages: readonly string[];
 }
 
 export function sha256Hex(data: Uint8Array | string): string {
@@ -133,7 +135,7 @@ export function readCacheRecord(file: string): CacheRecord | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const record = JSON.parse(readFileSync(file, "utf8")) as CacheRecord;
-    return typeof record.key === "string" && record.inputs && Array.isArray(record.files) ? record : undefined;
+    return typeof record.key === "string" && record.inputs && Array.isArray(record.files) && Array.isArray(record.loadedAtStart) && Array.isArray(record.packages) ? record : undefined;
   } catch {
     return undefined;
   }

@@ -1,16 +1,16 @@
 /**
  * Bundles one service of `functions-src/` into the package OneDeploy uploads to a Flex Consumption
- * app: one minified JS file (esbuild), the service's `host.json` and a generated `package.json`,
- * zipped deterministically so unchanged sources give a byte-identical zip (and the same hash, which is
- * what decides whether the code is redeployed).
+ * app: an ES module entry (esbuild, minified) and the chunks it loads on first use, the service's
+ * `host.json` and a generated `package.json`, zipped deterministically so unchanged sources give a
+ * byte-identical zip (and the same hash, which is what decides whether the code is redeployed).
  *
  * Synchronous on purpose: the Pulumi program calls it while composing resources, and the hash must be
  * a plain string then (an Output would make previews show a redeploy for every app).
  */
-import { buildSync, version as esbuildVersion, type Message } from "esbuild";
+import { buildSync, version as esbuildVersion, type Message, type Metafile } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -30,8 +30,8 @@ export const DEFAULT_OUT_ROOT = path.resolve(".build", "functions");
  */
 export const HOST_PROVIDED_MODULES: readonly string[] = ["@azure/functions-core"];
 
-/** Names of the files inside the package. */
-export const PACKAGE_FILES = { bundle: "index.js", host: "host.json", manifest: "package.json" } as const;
+/** Names of the files inside the package (chunks go under `chunks/`, named by content hash). */
+export const PACKAGE_FILES = { bundle: "index.js", host: "host.json", manifest: "package.json", chunks: "chunks" } as const;
 
 export interface BundleServiceOptions {
   /** The service name (lowercase letters, digits, hyphens): names the output folder and the zip. */
@@ -67,10 +67,17 @@ export interface ServiceBundle {
   readonly sizeBytes: number;
   /** The files in the zip, in zip order. */
   readonly files: readonly BundledFile[];
-  /** The same three files unzipped (e.g. to load the bundle locally in a test or a benchmark). */
+  /** The same files unzipped (e.g. to load the bundle locally in a test or a benchmark). */
   readonly appDirectory: string;
   /** esbuild warnings that do not make the bundle unusable. */
   readonly warnings: readonly string[];
+  /**
+   * The npm packages loaded before the app registers its functions: those in `index.js` and in the
+   * chunks it imports statically. Everything else loads on first use (`import()`). Sorted.
+   */
+  readonly loadedAtStart: readonly string[];
+  /** Every npm package in the package, in any file. Sorted. */
+  readonly packages: readonly string[];
 }
 
 /** A service that cannot be bundled; the message names the file (at a line and column) or setting to fix. */
@@ -82,19 +89,31 @@ function shown(file: string): string {
   return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
-// CommonJS output, not ESM: most of the dependency graph (@azure/functions, cosmos, msal-node,
-// durable-functions) is CommonJS or dual, so `require`, `__dirname` and `__filename` keep their real
-// meaning and esbuild never needs its "dynamic require is not supported" stub; the worker loads a CJS
-// `main` with plain `require`. The one thing CJS lacks is `import.meta`, which some Azure SDK ESM files
-// read (`createRequire(import.meta.url)`): it is defined from `__filename` by a one-line banner instead
-// of silently becoming `undefined` (esbuild's default for `import.meta` in CJS).
-const IMPORT_META_URL = "__bundle_import_meta_url";
-const BANNER = `var ${IMPORT_META_URL}=require("url").pathToFileURL(__filename).href;`;
-const IMPORT_META_DEFINES: Record<string, string> = {
-  "import.meta.url": IMPORT_META_URL,
-  "import.meta.dirname": "__dirname",
-  "import.meta.filename": "__filename",
-};
+// ES module output with code splitting: what a function needs only when it runs (the SDK clients
+// behind a service's `import("./deps")`: Cosmos DB, Storage, Event Grid, identity and MSAL) goes to
+// chunks the entry does not import, so a cold start neither parses nor initializes it before the host
+// has the app's registrations. The Node worker loads an ES module `main` with `import()` when
+// package.json says `"type": "module"` (azure-functions-nodejs-worker src/loadScriptFile.ts, isESModule),
+// and `main` is a glob of entry files, so the chunks beside it are never loaded as entries
+// (src/startApp.ts, loadEntryPointFile).
+// The host provides `@azure/functions-core` only to `require` (a Proxy on Module.prototype.require,
+// src/setupCoreModule.ts); an ESM `import` of it fails on Azure (azure-functions-nodejs-worker
+// issue #104). `@azure/functions` is CommonJS and requires it, so every file gets a real `require`
+// (createRequire, which calls Module.prototype.require) and free `__filename`/`__dirname` of CommonJS
+// dependencies keep their meaning through unique names; checkHostModuleRequired refuses an ESM import.
+const BANNER =
+  'import{createRequire as __bundle_createRequire}from"node:module";import{fileURLToPath as __bundle_fileURLToPath}from"node:url";' +
+  'import{dirname as __bundle_dirnameOf}from"node:path";const require=__bundle_createRequire(import.meta.url),' +
+  "__bundle_filename=__bundle_fileURLToPath(import.meta.url),__bundle_dirname=__bundle_dirnameOf(__bundle_filename);";
+const COMMONJS_DEFINES: Record<string, string> = { __filename: "__bundle_filename", __dirname: "__bundle_dirname" };
+// Minified: smaller packages and, for the former CommonJS output, a faster load (no effect measured on
+// this ES module output's start path); keepNames is not needed, our error classes name themselves.
+// Not taken: Node's module compile cache (module.enableCompileCache, Node >= 22.1). It keeps V8 code
+// cache in NODE_COMPILE_CACHE or os.tmpdir()/node-compile-cache and "may slow down the first load of a
+// module graph" (https://nodejs.org/api/module.html#module-compile-cache). A Flex Consumption app runs
+// from its package, mounted read-only (https://learn.microsoft.com/azure/azure-functions/run-functions-from-deployment-package,
+// https://learn.microsoft.com/azure/app-service/deploy-run-package), so a cache could only be written to
+// an instance's temporary storage, which a new instance (a cold start) starts without.
 
 /**
  * Bundles `options.directory` into `<outRoot>/<name>/<name>.zip` (plus the unzipped files in
@@ -146,12 +165,25 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
     const result = runEsbuild(name, directory, entry, nodeVersion);
     const files: readonly { name: string; data: Buffer }[] = [
       { name: PACKAGE_FILES.host, data: hostJson },
-      { name: PACKAGE_FILES.bundle, data: result.code },
+      ...result.code,
       { name: PACKAGE_FILES.manifest, data: generatedPackageJson(name) },
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     mkdirSync(appDirectory, { recursive: true });
-    for (const file of files) writeFileAtomic(path.join(appDirectory, file.name), file.data);
+    // Chunks of an earlier build (other hashes) would linger beside the new ones. Only finished chunk
+    // files go: another process building the same service at once (the dev and prod plans) may have
+    // temporary files here (writeFileAtomic), and its chunks have the same names as these.
+    const chunkDirectory = path.join(appDirectory, PACKAGE_FILES.chunks);
+    if (existsSync(chunkDirectory)) {
+      const current = new Set(files.map((f) => f.name));
+      for (const old of readdirSync(chunkDirectory)) {
+        if (old.endsWith(".js") && !current.has(`${PACKAGE_FILES.chunks}/${old}`)) rmSync(path.join(chunkDirectory, old), { force: true });
+      }
+    }
+    for (const file of files) {
+      mkdirSync(path.dirname(path.join(appDirectory, file.name)), { recursive: true });
+      writeFileAtomic(path.join(appDirectory, file.name), file.data);
+    }
 
     // The zip is built from memory, never from the folder: nothing else on disk can slip into it.
     const zip = zipDeterministicSync(files);
@@ -164,8 +196,18 @@ export function bundleService(options: BundleServiceOptions): ServiceBundle {
       files: files.map((f) => ({ name: f.name, sizeBytes: f.data.length, sha256: sha256(f.data) })),
       appDirectory,
       warnings: result.warnings,
+      loadedAtStart: result.loadedAtStart,
+      packages: result.packages,
     };
-    const record: CacheRecord = { key, inputs: fingerprint(result.inputs), zipSha256: built.sha256, files: built.files, warnings: built.warnings };
+    const record: CacheRecord = {
+      key,
+      inputs: fingerprint(result.inputs),
+      zipSha256: built.sha256,
+      files: built.files,
+      warnings: built.warnings,
+      loadedAtStart: built.loadedAtStart,
+      packages: built.packages,
+    };
     writeFileAtomic(cacheFile, Buffer.from(`${JSON.stringify(record)}
 `));
     return built;
@@ -186,22 +228,44 @@ function reuseCachedBundle(cacheFile: string, key: string, zipPath: string, appD
     if (!existsSync(onDisk) || sha256(readFileSync(onDisk)) !== file.sha256) return undefined;
   }
   if (!stillValid(record.inputs)) return undefined;
-  return { zipPath, sha256: record.zipSha256, sizeBytes: zip.length, files: record.files, appDirectory, warnings: record.warnings };
+  return {
+    zipPath,
+    sha256: record.zipSha256,
+    sizeBytes: zip.length,
+    files: record.files,
+    appDirectory,
+    warnings: record.warnings,
+    loadedAtStart: record.loadedAtStart,
+    packages: record.packages,
+  };
 }
 
-function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): { code: Buffer; warnings: string[]; inputs: string[] } {
+interface EsbuildResult {
+  /** The entry (`index.js`) and its chunks, by path inside the package. */
+  readonly code: { name: string; data: Buffer }[];
+  readonly warnings: string[];
+  readonly inputs: string[];
+  readonly loadedAtStart: string[];
+  readonly packages: string[];
+}
+
+function runEsbuild(name: string, directory: string, entry: string, nodeVersion: string): EsbuildResult {
   let build: ReturnType<typeof buildSync>;
   try {
     build = buildSync({
       entryPoints: [entry],
       // Paths esbuild might embed are relative to this: the output does not depend on the checkout's location.
       absWorkingDir: directory,
-      outfile: path.join(directory, PACKAGE_FILES.bundle),
+      outdir: directory,
+      entryNames: path.basename(PACKAGE_FILES.bundle, ".js"),
+      // Content-hashed names: the same sources give the same names and bytes (a deterministic zip).
+      chunkNames: `${PACKAGE_FILES.chunks}/[name]-[hash]`,
       write: false,
       bundle: true,
       platform: "node",
       target: `node${nodeVersion}`,
-      format: "cjs",
+      format: "esm",
+      splitting: true,
       minify: true,
       sourcemap: false,
       // Licences stay in node_modules and the lockfile; the package is deployed, not redistributed.
@@ -209,9 +273,9 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
       charset: "utf8",
       external: [...HOST_PROVIDED_MODULES],
       banner: { js: BANNER },
-      define: { ...IMPORT_META_DEFINES, "process.env.NODE_ENV": '"production"' },
+      define: { ...COMMONJS_DEFINES, "process.env.NODE_ENV": '"production"' },
       logLevel: "silent",
-      // The files it read: the cache's fingerprint (bundle-cache.ts).
+      // The files it read (the cache's fingerprint) and what each output holds (loadedAtStart).
       metafile: true,
     });
   } catch (error) {
@@ -222,14 +286,77 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
         `Service "${name}" does not compile: fix the code at that place (npm run typecheck lists type errors too).`,
     );
   }
-  const fatal = build.warnings.filter((w) => w.id === "empty-import-meta" || w.text.includes("import.meta"));
-  if (fatal.length > 0) {
-    throw new BundleError(`service "${name}": import.meta would be empty in the CommonJS bundle:\n  ${fatal.map(formatMessage).join("\n  ")}`);
+  const metafile = build.metafile!;
+  checkHostModuleRequired(name, metafile, directory);
+  const code = locationFreeChunkNames((build.outputFiles ?? []).map((f) => ({ name: path.relative(directory, f.path).split(path.sep).join("/"), text: f.text })));
+  if (!code.some((f) => f.name === PACKAGE_FILES.bundle)) throw new BundleError(`service "${name}": esbuild produced no ${PACKAGE_FILES.bundle}`);
+  const inputs = Object.keys(metafile.inputs).map((f) => path.resolve(directory, f));
+  return { code, warnings: build.warnings.map(formatMessage), inputs, ...packagesByLoadTime(metafile) };
+}
+
+/**
+ * esbuild's chunk hashes cover the input files' paths, so the same sources in another folder (a copy
+ * whose node_modules are links: the scaffold's figures) would give other names, hence other bytes and
+ * another hash. Each chunk is renamed after a hash of its own code (references to chunks left out), and
+ * every reference is rewritten: the names, and so the package, depend on the code only.
+ */
+function locationFreeChunkNames(files: readonly { name: string; text: string }[]): { name: string; data: Buffer }[] {
+  const hashed = /^(.*-)([A-Z0-9]{8})\.js$/;
+  const chunks = files.flatMap((f) => {
+    const match = f.name.startsWith(`${PACKAGE_FILES.chunks}/`) ? hashed.exec(path.posix.basename(f.name)) : null;
+    return match ? [{ file: f, prefix: match[1]!, hash: match[2]! }] : [];
+  });
+  const withoutHashes = (text: string): string => chunks.reduce((t, c) => t.split(`${c.prefix}${c.hash}.js`).join(`${c.prefix}.js`), text);
+  const renamed = new Map<string, string>();
+  for (const c of chunks) {
+    let name = `${c.prefix}${sha256(withoutHashes(c.file.text)).slice(0, 8)}.js`;
+    for (let n = 2; [...renamed.values()].includes(name); n++) name = `${c.prefix}${sha256(`${n}:${withoutHashes(c.file.text)}`).slice(0, 8)}.js`;
+    renamed.set(`${c.prefix}${c.hash}.js`, name);
   }
-  const output = build.outputFiles?.[0];
-  if (!output) throw new BundleError(`service "${name}": esbuild produced no output`);
-  const inputs = Object.keys(build.metafile?.inputs ?? {}).map((f) => path.resolve(directory, f));
-  return { code: Buffer.from(output.contents), warnings: build.warnings.map(formatMessage), inputs };
+  const rewrite = (text: string): string => [...renamed].reduce((t, [from, to]) => t.split(from).join(to), text);
+  return files.map((f) => {
+    const base = path.posix.basename(f.name);
+    const name = renamed.has(base) ? `${path.posix.dirname(f.name)}/${renamed.get(base)!}` : f.name;
+    return { name, data: Buffer.from(rewrite(f.text), "utf8") };
+  });
+}
+
+/** The npm package a bundled input belongs to (`@scope/name` or `name`), or undefined for the service's own files. */
+export function packageOf(input: string): string | undefined {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(input);
+  return match?.[1];
+}
+
+/** Which packages the entry and its static imports hold (loaded at start) and which any output holds. */
+function packagesByLoadTime(metafile: Metafile): { loadedAtStart: string[]; packages: string[] } {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined);
+  const atStart = new Set<string>();
+  const visit = (output: string): void => {
+    if (atStart.has(output) || !outputs[output]) return;
+    atStart.add(output);
+    for (const i of outputs[output]!.imports) if (i.kind === "import-statement" && !i.external) visit(i.path);
+  };
+  if (entry) visit(entry);
+  const packagesIn = (names: Iterable<string>): string[] =>
+    [...new Set([...names].flatMap((o) => Object.keys(outputs[o]!.inputs).map(packageOf).filter((p): p is string => p !== undefined)))].sort();
+  return { loadedAtStart: packagesIn(atStart), packages: packagesIn(Object.keys(outputs)) };
+}
+
+/**
+ * The host's module must be reached with `require`: an ES `import` of it compiles, loads under a
+ * test's NODE_PATH stand-in, and fails on Azure, where only `require` is intercepted (see BANNER).
+ */
+function checkHostModuleRequired(name: string, metafile: Metafile, directory: string): void {
+  const offenders = Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => HOST_PROVIDED_MODULES.includes(i.path) && i.kind !== "require-call").map((i) => `${shown(path.resolve(directory, file))} (${i.kind})`),
+  );
+  if (offenders.length > 0) {
+    throw new BundleError(
+      `service "${name}": ${HOST_PROVIDED_MODULES.join(", ")} is imported as an ES module by ${offenders.join(", ")}; ` +
+        "the Functions worker provides it to require() only (azure-functions-nodejs-worker src/setupCoreModule.ts), so the import would fail on Azure: use @azure/functions instead",
+    );
+  }
 }
 
 /**
@@ -290,19 +417,16 @@ Module._load = function (request, parent, isMain) {
   return request === "@azure/functions-core" ? core : load.call(this, request, parent, isMain);
 };
 const done = (result) => { process.stdout.write("\\n@@REGISTRATIONS@@" + JSON.stringify(result) + "\\n"); process.exit(0); };
-try {
-  require(process.argv[1]);
-} catch (error) {
-  done({ error: String((error && error.stack) || error) });
-}
-setImmediate(() => done({ functions: registrations.map((r) => {
+// As the worker loads an ES module main (src/loadScriptFile.ts); registration happens while it evaluates.
+import(require("node:url").pathToFileURL(process.argv[1]).href).then(() => setImmediate(report), (error) => done({ error: String((error && error.stack) || error) }));
+const report = () => done({ functions: registrations.map((r) => {
   const bindings = Object.values(r.bindings || {});
   const trigger = bindings.find((b) => /Trigger$/.test(b.type));
   const schedule = trigger && trigger.schedule !== undefined ? { schedule: String(trigger.schedule) } : {};
   const queue = trigger && trigger.type === "queueTrigger" && typeof trigger.queueName === "string" ? { queue: trigger.queueName } : {};
   const sends = bindings.filter((b) => b.type === "queue" && b.direction === "out" && typeof b.queueName === "string").map((b) => b.queueName);
   return { name: r.name, trigger: trigger ? trigger.type : "none", bindings: bindings.filter((b) => b !== trigger).map((b) => b.type), ...schedule, ...queue, ...(sends.length > 0 ? { sends } : {}) };
-}) }));
+}) });
 `;
 
 /** Bumped when the probe records more: a cache written by an older probe is read again. */
@@ -393,9 +517,12 @@ export function checkDeclaredTriggers(
   }
 }
 
-/** The package manifest the Node worker reads: `main` is the bundle; no dependencies (all bundled). */
+/**
+ * The package manifest the Node worker reads: `main` is the bundle, an ES module (`"type": "module"`:
+ * the worker `import()`s it, src/loadScriptFile.ts); no dependencies (all bundled).
+ */
 function generatedPackageJson(name: string): Buffer {
-  const manifest = { name, version: "1.0.0", private: true, type: "commonjs", main: PACKAGE_FILES.bundle };
+  const manifest = { name, version: "1.0.0", private: true, type: "module", main: PACKAGE_FILES.bundle };
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
 }
 

@@ -29,3 +29,20 @@ export function lazy<T>(factory: () => T): () => T {
     return created.value;
   };
 }
+
+/**
+ * `lazy` for a value whose code is loaded on first use (`() => import("./deps").then(...)`): the SDKs
+ * behind it are neither parsed nor initialized while the host waits for the app to register its
+ * functions (a cold start), only when a function first needs them. A failed attempt (a missing
+ * setting) is not remembered: the next call tries again, as `lazy` does when its factory throws.
+ */
+export function lazyAsync<T>(factory: () => Promise<T>): () => Promise<T> {
+  let created: Promise<T> | undefined;
+  return () => {
+    created ??= factory().catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    return created;
+  };
+}

@@ -7,7 +7,8 @@
  *   npx tsx scripts/bench/bundle.ts [service...]      (BENCH_RUNS=15 by default)
  *
  * How it measures:
- * - bundled: `node <bundle>/index.js`, the zip's own index.js (esbuild, minified, one file).
+ * - bundled: `node <bundle>/index.js`, the zip's own entry (esbuild, minified ES module; the chunks it imports
+ *   statically load with it, the others on first use).
  * - unbundled: the same entry compiled by esbuild with every npm package left external
  *   (`packages: "external"`), written under .build/ inside the project, so node loads each package
  *   file by file from node_modules as an unbundled deployment would. Compiling our own TypeScript

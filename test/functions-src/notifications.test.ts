@@ -17,7 +17,8 @@ import { newOrderDocument, outboxEntry, applyReport } from "../../functions-src/
 import manifest from "../../functions-src/notifications/service";
 import { publishStatusChanges } from "../../functions-src/notifications/src/change-feed";
 import { deliveryHandler } from "../../functions-src/notifications/src/delivery";
-import { type DeliveryDeps, deliveryDeps, publisherDeps } from "../../functions-src/notifications/src/deps";
+import { type DeliveryDeps, deliveryDeps } from "../../functions-src/notifications/src/deps";
+import { publisherDeps } from "../../functions-src/notifications/src/publisher-deps";
 import { WebhookClient } from "../../functions-src/notifications/src/webhook";
 import { createDatabase, createQueues, drainTexts, emulatorSettings, testContext, unique } from "./support/services";
 

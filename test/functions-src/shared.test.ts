@@ -14,7 +14,7 @@ import {
   queueConnection,
   urlSetting,
 } from "../../functions-src/shared/settings";
-import { canonicalJson, lazy } from "../../functions-src/shared/util";
+import { canonicalJson, lazy, lazyAsync } from "../../functions-src/shared/util";
 
 const EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
@@ -179,5 +179,19 @@ describe("errors and utilities", () => {
     let built = 0;
     const get = lazy(() => ++built);
     expect([get(), get()]).toEqual([1, 1]);
+  });
+
+  it("lazyAsync loads once for concurrent first calls, and tries again after a failure (a missing setting is not remembered)", async () => {
+    let attempts = 0;
+    const get = lazyAsync(async () => {
+      attempts++;
+      if (attempts === 1) throw new Error("COSMOS__accountEndpoint is not set");
+      return { client: attempts };
+    });
+    await expect(get()).rejects.toThrow(/accountEndpoint/);
+    const [a, b] = await Promise.all([get(), get()]);
+    expect(a).toBe(b);
+    expect(await get()).toBe(a);
+    expect(attempts).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { bundleService } from "../../components/function-app/bundle";
 import { refusal, serviceFiles } from "../../scripts/new-service";
 import { type ScaffoldedCopy, scaffoldedRepository } from "../helpers/scaffolded-copy";
 
@@ -110,6 +111,13 @@ describe("new-service: a scaffolded service in a copy of the repository", () => 
     for (const expected of ["FunctionApp billing", "WebApp billing-app", "ServiceApi gateway-billing", "SqlResourceSqlContainer data-billing-items", "ApiOperationPolicy gateway-billing-op-putItem"]) {
       expect(names).toContain(expected);
     }
+  });
+
+  it("loads its SDK clients (Cosmos DB, identity) on first use, not on a cold start", () => {
+    const bundle = bundleService({ name: "billing", directory: path.join(root, "functions-src", "billing"), outRoot: path.join(root, ".build", "scaffold-bundle") });
+    expect(bundle.packages).toContain("@azure/cosmos");
+    expect(bundle.loadedAtStart).toContain("@azure/functions");
+    expect(bundle.loadedAtStart.filter((p) => ["@azure/cosmos", "@azure/identity", "@azure/msal-node", "@azure/core-rest-pipeline"].includes(p))).toEqual([]);
   });
 
   it("typechecks, its tests included", () => {

@@ -29,6 +29,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ManagedIdentityCredential } from "@azure/identity";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { durationMs, FakeCore, type Registration } from "./core";
@@ -75,8 +76,9 @@ function timeSpanMs(value: string | undefined, fallback: number): number {
 const core = new FakeCore((level, source, message) => log(level, source, message));
 core.install();
 const hostJson = JSON.parse(readFileSync(join(config.appDirectory, "host.json"), "utf8")) as HostJson;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is CommonJS, loaded as the worker loads `main`
-require(join(config.appDirectory, "index.js"));
+// The bundle is an ES module (package.json "type": "module"): loaded with import(), as the Node worker
+// loads such a `main` (azure-functions-nodejs-worker src/loadScriptFile.ts); it registers while it evaluates.
+const appLoaded = import(pathToFileURL(join(config.appDirectory, "index.js")).href);
 
 const durable = new DurableHost({
   core,
@@ -140,15 +142,19 @@ function compileRoute(prefix: string, template: string, registration: Registrati
 }
 
 const routePrefix = hostJson.extensions?.http?.routePrefix ?? "api";
-const routes: Route[] = core.registrations
-  .filter((r) => r.trigger.type === "httpTrigger")
-  .map((r) => {
-    const authLevel = String(r.trigger.authLevel ?? "function").toLowerCase();
-    if (authLevel !== "anonymous") {
-      throw new Error(`function ${r.metadata.name}: authLevel "${authLevel}" needs function keys, which the twin does not emulate (the platform uses anonymous + App Service authentication)`);
-    }
-    return compileRoute(routePrefix, String(r.trigger.route ?? r.metadata.name), r);
-  });
+/** Compiled once the app has registered (main). */
+let routes: Route[] = [];
+function compileRoutes(): Route[] {
+  return core.registrations
+    .filter((r) => r.trigger.type === "httpTrigger")
+    .map((r) => {
+      const authLevel = String(r.trigger.authLevel ?? "function").toLowerCase();
+      if (authLevel !== "anonymous") {
+        throw new Error(`function ${r.metadata.name}: authLevel "${authLevel}" needs function keys, which the twin does not emulate (the platform uses anonymous + App Service authentication)`);
+      }
+      return compileRoute(routePrefix, String(r.trigger.route ?? r.metadata.name), r);
+    });
+}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -612,6 +618,8 @@ function startTelemetry(): void {
 
 // ---------------------------------------------------------------- start
 async function main(): Promise<void> {
+  await appLoaded;
+  routes = compileRoutes();
   const server = createServer((req, res) => void handleHttp(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.address() as AddressInfo).port;

@@ -24,7 +24,8 @@ import { type ProductDocument, productDocument, toView } from "./model";
 import { listQuerySchema, productInputSchema, skuParamsSchema } from "./schemas";
 import { ConcurrentUpdateError, type Stored } from "./store";
 
-export type DepsGetter = () => CatalogDeps;
+/** Asynchronous in the app (the SDKs load on first use, see index.ts); tests may return deps directly. */
+export type DepsGetter = () => CatalogDeps | Promise<CatalogDeps>;
 
 export interface CatalogHandlers {
   readonly listProducts: HttpHandler;
@@ -76,7 +77,7 @@ export function catalogHandlers(getDeps: DepsGetter): CatalogHandlers {
       "/query",
     );
     const after = query.continuationToken ? decodeContinuation(query.continuationToken) : undefined;
-    const page = await getDeps().store.page(query.limit, after);
+    const page = await (await getDeps()).store.page(query.limit, after);
     const last = page.docs.at(-1);
     return jsonResponse(
       200,
@@ -87,7 +88,7 @@ export function catalogHandlers(getDeps: DepsGetter): CatalogHandlers {
 
   const getProduct: CallerHandler = async (request) => {
     const { sku } = pathParams(skuParamsSchema, request);
-    const found = await getDeps().store.read(sku);
+    const found = await (await getDeps()).store.read(sku);
     if (!found) throw new ProblemError("notFound", `there is no product ${sku}`);
     const etag = toHttpEtag(found.etag);
     const ifNoneMatch = request.headers.get("if-none-match");
@@ -107,7 +108,7 @@ export function catalogHandlers(getDeps: DepsGetter): CatalogHandlers {
     // Strict (RFC 9110): anything but "*" or quoted entity tags is a 400 naming the header.
     const tags = ifMatchHeader === null ? undefined : parseIfMatch(ifMatchHeader);
     const input = validate(productInputSchema, await readJsonBody(request), "product");
-    const deps = getDeps();
+    const deps = await getDeps();
     const doc = productDocument(sku, input, deps.clock());
 
     if (tags === undefined) {

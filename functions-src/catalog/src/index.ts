@@ -3,12 +3,13 @@
  * SDK clients are built on first use from app settings (deps.ts), once per process.
  */
 import { registerHttp } from "../../shared/caller";
-import { lazy } from "../../shared/util";
+import { lazyAsync } from "../../shared/util";
 import manifest from "../service";
-import { catalogDeps } from "./deps";
 import { catalogHandlers } from "./handlers";
 
-const http = catalogHandlers(lazy(() => catalogDeps(process.env)));
+// The Cosmos DB SDK (and identity) load with ./deps on the first request that needs them, not while
+// the host waits for registration; the health route never loads them.
+const http = catalogHandlers(lazyAsync(async () => (await import("./deps.js")).catalogDeps(process.env)));
 
 // Anonymous at the function level: callers come through the gateway (which validates their token)
 // and the app is locked to it by the infrastructure; function keys would be shared secrets. Each

@@ -47,35 +47,35 @@ const orderRef = z.object({ orderId: orderIdSchema });
 
 export type ActivityHandlers = Readonly<Record<ActivityName, (input: unknown, context: InvocationContext) => Promise<unknown>>>;
 
-export function fulfillmentActivities(getDeps: () => FulfillmentDeps): ActivityHandlers {
+export function fulfillmentActivities(getDeps: () => FulfillmentDeps | Promise<FulfillmentDeps>): ActivityHandlers {
   return {
     reserveStock: async (input, context): Promise<ReserveResult> => {
       const { orderId, items } = linesInput.parse(input);
-      const result = await getDeps().stock.reserve(orderId, items);
+      const result = await (await getDeps()).stock.reserve(orderId, items);
       context.info(`order ${orderId}: stock ${result.ok ? "reserved" : `not reserved (${result.reason} ${result.sku})`}`);
       return result;
     },
     releaseStock: async (input, context): Promise<{ released: true }> => {
       const { orderId, items } = linesInput.parse(input);
-      await getDeps().stock.release(orderId, items);
+      await (await getDeps()).stock.release(orderId, items);
       context.info(`order ${orderId}: stock released`);
       return { released: true };
     },
     takePayment: async (input, context): Promise<ChargeResult> => {
       const request = chargeInput.parse(input);
-      const result = await getDeps().payments.charge(request);
+      const result = await (await getDeps()).payments.charge(request);
       context.info(`order ${request.orderId}: payment ${result.ok ? `taken (${result.paymentId})` : result.reason}`);
       return result;
     },
     refundPayment: async (input, context): Promise<RefundResult> => {
       const request = refundInput.parse(input);
-      const result = await getDeps().payments.refund(request);
+      const result = await (await getDeps()).payments.refund(request);
       context.info(`order ${request.orderId}: ${result.refunded ? `refunded (${result.refundId})` : "nothing to refund"}`);
       return result;
     },
     shipOrder: async (input, context): Promise<ShipResult> => {
       const { orderId, items, shippingAddress } = shipInput.parse(input);
-      const deps = getDeps();
+      const deps = await getDeps();
       const shipment = await deps.shipments.ship(orderId, items, shippingAddress);
       if (!shipment.shipped) {
         context.info(`order ${orderId}: not shipped, a cancellation got there first`);
@@ -87,7 +87,7 @@ export function fulfillmentActivities(getDeps: () => FulfillmentDeps): ActivityH
     },
     blockShipment: async (input, context): Promise<BlockResult> => {
       const { orderId } = orderRef.parse(input);
-      const result = await getDeps().shipments.blockShipment(orderId);
+      const result = await (await getDeps()).shipments.blockShipment(orderId);
       context.info(`order ${orderId}: ${result.blocked ? "shipment blocked by the cancellation" : "already shipped; cancellation too late"}`);
       return result;
     },
@@ -99,7 +99,7 @@ export function fulfillmentActivities(getDeps: () => FulfillmentDeps): ActivityH
         messageId: `${report.orderId}:${report.status}`,
         ...report,
       };
-      await getDeps().statusQueue.sendMessage(encodeQueueMessage(message));
+      await (await getDeps()).statusQueue.sendMessage(encodeQueueMessage(message));
       return { sent: true };
     },
   };

@@ -6,13 +6,14 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
 import { settingNames } from "../../shared/manifest";
-import { lazy } from "../../shared/util";
+import { lazyAsync } from "../../shared/util";
 import { ACTIVITIES, fulfillmentActivities } from "./activities";
-import { fulfillmentDeps } from "./deps";
 import { ORCHESTRATION, fulfillOrder } from "./orchestrator";
 import { durableStarterClient, starterHandler } from "./starter";
 
-const deps = lazy(() => fulfillmentDeps(process.env));
+// The SDKs (Cosmos DB, Storage, identity) load with ./deps when a function first needs them, not while
+// the host waits for registration (durable-functions itself must load: it registers the orchestration).
+const deps = lazyAsync(async () => (await import("./deps.js")).fulfillmentDeps(process.env));
 const activities = fulfillmentActivities(deps);
 
 df.app.orchestration(ORCHESTRATION, fulfillOrder);

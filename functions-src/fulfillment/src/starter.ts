@@ -139,16 +139,18 @@ export async function reportRefusedCreation(
 }
 
 export function starterHandler(
-  getDeps: () => FulfillmentDeps,
+  getDeps: () => FulfillmentDeps | Promise<FulfillmentDeps>,
   getClient: (context: InvocationContext) => StarterClient,
   queue: string = FULFILLMENT_QUEUE,
 ): (raw: unknown, context: InvocationContext) => Promise<void> {
-  return async (raw, context) =>
-    queueHandler({
+  return async (raw, context) => {
+    const deps = await getDeps();
+    return queueHandler({
       queue,
       schema: fulfillmentMessageSchema,
-      poison: getDeps().poison,
+      poison: deps.poison,
       handle: (message, ctx) => handleFulfillmentMessage(getClient(ctx), message, ctx),
-      onRefused: (decoded, reason, ctx) => reportRefusedCreation(getDeps(), getClient(ctx), decoded, reason, ctx),
+      onRefused: (decoded, reason, ctx) => reportRefusedCreation(deps, getClient(ctx), decoded, reason, ctx),
     })(raw, context);
+  };
 }

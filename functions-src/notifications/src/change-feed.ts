@@ -23,7 +23,7 @@ import {
 } from "../../shared/contracts/order-events";
 import { publicReason } from "../../shared/reasons";
 import { eventSource } from "../../shared/event-schema";
-import type { PublisherDeps } from "./deps";
+import type { PublisherDeps } from "./publisher-deps";
 
 /** The fields of an orders document the relay reads (a tolerant reader: the rest is orders' business). */
 const orderChangeSchema = z.object({

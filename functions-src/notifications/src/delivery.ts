@@ -125,11 +125,11 @@ async function deliverOne(deps: DeliveryDeps, event: IncomingEvent, context: Inv
 }
 
 export function deliveryHandler(
-  getDeps: () => DeliveryDeps,
+  getDeps: () => DeliveryDeps | Promise<DeliveryDeps>,
   queue: string = NOTIFICATIONS_QUEUE,
 ): (raw: unknown, context: InvocationContext) => Promise<void> {
   return async (raw, context) => {
-    const deps = getDeps();
+    const deps = await getDeps();
     return queueHandler({
       queue,
       schema: deliveryMessageSchema,

@@ -3,15 +3,16 @@
  */
 import { type InvocationContext, app } from "@azure/functions";
 import { databaseFor, settingNames } from "../../shared/manifest";
-import { lazy } from "../../shared/util";
+import { lazyAsync } from "../../shared/util";
 import manifest, { NOTIFICATIONS_QUEUE, ORDERS_DATABASE, ORDERS_LEASES } from "../service";
 import { ORDERS_CONTAINER } from "../../orders/service";
 import { publishStatusChanges } from "./change-feed";
 import { deliveryHandler } from "./delivery";
-import { deliveryDeps, publisherDeps } from "./deps";
 
-const publisher = lazy(() => publisherDeps(process.env));
-const delivery = lazy(() => deliveryDeps(process.env));
+// The SDKs (Cosmos DB, Storage, Event Grid, identity) load with ./deps when a function first needs
+// them, not while the host waits for registration.
+const publisher = lazyAsync(async () => (await import("./publisher-deps.js")).publisherDeps(process.env));
+const delivery = lazyAsync(async () => (await import("./deps.js")).deliveryDeps(process.env));
 
 app.cosmosDB("publishOrderStatusChanges", {
   connection: settingNames.cosmosConnection,
@@ -28,7 +29,7 @@ app.cosmosDB("publishOrderStatusChanges", {
   // A thrown batch is retried and the lease does not advance: changes are never skipped over.
   retry: { strategy: "exponentialBackoff", maxRetryCount: -1, minimumInterval: 2_000, maximumInterval: 5 * 60_000 },
   handler: async (documents: unknown[], context: InvocationContext) => {
-    await publishStatusChanges(publisher(), documents, context);
+    await publishStatusChanges(await publisher(), documents, context);
   },
 });
 

@@ -38,7 +38,8 @@ import {
 import { ConcurrentUpdateError, type Stored } from "./store";
 
 export { ANY_CUSTOMER_ROLE } from "./schemas";
-export type DepsGetter = () => OrdersDeps;
+/** Asynchronous in the app (the SDKs load on first use, see index.ts); tests may return deps directly. */
+export type DepsGetter = () => OrdersDeps | Promise<OrdersDeps>;
 
 export interface OrdersHandlers {
   readonly createOrder: HttpHandler;
@@ -93,7 +94,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
         errors: [{ pointer: "/customerId", message: "not the calling customer" }],
       });
     }
-    const deps = getDeps();
+    const deps = await getDeps();
     const requestHash = sha256Hex(canonicalJson(body));
     const now = deps.clock();
 
@@ -137,7 +138,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
   const getOrder: CallerHandler = async (request, _context, caller) => {
     const { customerId, orderId } = pathParams(orderParamsSchema, request);
     authorizeOrder(caller, customerId, orderId);
-    const found = await getDeps().store.read(customerId, orderId);
+    const found = await (await getDeps()).store.read(customerId, orderId);
     if (!found) throw notFound(customerId, orderId);
     const etag = toHttpEtag(found.etag);
     const ifNoneMatch = request.headers.get("if-none-match");
@@ -156,7 +157,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
       "query",
       "/query",
     );
-    const deps = getDeps();
+    const deps = await getDeps();
     const binding = listingBinding(customerId);
     const token = query.continuationToken ? await deps.continuationTokens.open(binding, query.continuationToken) : undefined;
     let page: Awaited<ReturnType<typeof deps.store.page>>;
@@ -193,7 +194,7 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
       request.method === "POST"
         ? validate(cancelOrderRequestSchema, (await readJsonBody(request, { optional: true })) ?? {}, "cancellation")
         : {};
-    const deps = getDeps();
+    const deps = await getDeps();
     const found = await deps.store.read(customerId, orderId);
     if (!found) throw notFound(customerId, orderId);
     if (!ifMatchSatisfied(tags, toHttpEtag(found.etag))) {

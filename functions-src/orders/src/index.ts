@@ -6,14 +6,15 @@ import { app } from "@azure/functions";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { settingNames } from "../../shared/manifest";
 import { registerHttp } from "../../shared/caller";
-import { lazy } from "../../shared/util";
+import { lazyAsync } from "../../shared/util";
 import manifest from "../service";
-import { ordersDeps } from "./deps";
 import { ordersHandlers } from "./handlers";
 import { relayOutbox } from "./outbox";
 import { statusUpdatesHandler } from "./status-updates";
 
-const deps = lazy(() => ordersDeps(process.env));
+// The SDKs (Cosmos DB, Storage, identity) load with ./deps when a function first needs them, not while
+// the host waits for registration; the health route never loads them.
+const deps = lazyAsync(async () => (await import("./deps.js")).ordersDeps(process.env));
 const http = ordersHandlers(deps);
 
 // Anonymous at the function level: callers come through the gateway (which validates their token)
@@ -43,6 +44,6 @@ app.timer("relayOutbox", {
   schedule: "0 */1 * * * *",
   runOnStartup: false,
   handler: async (_timer, context) => {
-    await relayOutbox(deps(), context);
+    await relayOutbox(await deps(), context);
   },
 });

@@ -54,11 +54,11 @@ export async function applyStatusReport(deps: OrdersDeps, report: StatusReport, 
 }
 
 export function statusUpdatesHandler(
-  getDeps: () => OrdersDeps,
+  getDeps: () => OrdersDeps | Promise<OrdersDeps>,
   queue: string = ORDER_STATUS_QUEUE,
 ): (raw: unknown, context: InvocationContext) => Promise<void> {
   return async (raw, context) => {
-    const deps = getDeps();
+    const deps = await getDeps();
     return queueHandler({
       queue,
       schema: statusReportSchema,

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { inflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BundleError, bundleService, type ServiceBundle } from "../../../components/function-app/bundle";
@@ -70,11 +71,18 @@ interface CoreReport {
   invocation: { name: string; status?: number; body?: string; error?: string } | null;
 }
 
-/** Loads the bundle as the worker would (`require(main)`) in a fresh node, with the fake core. */
+/**
+ * Loads the bundle as the worker would in a fresh node, with the fake core: `import()` for an ES module
+ * `main` (`.mjs`, or `.js` under `"type": "module"`), else `require` (azure-functions-nodejs-worker
+ * src/loadScriptFile.ts, isESModule).
+ */
 function loadInFreshNode(appDirectory: string, options: { fakeCore: boolean; invoke?: string }): { report: CoreReport | undefined; stdout: string; stderr: string; status: number | null } {
   const reportFile = path.join(temp, `report-${Math.random().toString(36).slice(2)}.json`);
-  const main = JSON.parse(readFileSync(path.join(appDirectory, "package.json"), "utf8")) as { main: string };
-  const run = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(appDirectory, main.main))})`], {
+  const manifest = JSON.parse(readFileSync(path.join(appDirectory, "package.json"), "utf8")) as { main: string; type?: string };
+  const file = path.join(appDirectory, manifest.main);
+  const esm = file.endsWith(".mjs") || (!file.endsWith(".cjs") && manifest.type === "module");
+  const load = esm ? `import(${JSON.stringify(pathToFileURL(file).href)})` : `require(${JSON.stringify(file)})`;
+  const run = spawnSync(process.execPath, ["-e", load], {
     cwd: appDirectory,
     encoding: "utf8",
     env: {
@@ -131,13 +139,15 @@ describe("bundleService", () => {
       expect(entry.data.equals(readFileSync(path.join(bundle.appDirectory, entry.name)))).toBe(true);
     }
     expect(entries[0]!.data.equals(readFileSync(path.join(FIXTURE, "host.json")))).toBe(true);
-    expect(JSON.parse(entries[2]!.data.toString("utf8"))).toEqual({ name: "hello", version: "1.0.0", private: true, type: "commonjs", main: "index.js" });
+    expect(JSON.parse(entries[2]!.data.toString("utf8"))).toEqual({ name: "hello", version: "1.0.0", private: true, type: "module", main: "index.js" });
   });
 
   it("keeps @azure/functions-core external: the bundle registers both functions through it in a fresh node", () => {
     const bundle = build("load");
     const code = readFileSync(path.join(bundle.appDirectory, "index.js"), "utf8");
-    expect(code).toContain('require("@azure/functions-core")');
+    // Through a require call (the banner's createRequire), never an ES import: the worker intercepts require only.
+    expect(code).toMatch(/[\w$]+\("@azure\/functions-core"\)/);
+    expect(code).not.toMatch(/(?:\bfrom|\bimport)\s*\(?\s*"@azure\/functions-core"/);
 
     const { report, status, stderr } = loadInFreshNode(bundle.appDirectory, { fakeCore: true });
 
@@ -166,7 +176,7 @@ describe("bundleService", () => {
     expect(`${stdout}${stderr}`).toMatch(/Failed to detect the Azure Functions runtime/);
   });
 
-  it("defines import.meta.url in the CommonJS bundle as the bundle's file URL", () => {
+  it("keeps import.meta.url the bundle's own file URL", () => {
     const service = path.join(temp, "meta-service");
     mkdirSync(path.join(service, "src"), { recursive: true });
     writeFileSync(path.join(service, "host.json"), '{ "version": "2.0" }\n');
