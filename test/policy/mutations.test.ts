@@ -5,6 +5,8 @@
  * owner (its parent component, or a resource it links to such as a policy's API). Prints the catch
  * rate per class and overall; fails below 95% overall.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackPlan } from "../helpers/stack-plans";
 import type { Plan } from "../../engine/plan-format";
@@ -55,6 +57,10 @@ describe("mutation harness: single mistakes in the prod plan", () => {
     console.log([`mutation catch rate: ${caught}/${outcomes.length} = ${(rate * 100).toFixed(1)}%`, ...lines, ...missed].join("\n"));
     expect(rate).toBeGreaterThanOrEqual(0.95);
   }, MUTATION_TIMEOUT_MS);
+
+  it("is as many mutations as policy/README.md says", () => {
+    expect(readFileSync(path.resolve(__dirname, "../../policy/README.md"), "utf8")).toContain(`applies ${MUTATIONS.length} single realistic mistakes`);
+  });
 
   it("covers every class the issues name, with several variants each", () => {
     const counts = new Map<string, number>();
