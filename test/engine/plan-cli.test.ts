@@ -125,7 +125,7 @@ describe("npm run plan", () => {
     expect(plan.stdout).toMatch(/^usage: npm run plan -- --stack <name> \[options\]/);
     for (const option of ["--base-plan", "--no-baseline", "--save", "--diff", "--tree", "--dry-run", "--json", "--report", "--quiet"]) expect(plan.stdout).toContain(option);
     let policyOut = "";
-    const policyStatus = runPolicyCli(["--help"], { out: (t) => (policyOut += `${t}\n`), err: (t) => (policyOut += `${t}\n`) });
+    const policyStatus = await runPolicyCli(["--help"], { out: (t) => (policyOut += `${t}\n`), err: (t) => (policyOut += `${t}\n`) });
     expect(policyStatus).toBe(0);
     expect(policyOut).toMatch(/^usage: npm run policy -- --plan <plan\.json>/);
   });
