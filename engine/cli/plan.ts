@@ -19,7 +19,7 @@ import { createProgress, type ProgressTarget } from "../preview-progress";
 import type * as PlanEngine from "./plan-engine";
 
 let engine: typeof PlanEngine | undefined;
-const loadEngine = async (): Promise<typeof PlanEngine> => (engine ??= await import("./plan-engine"));
+const loadEngine = async (): Promise<typeof PlanEngine> => (engine ??= await import("./plan-engine.js"));
 
 export const PLAN_USAGE = `usage: npm run plan -- --stack <name> [options]
 

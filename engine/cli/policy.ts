@@ -59,7 +59,7 @@ export async function runPolicyCli(
     io.err(`error: --plan is required\n${USAGE}`);
     return 2;
   }
-  const { PlanFileError, PolicyConfigError, evaluatePolicies, formatPolicyTable, readPlanFile, readPolicyConfigFile } = await import("../policy-runner");
+  const { PlanFileError, PolicyConfigError, evaluatePolicies, formatPolicyTable, readPlanFile, readPolicyConfigFile } = await import("../policy-runner.js");
   try {
     const plan = readPlanFile(values.plan);
     const stack = values.stack ?? plan.stack;
