@@ -31,13 +31,12 @@ export async function scaffoldedRepository(): Promise<ScaffoldedCopy> {
     mkdirSync(work);
     const written = scaffoldedCopy(path.join(work, "repo"));
     writeFileSync(path.join(work, "written.json"), JSON.stringify(written));
-    // One stack after the other: the second plan reuses the service packages the first built in the
-    // copy's .build/functions (one folder per service, whatever the stack: components/function-app/
-    // bundle-cache.ts). Side by side, both would build every package, into the same folders.
-    for (const stack of STACKS) {
-      const run = await planProject(path.join(work, "repo"), stack, path.join(work, `plan-${stack}.json`));
-      writeFileSync(path.join(work, `run-${stack}.json`), JSON.stringify(run));
-    }
+    await Promise.all(
+      STACKS.map(async (stack) => {
+        const run = await planProject(path.join(work, "repo"), stack, path.join(work, `plan-${stack}.json`));
+        writeFileSync(path.join(work, `run-${stack}.json`), JSON.stringify(run));
+      }),
+    );
     return undefined;
   });
   const work = path.join(directory, "scaffolded");
