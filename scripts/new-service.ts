@@ -431,36 +431,45 @@ export function scaffold(name: string, root: string): string[] {
   return [...Object.keys(files), ...STACKS.map((s) => `Pulumi.${s}.yaml`)];
 }
 
-function main(): number {
+/** Where the command writes: the process's console, or a test's buffers. */
+export interface NewServiceIo {
+  readonly log: (text: string) => void;
+  readonly error: (text: string) => void;
+}
+
+/** `npm run new-service -- <argv>`: its exit code (0 scaffolded or --help, 2 a usage or naming mistake, 1 a bug of ours). */
+export function runNewService(argv: readonly string[], io: NewServiceIo = { log: console.log, error: console.error }): number {
+  try {
+    return main(argv, io);
+  } catch (e) {
+    const failure = describeFailure(e);
+    io.error(failure.text);
+    return failure.userMistake ? 2 : 1;
+  }
+}
+
+function main(argv: readonly string[], io: NewServiceIo): number {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } });
   } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    io.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (parsed.values.help) {
-    console.log(USAGE);
+    io.log(USAGE);
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    console.error(`error: expected one service name, found ${parsed.positionals.length}\n\n${USAGE}`);
+    io.error(`error: expected one service name, found ${parsed.positionals.length}\n\n${USAGE}`);
     return 2;
   }
   const name = parsed.positionals[0]!;
   const root = path.resolve(parsed.values.root ?? path.join(__dirname, ".."));
   const written = scaffold(name, root);
-  console.log(`created service "${name}":\n${written.map((f) => `  ${f}`).join("\n")}`);
-  console.log(`next: npm run plan -- --stack dev   (see docs/ADDING-A-SERVICE.md)`);
+  io.log(`created service "${name}":\n${written.map((f) => `  ${f}`).join("\n")}`);
+  io.log(`next: npm run plan -- --stack dev   (see docs/ADDING-A-SERVICE.md)`);
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main();
-  } catch (e) {
-    const failure = describeFailure(e);
-    console.error(failure.text);
-    process.exitCode = failure.userMistake ? 2 : 1;
-  }
-}
+if (require.main === module) process.exitCode = runNewService(process.argv.slice(2));

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { renderDiagram } from "../engine/diagram";
-import { readPlanFile } from "../engine/policy-runner";
+import { readPlanFile } from "../engine/policy-run/files";
 
 const ROOT = path.resolve(__dirname, "..");
 const CHROMIUM = "/usr/bin/chromium";

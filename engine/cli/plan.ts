@@ -10,21 +10,18 @@ import "../lazy-modules";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, parseStackConfig } from "../../lib/config";
 import { findReservedEndpoints } from "../../lib/endpoints";
-import { isInternalRunError } from "../../lib/stack";
 import { didYouMean } from "../../lib/suggest";
 import { describeFailure } from "../../components/core/user-error";
-import { planStack, readStackFiles } from "../plan";
 import { cachedPlan, type CachedPlan, type PlanCacheRequest } from "../plan-cache";
 import type { Plan } from "../plan-format";
-import { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
-import { previewPlans, summaryLine } from "../preview";
-import { formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle } from "../preview-format";
 import { createProgress, type ProgressTarget } from "../preview-progress";
-import { freshStackPass } from "../preview-fresh";
-import { costLine, priceStack, renderReport } from "../report";
+// Pulumi, the engine, the policy pack and the report load only once the arguments are parsed
+// (./plan-engine.ts): --help and a mistyped option answer at once (test/scripts/help.test.ts).
+import type * as PlanEngine from "./plan-engine";
+
+let engine: typeof PlanEngine | undefined;
+const loadEngine = async (): Promise<typeof PlanEngine> => (engine ??= await import("./plan-engine.js"));
 
 export const PLAN_USAGE = `usage: npm run plan -- --stack <name> [options]
 
@@ -144,6 +141,10 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
     logError(`error: --base-plan cannot be combined with ${args["no-baseline"] ? "--no-baseline" : "--dry-run"}\n${usage()}`);
     return 2;
   }
+  const {
+    PROJECT, parseStackConfig, planStack, readStackFiles, evaluatePolicies, formatPolicyTable, readPlanFile, previewPlans, summaryLine,
+    formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle, freshStackPass, costLine, priceStack, renderReport,
+  } = await loadEngine();
   const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
   const program = args.program ? path.resolve(args.program) : undefined;
   const savedBaseline = baselineFile(projectDir, args.stack);
@@ -257,9 +258,10 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
  * exit 1.
  */
 function reportFailure(e: unknown): { readonly code: number; readonly text: string } {
-  if (pulumi.RunError.isInstance(e)) {
+  // A RunError comes from the program, which runs only after the engine is loaded.
+  if (engine?.RunError.isInstance(e)) {
     const message = (e as Error).message;
-    return isInternalRunError(e) ? { code: 1, text: message } : { code: 2, text: `error: ${message}` };
+    return engine.isInternalRunError(e) ? { code: 1, text: message } : { code: 2, text: `error: ${message}` };
   }
   const named = e instanceof Error && ["PlanFileError", "PolicyConfigError"].includes(e.name);
   if (named) return { code: 2, text: `error: ${(e as Error).message}` };

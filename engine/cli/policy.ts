@@ -6,16 +6,9 @@
  * plan or config file that is missing or malformed (the message names the file and the problem).
  */
 import { parseArgs } from "node:util";
-import {
-  PlanFileError,
-  PolicyConfigError,
-  evaluatePolicies,
-  formatPolicyTable,
-  readPlanFile,
-  readPolicyConfigFile,
-  type EvaluateOptions,
-  type PolicyConfig,
-} from "../policy-runner";
+// The policy pack (and with it Pulumi) loads only once the arguments are parsed: --help and a
+// mistyped option answer at once (test/scripts/help.test.ts).
+import type { EvaluateOptions, PolicyConfig } from "../policy-runner";
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -34,12 +27,12 @@ const USAGE = `usage: npm run policy -- --plan <plan.json> [--stack <name>] [--c
   --config, -c  a policy pack config file instead of policy/config.<stack>.json
   --json        print the report as JSON instead of a table`;
 
-/** Runs the command with `argv` (without node and the script); returns the exit code. */
-export function runPolicyCli(
+/** Runs the command with `argv` (without node and the script); resolves to the exit code. */
+export async function runPolicyCli(
   argv: readonly string[],
   io: CliIo = { out: console.log, err: console.error },
   options: CliOptions = {},
-): number {
+): Promise<number> {
   let values: { plan?: string; stack?: string; config?: string; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -66,6 +59,7 @@ export function runPolicyCli(
     io.err(`error: --plan is required\n${USAGE}`);
     return 2;
   }
+  const { PlanFileError, PolicyConfigError, evaluatePolicies, formatPolicyTable, readPlanFile, readPolicyConfigFile } = await import("../policy-runner.js");
   try {
     const plan = readPlanFile(values.plan);
     const stack = values.stack ?? plan.stack;
@@ -96,12 +90,11 @@ export function runPolicyCli(
 
 // Run only as a script (tests import runPolicyCli).
 if (typeof require !== "undefined" && require.main === module) {
-  let code: number;
-  try {
-    code = runPolicyCli(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    code = 1;
-  }
-  process.exitCode = code;
+  runPolicyCli(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exitCode = 1;
+    },
+  );
 }

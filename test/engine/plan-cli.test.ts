@@ -91,7 +91,11 @@ describe("npm run plan", () => {
     const first = await stackPlan("dev");
     mkdirSync(path.join(dir, ".plan"), { recursive: true });
     writeFileSync(path.join(dir, ".plan", "dev.baseline.json"), JSON.stringify(first, null, 2) + "\n");
-    writeFileSync(path.join(dir, "first.json"), JSON.stringify(first, null, 2) + "\n");
+    // Plans of our own go outside the project folder: a file added there is an input of the plan
+    // cache (engine/plan-cache.ts), and the third run below plans the same program and stack file as
+    // the second, so it reuses that evaluation instead of repeating it.
+    const scratch = mkdtempSync(path.join(tmpdir(), "plan-bases-"));
+    writeFileSync(path.join(scratch, "first.json"), JSON.stringify(first, null, 2) + "\n");
     const stackFile = path.join(dir, "Pulumi.dev.yaml");
     const yaml = readFileSync(stackFile, "utf8");
     const edited = yaml.replace(/(orders:\n\s+instanceMemoryMB:) 512/, "$1 2048");
@@ -108,12 +112,12 @@ describe("npm run plan", () => {
     expect(second.stdout).not.toContain("baseline saved");
 
     // A base plan in which the orders app's package container had another name.
-    const base = JSON.parse(readFileSync(path.join(dir, "first.json"), "utf8")) as Plan;
+    const base = JSON.parse(readFileSync(path.join(scratch, "first.json"), "utf8")) as Plan;
     const container = base.resources.find((r) => r.type === "azure-native:storage:BlobContainer" && r.name === "orders-package")!;
     const oldName = "contoso-orders-code-d";
     const renamed = { ...container, id: container.id!.replace(String(container.inputs.containerName), oldName), inputs: { ...container.inputs, containerName: oldName } };
-    writeFileSync(path.join(dir, "base.json"), JSON.stringify({ ...base, resources: base.resources.map((r) => (r === container ? renamed : r)) }));
-    const third = await planInProcess(["--stack", "dev", "--base-plan", path.join(dir, "base.json"), "--project-dir", dir, "--program", program]);
+    writeFileSync(path.join(scratch, "base.json"), JSON.stringify({ ...base, resources: base.resources.map((r) => (r === container ? renamed : r)) }));
+    const third = await planInProcess(["--stack", "dev", "--base-plan", path.join(scratch, "base.json"), "--project-dir", dir, "--program", program]);
     expect(third.status).toBe(0);
     expect(third.stdout).toMatch(/^Resources: \+ 0 to create, ~ 1 to update, \+- 1 to replace, - 0 to delete, \d+ unchanged$/m);
     expect(third.stdout).toMatch(/^ \+- +├─ storage:BlobContainer +orders-package +replace +\[diff: containerName \(forces replacement\)\]$/m);
@@ -125,7 +129,7 @@ describe("npm run plan", () => {
     expect(plan.stdout).toMatch(/^usage: npm run plan -- --stack <name> \[options\]/);
     for (const option of ["--base-plan", "--no-baseline", "--save", "--diff", "--tree", "--dry-run", "--json", "--report", "--quiet"]) expect(plan.stdout).toContain(option);
     let policyOut = "";
-    const policyStatus = runPolicyCli(["--help"], { out: (t) => (policyOut += `${t}\n`), err: (t) => (policyOut += `${t}\n`) });
+    const policyStatus = await runPolicyCli(["--help"], { out: (t) => (policyOut += `${t}\n`), err: (t) => (policyOut += `${t}\n`) });
     expect(policyStatus).toBe(0);
     expect(policyOut).toMatch(/^usage: npm run policy -- --plan <plan\.json>/);
   });

@@ -307,22 +307,22 @@ describe("npm run policy", () => {
     expect(run.stderr).toMatch(/47 mandatory policy violations: fix them before `pulumi up`/);
   });
 
-  it("exits 0 on the compliant plan", () => {
+  it("exits 0 on the compliant plan", async () => {
     const c = capture();
-    expect(runPolicyCli(["--plan", COMPLIANT, "--stack", "prod"], c.io, { policies: pinned })).toBe(0);
+    expect(await runPolicyCli(["--plan", COMPLIANT, "--stack", "prod"], c.io, { policies: pinned })).toBe(0);
     expect(c.out()).toMatch(/No policy violations/);
   });
 
-  it("defaults --stack to the plan's stack and prints JSON with --json", () => {
+  it("defaults --stack to the plan's stack and prints JSON with --json", async () => {
     const c = capture();
-    expect(runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
+    expect(await runPolicyCli(["--plan", INSECURE, "--json"], c.io, { policies: pinned })).toBe(1);
     const report = JSON.parse(c.out()) as { stack: string; mandatory: number };
     expect(report).toMatchObject({ stack: "prod", mandatory: 47 });
   });
 
-  it("takes a config file instead of policy/config.<stack>.json", () => {
+  it("takes a config file instead of policy/config.<stack>.json", async () => {
     const c = capture();
-    expect(runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
+    expect(await runPolicyCli(["--plan", INSECURE, "--config", file("all-advisory.json", '{ "all": "advisory" }')], c.io, { policies: pinned })).toBe(0);
     // The file replaces config.prod.json: no requiredTags / allowedLocations, so those two rules do not apply.
     expect(c.out()).toMatch(/\(config: .*all-advisory\.json\)[\s\S]*0 mandatory, 45 advisory violations/);
   });
@@ -336,9 +336,9 @@ describe("npm run policy", () => {
     [[], /error: --plan is required\nusage: npm run policy/],
     [["--plan"], /error: .*--plan/],
     [["--plan", COMPLIANT, "--verbose"], /error: .*--verbose/],
-  ])("exits 2 with a clear error for %j", (argv, message) => {
+  ])("exits 2 with a clear error for %j", async (argv, message) => {
     const c = capture();
-    expect(runPolicyCli(argv, c.io, { policies: pinned })).toBe(2);
+    expect(await runPolicyCli(argv, c.io, { policies: pinned })).toBe(2);
     expect(c.err()).toMatch(message);
   });
 });

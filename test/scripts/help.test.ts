@@ -1,14 +1,47 @@
 /**
  * Every command a user runs answers --help with its usage and exit 0, without doing its work (a
- * help request that plans, builds or starts emulators is a defect of its own).
+ * help request that plans, builds or starts emulators is a defect of its own), and without loading
+ * Pulumi: `npm run plan -- --help` answers in a fraction of a second, not after the seconds the
+ * engine takes to load.
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "../..");
 const run = promisify(execFile);
+const scratch = mkdtempSync(path.join(tmpdir(), "help-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * Commands whose --help still loads Pulumi, each with why; a ratchet: one that stops loading it fails
+ * here until it leaves the list. The service-name rule (composition/manifest-schema.ts), the service
+ * folder list (composition/services.ts) and the figures' policy run are in modules that load the
+ * whole component package.
+ */
+const HELP_LOADS_PULUMI: Readonly<Record<string, string>> = {
+  "scripts/build-functions.ts": "lists the service folders with composition/services.ts",
+  "scripts/new-service.ts": "imports the service-name rule from composition/manifest-schema.ts",
+  "scripts/doc-figures.ts": "imports the scaffold (scripts/new-service.ts) and the policy runner",
+};
+
+/** The command as `npm run` starts it (tsx), and the npm packages each of its processes loaded. */
+async function tsx(script: string, args: readonly string[], timeout: number): Promise<{ stdout: string; stderr: string; code: number; loaded: string[][] }> {
+  const record = path.join(scratch, `${path.basename(script)}-${args.join("_").replace(/[^\w-]/g, "")}-${Date.now()}.jsonl`);
+  const env = { ...process.env, NODE_OPTIONS: `--require ${path.join(root, "test/helpers/loaded-packages.cjs")}`, LOADED_PACKAGES_FILE: record };
+  const done = await run(path.join(root, "node_modules/.bin/tsx"), [path.join(root, script), ...args], { cwd: root, timeout, env }).then(
+    ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code ?? -1 }),
+  );
+  const loaded = readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as string[]);
+  return { ...done, loaded };
+}
+
+/** Pulumi's packages among what a command's processes loaded. */
+const pulumiLoaded = (loaded: readonly string[][]): string[] => [...new Set(loaded.flat().filter((p) => p.startsWith("@pulumi/")))].sort();
 
 const COMMANDS: readonly (readonly [string, string, RegExp])[] = [
   ["npm run plan", "engine/cli/plan.ts", /^usage: npm run plan -- --stack <name>/],
@@ -25,14 +58,25 @@ const COMMANDS: readonly (readonly [string, string, RegExp])[] = [
 describe("--help", () => {
   it.each(COMMANDS)("%s --help prints its usage quickly and exits 0", async (_name, script, usage) => {
     const started = Date.now();
-    const { stdout } = await run(path.join(root, "node_modules/.bin/tsx"), [path.join(root, script), "--help"], { cwd: root, timeout: 30_000 });
+    const { stdout, code, loaded } = await tsx(script, ["--help"], 30_000);
+    expect(code).toBe(0);
     expect(stdout).toMatch(usage);
     // Planning takes 20 s or more: a help that fast did not plan.
     expect(Date.now() - started).toBeLessThan(20_000);
+    // The probe ran in the command's processes (tsx and the script's own).
+    expect(loaded.length).toBeGreaterThan(0);
+    if (script in HELP_LOADS_PULUMI) expect(pulumiLoaded(loaded), `${script} no longer loads Pulumi for --help: remove it from HELP_LOADS_PULUMI`).not.toEqual([]);
+    else expect(pulumiLoaded(loaded), "loaded for --help").toEqual([]);
   }, 40_000);
+
+  it("lists in HELP_LOADS_PULUMI only commands of this file", () => {
+    for (const script of Object.keys(HELP_LOADS_PULUMI)) expect(COMMANDS.map(([, s]) => s)).toContain(script);
+  });
 });
 
 const MISTAKES: readonly (readonly [string, string, string, RegExp])[] = [
+  ["npm run plan", "--stak dev", "engine/cli/plan.ts", /^error: Unknown option '--stak'; did you mean --stack\?/],
+  ["npm run policy", "--plna plan.json", "engine/cli/policy.ts", /^error: Unknown option '--plna'/],
   ["npm run dev", "--stak dev", "scripts/dev.ts", /^error: Unknown option '--stak'/],
   ["npm run dev", "--payment later", "scripts/dev.ts", /^error: --payment: expected one of approve, decline, error, hang, found "later"/],
   ["npm run dev", "--port http", "scripts/dev.ts", /^error: --port: expected a port number \(1-65535\), found "http"/],
@@ -42,13 +86,12 @@ const MISTAKES: readonly (readonly [string, string, string, RegExp])[] = [
 
 describe("a mistyped argument", () => {
   it.each(MISTAKES)("%s -- %s: one line naming it, the usage, exit 2, no stack trace, nothing started", async (_name, args, script, message) => {
-    const failure = await run(path.join(root, "node_modules/.bin/tsx"), [path.join(root, script), ...args.split(" ")], { cwd: root, timeout: 60_000 }).then(
-      () => undefined,
-      (e: { code?: number; stderr?: string }) => e,
-    );
-    expect(failure?.code).toBe(2);
-    expect(failure?.stderr).toMatch(message);
-    expect(failure?.stderr).toMatch(/\nusage: /);
-    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+    const failure = await tsx(script, args.split(" "), 60_000);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(message);
+    expect(failure.stderr).toMatch(/\nusage: /);
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
+    expect(failure.loaded.length).toBeGreaterThan(0);
+    expect(pulumiLoaded(failure.loaded), "loaded for a mistyped argument").toEqual([]);
   }, 90_000);
 });

@@ -9,13 +9,26 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleService } from "../../components/function-app/bundle";
-import { refusal, serviceFiles } from "../../scripts/new-service";
+import { refusal, runNewService, serviceFiles } from "../../scripts/new-service";
 import { type ScaffoldedCopy, scaffoldedRepository } from "../helpers/scaffolded-copy";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
+/** The real command in a child process: its exit code and everything on its streams. */
 const cli = (root: string, ...args: string[]) => spawnSync(TSX, [path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
+
+/**
+ * The same command in this process (`runNewService`, what the entry point runs): its exit code and what
+ * it prints, each line ending in a newline as console.log/console.error end it. The child-process run
+ * above keeps the entry point's own contract proven; this one costs no start of tsx and the components.
+ */
+function inProcess(root: string, ...args: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = "";
+  let stderr = "";
+  const status = runNewService(["--root", root, ...args], { log: (t) => (stdout += `${t}\n`), error: (t) => (stderr += `${t}\n`) });
+  return { status, stdout, stderr };
+}
 
 describe("new-service: the name", () => {
   it.each([
@@ -49,7 +62,7 @@ describe("new-service: the name", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('error: service name "orders": functions-src/orders/ already exists; pick another name or edit that service\n');
     expect(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).toBe(before);
-    const help = cli(ROOT, "--help");
+    const help = inProcess(ROOT, "--help");
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: npm run new-service -- <name>/);
   });
@@ -131,7 +144,7 @@ describe("new-service: a scaffolded service in a copy of the repository", () => 
   }, 120_000);
 
   it("refuses the same name a second time, in one line", () => {
-    const r = cli(root, "billing");
+    const r = inProcess(root, "billing");
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('error: service name "billing": functions-src/billing/ already exists; pick another name or edit that service\n');
   });
