@@ -23,6 +23,7 @@ import {
   readPlanFile,
   validatePolicyConfig,
 } from "../../engine/policy-runner";
+import { NotApplicable, notApplicable } from "../../engine/policy-run/analyzer-args";
 import { createPolicies } from "../../policy/rules";
 import { resourcePolicy, stackPolicy } from "../../policy/rules/common";
 
@@ -189,6 +190,37 @@ describe("how the runner calls rules", () => {
         message: expect.stringMatching(/can't run policy "web-https-only" during preview: .*httpsOnly/),
       },
     ]);
+  });
+
+  it("gives each validation its own props (as the analyzer deserializes them afresh), and not-applicable costs no stack trace", () => {
+    const seen = new Map<string, unknown[]>();
+    const record = (name: string) =>
+      resourcePolicy({
+        name,
+        description: "records the props object it is given",
+        severity: "low",
+        remediationSteps: "nothing to remediate here",
+        validateResource: (args: ResourceValidationArgs) => {
+          seen.set(args.urn, [...(seen.get(args.urn) ?? []), args.props]);
+          args.notApplicable("recorded");
+        },
+      });
+    const report = evaluatePolicies(compliant, { stack: "prod", policies: [record("first"), record("second")], config: {} });
+    expect(report.violations).toEqual([]);
+    expect(seen.size).toBeGreaterThan(10);
+    for (const [urn, props] of seen) expect(props[0], urn).not.toBe(props[1]);
+    const thrown = (() => {
+      try {
+        return notApplicable("not this type");
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(NotApplicable);
+    expect(thrown.message).toBe("not this type");
+    expect(thrown.stack).not.toMatch(/\n\s+at /);
+    // The limit is restored for every other error.
+    expect(new Error("other").stack).toMatch(/\n\s+at /);
   });
 
   it("gives resource rules inputs, options and SDK-class type checks; only custom resources", () => {
