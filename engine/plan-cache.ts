@@ -188,16 +188,25 @@ function within(file: string, roots: readonly string[]): boolean {
   return roots.some((root) => file === root || file.startsWith(root + path.sep));
 }
 
+/** How many changed files a reason names before it counts the rest. */
+const MAX_LISTED_DIFFERENCES = 3;
+
 /** Why `entry` cannot be reused now, or undefined when every input is unchanged. */
 function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, shown: (file: string) => string): string | undefined {
   if (entry.format !== FORMAT) return "the cache format changed";
   if (entry.key !== key) return "the request, Node or the environment changed";
-  const before = Object.keys(entry.tree);
-  const now = Object.keys(tree);
-  for (const file of now) if (!(file in entry.tree)) return `${shown(file)} is new`;
-  for (const file of before) {
-    if (!(file in tree)) return `${shown(file)} was removed`;
-    if (tree[file] !== entry.tree[file]) return `${shown(file)} changed`;
+  // Every difference in the project's tree (already hashed, so listing them all costs nothing): an
+  // edit and a revert elsewhere both show, not only the first file found.
+  const differences: string[] = [];
+  for (const file of Object.keys(tree)) if (!(file in entry.tree)) differences.push(`${shown(file)} is new`);
+  for (const file of Object.keys(entry.tree)) {
+    if (!(file in tree)) differences.push(`${shown(file)} was removed`);
+    else if (tree[file] !== entry.tree[file]) differences.push(`${shown(file)} changed`);
+  }
+  if (differences.length > 0) {
+    const listed = differences.slice(0, MAX_LISTED_DIFFERENCES).join(", ");
+    const more = differences.length - MAX_LISTED_DIFFERENCES;
+    return more > 0 ? `${listed} and ${more} more file${more === 1 ? "" : "s"}` : listed;
   }
   for (const [file, hash] of Object.entries(entry.files)) if (hashFile(file) !== hash) return `${shown(file)} changed`;
   for (const [directory, hash] of Object.entries(entry.listings)) if (hashListing(directory) !== hash) return `the files in ${shown(directory)} changed`;

@@ -127,6 +127,16 @@ describe("plan cache: reused only while no input changed", () => {
     expect(runs).toBe(3);
   });
 
+  it("names every changed project file in its reason (up to three, then a count), not only the first", async () => {
+    const project = Object.keys(files).filter((f) => !f.startsWith(".build/"));
+    expect(project.length).toBeGreaterThanOrEqual(2);
+    for (const f of project.slice(0, 2)) appendFileSync(path.join(root, f), "// edited\n");
+    const two = (await run()).reason ?? "";
+    expect(two.split(", ").sort()).toEqual(project.slice(0, 2).map((f) => `${f} changed`).sort());
+    for (const n of [1, 2, 3, 4, 5]) writeFileSync(path.join(root, `extra-${n}.ts`), "export {};\n");
+    expect((await run()).reason).toMatch(/^extra-\d\.ts is new, extra-\d\.ts is new, extra-\d\.ts is new and 2 more files$/);
+  });
+
   it("misses when a loaded npm file changes or a file appears next to it (module resolution)", async () => {
     appendFileSync(path.join(outside, "pkg", "index.js"), "// patched\n");
     expect((await run()).reason).toContain(path.join(outside, "pkg", "index.js"));
