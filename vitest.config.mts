@@ -14,12 +14,14 @@ const LONGEST_FIRST = [
   "test/scripts/new-service.test.ts",
   "test/docs/figures.test.ts",
   "test/policy/mutations.test.ts",
+  "test/policy/independent-mutations.test.ts",
   "test/components/package-schema.test.ts",
   "test/scripts/help.test.ts",
   "test/engine/cli-errors.test.ts",
   "test/components/package-api.test.ts",
   "test/engine/cost/estimate.test.ts",
   "test/stack/reserved-endpoints.test.ts",
+  "test/components/function-app/bundle-services.test.ts",
 ];
 
 /**
