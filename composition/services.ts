@@ -17,7 +17,9 @@ import { OpenApiError, operationRolesByMethod, parseOpenApi, type OpenApiDocumen
 import { loadTsModule } from "./load-module";
 import { fieldPath, manifestFieldsAt, manifestSchema } from "./manifest-schema";
 
-export const FUNCTIONS_ROOT = path.resolve(__dirname, "..", "functions-src");
+import { FUNCTIONS_ROOT, serviceFolders } from "./service-folders";
+
+export { FUNCTIONS_ROOT, serviceFolders };
 
 export interface DeployedService {
   readonly manifest: ServiceManifest;
@@ -36,13 +38,6 @@ export interface ServiceCatalog {
   readonly notDeployed: readonly string[];
 }
 
-/** Every folder of `functions-src/` that holds a `service.ts` manifest. */
-export function serviceFolders(root: string = FUNCTIONS_ROOT): string[] {
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(root, d.name, "service.ts")))
-    .map((d) => d.name)
-    .sort();
-}
 
 /** A path as the user reads it: relative to the working directory when inside it. */
 function shown(file: string): string {

@@ -6,9 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { bundleService } from "../components/function-app/bundle";
-import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../composition/services";
-import { openApiDocumentOf } from "../composition/system";
+import { FUNCTIONS_ROOT, serviceFolders } from "../composition/service-folders";
 import { didYouMean } from "../lib/suggest";
 import { describeFailure } from "../components/core/user-error";
 
@@ -35,16 +33,31 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-try {
-  for (const name of wanted.length > 0 ? wanted : folders) build(name);
-} catch (e) {
-  // A mistake in a service is one message at its file (and line); a bug of ours keeps its stack.
-  const failure = describeFailure(e);
-  console.error(failure.text);
-  process.exit(failure.userMistake ? 2 : 1);
+// The bundler, the manifests and the program load only now: --help and a mistyped name answer without
+// them (test/scripts/help.test.ts).
+void (async () => {
+  try {
+    const engine = {
+      ...(await import("../components/function-app/bundle.js")),
+      ...(await import("../composition/services.js")),
+      ...(await import("../composition/system.js")),
+    };
+    for (const name of wanted.length > 0 ? wanted : folders) build(engine, name);
+  } catch (e) {
+    // A mistake in a service is one message at its file (and line); a bug of ours keeps its stack.
+    const failure = describeFailure(e);
+    console.error(failure.text);
+    process.exit(failure.userMistake ? 2 : 1);
+  }
+})();
+
+interface BuildEngine {
+  readonly bundleService: typeof import("../components/function-app/bundle.js").bundleService;
+  readonly loadManifest: typeof import("../composition/services.js").loadManifest;
+  readonly openApiDocumentOf: typeof import("../composition/system.js").openApiDocumentOf;
 }
 
-function build(name: string): void {
+function build({ bundleService, loadManifest, openApiDocumentOf }: BuildEngine, name: string): void {
   const directory = path.join(FUNCTIONS_ROOT, name);
   const manifest = loadManifest(directory);
   const bundle = bundleService({ name, directory, entry: manifest.entry, outRoot: path.join(root, ".build", "functions") });

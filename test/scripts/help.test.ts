@@ -23,7 +23,6 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * whole component package.
  */
 const HELP_LOADS_PULUMI: Readonly<Record<string, string>> = {
-  "scripts/build-functions.ts": "lists the service folders with composition/services.ts",
   "scripts/new-service.ts": "imports the service-name rule from composition/manifest-schema.ts",
   "scripts/doc-figures.ts": "imports the scaffold (scripts/new-service.ts) and the policy runner",
 };
