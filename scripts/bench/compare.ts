@@ -181,6 +181,24 @@ export function recordPage(record: BenchRecord): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The table from the figures files: the head's must read; the base's may be missing or of a shape this
+ * table cannot read (an older branch), and then the table says why and shows the head's only.
+ */
+export function compareFiles(headFile: string, baseFile: string | undefined): string {
+  const head = readFigures(headFile);
+  let baseMissing = !baseFile ? "no --base given" : !existsSync(baseFile) ? `${baseFile} does not exist: the base branch predates the bench or its bench failed` : undefined;
+  let base: BenchFigures | undefined;
+  if (baseMissing === undefined && baseFile) {
+    try {
+      base = readFigures(baseFile);
+    } catch (e) {
+      baseMissing = `unreadable: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  return compareFigures(base, head, baseMissing ? { baseMissing } : {});
+}
+
 function main(argv: readonly string[]): number {
   let values: { head?: string; base?: string; out?: string; help?: boolean };
   try {
@@ -198,10 +216,7 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   try {
-    const head = readFigures(values.head);
-    const baseMissing = !values.base ? "no --base given" : !existsSync(values.base) ? `${values.base} does not exist: the base branch predates the bench or its bench failed` : undefined;
-    const base = baseMissing === undefined && values.base ? readFigures(values.base) : undefined;
-    const markdown = compareFigures(base, head, baseMissing ? { baseMissing } : {});
+    const markdown = compareFiles(values.head, values.base);
     if (values.out) {
       mkdirSync(path.dirname(values.out), { recursive: true });
       writeFileSync(values.out, markdown);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareFigures, readFigures, type BenchFigures } from "../../../scripts/bench/compare";
+import { compareFigures, compareFiles, readFigures, type BenchFigures } from "../../../scripts/bench/compare";
 
 const head: BenchFigures = {
   loadAverage: [1.5, 1, 0.5],
@@ -57,5 +57,12 @@ describe("bench compare (the pull request's speed table)", () => {
     const broken = path.join(dir, "broken.json");
     writeFileSync(broken, "{");
     expect(() => readFigures(broken)).toThrow(`${broken}: not a JSON figures file`);
+    // A base of another shape does not stop the table: it says why and shows this pull request's figures.
+    const table = compareFiles(good, bad);
+    expect(table).toContain(`No figures for the base branch (unreadable: ${bad}: planWarm.wallS: Invalid input: expected number, received string)`);
+    expect(row(table, "`npm run bench` run time").slice(2)).toEqual(["—", "40.00 s", "—", "MET"]);
+    expect(compareFiles(good, path.join(dir, "absent.json"))).toContain("does not exist: the base branch predates the bench or its bench failed");
+    // The pull request's own figures must read.
+    expect(() => compareFiles(bad, good)).toThrow(`${bad}: planWarm.wallS`);
   });
 });
