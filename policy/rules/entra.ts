@@ -70,22 +70,36 @@ export const entraNoPasswords = resourcePolicy({
   },
 });
 
-/** Whether an identifier URI uses a scheme Entra accepts without a verified-domain question. */
+/**
+ * Why Entra would refuse an identifier URI, or let another tenant claim it; undefined when it follows
+ * one of the secure patterns of Microsoft Learn, "Restrictions on identifier URIs of Microsoft Entra
+ * applications" (https://learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions):
+ * api://<appId>, api://<tenantId>/<appId or string>, api://<string>/<appId>,
+ * api://[<string>.]<verified domain>/<string>, https://[<string>.]<verified domain>[/<string>], and
+ * https://<initial domain>.onmicrosoft.com/<string>. The tenant's initial domain is one of its verified
+ * domains, so it is listed in `verifiedDomains` like the others: the pack cannot tell which
+ * *.onmicrosoft.com name is this tenant's.
+ */
 export function identifierUriProblem(uri: string, verifiedDomains: readonly string[]): string | undefined {
   const guid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
   if (new RegExp(`^api://${guid}(/.*)?$`, "i").test(uri)) return undefined;
-  const https = /^https:\/\/([^/:]+)(\/.*)?$/i.exec(uri);
-  if (https) {
-    const host = https[1]!.toLowerCase();
-    if (verifiedDomains.some((d) => host === d.toLowerCase() || host.endsWith(`.${d.toLowerCase()}`))) return undefined;
-    return `its host ${JSON.stringify(host)} is not a verified domain of the tenant (configure entra-identifier-uri.verifiedDomains)`;
+  if (new RegExp(`^api://[^/]+/${guid}$`, "i").test(uri)) return undefined;
+  const verified = (host: string): boolean =>
+    verifiedDomains.some((d) => host === d.toLowerCase() || host.endsWith(`.${d.toLowerCase()}`));
+  const hosted = /^(https|api):\/\/([^/:]+)(\/.*)?$/i.exec(uri);
+  if (hosted) {
+    const host = hosted[2]!.toLowerCase();
+    if (verified(host)) return undefined;
+    const initial = host.endsWith(".onmicrosoft.com") ? " (a tenant's initial domain counts: list yours, <name>.onmicrosoft.com, when this is it)" : "";
+    const ids = hosted[1]!.toLowerCase() === "api" ? "it has no application or tenant id, and " : "";
+    return `${ids}its host ${JSON.stringify(host)} is not a verified domain of the tenant (configure entra-identifier-uri.verifiedDomains${initial})`;
   }
   return "it is neither api://<application id or tenant id>[/…] nor https://<verified domain>/…";
 }
 
 export const entraIdentifierUri = resourcePolicy({
   name: "entra-identifier-uri",
-  description: "Identifier URIs use api://<app id> (or api://<tenant id>/…) or https on a verified domain of the tenant.",
+  description: "Identifier URIs follow Entra's secure patterns: api://<app id>, api://<tenant id>/…, api://…/<app id>, or api:// or https:// on a verified domain of the tenant.",
   severity: "medium",
   remediationSteps: 'Use identifierUri "api://<client id>" (the EntraApiApp default), or an https URI on a domain listed in verifiedDomains.',
   configSchema: {

@@ -492,11 +492,17 @@ export const issue14Cases: RuleCase[] = [
     compliant: [
       { type: URI, props: { applicationId: "/applications/x", identifierUri: `api://${CLIENT_ID}` }, note: "api://<client id>" },
       { type: URI, props: { applicationId: "/applications/x", identifierUri: "https://api.contoso.com/orders" }, config: { verifiedDomains: ["contoso.com"] }, note: "https on a verified domain" },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: `api://orders/${CLIENT_ID}` }, note: "api://<string>/<client id>" },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: "api://contoso.com/orders" }, config: { verifiedDomains: ["contoso.com"] }, note: "api:// on a verified domain" },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: "https://contoso.onmicrosoft.com/orders" }, config: { verifiedDomains: ["contoso.onmicrosoft.com"] }, note: "https on the listed initial domain" },
     ],
     violating: [
       { type: URI, props: { applicationId: "/applications/x", identifierUri: "https://orders.contoso-apis.net" }, note: "https on an unverified domain", expect: /not a verified domain/ },
       { type: URI, props: { applicationId: "/applications/x", identifierUri: "orders-api" }, note: "no scheme", expect: /neither api:\/\/<application id or tenant id>/ },
       { type: APP, props: set(entraApp, "identifierUris", ["api://orders"]), note: "api:// without an id", expect: /"api:\/\/orders"/ },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: "api://orders/not-a-client-id" }, note: "api://<string>/<not an id>", expect: /no application or tenant id/ },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: `api://contoso-apis.net/${CLIENT_ID}/v2` }, note: "an id not at the end, on an unverified host", expect: /"contoso-apis.net" is not a verified domain/ },
+      { type: URI, props: { applicationId: "/applications/x", identifierUri: "https://fabrikam.onmicrosoft.com/orders" }, config: { verifiedDomains: ["contoso.onmicrosoft.com"] }, note: "another tenant's initial domain", expect: /initial domain counts/ },
     ],
     notApplicable: [{ type: APP, props: entraApp, note: "an application without identifierUris" }],
   },
