@@ -151,13 +151,25 @@ export function compareFigures(base: BenchFigures | undefined, head: BenchFigure
   return `${lines.join("\n")}\n`;
 }
 
+const recordSchema = z.object({
+  recordedAt: z.string().datetime(),
+  commit: z.string().regex(/^[0-9a-f]{40}$/, "expected a full 40-character git commit id"),
+  node: z.string().regex(/^v\d+\.\d+\.\d+$/, "expected a Node.js version such as v20.20.2"),
+  cores: z.number().int().positive(),
+  figures: figuresSchema,
+});
+
 /** Where a run is recorded for the docs (`scripts/bench/record.ts`), and the page made from it. */
-export interface BenchRecord {
-  readonly recordedAt: string;
-  readonly commit: string;
-  readonly node: string;
-  readonly cores: number;
-  readonly figures: BenchFigures;
+export type BenchRecord = z.infer<typeof recordSchema>;
+
+/** Checks a recorded run read from `source` (its own fields and its figures); one line naming the first field that does not fit. */
+export function parseRecord(json: unknown, source: string): BenchRecord {
+  const parsed = recordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${source}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 /** The docs' page of one recorded run: every figure with its target and verdict, and where it came from. */

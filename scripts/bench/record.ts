@@ -12,17 +12,16 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parseFigures, readFigures, recordPage, type BenchRecord } from "./compare";
+import { parseRecord, readFigures, recordPage, type BenchRecord } from "./compare";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const RECORD_FILE = path.join(ROOT, "docs", "bench", "figures.json");
 export const RECORD_PAGE = path.join(ROOT, "docs", "BENCH.md");
 const USAGE = "usage: npx tsx scripts/bench/record.ts [--figures <figures.json>] | --page | --check";
 
-/** The recorded run, its figures checked by the same schema the comparison reads. */
+/** The recorded run: its date, commit, Node version and cores, and its figures by the schema the comparison reads. */
 export function readRecord(file: string = RECORD_FILE): BenchRecord {
-  const record = JSON.parse(readFileSync(file, "utf8")) as BenchRecord;
-  return { ...record, figures: parseFigures(record.figures, `${path.relative(ROOT, file)} figures`) };
+  return parseRecord(JSON.parse(readFileSync(file, "utf8")) as unknown, path.relative(ROOT, file));
 }
 
 /** True when docs/BENCH.md is the page of the recorded run. */

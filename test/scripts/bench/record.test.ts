@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { recordPage } from "../../../scripts/bench/compare";
+import { parseRecord, recordPage } from "../../../scripts/bench/compare";
 import { readRecord, RECORD_PAGE, recordPageIsCurrent } from "../../../scripts/bench/record";
 
 describe("docs/BENCH.md (the recorded bench run)", () => {
@@ -13,6 +13,17 @@ describe("docs/BENCH.md (the recorded bench run)", () => {
     const record = readRecord();
     const edited = { ...record, figures: { ...record.figures, planWarm: { ...record.figures.planWarm, wallS: record.figures.planWarm.wallS + 1 } } };
     expect(recordPage(edited)).not.toBe(readFileSync(RECORD_PAGE, "utf8"));
+  });
+
+  it("refuses a record whose own fields are wrong, naming the field", () => {
+    const record = JSON.parse(readFileSync(path.join(__dirname, "../../../docs/bench/figures.json"), "utf8")) as Record<string, unknown>;
+    expect(() => parseRecord(record, "figures.json")).not.toThrow();
+    expect(() => parseRecord({ ...record, commit: "25886bc" }, "figures.json")).toThrow(/^figures.json: commit: expected a full 40-character git commit id$/);
+    expect(() => parseRecord({ ...record, recordedAt: "yesterday" }, "figures.json")).toThrow(/^figures.json: recordedAt: /);
+    expect(() => parseRecord({ ...record, node: "20" }, "figures.json")).toThrow(/^figures.json: node: /);
+    expect(() => parseRecord({ ...record, cores: 0 }, "figures.json")).toThrow(/^figures.json: cores: /);
+    const { figures: _dropped, ...withoutFigures } = record;
+    expect(() => parseRecord(withoutFigures, "figures.json")).toThrow(/^figures.json: figures: /);
   });
 
   it("is what the README points to for the speed figures", () => {
