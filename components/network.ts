@@ -256,7 +256,9 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           {
             name: "endpoints",
             addressPrefix: plan.endpoints,
-            privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Disabled,
+            // The NSG filters the private endpoints too; Azure's default (Disabled) lets their traffic
+            // past it (Microsoft Learn, "Manage network policies for private endpoints"; policy subnet-pe-nsg).
+            privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.NetworkSecurityGroupEnabled,
             networkSecurityGroup: { id: nsg.id },
             defaultOutboundAccess: false,
           },

@@ -16,8 +16,8 @@ import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as storage from "@pulumi/azure-native/storage";
-import { validateResourceOfType, type ReportViolation, type ResourceValidationArgs } from "@pulumi/policy";
-import { allowListSchema, allowListed, eqIgnoreCase, resourcePolicy, show, type PlatformPolicy } from "./common";
+import { validateResourceOfType, type PolicyResource, type ReportViolation, type ResourceValidationArgs } from "@pulumi/policy";
+import { allowListSchema, allowListed, eqIgnoreCase, peek, resourcePolicy, show, stackPolicy, UNKNOWN, type PlatformPolicy } from "./common";
 import { coversInternet } from "./ip-ranges";
 
 type AllowConfig = { allow?: { name: string; reason: string }[] };
@@ -140,6 +140,63 @@ export const subnetDefaultOutbound = resourcePolicy({
   },
 });
 
+interface EndpointSubnet extends SubnetLike {
+  privateEndpointNetworkPolicies?: string;
+}
+
+/** NSG rules reach a subnet's private endpoints only with these (Microsoft Learn, "Manage network policies for private endpoints": Disabled is the default). */
+const PE_NSG_ON = new Set(["enabled", "networksecuritygroupenabled"]);
+
+/** The subnet `/…/virtualNetworks/<vnet>/subnets/<subnet>` among the stack's VNets (inline) and network:Subnet resources. */
+function findSubnet(resources: readonly PolicyResource[], id: string): { owner: PolicyResource; label: string; subnet: EndpointSubnet } | undefined {
+  const match = /\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/i.exec(id);
+  if (!match) return undefined;
+  const [vnetName, subnetName] = [match[1]!.toLowerCase(), match[2]!.toLowerCase()];
+  for (const r of resources) {
+    if (r.type === "azure-native:network:VirtualNetwork" && String(peek(() => r.props["virtualNetworkName"])).toLowerCase() === vnetName) {
+      const subnets = peek(() => r.props["subnets"]);
+      const subnet = Array.isArray(subnets) ? (subnets as EndpointSubnet[]).find((s) => String(s.name).toLowerCase() === subnetName) : undefined;
+      if (subnet) return { owner: r, label: `subnet ${show(subnet.name)} of virtual network "${r.name}"`, subnet };
+    }
+    if (
+      r.type === "azure-native:network:Subnet" &&
+      String(peek(() => r.props["virtualNetworkName"])).toLowerCase() === vnetName &&
+      String(peek(() => r.props["subnetName"])).toLowerCase() === subnetName
+    ) {
+      return { owner: r, label: `subnet "${r.name}"`, subnet: r.props as EndpointSubnet };
+    }
+  }
+  return undefined;
+}
+
+export const subnetPrivateEndpointNsg = stackPolicy({
+  name: "subnet-pe-nsg",
+  description:
+    "A subnet that hosts private endpoints and has an NSG applies it to them: privateEndpointNetworkPolicies Enabled or NetworkSecurityGroupEnabled (the default, Disabled, lets endpoint traffic past the NSG).",
+  severity: "medium",
+  remediationSteps: 'Set privateEndpointNetworkPolicies: "NetworkSecurityGroupEnabled" on the subnet ("Enabled" to honour its route table too).',
+  validateStack: (args, report) => {
+    const endpoints = args.resources.filter((r) => r.type === "azure-native:network:PrivateEndpoint");
+    if (endpoints.length === 0) return args.notApplicable("no private endpoints");
+    const reported = new Set<string>();
+    for (const endpoint of endpoints) {
+      const id = peek(() => (endpoint.props["subnet"] as { id?: unknown } | undefined)?.id);
+      if (id === UNKNOWN || typeof id !== "string") continue;
+      const found = findSubnet(args.resources, id);
+      if (!found || !found.subnet.networkSecurityGroup?.id) continue;
+      const setting = found.subnet.privateEndpointNetworkPolicies;
+      if (typeof setting === "string" && PE_NSG_ON.has(setting.toLowerCase())) continue;
+      if (reported.has(found.label)) continue;
+      reported.add(found.label);
+      report(
+        `${found.label} hosts private endpoint "${endpoint.name}" and has an NSG, but privateEndpointNetworkPolicies is ${show(setting)} (unset means Disabled): ` +
+          'its NSG rules do not filter traffic to the endpoints. Set privateEndpointNetworkPolicies: "NetworkSecurityGroupEnabled".',
+        found.owner.urn,
+      );
+    }
+  },
+});
+
 const ANY_SOURCE = new Set(["*", "any", "internet", "0.0.0.0/0", "0.0.0.0", "::/0", "<nw>/0", "/0"]);
 
 interface RuleLike {
@@ -209,4 +266,4 @@ export const stCrossTenant = resourcePolicy({
   }),
 });
 
-export const networkPolicies: PlatformPolicy[] = [egPublicAccess, appiPublicNetwork, lawPublicNetwork, subnetNsg, subnetDefaultOutbound, nsgOpenInbound, stCrossTenant];
+export const networkPolicies: PlatformPolicy[] = [egPublicAccess, appiPublicNetwork, lawPublicNetwork, subnetNsg, subnetDefaultOutbound, subnetPrivateEndpointNsg, nsgOpenInbound, stCrossTenant];

@@ -86,7 +86,7 @@ describe("PrivateNetwork", () => {
         {
           name: "endpoints",
           addressPrefix: "10.40.1.0/24",
-          privateEndpointNetworkPolicies: "Disabled",
+          privateEndpointNetworkPolicies: "NetworkSecurityGroupEnabled",
           networkSecurityGroup: { id: expect.stringMatching(/\/networkSecurityGroups\/[^/]+-nsg$/) },
           defaultOutboundAccess: false,
         },
