@@ -291,7 +291,8 @@ function runEsbuild(name: string, directory: string, entry: string, nodeVersion:
   const code = locationFreeChunkNames((build.outputFiles ?? []).map((f) => ({ name: path.relative(directory, f.path).split(path.sep).join("/"), text: f.text })));
   if (!code.some((f) => f.name === PACKAGE_FILES.bundle)) throw new BundleError(`service "${name}": esbuild produced no ${PACKAGE_FILES.bundle}`);
   const inputs = Object.keys(metafile.inputs).map((f) => path.resolve(directory, f));
-  return { code, warnings: build.warnings.map(formatMessage), inputs, ...packagesByLoadTime(metafile) };
+  const entryInput = path.relative(directory, entry).split(path.sep).join("/");
+  return { code, warnings: build.warnings.map(formatMessage), inputs, ...packagesByLoadTime(metafile, entryInput) };
 }
 
 /**
@@ -328,9 +329,10 @@ export function packageOf(input: string): string | undefined {
 }
 
 /** Which packages the entry and its static imports hold (loaded at start) and which any output holds. */
-function packagesByLoadTime(metafile: Metafile): { loadedAtStart: string[]; packages: string[] } {
+function packagesByLoadTime(metafile: Metafile, entryInput: string): { loadedAtStart: string[]; packages: string[] } {
   const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint !== undefined);
+  // The entry's own output: a module behind an `import()` is an entry point of its chunk too.
+  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === entryInput);
   const atStart = new Set<string>();
   const visit = (output: string): void => {
     if (atStart.has(output) || !outputs[output]) return;

@@ -12,18 +12,9 @@ import { encodeQueueMessage } from "../../shared/queue";
 import type { FulfillmentDeps } from "./deps";
 import type { ChargeResult, RefundResult } from "./payment";
 import type { BlockResult, ReserveResult, ShipResult } from "./stock";
+import type { ActivityName } from "./names";
 
-/** Activity function names: part of every running instance's history, so never rename one. */
-export const ACTIVITIES = {
-  reserveStock: "reserveStock",
-  releaseStock: "releaseStock",
-  takePayment: "takePayment",
-  refundPayment: "refundPayment",
-  shipOrder: "shipOrder",
-  blockShipment: "blockShipment",
-  reportStatus: "reportStatus",
-} as const;
-export type ActivityName = (typeof ACTIVITIES)[keyof typeof ACTIVITIES];
+export { ACTIVITIES, type ActivityName } from "./names";
 
 const linesInput = z.object({ orderId: orderIdSchema, items: fulfillmentLinesSchema });
 export const chargeInput = z.object({

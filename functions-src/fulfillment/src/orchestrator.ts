@@ -27,10 +27,10 @@ import { fulfillmentOrderSchema } from "../../shared/contracts/fulfillment";
 import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contracts/order";
 import { type FulfillmentOutcomeStatus, type FulfillmentProgress, obligationsFor } from "../../shared/contracts/order-lifecycle";
 import { describeError } from "../../shared/errors";
-import { ACTIVITIES, type ReportInput } from "./activities";
+import { type ReportInput } from "./activities";
+import { ACTIVITIES } from "./names";
 
-/** Orchestrator function name: part of every instance's history, never rename it. */
-export const ORCHESTRATION = "fulfillOrder";
+export { ORCHESTRATION } from "./names";
 /** External event raised by the starter when orders announces a cancellation. */
 export const CANCEL_EVENT = "CancelRequested";
 /** How long the payment step may take, retries included, before the order is failed and compensated. */

@@ -5,7 +5,7 @@
  * second start fail instead of restarting a running instance.
  */
 import type { InvocationContext } from "@azure/functions";
-import type { DurableClient } from "durable-functions";
+import { type DurableClient, getClient as durableClientOf } from "durable-functions";
 import {
   FULFILLMENT_QUEUE,
   type FulfillmentMessage,
@@ -16,7 +16,7 @@ import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contr
 import type { StatusReport } from "../../shared/contracts/order-status";
 import { describeError } from "../../shared/errors";
 import { encodeQueueMessage, queueHandler } from "../../shared/queue";
-import type { FulfillmentDeps } from "./deps";
+import type { StarterDeps } from "./starter-deps";
 import { CANCEL_EVENT, type FulfillmentInput, ORCHESTRATION, instanceIdFor } from "./orchestrator";
 
 /** The durable-client operations the starter needs (a seam for tests; the real one wraps DurableClient). */
@@ -48,6 +48,14 @@ export function durableStarterClient(client: DurableClient): StarterClient {
       await client.raiseEvent(instanceId, eventName, data);
     },
   };
+}
+
+/**
+ * The starter client of an invocation's durable client input. The entry loads this module on the first
+ * message, so durable-functions' client (axios, validator) loads then, not on the app's start.
+ */
+export function starterClientOf(context: InvocationContext): StarterClient {
+  return durableStarterClient(durableClientOf(context));
 }
 
 async function startOnce(
@@ -114,7 +122,7 @@ const refusedCreation = z.object({
  * the order already has an orchestration: then a valid creation came first and its outcome will follow.
  */
 export async function reportRefusedCreation(
-  deps: Pick<FulfillmentDeps, "statusQueue">,
+  deps: Pick<StarterDeps, "statusQueue">,
   client: Pick<StarterClient, "status">,
   decoded: unknown,
   reason: string,
@@ -139,7 +147,7 @@ export async function reportRefusedCreation(
 }
 
 export function starterHandler(
-  getDeps: () => FulfillmentDeps | Promise<FulfillmentDeps>,
+  getDeps: () => StarterDeps | Promise<StarterDeps>,
   getClient: (context: InvocationContext) => StarterClient,
   queue: string = FULFILLMENT_QUEUE,
 ): (raw: unknown, context: InvocationContext) => Promise<void> {

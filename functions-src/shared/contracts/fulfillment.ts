@@ -14,8 +14,7 @@ import {
   shippingAddressSchema,
 } from "./order";
 
-/** Owned by fulfillment; orders has "send" access. */
-export const FULFILLMENT_QUEUE = "order-fulfillment";
+export { FULFILLMENT_QUEUE } from "./fulfillment-queue";
 
 const envelope = {
   /** Unique per message (the sender's outbox entry id): logs and dedup correlate on it. */

@@ -45,6 +45,14 @@ describe("service packages on a cold start", () => {
     }
   });
 
+  it("fulfillment registers with @azure/functions alone: durable-functions, its dependencies, zod and the schemas load on first use", () => {
+    const fulfillment = services.find((s) => s.name === "fulfillment")!.bundle();
+    expect(fulfillment.packages).toEqual(expect.arrayContaining([...DURABLE_ONLY, "zod"]));
+    expect(fulfillment.loadedAtStart.filter((p) => [...DURABLE_ONLY, "zod", "lodash", "mime-db"].includes(p))).toEqual([]);
+    // Read from the entry's own output: chunks behind an import() are entry points in esbuild's metafile too.
+    expect(fulfillment.loadedAtStart).toEqual(["@azure/functions", "@azure/functions-extensions-base", "cookie"]);
+  });
+
   it("every file of every package loads in a fresh node (the entry registers; each chunk evaluates on its own)", () => {
     const nodePath = path.join(temp, "core", "node_modules");
     mkdirSync(path.join(nodePath, "@azure", "functions-core"), { recursive: true });
