@@ -1,7 +1,9 @@
 /**
  * The evaluated plan of a stack, kept under `.build/plan-cache/` and reused while nothing the evaluation
- * could read has changed. A hit is decided from the files themselves on every use, never from time
- * stamps; anything uncertain is a miss, and a miss evaluates as if there were no cache.
+ * could read has changed. A hit is decided from the files themselves on every use: each input's content
+ * hash, read again unless its status (size, mtime, ctime, inode, device) is the one recorded when it was
+ * hashed and it had settled by then (see InputHashes); anything uncertain is a miss, and a miss
+ * evaluates as if there were no cache.
  *
  * What the key covers (an entry is reused only when ALL of it is unchanged):
  * - every file under the repository root and the project folder (the program, components/, composition/,
@@ -24,13 +26,13 @@
  * changed by hand without npm and not loaded or bundled by the plan.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
 import type { Plan } from "./plan-format";
 
 /** Bumped when an entry's shape or what the key covers changes: older entries then miss. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Folders never walked as inputs: installed packages (seen through what is loaded), git, outputs. */
 const NOT_WALKED = new Set(["node_modules", ".git", ".build", ".plan"]);
@@ -66,6 +68,8 @@ export interface PlanCacheOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The files the evaluation loaded (absolute). @default require.cache and the bundle cache's inputs */
   readonly loadedFiles?: () => readonly string[];
+  /** The clock that decides whether a file's status had settled when it was hashed (ms). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface CachedPlan {
@@ -74,6 +78,8 @@ export interface CachedPlan {
   readonly hit: boolean;
   /** On a miss, why (no entry, which input changed). */
   readonly reason?: string;
+  /** How many files and folders were read to hash them (the others' status matched a settled record). */
+  readonly inputsRead?: number;
 }
 
 interface ConsoleLine {
@@ -90,25 +96,85 @@ interface Entry {
   readonly files: Readonly<Record<string, string>>;
   /** The folder of each outside file → sha256 of its sorted listing. */
   readonly listings: Readonly<Record<string, string>>;
+  /** The status of each file and folder above whose hash was taken after it had settled (see InputHashes). */
+  readonly settled: Readonly<Record<string, string>>;
   readonly console: readonly ConsoleLine[];
   readonly plan: Plan;
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
-function hashFile(file: string): string {
-  try {
-    return sha256(readFileSync(file));
-  } catch {
-    return "missing";
-  }
-}
+/**
+ * How long after its last change (ctime) a file's status is trusted to stand for its content. A write
+ * moves ctime (no call can set it back), but a file system keeps times at a coarse tick (the kernel's
+ * clock tick on Linux, up to 2 s on FAT): a second write in the same tick as the one hashed could leave
+ * the status unchanged. A file changed less than this before it was hashed is therefore hashed again
+ * on every use (git's "racily clean" entries, the same problem).
+ */
+const SETTLE_MS = 3_000;
 
-function hashListing(directory: string): string {
-  try {
-    return sha256(readdirSync(directory).sort().join("\0"));
-  } catch {
-    return "missing";
+/** Hashes and statuses taken in this process (the plan and its fresh-stack pass ask for the same files). */
+const processRecords = new Map<string, { readonly status: string; readonly hash: string }>();
+
+/**
+ * The content hashes of inputs: a file (or a folder's listing) is read and hashed unless its status
+ * now is the status recorded with a hash (by an earlier entry or earlier in this process) that was
+ * taken after the file had settled. Records a status only under that same condition.
+ */
+class InputHashes {
+  /** Files and folders read to hash them. */
+  read = 0;
+  /** path → status, for the hashes taken (or reused) from a settled file: what the next entry records. */
+  readonly settled: Record<string, string> = {};
+
+  constructor(
+    private readonly previous: Pick<Entry, "settled" | "tree" | "files" | "listings"> | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  file(file: string): string {
+    return this.hash(file, false);
+  }
+
+  listing(directory: string): string {
+    return this.hash(directory, true);
+  }
+
+  private hash(target: string, isListing: boolean): string {
+    // The key separates a folder's listing from a file of the same path (a file replaced by a folder).
+    const id = isListing ? `${target}${path.sep}` : target;
+    const checkedAt = this.now();
+    let stats: BigIntStats;
+    try {
+      stats = statSync(target, { bigint: true });
+    } catch {
+      return "missing";
+    }
+    const status = `${isListing ? "d" : "f"}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}:${stats.ino}:${stats.dev}`;
+    const settled = Number(stats.ctimeNs / 1_000_000n) <= checkedAt - SETTLE_MS && Number(stats.mtimeNs / 1_000_000n) <= checkedAt - SETTLE_MS;
+    if (settled) {
+      const known = processRecords.get(id);
+      const previous = this.previous;
+      const recorded = previous?.settled[id] === status ? (isListing ? previous.listings[target] : (previous.tree[target] ?? previous.files[target])) : undefined;
+      const hash = known?.status === status ? known.hash : recorded;
+      if (hash !== undefined) {
+        this.settled[id] = status;
+        processRecords.set(id, { status, hash });
+        return hash;
+      }
+    }
+    let hash: string;
+    try {
+      hash = isListing ? sha256(readdirSync(target).sort().join("\0")) : sha256(readFileSync(target));
+    } catch {
+      return "missing";
+    }
+    this.read++;
+    if (settled) {
+      this.settled[id] = status;
+      processRecords.set(id, { status, hash });
+    }
+    return hash;
   }
 }
 
@@ -116,7 +182,7 @@ function hashListing(directory: string): string {
  * Every file under `roots` (symbolic links followed once), absolute path → sha256, sorted by path;
  * undefined when there are more than MAX_TREE_FILES (too large to walk on every plan).
  */
-export function hashTree(roots: readonly string[]): Record<string, string> | undefined {
+export function hashTree(roots: readonly string[], hashes: InputHashes = new InputHashes(undefined, Date.now)): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   let count = 0;
   const seen = new Set<string>();
@@ -143,7 +209,7 @@ export function hashTree(roots: readonly string[]): Record<string, string> | und
       if (isDirectory) {
         if (!NOT_WALKED.has(entry.name)) walk(full);
       } else if (++count <= MAX_TREE_FILES) {
-        out[full] = hashFile(full);
+        out[full] = hashes.file(full);
       }
     }
   };
@@ -192,7 +258,7 @@ function within(file: string, roots: readonly string[]): boolean {
 const MAX_LISTED_DIFFERENCES = 3;
 
 /** Why `entry` cannot be reused now, or undefined when every input is unchanged. */
-function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, shown: (file: string) => string): string | undefined {
+function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, hashes: InputHashes, shown: (file: string) => string): string | undefined {
   if (entry.format !== FORMAT) return "the cache format changed";
   if (entry.key !== key) return "the request, Node or the environment changed";
   // Every difference in the project's tree (already hashed, so listing them all costs nothing): an
@@ -208,8 +274,8 @@ function staleness(entry: Entry, key: string, tree: Readonly<Record<string, stri
     const more = differences.length - MAX_LISTED_DIFFERENCES;
     return more > 0 ? `${listed} and ${more} more file${more === 1 ? "" : "s"}` : listed;
   }
-  for (const [file, hash] of Object.entries(entry.files)) if (hashFile(file) !== hash) return `${shown(file)} changed`;
-  for (const [directory, hash] of Object.entries(entry.listings)) if (hashListing(directory) !== hash) return `the files in ${shown(directory)} changed`;
+  for (const [file, hash] of Object.entries(entry.files)) if (hashes.file(file) !== hash) return `${shown(file)} changed`;
+  for (const [directory, hash] of Object.entries(entry.listings)) if (hashes.listing(directory) !== hash) return `the files in ${shown(directory)} changed`;
   return undefined;
 }
 
@@ -277,27 +343,36 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
   const roots = [...new Set((options.roots ?? [REPOSITORY_ROOT, request.projectDir]).map((r) => path.resolve(r)))];
   const key = processKey(request, options.env ?? process.env);
   const file = entryFile(directory, request);
-  const treeBefore = hashTree(roots);
-  if (!treeBefore) return { plan: await evaluate(), hit: false, reason: `more than ${MAX_TREE_FILES} files under ${roots.join(", ")}: not cached` };
+  const now = options.now ?? Date.now;
   const entry = existsSync(file) ? readEntry(file) : undefined;
+  // The statuses of an entry of another format or key are not used (it misses anyway).
+  const usable = entry && entry.format === FORMAT && entry.key === key && entry.settled ? entry : undefined;
+  const hashes = new InputHashes(usable, now);
+  const treeBefore = hashTree(roots, hashes);
+  if (!treeBefore) return { plan: await evaluate(), hit: false, reason: `more than ${MAX_TREE_FILES} files under ${roots.join(", ")}: not cached`, inputsRead: hashes.read };
   // Paths in a reason as the user would type them: relative to the first root when under it.
   const shown = (file: string): string => (within(file, roots.slice(0, 1)) ? path.relative(roots[0]!, file) : file);
-  const reason = entry ? staleness(entry, key, treeBefore, shown) : "no cached plan";
+  const reason = entry ? staleness(entry, key, treeBefore, hashes, shown) : "no cached plan";
   if (entry && reason === undefined) {
     for (const line of entry.console) console[line.method](line.text);
-    return { plan: entry.plan, hit: true };
+    return { plan: entry.plan, hit: true, inputsRead: hashes.read };
   }
 
   const { plan, lines } = await recordingConsole(evaluate);
   // An input edited while the program ran: the plan may mix both versions; keep it, record nothing.
-  const treeAfter = hashTree(roots) ?? {};
-  if (JSON.stringify(treeAfter) !== JSON.stringify(treeBefore)) return { plan, hit: false, reason: `${reason}; not cached: files changed during the evaluation` };
+  // Its own InputHashes, so that what it settles is what the new entry records.
+  const after = new InputHashes(usable, now);
+  const treeAfter = hashTree(roots, after) ?? {};
+  if (JSON.stringify(treeAfter) !== JSON.stringify(treeBefore)) {
+    return { plan, hit: false, reason: `${reason}; not cached: files changed during the evaluation`, inputsRead: hashes.read + after.read };
+  }
   const loaded = (options.loadedFiles ?? defaultLoadedFiles)();
   const outside = new Set<string>();
   for (const f of loaded) {
     let real = f;
     try {
-      real = realpathSync(f);
+      // The system call (one per path), not the JavaScript walk of each component: same answer, a fraction of the time.
+      real = realpathSync.native(f);
     } catch {
       /* recorded as missing: a later file there misses */
     }
@@ -310,10 +385,10 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
   }
   const named = namedFiles(plan, roots);
   const files: Record<string, string> = {};
-  for (const f of [...outside, ...named].sort()) files[f] = hashFile(f);
+  for (const f of [...outside, ...named].sort()) files[f] = after.file(f);
   const listings: Record<string, string> = {};
-  for (const d of [...new Set([...outside].map((f) => path.dirname(f)))].sort()) listings[d] = hashListing(d);
-  const record: Entry = { format: FORMAT, key, tree: treeAfter, files, listings, console: lines, plan };
+  for (const d of [...new Set([...outside].map((f) => path.dirname(f)))].sort()) listings[d] = after.listing(d);
+  const record: Entry = { format: FORMAT, key, tree: treeAfter, files, listings, settled: after.settled, console: lines, plan };
   try {
     mkdirSync(directory, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -324,5 +399,5 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
     // A cache that cannot be written costs the next run an evaluation, nothing else.
     rmSync(`${file}.${process.pid}.tmp`, { force: true });
   }
-  return { plan, hit: false, reason };
+  return { plan, hit: false, reason, inputsRead: hashes.read + after.read };
 }

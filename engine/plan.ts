@@ -288,6 +288,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   if (sourceMaps) process.setSourceMapsEnabled(false);
   if (prepareStackTrace) Reflect.deleteProperty(Error, "prepareStackTrace");
   const restorePromiseStacks = withoutPromiseStacks();
+  const restoreSourcePositions = withoutSourcePositions();
   let outputs: unknown;
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
@@ -296,6 +297,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
     });
     await waitForRegistrations();
   } finally {
+    restoreSourcePositions();
     restorePromiseStacks();
     if (sourceMaps) process.setSourceMapsEnabled(true);
     if (prepareStackTrace) Object.defineProperty(Error, "prepareStackTrace", prepareStackTrace);
@@ -361,6 +363,24 @@ function withoutPromiseStacks(): () => void {
   };
   return () => {
     debuggable.debuggablePromise = original;
+  };
+}
+
+/**
+ * @pulumi/pulumi gives each resource's registration the stack of the code that created it (resource.js
+ * `Resource.stackTrace`: a `new Error().stack` with no frame limit, every frame parsed and turned into a
+ * file URL), for the engine to show where a resource was declared. The mock monitor reads neither
+ * field (runtime/mocks.js `registerResource`) and the plan records neither: while the program runs, the
+ * trace is the empty one Pulumi itself sends when the stack is too short (no source position).
+ * Returns the function that undoes it.
+ */
+function withoutSourcePositions(): () => void {
+  const resource = pulumi.Resource as unknown as { stackTrace?: (skip: number) => unknown[] };
+  const original = resource.stackTrace;
+  if (typeof original !== "function") return () => undefined;
+  resource.stackTrace = () => [];
+  return () => {
+    resource.stackTrace = original;
   };
 }
 

@@ -1,7 +1,7 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { cachedPlan, hashTree, type PlanCacheOptions, type PlanCacheRequest } from "../../engine/plan-cache";
 import type { Plan } from "../../engine/plan-format";
 
@@ -15,6 +15,8 @@ let root: string;
 let outside: string;
 let runs: number;
 let env: NodeJS.ProcessEnv;
+/** The cache's clock: now, or an hour ahead so that every file has settled and its recorded hash is reused. */
+let clock: () => number;
 
 const files: Record<string, string> = {
   "index.ts": 'import "./composition/program";\n',
@@ -41,6 +43,7 @@ function options(): PlanCacheOptions {
     roots: [root],
     env,
     loadedFiles: () => [path.join(outside, "pkg", "index.js"), path.join(root, "index.ts")],
+    now: clock,
   };
 }
 
@@ -72,6 +75,7 @@ const evaluate = async (): Promise<Plan> => {
 const run = (over: Partial<PlanCacheRequest> = {}) => cachedPlan(request(over), evaluate, options());
 
 beforeEach(async () => {
+  clock ??= CLOCKS[0]!.clock;
   base = mkdtempSync(path.join(tmpdir(), "plan-cache-"));
   root = path.join(base, "repo");
   outside = path.join(base, "npm");
@@ -95,7 +99,17 @@ afterEach(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-describe("plan cache: reused only while no input changed", () => {
+/** The two ways an input is known unchanged: read and hashed again, or its settled status matches the record. */
+const CLOCKS = [
+  { name: "files just written (hashed on every use)", clock: (): number => Date.now() },
+  { name: "files settled (unchanged statuses reuse recorded hashes)", clock: (): number => Date.now() + 3_600_000 },
+];
+
+describe.each(CLOCKS)("plan cache: reused only while no input changed; $name", ({ clock: c }) => {
+  beforeAll(() => {
+    clock = c;
+  });
+
   it("answers an unchanged project from the cache, with the evaluation's console output again", async () => {
     const warn = vi.mocked(console.warn);
     warn.mockClear();
@@ -201,5 +215,50 @@ describe("plan cache: reused only while no input changed", () => {
   it("keeps a bounded number of entries: planning many temporary projects does not fill the disk", async () => {
     for (let i = 0; i < 15; i++) await run({ stack: `s${i}` });
     expect(readdirSync(path.join(root, ".build", "plan-cache")).filter((f) => f.endsWith(".json"))).toHaveLength(12);
+  });
+
+  it("misses after an edit that keeps the file's size and puts its modification time back (the change time moved)", async () => {
+    const file = path.join(root, "composition", "program.ts");
+    // A whole second, which utimes sets exactly (a file's own time has nanoseconds it cannot put back).
+    const mtime = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(file, mtime, mtime);
+    const before = statSync(file, { bigint: true });
+    await run();
+    writeFileSync(file, readFileSync(file, "utf8").replace("4", "5"));
+    utimesSync(file, mtime, mtime);
+    expect(statSync(file, { bigint: true }).size).toBe(before.size);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+    const after = await run();
+    expect(after.hit).toBe(false);
+    expect(after.reason).toBe(`${path.join("composition", "program.ts")} changed`);
+  });
+});
+
+describe("plan cache: a file's status stands for its content only once it has settled", () => {
+  const entryOf = (): { settled: Record<string, string> } => {
+    const dir = path.join(root, ".build", "plan-cache");
+    return JSON.parse(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.startsWith("prod.plan."))!), "utf8")) as { settled: Record<string, string> };
+  };
+
+  it("reads no input again while every status matches a settled record, and reads an edited one", async () => {
+    clock = CLOCKS[1]!.clock;
+    await run({ stack: "settling" });
+    const unchanged = await run({ stack: "settling" });
+    expect(unchanged.hit).toBe(true);
+    expect(unchanged.inputsRead).toBe(0);
+    appendFileSync(path.join(root, "lib", "config.ts"), "// edited\n");
+    const edited = await run({ stack: "settling" });
+    expect(edited.hit).toBe(false);
+    expect(edited.inputsRead).toBeGreaterThanOrEqual(1);
+  });
+
+  it("records no status for a file changed less than a few seconds before it was hashed, so it is read on every use", async () => {
+    clock = CLOCKS[0]!.clock;
+    appendFileSync(path.join(root, "lib", "config.ts"), "// edited\n");
+    await run();
+    expect(Object.keys(entryOf().settled)).not.toContain(path.join(root, "lib", "config.ts"));
+    const again = await run();
+    expect(again.hit).toBe(true);
+    expect(again.inputsRead).toBeGreaterThanOrEqual(1);
   });
 });

@@ -56,3 +56,25 @@ describe("evaluation: Pulumi's per-promise debug stacks", () => {
     expect(seen.promiseStack).toMatch(/\n\s+at /);
   });
 });
+
+describe("evaluation: Pulumi's source position of each resource", () => {
+  const stackTraceOf = (): ((skip: number) => unknown[]) => (pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] }).stackTrace;
+
+  it("is not computed while the program runs (nothing reads it under mocks) and is restored afterwards", async () => {
+    const original = stackTraceOf();
+    let during: unknown[] | undefined;
+    const plan = await evaluateProgram({
+      project: "serverless-platform",
+      stack: "test",
+      program: () => {
+        new pulumi.ComponentResource("test:index:Thing", "thing");
+        during = stackTraceOf()(0);
+        return {};
+      },
+    });
+    expect(during).toEqual([]);
+    expect(plan.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack", "test:index:Thing"]);
+    expect(stackTraceOf()).toBe(original);
+    expect(stackTraceOf()(0).length).toBeGreaterThan(0);
+  });
+});
