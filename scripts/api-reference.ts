@@ -79,6 +79,32 @@ function publicMembers(decl: ts.ClassDeclaration): ts.ClassElement[] {
  */
 const programs = new Map<string, { readonly options: string; readonly program: ts.Program }>();
 
+/**
+ * Installed packages' files parsed by an earlier program in this process (a package's own folder,
+ * the fixture's, a copy of it: all read @types/node and @pulumi/pulumi's typings), by path and by
+ * what parsing depends on (the host's options for the file, and the module settings that decide
+ * whether it is a module). node_modules does not change while the process runs; the package's own
+ * files are always read afresh.
+ */
+const installedFiles = new Map<string, ts.SourceFile>();
+
+function hostSharingInstalledFiles(options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const parse = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) => {
+    if (shouldCreateNewSourceFile || !fileName.split(/[\\/]/).includes("node_modules")) return parse(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    const parsing = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+    const key = JSON.stringify([fileName, parsing.languageVersion, parsing.impliedNodeFormat, parsing.jsDocParsingMode, options.module, options.moduleDetection, options.jsx]);
+    let file = installedFiles.get(key);
+    if (!file) {
+      file = parse(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+      if (file) installedFiles.set(key, file);
+    }
+    return file;
+  };
+  return host;
+}
+
 function cachedProgram(entry: string, options: ts.CompilerOptions): ts.Program {
   const key = JSON.stringify(options);
   const cached = programs.get(entry);
@@ -91,7 +117,7 @@ function cachedProgram(entry: string, options: ts.CompilerOptions): ts.Program {
     }
   };
   if (cached && cached.options === key && cached.program.getSourceFiles().every(unchanged)) return cached.program;
-  const program = ts.createProgram({ rootNames: [entry], options });
+  const program = ts.createProgram({ rootNames: [entry], options, host: hostSharingInstalledFiles(options) });
   programs.set(entry, { options: key, program });
   return program;
 }

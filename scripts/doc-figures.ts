@@ -31,14 +31,15 @@ export interface ProjectPlanRun {
 
 /**
  * Runs `npm run plan` for `stack` of the project in `projectDir` with its own engine, program and
- * functions-src (`--quiet --no-baseline`), the plan written to `out` (see {@link readProjectPlan}).
+ * functions-src (`--quiet --no-baseline`), the plan written to `out` (see {@link readProjectPlan}): the
+ * process the npm script's tsx starts (`node --import tsx`), without the tsx command's own around it.
  * test/scripts/new-service.test.ts checks the same run of the scaffolded copy (../test/helpers/scaffolded-copy.ts).
  */
 export function planProject(projectDir: string, stack: string, out: string): Promise<ProjectPlanRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      path.join(ROOT, "node_modules/.bin/tsx"),
-      [path.join(projectDir, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", projectDir, "--quiet", "--no-baseline", "--json", out],
+      process.execPath,
+      ["--import", "tsx", path.join(projectDir, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", projectDir, "--quiet", "--no-baseline", "--json", out],
       { cwd: projectDir, stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";

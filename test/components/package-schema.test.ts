@@ -10,8 +10,10 @@
  * that stops being inferrable fails here too.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import ts from "typescript";
 import { register } from "tsx/cjs/api";
 import { afterAll, describe, expect, it } from "vitest";
@@ -223,6 +225,7 @@ interface AnalyzerState {
   components: AnalyzeResult["components"];
   typeDefinitions: AnalyzeResult["typeDefinitions"];
   dependencies: AnalyzeResult["dependencies"];
+  docStrings: Record<string, string>;
   program: ts.Program;
   analyze(): AnalyzeResult;
 }
@@ -234,20 +237,29 @@ class PackageAnalysis {
     private readonly names: readonly string[],
   ) {}
 
+  get packageJson(): Record<string, unknown> {
+    return JSON.parse(readFileSync(path.join(this.dir, "package.json"), "utf8")) as Record<string, unknown>;
+  }
+
   get state(): AnalyzerState {
-    const packageJson = JSON.parse(readFileSync(path.join(this.dir, "package.json"), "utf8")) as Record<string, unknown>;
-    this.analyzer ??= new Analyzer(this.dir, this.provider, packageJson, new Set(this.names)) as unknown as AnalyzerState;
+    this.analyzer ??= new Analyzer(this.dir, this.provider, this.packageJson, new Set(this.names)) as unknown as AnalyzerState;
     return this.analyzer;
+  }
+
+  /** The analyzer with its per-run state reset, as a new one for `names` would start. */
+  fresh(names: ReadonlySet<string>): AnalyzerState {
+    const a = this.state;
+    a.componentNames = new Set(names);
+    a.components = {};
+    a.typeDefinitions = {};
+    a.dependencies = [];
+    a.docStrings = {};
+    return a;
   }
 
   /** What the analyzer infers for one component; throws its refusal. */
   analyze(name: string): AnalyzeResult {
-    const a = this.state;
-    a.componentNames = new Set([name]);
-    a.components = {};
-    a.typeDefinitions = {};
-    a.dependencies = [];
-    return a.analyze();
+    return this.fresh(new Set([name])).analyze();
   }
 
   /**
@@ -306,6 +318,30 @@ function expectInSchema(analysis: PackageAnalysis, name: string, runtimeTokens: 
   expect(analysis.typeToken(name), `${name}: type token passed to super()`).toBe(runtimeTokens[name] ?? `${analysis.provider}:index:${name}`);
 }
 
+/**
+ * Runs `work` (ComponentProvider.getSchema) with the provider's `new Analyzer(dir, name, packageJSON,
+ * names)` (provider.js, getSchema) answered by `analysis`'s analyzer with its per-run state reset,
+ * when the arguments are the ones that analyzer was built from: the same program, not a second build
+ * of it (what the per-component analyses above already rely on). Other arguments get a new analyzer.
+ */
+async function withSharedAnalyzer<T>(analysis: PackageAnalysis, work: () => Promise<T>): Promise<T> {
+  // The module object provider.js reads `Analyzer` from at each `new` (CommonJS exports, writable).
+  const analyzerModule = createRequire(__filename)("@pulumi/pulumi/provider/experimental/analyzer") as { Analyzer: typeof Analyzer };
+  const original = analyzerModule.Analyzer;
+  analyzerModule.Analyzer = new Proxy(original, {
+    construct(target, args: ConstructorParameters<typeof Analyzer>, newTarget) {
+      const [dir, name, packageJson, names] = args;
+      if (dir !== analysis.dir || name !== analysis.provider || !isDeepStrictEqual(packageJson, analysis.packageJson)) return Reflect.construct(target, args, newTarget) as object;
+      return analysis.fresh(names);
+    },
+  });
+  try {
+    return await work();
+  } finally {
+    analyzerModule.Analyzer = original;
+  }
+}
+
 // The analyzer require()s the module of a class an arg names (to read its `__pulumiType`); the host
 // can because plugin.cjs registers tsx's require hook. The same hook here, so a refusal reads the same.
 const unregisterTsx = register();
@@ -326,7 +362,7 @@ describe("component package schema (Pulumi component provider analyzer, offline)
   });
 
   it("the analyzer's per-run state is where this test resets it", () => {
-    for (const field of ["componentNames", "components", "typeDefinitions", "dependencies", "program"] as const) {
+    for (const field of ["componentNames", "components", "typeDefinitions", "dependencies", "docStrings", "program"] as const) {
       expect(analysis.state[field], `Analyzer.${field}`).toBeDefined();
     }
   }, 120_000);
@@ -351,7 +387,7 @@ describe("component package schema (Pulumi component provider analyzer, offline)
   const provider = new ComponentProvider({ components: components.filter((c) => ready.includes(c.name)), dirname: PACKAGE_DIR, name: PROVIDER });
 
   it.skipIf(ready.length === 0)("the plugin's schema (ComponentProvider.getSchema, what `pulumi package get-schema` asks) lists every ready component", async () => {
-    const schema = JSON.parse(await provider.getSchema()) as { name: string; resources: Record<string, unknown> };
+    const schema = JSON.parse(await withSharedAnalyzer(analysis, () => provider.getSchema())) as { name: string; resources: Record<string, unknown> };
     expect(schema.name).toBe(PROVIDER);
     expect(Object.keys(schema.resources).sort()).toEqual(ready.map((n) => `${PROVIDER}:index:${n}`).sort());
   }, 180_000);

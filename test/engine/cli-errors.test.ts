@@ -14,7 +14,6 @@ import { REPORT_A_BUG } from "../../components/core/user-error";
 import { type CliRun, planInProcess } from "../helpers/plan-cli";
 
 const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "engine/cli/plan.ts");
 // Inside the repository, so the copied services' npm imports resolve when they are bundled.
 const work = path.join(root, ".build", `cli-errors-${process.pid}`);
@@ -62,10 +61,13 @@ function plan(p: Project, stack = "dev", program = path.join(p.dir, "program.ts"
   return planInProcess(planArgs(p, stack, program));
 }
 
-/** `npm run plan` on the project, the real entry point in a child process. */
+/**
+ * `npm run plan` on the project, the real entry point in a child process: `node --import tsx`, the
+ * process the tsx command starts (test/scripts/help.test.ts checks the npm script runs this file).
+ */
 function planInChild(p: Project, stack = "dev", program = path.join(p.dir, "program.ts")): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cli, ...planArgs(p, stack, program)], { cwd: root });
+    const child = spawn(process.execPath, ["--import", "tsx", cli, ...planArgs(p, stack, program)], { cwd: root });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -9,16 +9,17 @@ import { type CliRun, planInProcess } from "../helpers/plan-cli";
 import { stackPlan } from "../helpers/stack-plans";
 
 const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules/.bin/tsx");
 const cli = path.join(root, "engine/cli/plan.ts");
 
 /**
- * The real entry point in a child process (`npm run plan` is `tsx engine/cli/plan.ts`): kept for the
- * runs that prove the process's own contract (its exit code, everything on stderr). The others run the
- * same command in this process (../helpers/plan-cli.ts), which costs a plan, not a plan and a start.
+ * The real entry point in a child process (`npm run plan` is `tsx engine/cli/plan.ts`; this is the
+ * process the tsx command starts, `node --import tsx`, without the command's own process around it):
+ * kept for the runs that prove the process's own contract (its exit code, everything on stderr). The
+ * others run the same command in this process (../helpers/plan-cli.ts), which costs a plan, not a
+ * plan and a start.
  */
 function runPlan(args: string[]): CliRun {
-  const r = spawnSync(tsx, [cli, ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -333,7 +333,8 @@ describe("npm run policy", () => {
   };
 
   it("exits non-zero on the insecure plan and names the rules (as a child process)", () => {
-    const run = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    // The process `npm run policy`'s tsx starts (node --import tsx), without the tsx command around it.
+    const run = spawnSync(process.execPath, ["--import", "tsx", "engine/cli/policy.ts", "--plan", INSECURE, "--stack", "prod"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(run.status).toBe(1);
     for (const rule of INSECURE_RULES) expect(run.stdout).toContain(rule);
     expect(run.stderr).toMatch(/47 mandatory policy violations: fix them before `pulumi up`/);

@@ -27,11 +27,18 @@ const HELP_LOADS_PULUMI: Readonly<Record<string, string>> = {
   "scripts/doc-figures.ts": "imports the scaffold (scripts/new-service.ts) and the policy runner",
 };
 
-/** The command as `npm run` starts it (tsx), and the npm packages each of its processes loaded. */
+/** package.json `scripts`: what `npm run <name>` runs. */
+const NPM_SCRIPTS = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+/**
+ * The script as its npm script runs it (`tsx <script>`, checked against package.json in each test),
+ * in one process: `node --import tsx`, the loader the tsx command starts its child with, without the
+ * tsx command's own process around it. The npm packages the script's process loaded come back too.
+ */
 async function tsx(script: string, args: readonly string[], timeout: number): Promise<{ stdout: string; stderr: string; code: number; loaded: string[][] }> {
   const record = path.join(scratch, `${path.basename(script)}-${args.join("_").replace(/[^\w-]/g, "")}-${Date.now()}.jsonl`);
   const env = { ...process.env, NODE_OPTIONS: `--require ${path.join(root, "test/helpers/loaded-packages.cjs")}`, LOADED_PACKAGES_FILE: record };
-  const done = await run(path.join(root, "node_modules/.bin/tsx"), [path.join(root, script), ...args], { cwd: root, timeout, env }).then(
+  const done = await run(process.execPath, ["--import", "tsx", path.join(root, script), ...args], { cwd: root, timeout, env }).then(
     ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
     (e: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code ?? -1 }),
   );
@@ -55,14 +62,15 @@ const COMMANDS: readonly (readonly [string, string, RegExp])[] = [
 ];
 
 describe("--help", () => {
-  it.each(COMMANDS)("%s --help prints its usage quickly and exits 0", async (_name, script, usage) => {
+  it.each(COMMANDS)("%s --help prints its usage quickly and exits 0", async (name, script, usage) => {
+    expect(NPM_SCRIPTS[name.replace(/^npm run /, "")], `package.json scripts: ${name}`).toBe(`tsx ${script}`);
     const started = Date.now();
     const { stdout, code, loaded } = await tsx(script, ["--help"], 30_000);
     expect(code).toBe(0);
     expect(stdout).toMatch(usage);
     // Planning takes 20 s or more: a help that fast did not plan.
     expect(Date.now() - started).toBeLessThan(20_000);
-    // The probe ran in the command's processes (tsx and the script's own).
+    // The probe ran in the command's process.
     expect(loaded.length).toBeGreaterThan(0);
     if (script in HELP_LOADS_PULUMI) expect(pulumiLoaded(loaded), `${script} no longer loads Pulumi for --help: remove it from HELP_LOADS_PULUMI`).not.toEqual([]);
     else expect(pulumiLoaded(loaded), "loaded for --help").toEqual([]);
@@ -84,7 +92,8 @@ const MISTAKES: readonly (readonly [string, string, string, RegExp])[] = [
 ];
 
 describe("a mistyped argument", () => {
-  it.each(MISTAKES)("%s -- %s: one line naming it, the usage, exit 2, no stack trace, nothing started", async (_name, args, script, message) => {
+  it.each(MISTAKES)("%s -- %s: one line naming it, the usage, exit 2, no stack trace, nothing started", async (name, args, script, message) => {
+    expect(NPM_SCRIPTS[name.replace(/^npm run /, "")], `package.json scripts: ${name}`).toBe(`tsx ${script}`);
     const failure = await tsx(script, args.split(" "), 60_000);
     expect(failure.code).toBe(2);
     expect(failure.stderr).toMatch(message);

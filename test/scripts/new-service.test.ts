@@ -13,10 +13,12 @@ import { refusal, runNewService, serviceFiles } from "../../scripts/new-service"
 import { type ScaffoldedCopy, scaffoldedRepository } from "../helpers/scaffolded-copy";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
-
-/** The real command in a child process: its exit code and everything on its streams. */
-const cli = (root: string, ...args: string[]) => spawnSync(TSX, [path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
+/**
+ * The real command in a child process (`node --import tsx`, the process `npm run new-service`'s tsx
+ * starts): its exit code and everything on its streams.
+ */
+const cli = (root: string, ...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/new-service.ts"), "--root", root, ...args], { cwd: ROOT, encoding: "utf8" });
 
 /**
  * The same command in this process (`runNewService`, what the entry point runs): its exit code and what

@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { MIN_TEXT_PX, textPxAt } from "../../scripts/render-diagram";
 
 const root = path.resolve(__dirname, "../..");
-const run = (...args: string[]) =>
-  spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "scripts/render-diagram.ts"), ...args], { cwd: root, encoding: "utf8" });
+/** The command as its npm script's tsx runs it: one `node --import tsx` process. */
+const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts/render-diagram.ts"), ...args], { cwd: root, encoding: "utf8" });
 
 describe("render-diagram", () => {
   it("scales 16 px text down by the SVG's natural width, never up", () => {
