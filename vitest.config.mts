@@ -76,6 +76,11 @@ export default defineConfig({
           include: ["test/functions-src/**/*.test.ts"],
           environment: "node",
           pool: "forks",
+          // One module cache per worker (the SDKs and the services' code load once, not once per file: ~20
+          // import phases). Safe here: no file mocks modules or changes process.env, each uses its own
+          // databases and queues, and the services' module-level state is keyed caches (credentials by
+          // client id); the files pass in one worker in shuffled orders.
+          isolate: false,
           globalSetup: ["test/helpers/stack-plans.setup.ts", "test/functions-src/emulators.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
