@@ -1,7 +1,10 @@
 /**
  * Where the prod plan's CPU time goes (issue 17 item 1): runs `npm run plan -- --stack prod --report`
- * under `node --cpu-prof`, evaluated (--no-cache) unless `--cached`, and sorts every sample of the main
- * thread into one bucket, by the first rule that matches its stack:
+ * under `node --cpu-prof`, evaluated (--no-cache) unless `--cached` (the plan cache answers) or `--edit`
+ * (the case `npm run bench` times as "after one edit": the cache filled, then the same comment appended
+ * to composition/system.ts, so both evaluations run with every other cache warm and the plan cache
+ * checks and records its inputs; the file is restored), and sorts every sample of the main thread into
+ * one bucket, by the first rule that matches its stack:
  *
  *   garbage collection · policy evaluation · pricing · report · plan cache (hashing inputs, reading the
  *   entry) · TypeScript transform (tsx, esbuild) · module loading (Node's loader and its file reads) ·
@@ -9,17 +12,17 @@
  *   Pulumi runtime (registrations under mocks, outputs, RPC serialization) · program and simulator
  *   (components, composition, lib, engine) · other
  *
- *   npx tsx scripts/bench/plan-profile.ts [--cached]      (or `npm run bench -- plan-profile`)
+ *   npx tsx scripts/bench/plan-profile.ts [--cached | --edit]      (or `npm run bench -- plan-profile`)
  *
  * Samples are the profiler's, on the main thread only: worker threads and child processes (esbuild, the
  * bundle probes) are not in them. Each sample counts the wall time since the previous one, so on a
  * loaded machine the buckets add up to more than the CPU time; their proportions are the figure.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { childrenCpuSeconds } from "./speed";
+import { childrenCpuSeconds, EDITED_FILE, oneEdit } from "./speed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -82,7 +85,7 @@ export function bucketProfile(profile: CpuProfile): { readonly bucket: string; r
   return [...totals.entries()].map(([bucket, ms]) => ({ bucket, ms })).sort((a, b) => b.ms - a.ms);
 }
 
-export function run(options: { readonly cached?: boolean } = {}): void {
+export function run(options: { readonly cached?: boolean; readonly edit?: boolean } = {}): void {
   // One folder for every run: the plan cache's key includes Node's flags, --cpu-prof-dir among them.
   const dir = path.join(tmpdir(), "plan-profile");
   const clear = (): void => {
@@ -93,15 +96,23 @@ export function run(options: { readonly cached?: boolean } = {}): void {
   try {
     const load = loadavg().map((l) => l.toFixed(2)).join(" ");
     const args = ["--cpu-prof", "--cpu-prof-dir", dir, "--import", "tsx", path.join(ROOT, "engine/cli/plan.ts"), "--stack", "prod", "--no-baseline", "--report", path.join(dir, "report.md")];
-    if (!options.cached) args.push("--no-cache");
-    // With the cache: a first run (same flags) fills it; the second is the one profiled.
-    if (options.cached) {
+    const withCache = options.cached === true || options.edit === true;
+    if (!withCache) args.push("--no-cache");
+    // With the cache: a first run (same flags and environment: both are in its key) fills it; the second is the one profiled.
+    if (withCache) {
       spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
       clear();
     }
+    const original = options.edit ? readFileSync(EDITED_FILE) : undefined;
     const started = process.hrtime.bigint();
     const cpuBefore = childrenCpuSeconds();
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+    let r: SpawnSyncReturns<string>;
+    try {
+      if (original) writeFileSync(EDITED_FILE, oneEdit(original));
+      r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+    } finally {
+      if (original) writeFileSync(EDITED_FILE, original);
+    }
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const cpuAfter = childrenCpuSeconds();
     const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? `, ${(cpuAfter - cpuBefore).toFixed(1)} s CPU (user + system, every thread)` : "";
@@ -112,7 +123,8 @@ export function run(options: { readonly cached?: boolean } = {}): void {
     const [buckets] = files.map((f) => bucketProfile(JSON.parse(readFileSync(path.join(dir, f), "utf8")) as CpuProfile)).sort((a, b) => sum(b) - sum(a));
     if (!buckets) throw new Error("the plan wrote no CPU profile");
     const total = sum(buckets);
-    console.log(`prod plan with report, ${options.cached ? "plan cache used" : "evaluated (--no-cache)"}, under --cpu-prof: ${wall.toFixed(1)} s wall${cpu}, load average ${load}`);
+    const mode = options.edit ? `after one edit of ${path.relative(ROOT, EDITED_FILE)} (evaluated, other caches warm)` : options.cached ? "plan cache used" : "evaluated (--no-cache)";
+    console.log(`prod plan with report, ${mode}, under --cpu-prof: ${wall.toFixed(1)} s wall${cpu}, load average ${load}`);
     for (const line of r.stderr.split(/[\r\n]+/).filter((l) => / in [\d.]+ s/.test(l))) console.log(`  ${line.trim()}`);
     console.log(`main thread CPU by where it went (${(total / 1000).toFixed(2)} s sampled):`);
     for (const b of buckets) console.log(`  ${(b.ms / 1000).toFixed(2).padStart(6)} s  ${((100 * b.ms) / total).toFixed(0).padStart(3)} %  ${b.bucket}`);
@@ -123,7 +135,7 @@ export function run(options: { readonly cached?: boolean } = {}): void {
 
 if (require.main === module) {
   try {
-    run({ cached: process.argv.includes("--cached") });
+    run({ cached: process.argv.includes("--cached"), edit: process.argv.includes("--edit") });
   } catch (e) {
     console.error(e);
     process.exit(1);

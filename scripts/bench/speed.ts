@@ -35,7 +35,10 @@ const PLAN_FILE = path.join(WORK, "prod-plan.json");
 /** What a fresh clone does not have under .build/: the service bundles, the compiled deployer, the plan cache. */
 const BUILD_OUTPUTS = ["functions", "deployer", "plan-cache"].map((d) => path.join(ROOT, ".build", d));
 /** The file the "after one edit" figure edits (a comment appended, then the original bytes restored). */
-const EDITED_FILE = path.join(ROOT, "composition", "system.ts");
+export const EDITED_FILE = path.join(ROOT, "composition", "system.ts");
+
+/** The edited file's bytes: the original with a comment appended (a new one each time, so each run misses). */
+export const oneEdit = (original: Buffer): Buffer => Buffer.concat([original, Buffer.from(`\n// npm run bench: one edit (${new Date().toISOString()})\n`)]);
 
 /** Issue 17's targets. */
 export const SPEED_TARGETS = { planWarmS: 3, planFreshS: 10, testS: 120, benchS: 90 } as const;
@@ -162,7 +165,7 @@ async function measurePlans(planRuns: number, report: string): Promise<PlanRuns>
     const original = readFileSync(EDITED_FILE);
     let edited: Timed;
     try {
-      writeFileSync(EDITED_FILE, Buffer.concat([original, Buffer.from(`\n// npm run bench: one edit (${new Date().toISOString()})\n`)]));
+      writeFileSync(EDITED_FILE, oneEdit(original));
       edited = await plan("after one edit", false);
     } finally {
       writeFileSync(EDITED_FILE, original);
