@@ -10,7 +10,7 @@
  * when a starter calls `getClient`. So the functions are registered here with the same metadata and a
  * handler that loads the library, and the app's own module behind it, on its first invocation, then
  * hands every invocation to the library's own handler, created once, as `df.app` would have.
- * test/functions-src/durable.test.ts checks the metadata and the handlers against `df.app`'s.
+ * test/functions-src/shared.durable.test.ts checks the metadata and the handlers against `df.app`'s.
  */
 import { type FunctionInput, type InvocationContext, app, input, trigger } from "@azure/functions";
 import type { ActivityHandler, OrchestrationHandler } from "durable-functions";
