@@ -9,8 +9,11 @@
  * brings DurableClient with axios, validator and lodash: most of the library's weight, needed only
  * when a starter calls `getClient`. So the functions are registered here with the same metadata and a
  * handler that loads the library, and the app's own module behind it, on its first invocation, then
- * hands every invocation to the library's own handler, created once, as `df.app` would have.
- * test/functions-src/durable.test.ts checks the metadata and the handlers against `df.app`'s.
+ * hands every invocation to the library's own handler, created once, as `df.app` would have. The
+ * registration itself still happens at module load (`app.generic` calls the worker's `registerFunction`
+ * then), and the worker awaits whatever a handler returns (@azure/functions 4.16 InvocationModel.invokeFunction,
+ * Azure/azure-functions-nodejs-library src/InvocationModel.ts), so one more `await` changes no result.
+ * test/functions-src/shared.durable.test.ts checks the metadata and the handlers against `df.app`'s.
  */
 import { type FunctionInput, type InvocationContext, app, input, trigger } from "@azure/functions";
 import type { ActivityHandler, OrchestrationHandler } from "durable-functions";
@@ -18,7 +21,10 @@ import { lazyAsync } from "./util";
 
 type Handler = (triggerInput: unknown, context: InvocationContext) => Promise<unknown>;
 
-/** The durable client input binding (what `df.input.durableClient()` returns; getClient finds it by type). */
+/**
+ * The durable client input binding (what `df.input.durableClient()` returns); `getClient` finds it by its
+ * type (durable-functions lib/src/durableClient/getClient.js, isDurableClientInput).
+ */
 export function durableClientInput(): FunctionInput {
   return input.generic({ type: "durableClient" });
 }

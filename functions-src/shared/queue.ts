@@ -11,8 +11,8 @@
  * Nothing is dropped silently. Duplicates are the handler's business (each one is idempotent).
  */
 import type { InvocationContext } from "@azure/functions";
-import type { QueueClient } from "@azure/storage-queue";
 import type { z } from "zod";
+import type { QueueSender } from "./clients/deferred-queues";
 import { PermanentError, describeError } from "./errors";
 
 /** Storage queue messages are base64 text: the Functions host's default `messageEncoding`. */
@@ -120,7 +120,7 @@ export interface QueueHandlerOptions<S extends z.ZodType> {
   readonly queue: string;
   readonly schema: S;
   /** `<queue>-poison`: where permanently failing messages go. */
-  readonly poison: QueueClient;
+  readonly poison: QueueSender;
   readonly handle: (message: z.output<S>, context: InvocationContext) => Promise<void>;
   /**
    * Called before a message that does not match the contract is dead-lettered, with what could be
@@ -142,7 +142,7 @@ function metadata(context: InvocationContext): { messageId: unknown; dequeueCoun
 export async function deadLetter(
   raw: unknown,
   reason: string,
-  options: { readonly queue: string; readonly poison: QueueClient },
+  options: { readonly queue: string; readonly poison: QueueSender },
   context: InvocationContext,
   cause: unknown,
 ): Promise<void> {

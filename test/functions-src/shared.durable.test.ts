@@ -109,6 +109,11 @@ describe("Durable functions registered with the library loaded on first invocati
     expect(details(deferredError)).toMatchObject({ errorMessage: "out of stock", properties: { kind: "Error" } });
   });
 
+  it("gives starters the library's own getClient, by its module (without the orchestration runtime the index loads)", async () => {
+    const { getClient } = await import("../../functions-src/shared/durable-client.js");
+    expect(getClient).toBe(df.getClient);
+  });
+
   it("loads the app's function module once, on the first invocation, and reuses it", async () => {
     let loads = 0;
     durable.registerActivity("countedActivity", async () => {

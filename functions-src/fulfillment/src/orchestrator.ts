@@ -28,17 +28,11 @@ import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contr
 import { type FulfillmentOutcomeStatus, type FulfillmentProgress, obligationsFor } from "../../shared/contracts/order-lifecycle";
 import { describeError } from "../../shared/errors";
 import { type ReportInput } from "./activities";
-import { ACTIVITIES } from "./names";
+import { ACTIVITIES, CANCEL_EVENT } from "./names";
 
-export { ORCHESTRATION } from "./names";
-/** External event raised by the starter when orders announces a cancellation. */
-export const CANCEL_EVENT = "CancelRequested";
+export { CANCEL_EVENT, ORCHESTRATION, instanceIdFor } from "./names";
 /** How long the payment step may take, retries included, before the order is failed and compensated. */
 export const PAYMENT_TIMEOUT_MS = 5 * 60_000;
-
-export function instanceIdFor(orderId: string): string {
-  return `order-${orderId}`;
-}
 
 export const fulfillmentInputSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("fulfil"), order: fulfillmentOrderSchema }),

@@ -5,7 +5,7 @@
  * second start fail instead of restarting a running instance.
  */
 import type { InvocationContext } from "@azure/functions";
-import { type DurableClient, getClient as durableClientOf } from "durable-functions";
+import type { DurableClient } from "durable-functions";
 import {
   FULFILLMENT_QUEUE,
   type FulfillmentMessage,
@@ -14,10 +14,12 @@ import {
 import * as z from "zod";
 import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contracts/order";
 import type { StatusReport } from "../../shared/contracts/order-status";
+import { getClient as durableClientOf } from "../../shared/durable-client";
 import { describeError } from "../../shared/errors";
 import { encodeQueueMessage, queueHandler } from "../../shared/queue";
 import type { StarterDeps } from "./starter-deps";
-import { CANCEL_EVENT, type FulfillmentInput, ORCHESTRATION, instanceIdFor } from "./orchestrator";
+import { CANCEL_EVENT, ORCHESTRATION, instanceIdFor } from "./names";
+import type { FulfillmentInput } from "./orchestrator";
 
 /** The durable-client operations the starter needs (a seam for tests; the real one wraps DurableClient). */
 export interface StarterClient {
@@ -52,7 +54,8 @@ export function durableStarterClient(client: DurableClient): StarterClient {
 
 /**
  * The starter client of an invocation's durable client input. The entry loads this module on the first
- * message, so durable-functions' client (axios, validator) loads then, not on the app's start.
+ * message, so durable-functions' client (axios, validator) loads then, not on the app's start, and
+ * without the library's orchestration runtime (../../shared/durable-client.ts).
  */
 export function starterClientOf(context: InvocationContext): StarterClient {
   return durableStarterClient(durableClientOf(context));

@@ -4,10 +4,9 @@
  * in its own module so a delivery's first message does not load the Event Grid SDK (nor the relay's
  * first batch the Storage Queue one).
  */
-import type { QueueClient } from "@azure/storage-queue";
 import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
 import type { ClientOptions } from "../../shared/clients/credential";
-import { queueServiceClientFromSettings } from "../../shared/clients/queues";
+import { type QueueSender, deferredQueueSenders } from "../../shared/clients/deferred-queues";
 import { databaseFor, settingNames } from "../../shared/manifest";
 import { type Settings, databaseSetting, urlSetting } from "../../shared/settings";
 import manifest, { DELIVERIES_CONTAINER, NOTIFICATIONS_QUEUE } from "../service";
@@ -16,8 +15,8 @@ import { DeliveryLog, WebhookClient } from "./webhook";
 export interface DeliveryDeps {
   readonly webhook: WebhookClient;
   readonly deliveries: DeliveryLog;
-  /** `order-notifications-poison`. */
-  readonly poison: QueueClient;
+  /** `order-notifications-poison` (its Storage SDK loads on the first dead-letter, not with the first message). */
+  readonly poison: QueueSender;
   readonly clock: () => Date;
 }
 
@@ -30,11 +29,11 @@ export function deliveryDeps(settings: Settings, options: DeliveryDepsOptions = 
   const database = cosmosClientFromSettings(settings, options).database(
     databaseSetting(settings, databaseFor(manifest.name)),
   );
-  const queues = queueServiceClientFromSettings(settings, options);
+  const poison = deferredQueueSenders(settings, options);
   return {
     webhook: new WebhookClient(urlSetting(settings, settingNames.notificationWebhookUrl), options.fetch),
     deliveries: new DeliveryLog(database.container(DELIVERIES_CONTAINER)),
-    poison: queues.getQueueClient(`${options.queueName ?? NOTIFICATIONS_QUEUE}-poison`),
+    poison: poison(`${options.queueName ?? NOTIFICATIONS_QUEUE}-poison`),
     clock: () => new Date(),
   };
 }

@@ -9,8 +9,9 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symli
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
+import { buildSync } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { BundleError, bundleService, type ServiceBundle } from "../../../components/function-app/bundle";
+import { BundleError, bundleService, packageOf, type ServiceBundle } from "../../../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../../../composition/services";
 
 const FAKE_CORE = path.resolve(__dirname, "fake-functions-core.cjs");
@@ -51,6 +52,27 @@ describe("service packages on a cold start", () => {
     expect(fulfillment.loadedAtStart.filter((p) => [...DURABLE_ONLY, "zod", "lodash", "mime-db"].includes(p))).toEqual([]);
     // Read from the entry's own output: chunks behind an import() are entry points in esbuild's metafile too.
     expect(fulfillment.loadedAtStart).toEqual(["@azure/functions", "@azure/functions-extensions-base", "cookie"]);
+  });
+
+  it("a queue message's first invocation loads what its function runs: fulfillment's starter, the durable client without the orchestration runtime; no Storage SDK before a send", () => {
+    /** The packages `entries` load before their first `import()` (statically imported or required). */
+    const staticPackages = (directory: string, entries: readonly string[]): string[] => {
+      const { metafile } = buildSync({ entryPoints: entries.map((e) => path.join(directory, e)), absWorkingDir: directory, bundle: true, write: false, outdir: path.join(temp, "graph"), platform: "node", format: "esm", external: ["@azure/functions-core"], metafile: true, logLevel: "silent" });
+      const reached = new Set<string>();
+      const visit = (input: string): void => {
+        if (reached.has(input)) return;
+        reached.add(input);
+        for (const i of metafile.inputs[input]?.imports ?? []) if (i.kind !== "dynamic-import" && !i.external) visit(i.path);
+      };
+      for (const entry of entries) visit(entry);
+      return [...new Set([...reached].map(packageOf).filter((p): p is string => p !== undefined))].sort();
+    };
+    const starter = staticPackages(path.join(FUNCTIONS_ROOT, "fulfillment"), ["src/starter.ts", "src/starter-deps.ts"]);
+    expect(starter).toEqual(expect.arrayContaining(["durable-functions", "axios", "validator", "zod"])); // its client and its contract
+    expect(starter.filter((p) => ["moment", "uuid", "@azure/storage-queue", "@azure/cosmos"].includes(p))).toEqual([]);
+    const delivery = staticPackages(path.join(FUNCTIONS_ROOT, "notifications"), ["src/deps.ts"]);
+    expect(delivery).toContain("@azure/cosmos"); // its first call reads the deliveries container
+    expect(delivery).not.toContain("@azure/storage-queue"); // the poison queue's SDK loads on the first dead-letter
   });
 
   it("every file of every package loads in a fresh node (the entry registers; each chunk evaluates on its own)", () => {
