@@ -15,6 +15,7 @@ const LONGEST_FIRST = [
   "test/docs/figures.test.ts",
   "test/policy/mutations.test.ts",
   "test/policy/independent-mutations.test.ts",
+  "test/policy/edited-plans.test.ts",
   "test/components/package-schema.test.ts",
   "test/scripts/help.test.ts",
   "test/engine/cli-errors.test.ts",

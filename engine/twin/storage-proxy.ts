@@ -132,6 +132,8 @@ export interface StorageProxyOptions {
   readonly certificate: Certificate;
   /** Principal id → label, for messages. */
   readonly labelOf: (principalId: string) => string;
+  /** Called when a message was put on a queue through the proxy (Azurite answered 201). */
+  readonly onQueueMessage?: (account: string, queue: string) => void;
 }
 
 /** One proxy per service (queue, blob, table); `url` is what replaces `https://<account>.<service>.core.windows.net`. */
@@ -201,7 +203,8 @@ export class StorageProxy {
       op.anyOf,
     );
     if (!decision.allowed) return storageError(res, 403, "AuthorizationPermissionMismatch", decision.message + this.#missingEntityHint(service, op.account, op.entity), service);
-    await this.#forward(service, req, res, url, op.account);
+    const put = service === "queue" && req.method === "POST" && /\/messages\/?$/.test(url.pathname);
+    await this.#forward(service, req, res, url, op.account, put ? () => this.options.onQueueMessage?.(op.account, op.entity) : undefined);
   }
 
   /**
@@ -217,7 +220,7 @@ export class StorageProxy {
     return ` Twin: the plan creates no ${service === "queue" ? "queue" : "container"} "${entity}" in ${account} (it has: ${inAccount.join(", ") || "none"}): the name the code uses and the name the infrastructure creates disagree.`;
   }
 
-  async #forward(service: StorageService, req: IncomingMessage, res: ServerResponse, url: URL, account: string): Promise<void> {
+  async #forward(service: StorageService, req: IncomingMessage, res: ServerResponse, url: URL, account: string, onCreated?: () => void): Promise<void> {
     const upstream = new URL(this.options.upstream[service]);
     const query = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(this.#sas.get(account))) query.set(k, v);
@@ -229,6 +232,7 @@ export class StorageProxy {
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
+        if (upstreamRes.statusCode === 201) onCreated?.();
       },
     );
     forward.on("error", (error) => storageError(res, 502, "TwinUpstreamError", `twin: Azurite: ${error.message}`, service));

@@ -48,8 +48,14 @@ export interface TwinOptions {
   readonly eventGridTimeScale?: number;
   /** Retry delays multiplier: the functions' retry policies (e.g. the change-feed trigger's backoff) and the queue triggers' visibilityTimeout (tests). @default 1 */
   readonly retryTimeScale?: number;
-  /** The hosts' own timers multiplier: the primary host lock's renewal, telemetry flushes (tests). @default 1 */
+  /** The hosts' own timers multiplier: the primary host lock's renewal, the change feed lease's renewal, telemetry flushes (tests). @default 1 */
   readonly hostTimeScale?: number;
+  /**
+   * A message put on a queue through the twin wakes the queue's listeners at once, instead of when their
+   * polling back-off (host.json `maxPollingInterval`) next polls (tests: no idle wait per queue hop; the
+   * same requests, as the same identities, reach the data plane). @default false
+   */
+  readonly wakeQueueListeners?: boolean;
   /** Gateway port. @default a free port */
   readonly gatewayPort?: number;
 }
@@ -145,7 +151,12 @@ export class Twin {
     const m = this.model;
     this.backends = await startBackends(m.storageAccounts.map((a) => a.name));
     const common = { model: m, authorizer: this.authorizer, issuer: this.issuer, labelOf: this.labelOf, certificate: this.backends.certificate };
-    this.storage = new StorageProxy({ ...common, upstream: { queue: this.backends.queueUrl, blob: this.backends.blobUrl, table: this.backends.tableUrl }, accountKeys: this.backends.accountKeys });
+    this.storage = new StorageProxy({
+      ...common,
+      upstream: { queue: this.backends.queueUrl, blob: this.backends.blobUrl, table: this.backends.tableUrl },
+      accountKeys: this.backends.accountKeys,
+      ...(this.options.wakeQueueListeners ? { onQueueMessage: (account: string, queue: string) => this.#wakeQueueListeners(account, queue) } : {}),
+    });
     this.cosmos = new CosmosProxy({ ...common, upstream: this.backends.cosmosUrl });
     this.eventGrid = new EventGridEmulator({
       ...common,
@@ -181,6 +192,12 @@ export class Twin {
         });
       }
       await this.gateway.start(this.options.gatewayPort ?? 0);
+    }
+  }
+
+  #wakeQueueListeners(account: string, queue: string): void {
+    for (const app of this.apps.values()) {
+      if (app.process.connected) app.process.send({ type: "queue-message", account, queue }, () => undefined);
     }
   }
 

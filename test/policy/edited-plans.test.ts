@@ -127,9 +127,9 @@ describe("the mutation harnesses' evaluator of edited plans", () => {
     }
   });
 
-  it("gives the runner's violations for a sample of the catalog's mutations (every 9th)", () => {
-    const sample = MUTATIONS.filter((_, i) => i % 9 === 0);
-    expect(sample.length).toBeGreaterThanOrEqual(10);
+  it("gives the runner's violations for a sample of the catalog's mutations (every 12th)", () => {
+    const sample = MUTATIONS.filter((_, i) => i % 12 === 0);
+    expect(sample.length).toBeGreaterThanOrEqual(9);
     for (const m of sample) {
       const plan = structuredClone(base) as unknown as MutablePlan;
       m.apply(plan);
@@ -151,7 +151,7 @@ describe("the mutation harnesses' evaluator of edited plans", () => {
         for (const e of edits) apply(plan, e);
         expect(outcome(() => evaluator.violations(plan as unknown as Plan))).toEqual(outcome(() => full(plan as unknown as Plan)));
       }),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   }, 120_000);
 });

@@ -129,10 +129,24 @@ async function tryBatch(twin: Twin, batch: readonly RoleAssignmentModel[], timeo
   }
 }
 
+/**
+ * The grants the drill itself publishes with (undeliverableEvent sends as the topic's EventGrid Data Sender):
+ * revoked in a batch, they would stop the dead-letter path that proves other principals' grants.
+ */
+function drillPublishers(twin: Twin): Set<string> {
+  const topics = twin.model.topics.map((t) => t.resourceId);
+  return new Set(twin.model.roleAssignments.filter((a) => roleName(a.roleDefinitionGuid) === "EventGrid Data Sender" && topics.some((t) => scopeContains(a.scope, t))).map((a) => a.name));
+}
+
 export async function checkNecessity(twin: Twin, only?: (a: RoleAssignmentModel) => boolean): Promise<NecessityResult> {
   const grants = dataPlaneAssignments(twin).filter((a) => !only || only(a));
+  const publishers = drillPublishers(twin);
   const byPrincipal = new Map<string, RoleAssignmentModel[]>();
-  for (const g of grants) byPrincipal.set(g.principalId, [...(byPrincipal.get(g.principalId) ?? []), g]);
+  // The drill's publishing grants come last in their principal's list: batched with the first grants of
+  // the other principals, they would cut the paths that prove them (the batch then waits out its timeout).
+  for (const g of [...grants.filter((x) => !publishers.has(x.name)), ...grants.filter((x) => publishers.has(x.name))]) {
+    byPrincipal.set(g.principalId, [...(byPrincipal.get(g.principalId) ?? []), g]);
+  }
   const rounds = Math.max(0, ...[...byPrincipal.values()].map((l) => l.length));
   const proven = new Map<string, string>();
   for (let i = 0; i < rounds; i++) {

@@ -27,7 +27,7 @@ const shipped: string[] = [];
 beforeAll(async () => {
   // The run's shared dev plan (the same `planStack` result `startStackTwin` would evaluate again).
   plan = await stackPlan("dev");
-  twin = new Twin({ plan, bundles: bundlesFor(plan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 });
+  twin = new Twin({ plan, bundles: bundlesFor(plan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1, wakeQueueListeners: true });
   await twin.start();
   await seedStock(twin);
 }, 300_000);
@@ -319,7 +319,7 @@ describe.concurrent("contract breaks are caught by running, each failing a scena
   const broken: Twin[] = [];
   const scratch = mkdtempSync(join(tmpdir(), "twin-break-"));
   const start = async (p: Plan, bundles: Record<string, string> = bundlesFor(p)): Promise<Twin> => {
-    const t = new Twin({ plan: p, bundles, log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 });
+    const t = new Twin({ plan: p, bundles, log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1, wakeQueueListeners: true });
     broken.push(t);
     await t.start();
     return t;
@@ -392,7 +392,7 @@ describe("the prod plan", () => {
   beforeAll(async () => {
     devShapes = new Set(dataPlaneAssignments(twin).map((g) => grantShape(twin, g)));
     const prodPlan = await stackPlan("prod");
-    prod = new Twin({ plan: prodPlan, bundles: bundlesFor(prodPlan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1 });
+    prod = new Twin({ plan: prodPlan, bundles: bundlesFor(prodPlan), log: () => undefined, eventGridTimeScale: 0.001, retryTimeScale: 0.01, hostTimeScale: 0.1, wakeQueueListeners: true });
     await prod.start();
     await seedStock(prod);
   }, 180_000);

@@ -43,7 +43,7 @@ export interface WorkerConfig {
   readonly appDirectory: string;
   /** Multiplies function-level retry delays (tests); 1 = the registration's own intervals. */
   readonly retryTimeScale?: number;
-  /** Multiplies the host's own timers (the primary host lock's renewal and retry); 1 = the host's. */
+  /** Multiplies the host's own timers (the primary host lock's renewal and retry, the change feed lease's renewal); 1 = the host's. */
   readonly hostTimeScale?: number;
 }
 
@@ -224,6 +224,21 @@ function looksLikeBase64Json(text: string): boolean {
   }
 }
 
+/**
+ * Queue listeners the twin may wake (TwinOptions.wakeQueueListeners): the parent sends `{ type:
+ * "queue-message", account, queue }` when a message was put through its storage proxy, and a listener of
+ * that queue waiting out its polling back-off polls at once. A wake that arrives while the listener is
+ * receiving is kept for its next wait.
+ */
+const queueWakers = new Map<string, { wake?: () => void; pending: boolean }>();
+process.on("message", (message: { type?: string; account?: string; queue?: string }) => {
+  if (message?.type !== "queue-message") return;
+  const waker = queueWakers.get(`${message.account}/${message.queue}`);
+  if (!waker) return;
+  if (waker.wake) waker.wake();
+  else waker.pending = true;
+});
+
 function startQueueListener(registration: Registration): void {
   const connection = String(registration.trigger.connection ?? "AzureWebJobsStorage");
   const queueName = String(registration.trigger.queueName);
@@ -241,6 +256,26 @@ function startQueueListener(registration: Registration): void {
   const encoding = (q.messageEncoding ?? "base64").toLowerCase();
   const name = registration.metadata.name;
   let delay = 100;
+  const waker: { wake?: () => void; pending: boolean } = { pending: false };
+  queueWakers.set(`${new URL(endpoint).pathname.split("/").filter(Boolean)[0] ?? ""}/${queueName}`, waker);
+  /** The back-off wait, cut short by a wake (the twin saw a message put on this queue). */
+  const backOff = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (waker.pending) {
+        waker.pending = false;
+        return resolve();
+      }
+      const timer = setTimeout(() => {
+        waker.wake = undefined;
+        resolve();
+      }, ms);
+      waker.wake = () => {
+        waker.wake = undefined;
+        clearTimeout(timer);
+        delay = 100;
+        resolve();
+      };
+    });
 
   const toPoison = async (item: { messageId: string; popReceipt: string; messageText: string; dequeueCount: number }, why: string): Promise<void> => {
     await poison.sendMessage(item.messageText);
@@ -308,7 +343,7 @@ function startQueueListener(registration: Registration): void {
         );
         delay = Math.min(maxPollMs, Math.max(delay * 2, 1000));
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await backOff(delay);
     }
   };
   void loop();
@@ -386,7 +421,7 @@ function startChangeFeed(registration: Registration): void {
   // The change feed processor renews its lease on a timer (leaseRenewInterval, 17 s by default), whether
   // or not batches succeed: the lease container is written even while a batch is being retried.
   let continuation: string | undefined;
-  const renewMs = Number(t.leaseRenewInterval ?? 17_000);
+  const renewMs = Number(t.leaseRenewInterval ?? 17_000) * (config.hostTimeScale ?? 1);
   const renew = setInterval(() => {
     if (stopping) return clearInterval(renew);
     call("POST", leasePath, { "x-ms-documentdb-partitionkey": JSON.stringify([leaseId]), "x-ms-documentdb-is-upsert": "true" }, { id: leaseId, continuation: continuation ?? null, owner: config.service, renewedAt: new Date().toISOString() })
