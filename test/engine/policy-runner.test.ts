@@ -298,7 +298,7 @@ describe("formatPolicyTable", () => {
   it("prints a header, one row per violation and a summary", () => {
     const table = formatPolicyTable(evaluatePolicies(readPlanFile(INSECURE), { stack: "prod", policies: pinned }));
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 97 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
+    expect(lines[0]).toMatch(/^Policy report for stack "prod" of project "serverless-platform": 98 policies on \d+ resources \(config: policy.config\.prod\.json\)$/);
     expect(lines[2]).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(table).toMatch(/\nmandatory\s+web-https-only\s+web:WebApp orders-app\s+site "orders-app" has httpsOnly false: set httpsOnly: true/);
     expect(lines.at(-1)).toMatch(/^47 mandatory, 0 advisory violations \(16 resources, 32 policies\)$/);
