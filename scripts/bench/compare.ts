@@ -59,7 +59,12 @@ export function readFigures(file: string): BenchFigures {
 
 /** Checks figures read from `source`; throws one line naming it and the first field that does not fit. */
 export function parseFigures(json: unknown, source: string): BenchFigures {
-  const parsed = figuresSchema.safeParse(json);
+  return parseOrExplain(figuresSchema, json, source);
+}
+
+/** `json` checked by `schema`; otherwise one line naming `source` and the first field that does not fit. */
+function parseOrExplain<T>(schema: z.ZodType<T>, json: unknown, source: string): T {
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`${source}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
@@ -164,12 +169,7 @@ export type BenchRecord = z.infer<typeof recordSchema>;
 
 /** Checks a recorded run read from `source` (its own fields and its figures); one line naming the first field that does not fit. */
 export function parseRecord(json: unknown, source: string): BenchRecord {
-  const parsed = recordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${source}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseOrExplain(recordSchema, json, source);
 }
 
 /** The docs' page of one recorded run: every figure with its target and verdict, and where it came from. */
