@@ -37,22 +37,25 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-// Builds both queue apps' deps as their entries do on a first message, then dead-letters once.
+// Builds the queue-sending apps' deps as their entries do on a first message (fulfillment's starter,
+// notifications, orders: its HTTP API and its status reports), then dead-letters once.
 const SCRIPT = `
 const loaded = () => Object.keys(require.cache).some((k) => k.includes("@azure/storage-queue"));
 const settings = JSON.parse(process.env.SETTINGS);
 const { starterDeps } = require("./functions-src/fulfillment/src/starter-deps");
 const { deliveryDeps } = require("./functions-src/notifications/src/deps");
+const { ordersDeps } = require("./functions-src/orders/src/deps");
 const starter = starterDeps(settings);
 const delivery = deliveryDeps(settings);
+const orders = ordersDeps(settings);
 const before = loaded();
 delivery.poison.sendMessage("aGVsbG8=").then((sent) => {
-  process.stdout.write(JSON.stringify({ before, names: [starter.poison.name, starter.statusQueue.name, delivery.poison.name], sent: sent.messageId }));
+  process.stdout.write(JSON.stringify({ before, names: [starter.poison.name, starter.statusQueue.name, delivery.poison.name, orders.fulfillmentQueue.name, orders.statusPoison.name], sent: sent.messageId }));
 }, (error) => { process.stdout.write(JSON.stringify({ error: String(error) })); });
 `;
 
 describe("send-only queue clients", () => {
-  it("leave the Storage SDK unloaded when the queue apps' deps are built, and send through it on the first message sent", async () => {
+  it("leave the Storage SDK unloaded when the queue-sending apps' deps are built, and send through it on the first message sent", async () => {
     const settings = {
       QUEUES: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};QueueEndpoint=${queueEndpoint};`,
       COSMOS: `AccountEndpoint=https://127.0.0.1:8081/;AccountKey=${COSMOS_EMULATOR_KEY};`,
@@ -62,7 +65,7 @@ describe("send-only queue clients", () => {
       cwd: ROOT,
       env: { ...process.env, SETTINGS: JSON.stringify(settings) },
     });
-    expect(JSON.parse(stdout)).toEqual({ before: false, names: ["order-fulfillment-poison", "order-status", "order-notifications-poison"], sent: "m-1" });
+    expect(JSON.parse(stdout)).toEqual({ before: false, names: ["order-fulfillment-poison", "order-status", "order-notifications-poison", "order-fulfillment", "order-status-poison"], sent: "m-1" });
     expect(requests).toEqual([expect.objectContaining({ method: "POST", url: expect.stringMatching(new RegExp(`^/${AZURITE_ACCOUNT}/order-notifications-poison/messages(\\?|$)`)) })]);
     expect(requests[0]!.body).toContain("<MessageText>aGVsbG8=</MessageText>");
   });

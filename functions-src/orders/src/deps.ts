@@ -4,10 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Container } from "@azure/cosmos";
-import type { QueueClient } from "@azure/storage-queue";
 import { cosmosClientFromSettings } from "../../shared/clients/cosmos";
 import type { ClientOptions } from "../../shared/clients/credential";
-import { queueServiceClientFromSettings } from "../../shared/clients/queues";
+import { type QueueSender, deferredQueueSenders } from "../../shared/clients/deferred-queues";
 import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment";
 import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
 import { databaseFor } from "../../shared/manifest";
@@ -22,10 +21,10 @@ export const CONTINUATION_KEY_ID = "continuation-signing-key";
 
 export interface OrdersDeps {
   readonly store: OrdersStore;
-  /** Where OrderCreated / OrderCancelled go (owned by fulfillment). */
-  readonly fulfillmentQueue: QueueClient;
-  /** `order-status-poison`: status reports that can never be applied. */
-  readonly statusPoison: QueueClient;
+  /** Where OrderCreated / OrderCancelled go (owned by fulfillment); its Storage SDK loads on the first send. */
+  readonly fulfillmentQueue: QueueSender;
+  /** `order-status-poison`: status reports that can never be applied (its Storage SDK loads on the first dead-letter). */
+  readonly statusPoison: QueueSender;
   /** Signs and checks list continuation tokens (key: an item in the idempotency container). */
   readonly continuationTokens: ContinuationTokens;
   readonly clock: () => Date;
@@ -49,12 +48,13 @@ export function ordersContainers(settings: Settings, options: ClientOptions = {}
 
 export function ordersDeps(settings: Settings, options: OrdersDepsOptions = {}): OrdersDeps {
   const { orders, idempotency } = ordersContainers(settings, options);
-  const queues = queueServiceClientFromSettings(settings, options);
+  // Send-only: a status report's first message (or a GET's) does not load the Storage SDK (shared/clients/deferred-queues.ts).
+  const queues = deferredQueueSenders(settings, options);
   const statusQueue = options.queueNames?.status ?? ORDER_STATUS_QUEUE;
   return {
     store: new OrdersStore(orders, idempotency),
-    fulfillmentQueue: queues.getQueueClient(options.queueNames?.fulfillment ?? FULFILLMENT_QUEUE),
-    statusPoison: queues.getQueueClient(`${statusQueue}-poison`),
+    fulfillmentQueue: queues(options.queueNames?.fulfillment ?? FULFILLMENT_QUEUE),
+    statusPoison: queues(`${statusQueue}-poison`),
     // The idempotency container is orders' private one and partitioned by /id, as the key item needs.
     continuationTokens: new ContinuationTokens(cosmosSigningKey(idempotency, CONTINUATION_KEY_ID)),
     clock: () => new Date(),

@@ -20,7 +20,7 @@
  * a repeated cancellation is a no-op. Retried HTTP requests never add a message (Idempotency-Key).
  */
 import type { InvocationContext } from "@azure/functions";
-import type { QueueClient } from "@azure/storage-queue";
+import type { QueueSender } from "../../shared/clients/deferred-queues";
 import { describeError } from "../../shared/errors";
 import { encodeQueueMessage } from "../../shared/queue";
 import { OUTBOX_CLAIM_MS, type OrderDocument, type OutboxEntry, outboxMessage } from "./model";
@@ -28,7 +28,7 @@ import { ConcurrentUpdateError, type OrdersStore, type Stored } from "./store";
 
 export interface OutboxDeps {
   readonly store: OrdersStore;
-  readonly fulfillmentQueue: QueueClient;
+  readonly fulfillmentQueue: QueueSender;
   readonly clock: () => Date;
 }
 
