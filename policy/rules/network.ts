@@ -153,13 +153,13 @@ function findSubnet(resources: readonly PolicyResource[], id: string): { owner: 
   if (!match) return undefined;
   const [vnetName, subnetName] = [match[1]!.toLowerCase(), match[2]!.toLowerCase()];
   for (const r of resources) {
-    if (r.type === "azure-native:network:VirtualNetwork" && String(peek(() => r.props["virtualNetworkName"])).toLowerCase() === vnetName) {
+    if (r.isType(network.VirtualNetwork) && String(peek(() => r.props["virtualNetworkName"])).toLowerCase() === vnetName) {
       const subnets = peek(() => r.props["subnets"]);
       const subnet = Array.isArray(subnets) ? (subnets as EndpointSubnet[]).find((s) => String(s.name).toLowerCase() === subnetName) : undefined;
       if (subnet) return { owner: r, label: `subnet ${show(subnet.name)} of virtual network "${r.name}"`, subnet };
     }
     if (
-      r.type === "azure-native:network:Subnet" &&
+      r.isType(network.Subnet) &&
       String(peek(() => r.props["virtualNetworkName"])).toLowerCase() === vnetName &&
       String(peek(() => r.props["subnetName"])).toLowerCase() === subnetName
     ) {
@@ -176,7 +176,7 @@ export const subnetPrivateEndpointNsg = stackPolicy({
   severity: "medium",
   remediationSteps: 'Set privateEndpointNetworkPolicies: "NetworkSecurityGroupEnabled" on the subnet ("Enabled" to honour its route table too).',
   validateStack: (args, report) => {
-    const endpoints = args.resources.filter((r) => r.type === "azure-native:network:PrivateEndpoint");
+    const endpoints = args.resources.filter((r) => r.isType(network.PrivateEndpoint));
     if (endpoints.length === 0) return args.notApplicable("no private endpoints");
     const reported = new Set<string>();
     for (const endpoint of endpoints) {
