@@ -5,14 +5,10 @@
  *
  * The same engine serves `npm run plan`, the policy runner, the report and the tests.
  */
-import { readFileSync, readdirSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { didYouMean } from "../lib/suggest";
-import { UserError } from "../components/core/user-error";
 import { Simulator } from "./simulator";
 import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
 
@@ -24,61 +20,11 @@ const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 const UNKNOWN = pulumi.runtime.unknownValue;
 
-export interface StackFiles {
-  readonly project: string;
-  /** Raw config as the Pulumi engine passes it to the program: `namespace:key` → string. */
-  readonly config: Record<string, string>;
-  /** Keys whose values are secrets (`secure:` in the stack file). */
-  readonly secretKeys: readonly string[];
-}
+// The stack files are read by a module of their own: the plan command checks them before it loads
+// Pulumi (a misspelt stack answers at once). Re-exported: the engine's callers import them from here.
+import { readStackFiles } from "./stack-files";
 
-/** A problem with the project or stack files themselves (not with the values: see ConfigError). */
-export class StackFileError extends UserError {}
-
-/**
- * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI does: keys without a
- * namespace belong to the project, structured values are JSON-encoded, `secure:` values are secrets
- * (they cannot be decrypted offline, so they become a placeholder).
- */
-export function readStackFiles(projectDir: string, stack: string): StackFiles {
-  const projectFile = path.join(projectDir, "Pulumi.yaml");
-  if (!existsSync(projectFile)) throw new StackFileError(`${projectFile} not found: run from the project root`);
-  const project = parseYaml(readFileSync(projectFile, "utf8")) as { name?: unknown; config?: Record<string, unknown> };
-  if (typeof project?.name !== "string") throw new StackFileError(`${projectFile}: "name" is missing`);
-  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(stackFile)) {
-    const stacks = readdirSync(projectDir).flatMap((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1] ?? []).sort();
-    throw new StackFileError(
-      `no stack "${stack}": ${stackFile} not found${didYouMean(stack, stacks, (s) => `--stack ${s}`)} (stacks are the Pulumi.<stack>.yaml files: ${stacks.join(", ") || "none"})`,
-    );
-  }
-  let stackDoc: { config?: Record<string, unknown> } | null;
-  try {
-    stackDoc = parseYaml(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null;
-  } catch (e) {
-    throw new StackFileError(`${stackFile} is not valid YAML: ${(e as Error).message}`);
-  }
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  const qualify = (key: string): string => (key.includes(":") ? key : `${project.name as string}:${key}`);
-  const put = (key: string, value: unknown): void => {
-    const k = qualify(key);
-    if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-      config[k] = SECRET_PLACEHOLDER;
-      secretKeys.push(k);
-    } else {
-      config[k] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  };
-  // Project-level defaults first (Pulumi.yaml `config:`: `key: value` or `key: { type, default }`).
-  for (const [key, spec] of Object.entries(project.config ?? {})) {
-    const isSpec = spec !== null && typeof spec === "object" && !Array.isArray(spec) && ("type" in spec || "default" in spec);
-    if (!isSpec) put(key, spec);
-    else if ("default" in (spec as object)) put(key, (spec as { default: unknown }).default);
-  }
-  for (const [key, value] of Object.entries(stackDoc?.config ?? {})) put(key, value);
-  return { project: project.name, config, secretKeys };
-}
+export { readStackFiles, StackFileError, type StackFiles } from "./stack-files";
 
 /** Replaces Pulumi's serialized markers with plain JSON: secrets hidden, references as URNs. */
 export function plainValue(value: unknown): unknown {

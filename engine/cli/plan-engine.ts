@@ -7,7 +7,7 @@
 export { RunError } from "@pulumi/pulumi";
 export { PROJECT, parseStackConfig } from "../../lib/config";
 export { isInternalRunError } from "../../lib/stack";
-export { planStack, readStackFiles } from "../plan";
+export { planStack } from "../plan";
 export { evaluatePolicies, formatPolicyTable, readPlanFile } from "../policy-runner";
 export { previewPlans, summaryLine } from "../preview";
 export { formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle } from "../preview-format";

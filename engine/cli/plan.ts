@@ -14,6 +14,7 @@ import { findReservedEndpoints } from "../../lib/endpoints";
 import { didYouMean } from "../../lib/suggest";
 import { describeFailure } from "../../components/core/user-error";
 import { cachedPlan, type CachedPlan, type PlanCacheRequest } from "../plan-cache";
+import { readStackFiles } from "../stack-files";
 import type { Plan } from "../plan-format";
 import { createProgress, type ProgressTarget } from "../preview-progress";
 // Pulumi, the engine, the policy pack and the report load only once the arguments are parsed
@@ -141,11 +142,14 @@ async function main(argv: readonly string[], io: PlanCliIo): Promise<number> {
     logError(`error: --base-plan cannot be combined with ${args["no-baseline"] ? "--no-baseline" : "--dry-run"}\n${usage()}`);
     return 2;
   }
+  const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
+  // The project and stack files first: a misspelt stack or a broken stack file is answered before
+  // Pulumi and the engine load (seconds), with the error the evaluation would give.
+  readStackFiles(projectDir, args.stack);
   const {
-    PROJECT, parseStackConfig, planStack, readStackFiles, evaluatePolicies, formatPolicyTable, readPlanFile, previewPlans, summaryLine,
+    PROJECT, parseStackConfig, planStack, evaluatePolicies, formatPolicyTable, readPlanFile, previewPlans, summaryLine,
     formatPolicyForTerminal, formatSecurity, formatSummary, formatTree, paint, terminalStyle, freshStackPass, costLine, priceStack, renderReport,
   } = await loadEngine();
-  const projectDir = path.resolve(args["project-dir"] ?? process.cwd());
   const program = args.program ? path.resolve(args.program) : undefined;
   const savedBaseline = baselineFile(projectDir, args.stack);
   // A dry run is the preview of a stack that does not exist yet: nothing to compare with.

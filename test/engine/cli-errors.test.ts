@@ -65,9 +65,9 @@ function plan(p: Project, stack = "dev", program = path.join(p.dir, "program.ts"
  * `npm run plan` on the project, the real entry point in a child process: `node --import tsx`, the
  * process the tsx command starts (test/scripts/help.test.ts checks the npm script runs this file).
  */
-function planInChild(p: Project, stack = "dev", program = path.join(p.dir, "program.ts")): Promise<CliRun> {
+function planInChild(p: Project, stack = "dev", program = path.join(p.dir, "program.ts"), env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", cli, ...planArgs(p, stack, program)], { cwd: root });
+    const child = spawn(process.execPath, ["--import", "tsx", cli, ...planArgs(p, stack, program)], { cwd: root, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -161,11 +161,16 @@ describe("npm run plan: each mistake is one exact message (issue 19)", () => {
     expect(r.stderr).toMatch(/^error: FunctionApp "orders" has a setting Flex Consumption rejects or ignores:\n {2}- .*zone.*2/);
   }, 180_000);
 
-  it("a misspelt stack name", async () => {
+  it("a misspelt stack name, answered before Pulumi loads", async () => {
     const p = project("stack");
-    const r = await planInChild(p, "dve");
+    // test/helpers/loaded-packages.cjs records the npm packages the command's process loaded.
+    const record = path.join(p.dir, "loaded.jsonl");
+    const r = await planInChild(p, "dve", undefined, { ...process.env, NODE_OPTIONS: `--require ${path.join(root, "test/helpers/loaded-packages.cjs")}`, LOADED_PACKAGES_FILE: record });
     expectOneUserError(r);
     expect(r.stderr).toBe(`error: no stack "dve": ${path.join(p.dir, "Pulumi.dve.yaml")} not found; did you mean --stack dev? (stacks are the Pulumi.<stack>.yaml files: dev)\n`);
+    const loaded = readFileSync(record, "utf8").trim().split("\n").flatMap((line) => JSON.parse(line) as string[]);
+    expect(loaded.length, "the probe ran in the command's process").toBeGreaterThan(0);
+    expect(loaded.filter((name) => name.startsWith("@pulumi/")), "loaded for a misspelt stack").toEqual([]);
   }, 180_000);
 
   it("a bug of ours: exit 1, the stack trace and an invitation to report it", async () => {
