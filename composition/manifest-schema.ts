@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { poisonQueueFor, validateName } from "@contoso/serverless-platform";
 import type { ServiceManifest, TriggerKind } from "../functions-src/shared/manifest";
+import { serviceName } from "./service-name";
 
 /** True when `key` gives each item of a list a different value. */
 const unique =
@@ -39,7 +40,7 @@ const containerName = z.string().refine((n) => n.length >= 1 && n.length <= 255 
 
 const documentPath = z.string().regex(/^\/.+/, { error: 'expected a path starting with "/", such as "/customerId"' });
 
-export const serviceName = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, { error: "expected 2-16 lowercase letters or digits, starting with a letter" });
+export { serviceName };
 
 export const manifestSchema = z
   .object({

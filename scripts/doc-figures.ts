@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Plan } from "../engine/plan-format";
-import { evaluatePolicies } from "../engine/policy-runner";
 import { describeFailure } from "../components/core/user-error";
 import { copyRepository, scaffold } from "./new-service";
 
@@ -89,7 +88,7 @@ export interface StackFigures {
   readonly addedByParent: readonly (readonly [string, readonly string[]])[];
 }
 
-export function compare(stack: string, before: Plan, after: Plan): StackFigures {
+export async function compare(stack: string, before: Plan, after: Plan): Promise<StackFigures> {
   const old = new Map(before.resources.map((r) => [r.urn, r]));
   const now = new Map(after.resources.map((r) => [r.urn, r]));
   const added = after.resources.filter((r) => !old.has(r.urn));
@@ -107,6 +106,8 @@ export function compare(stack: string, before: Plan, after: Plan): StackFigures 
     .filter((t) => (b.get(t) ?? 0) !== (a.get(t) ?? 0))
     .sort()
     .map((t) => [t, b.get(t) ?? 0, a.get(t) ?? 0] as const);
+  // Loaded here, not at the top: the policy pack loads Pulumi, which --help and a mistyped argument do not need.
+  const { evaluatePolicies } = await import("../engine/policy-runner.js");
   const policy = evaluatePolicies(after, { stack });
   const short = (r: { type: string; name: string }): string => `${r.type.split(":").pop()!.split("/").pop()} ${r.name}`;
   const byUrn = new Map(after.resources.map((r) => [r.urn, r]));

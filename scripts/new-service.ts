@@ -8,7 +8,7 @@
  *   test/functions-src/<name>/http.test.ts           the handlers against the emulators
  *   Pulumi.dev.yaml, Pulumi.prod.yaml                 one entry under serverless-platform:services
  *
- * The name follows the manifest's rule (composition/manifest-schema.ts `serviceName`) and must be new:
+ * The name follows the manifest's rule (composition/service-name.ts `serviceName`) and must be new:
  * not a folder under functions-src/, not an entry in a stack file, not a back end's or the health
  * API's gateway path. Every mistake is one line and nothing is written. test/scripts/new-service.test.ts
  * scaffolds into a copy of the repository, plans both stacks offline and typechecks the result.
@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, 
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, isScalar, parseDocument, type Document } from "yaml";
-import { serviceName } from "../composition/manifest-schema";
+import { serviceName } from "../composition/service-name";
 import { PROJECT } from "../lib/config";
 import { UserError, describeFailure } from "../components/core/user-error";
 

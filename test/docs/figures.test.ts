@@ -26,10 +26,10 @@ const resource = (name: string, custom: boolean, inputs: Record<string, unknown>
 const planOf = (resources: PlannedResource[]): Plan => ({ project: "serverless-platform", stack: "dev", resources, outputs: {} });
 
 describe("docs figures", () => {
-  it("counts added, changed and removed resources between two plans", () => {
+  it("counts added, changed and removed resources between two plans", async () => {
     const before = planOf([resource("a", true, { x: 1 }), resource("b", true), resource("gone", true)]);
     const after = planOf([resource("a", true, { x: 2 }), resource("b", true), resource("c", false), resource("d", true)]);
-    const f = compare("dev", before, after);
+    const f = await compare("dev", before, after);
     expect(f).toMatchObject({ before: 3, after: 4, addedComponents: 1, addedCloud: 1, changed: ["Cloud a"], removed: 1 });
     expect(f.types).toEqual([["t:m:Component", 0, 1]]);
     expect(render([f])).toContain("| dev | 3 → 4 | +2 (1 components + 1 cloud resources) | 1 (`Cloud a`) | 1 |");
@@ -60,7 +60,7 @@ describe("docs figures", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "doc-figures-cli-"));
     try {
       const doc = path.join(dir, "DOC.md");
-      const figures = [compare("dev", planOf([resource("a", true)]), planOf([resource("a", true), resource("b", true)]))] as StackFigures[];
+      const figures = [await compare("dev", planOf([resource("a", true)]), planOf([resource("a", true), resource("b", true)]))] as StackFigures[];
       const block = render(figures);
       const stale = `# Title\n\n${block.replace("| dev | 1 → 2 |", "| dev | 1 → 3 |")}\n\ntail\n`;
       writeFileSync(doc, stale);
