@@ -214,7 +214,19 @@ export interface EvaluateOptions {
  * Runs `program` as a Pulumi stack under the simulated provider and returns what it registered.
  * Tests use it to evaluate one component; `planStack` uses it for the whole program.
  */
+/**
+ * The first closure serialization in a process opens @pulumi/pulumi's inspector session
+ * (runtime/closure/v8Hooks.js `createInspectorSessionAsync`: a few more awaits than every later one), and a
+ * dynamic resource (the code deployment) serializes its provider while the program registers. So the
+ * first evaluation in a process registered its code deployments later than any second one: the same stack
+ * gave two resource orders, by what the process had done before. Opening the session before every
+ * evaluation gives one order (test/engine/plan-cli.test.ts compares a plan of its own process with the
+ * shared one evaluated second in another).
+ */
+let closureSerializerReady: Promise<unknown> | undefined;
+
 export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
+  await (closureSerializerReady ??= pulumi.runtime.serializeFunction(() => undefined));
   const config = options.config ?? {};
   const simulator = new Simulator({ stack: options.stack, defaultLocation: config[`${options.project}:location`] ?? "eastus" });
   const dryRun = options.dryRun === true;

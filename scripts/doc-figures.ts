@@ -33,12 +33,15 @@ export interface ProjectPlanRun {
  * functions-src (`--quiet --no-baseline`), the plan written to `out` (see {@link readProjectPlan}): the
  * process the npm script's tsx starts (`node --import tsx`), without the tsx command's own around it.
  * test/scripts/new-service.test.ts checks the same run of the scaffolded copy (../test/helpers/scaffolded-copy.ts).
+ * With `quiet: false` the run also prints its progress lines on stderr (evaluated or reused from the
+ * plan cache, policies run, priced) and its summary: the plan it writes is the same.
  */
-export function planProject(projectDir: string, stack: string, out: string): Promise<ProjectPlanRun> {
+export function planProject(projectDir: string, stack: string, out: string, options: { readonly quiet?: boolean } = {}): Promise<ProjectPlanRun> {
+  const quiet = options.quiet ?? true;
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(projectDir, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", projectDir, "--quiet", "--no-baseline", "--json", out],
+      ["--import", "tsx", path.join(projectDir, "engine/cli/plan.ts"), "--stack", stack, "--project-dir", projectDir, ...(quiet ? ["--quiet"] : []), "--no-baseline", "--json", out],
       { cwd: projectDir, stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";

@@ -1,49 +1,40 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyRepository } from "../../scripts/new-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { scaffoldedRepository } from "../helpers/scaffolded-copy";
 
 /**
  * The plan cache with the real program, in a copy of the repository (its own .build/): what the CLI
  * records after evaluating covers the npm packages it loaded and the ones esbuild bundled into the
  * service packages. test/engine/plan-cache.test.ts edits every kind of input (with a stub evaluation)
  * and shows each edit misses; `npm run bench` checks that its "after one edit" plan was evaluated.
+ *
+ * The copy is the run's scaffolded one (../helpers/scaffolded-copy.ts): its dev plan, `npm run plan --
+ * --stack dev --no-baseline --json <file>` run in the copy, is the copy's first, and the same command
+ * runs again once it has finished. A copy of its own would cost this file a cold plan of its own.
  */
-const ROOT = path.resolve(__dirname, "../..");
-let base: string;
 let repo: string;
-
-function plan(): { status: number | null; stderr: string; json: string } {
-  const json = path.join(base, `plan-${Date.now()}.json`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(repo, "engine/cli/plan.ts"), "--stack", "dev", "--no-baseline", "--json", json], {
-    cwd: repo,
-    encoding: "utf8",
-    timeout: 240_000,
-  });
-  return { status: r.status, stderr: r.stderr, json };
-}
 
 interface Entry {
   readonly tree: Record<string, string>;
   readonly files: Record<string, string>;
 }
 
-let first: ReturnType<typeof plan>;
-let second: ReturnType<typeof plan>;
+interface Run {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly json: string;
+}
 
-beforeAll(() => {
-  base = mkdtempSync(path.join(tmpdir(), "plan-cache-cli-"));
-  repo = path.join(base, "repo");
-  copyRepository(ROOT, repo);
-  first = plan();
-  second = plan();
+let first: Run;
+let second: Run;
+
+beforeAll(async () => {
+  const copy = await scaffoldedRepository();
+  repo = copy.root;
+  first = { status: copy.runs.dev.code, stderr: copy.runs.dev.stderr, json: copy.runs.dev.planFile };
+  second = { status: copy.devAgain.code, stderr: copy.devAgain.stderr, json: copy.devAgain.planFile };
 }, 480_000);
-
-afterAll(() => {
-  rmSync(base, { recursive: true, force: true });
-});
 
 describe("plan cache with the real program (a copy of the repository)", () => {
   it("evaluates the first plan and answers the unchanged second one from the cache, with the same plan", () => {

@@ -67,7 +67,7 @@ describe("npm run plan", () => {
     expect(group.inputs).toMatchObject({ location: "eastus", resourceGroupName: "contoso-platform-d" });
   }, 120_000);
 
-  it("plans the prod stack the way CI does (--quiet --json): the summary line, the policy table, the first baseline saved", () => {
+  it("plans the prod stack the way CI does (--quiet --json): the summary line, the policy table, the first baseline saved", async () => {
     const dir = stackCopy("prod");
     const out = path.join(dir, "out", "prod.json");
     const r = runPlan(["--stack", "prod", "--quiet", "--json", out, "--project-dir", dir, "--program", path.join(root, "index.ts")]);
@@ -82,6 +82,10 @@ describe("npm run plan", () => {
     expect(JSON.parse(readFileSync(out, "utf8")).stack).toBe("prod");
     expect(r.stdout).toContain("baseline saved to");
     expect(JSON.parse(readFileSync(path.join(dir, ".plan", "prod.baseline.json"), "utf8")).stack).toBe("prod");
+    // A process of its own evaluated this plan first and alone; the run's shared prod plan was evaluated
+    // second in its process, after the new-stack plan (../helpers/stack-plan.child.ts). Byte for byte the
+    // same (JSON): what a process did before does not change a plan (engine/plan.ts `evaluateProgram`).
+    expect(JSON.stringify(JSON.parse(readFileSync(out, "utf8")))).toBe(JSON.stringify(await stackPlan("prod")));
   }, 120_000);
 
   it("previews a memory change as one update with old → new, and a renamed container as a replacement with its property", async () => {

@@ -3,9 +3,10 @@
  *
  * The first file to ask for a stack takes a lock in the run's folder (./stack-plans.setup.ts, which
  * the vitest project must list in `globalSetup`) and evaluates it in a child process
- * (./stack-plan.child.ts: the Pulumi runtime holds global state, so one stack per process); the others
- * wait for the file. A plan nobody asks for is never evaluated, so running one test file costs only
- * the plans it uses. Each call returns a new copy: a test may change what it gets.
+ * (./stack-plan.child.ts: one stack per process, its new-stack plan and its preview one after the
+ * other, the program's modules loaded afresh for the second); the others wait for the files. A stack
+ * nobody asks for is never evaluated, so running one test file costs only the stacks it uses. Each
+ * call returns a new copy: a test may change what it gets.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,20 +20,20 @@ const root = path.resolve(__dirname, "../..");
 /** Longer than the slowest evaluation seen on a loaded 2-core machine. */
 const WAIT_MS = 600_000;
 
-/** Evaluates one stack in a child, writing its plan to `out` and what the evaluation printed on stderr to `<out>.stderr`. */
-function evaluateInChild(stack: StackName, fresh: boolean, out: string): Promise<string | undefined> {
+/**
+ * Evaluates one stack in a child, both ways: the plans go to `fresh` and `preview`, what each evaluation
+ * printed on stderr to `<file>.stderr`.
+ */
+function evaluateInChild(stack: StackName, fresh: string, preview: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "stack-plan.child.ts"), stack, fresh ? "fresh" : "preview", out], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "stack-plan.child.ts"), stack, fresh, preview], {
       cwd: root,
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", (error) => resolve(`could not start the plan of ${stack}: ${error.message}`));
-    child.once("close", (code) => {
-      writeFileSync(`${out}.stderr`, stderr);
-      resolve(code === 0 ? undefined : `the ${stack} plan${fresh ? " (fresh stack)" : ""} failed with exit code ${code}:\n${stderr.trim()}`);
-    });
+    child.once("error", (error) => resolve(`could not start the plans of ${stack}: ${error.message}`));
+    child.once("close", (code) => resolve(code === 0 ? undefined : `the ${stack} plans (fresh stack, then preview) failed with exit code ${code}:\n${stderr.trim()}`));
   });
 }
 
@@ -81,8 +82,7 @@ export async function stackPlanStderr(stack: StackName, options: { fresh?: boole
 }
 
 async function evaluated(stack: StackName, options: { fresh?: boolean }): Promise<string> {
-  const fresh = options.fresh === true;
-  const key = `${stack}${fresh ? "-fresh" : ""}`;
-  const directory = await onceInRun(key, (dir) => evaluateInChild(stack, fresh, path.join(dir, `${key}.json`)));
-  return path.join(directory, `${key}.json`);
+  const file = (dir: string, fresh: boolean): string => path.join(dir, `${stack}${fresh ? "-fresh" : ""}.json`);
+  const directory = await onceInRun(stack, (dir) => evaluateInChild(stack, file(dir, true), file(dir, false)));
+  return file(directory, options.fresh === true);
 }
