@@ -211,10 +211,6 @@ export interface EvaluateOptions {
 }
 
 /**
- * Runs `program` as a Pulumi stack under the simulated provider and returns what it registered.
- * Tests use it to evaluate one component; `planStack` uses it for the whole program.
- */
-/**
  * The first closure serialization in a process opens @pulumi/pulumi's inspector session
  * (runtime/closure/v8Hooks.js `createInspectorSessionAsync`: a few more awaits than every later one), and a
  * dynamic resource (the code deployment) serializes its provider while the program registers. So the
@@ -225,6 +221,10 @@ export interface EvaluateOptions {
  */
 let closureSerializerReady: Promise<unknown> | undefined;
 
+/**
+ * Runs `program` as a Pulumi stack under the simulated provider and returns what it registered.
+ * Tests use it to evaluate one component; `planStack` uses it for the whole program.
+ */
 export async function evaluateProgram(options: EvaluateOptions): Promise<Plan> {
   await (closureSerializerReady ??= pulumi.runtime.serializeFunction(() => undefined));
   const config = options.config ?? {};
