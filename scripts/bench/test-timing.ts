@@ -3,7 +3,7 @@
  * as the test figure of issue 17 (the bench does not run the suite: it takes longer than the bench's
  * whole budget). Written by .ci/run and `npm run test:times` after `npm test`:
  *
- *   npx tsx scripts/bench/test-timing.ts --wall-seconds <s> [--vitest .build/vitest.json] [--cpu-seconds <s>]
+ *   npx tsx scripts/bench/test-timing.ts --wall-seconds <s> [--vitest .build/vitest.json] [--cpu-seconds <s>] [--steal-seconds <s>]
  *
  * Without --wall-seconds the wall time is the span of vitest's JSON report (its start to the last test
  * file's end), which leaves out vitest's own start-up: the record says which it is.
@@ -24,6 +24,12 @@ export interface TestTiming {
   /** How the wall time was taken: "measured around npm test" or "vitest JSON report span". */
   readonly wallSource: string;
   readonly cpuSeconds?: number;
+  /**
+   * CPU time the hypervisor ran other guests on this machine's cores while the suite ran (Linux
+   * /proc/stat `steal`, all cores; `man 5 proc`). The suite keeps both cores busy, so stolen time
+   * lengthens its wall time: the same commit took 143 s with 6 s stolen and 221 s with 65 s.
+   */
+  readonly stealSeconds?: number;
   readonly finishedAt: string;
   /** The commit tested and whether the working tree had changes (then the commit is not the whole story). */
   readonly commit: string;
@@ -53,7 +59,7 @@ export function currentCommit(root: string = ROOT): { readonly commit: string; r
 }
 
 /** The record for a finished run; the wall time measured by the caller, else vitest's report span. */
-export function testTiming(options: { readonly wallSeconds?: number; readonly cpuSeconds?: number; readonly vitestReport?: VitestReport; readonly now?: Date; readonly root?: string }): TestTiming {
+export function testTiming(options: { readonly wallSeconds?: number; readonly cpuSeconds?: number; readonly stealSeconds?: number; readonly vitestReport?: VitestReport; readonly now?: Date; readonly root?: string }): TestTiming {
   const report = options.vitestReport;
   let wallSeconds = options.wallSeconds;
   let wallSource = "measured around npm test";
@@ -64,10 +70,13 @@ export function testTiming(options: { readonly wallSeconds?: number; readonly cp
     wallSource = "vitest JSON report span (vitest start-up not included)";
   }
   if (!Number.isFinite(wallSeconds) || wallSeconds <= 0) throw new Error(`the wall time must be a positive number of seconds, got ${wallSeconds}`);
+  const steal = options.stealSeconds;
+  if (steal !== undefined && !(Number.isFinite(steal) && steal >= 0)) throw new Error(`--steal-seconds: expected a number of seconds (0 or more), found ${steal}`);
   return {
     wallSeconds,
     wallSource,
     ...(options.cpuSeconds !== undefined ? { cpuSeconds: options.cpuSeconds } : {}),
+    ...(steal !== undefined ? { stealSeconds: steal } : {}),
     finishedAt: (options.now ?? new Date()).toISOString(),
     ...currentCommit(options.root),
     ...(report?.numPassedTests !== undefined ? { passed: report.numPassedTests } : {}),
@@ -110,21 +119,21 @@ export function testFigure(
   const ageHours = (now.getTime() - Date.parse(record.finishedAt)) / 3.6e6;
   const of = `${record.finishedAt} (${ageHours < 48 ? `${ageHours.toFixed(1)} h` : `${(ageHours / 24).toFixed(0)} days`} ago), commit ${record.commit.slice(0, 12)}${record.dirty ? " with uncommitted changes" : ""}`;
   const tests = record.passed !== undefined ? `, ${record.passed} passed, ${record.failed ?? 0} failed` : "";
-  const figure = `${record.wallSeconds.toFixed(0)} s wall${record.cpuSeconds !== undefined ? ` (${record.cpuSeconds.toFixed(0)} s CPU)` : ""}${tests}, load ${record.loadAverage.map((l) => l.toFixed(2)).join(" ")}`;
+  const figure = `${record.wallSeconds.toFixed(0)} s wall${record.cpuSeconds !== undefined ? ` (${record.cpuSeconds.toFixed(0)} s CPU)` : ""}${tests}, load ${record.loadAverage.map((l) => l.toFixed(2)).join(" ")}${record.stealSeconds !== undefined ? `, ${record.stealSeconds.toFixed(0)} s of CPU stolen by the host` : ""}`;
   const stale = record.commit !== head.commit;
   const verdict = stale ? "UNKNOWN" : record.wallSeconds <= targetSeconds ? "MET" : "MISS";
   const why = stale ? ` (stale: recorded for ${record.commit.slice(0, 12)}, checked out is ${head.commit.slice(0, 12)})` : "";
   return { line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why}`, verdict, seconds: record.wallSeconds };
 }
 
-export const TEST_TIMING_USAGE = "usage: npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--vitest <report.json>]";
+export const TEST_TIMING_USAGE = "usage: npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--steal-seconds <s>] [--vitest <report.json>]";
 
 function main(argv: readonly string[]): number {
-  let values: { "wall-seconds"?: string; "cpu-seconds"?: string; vitest?: string; help?: boolean };
+  let values: { "wall-seconds"?: string; "cpu-seconds"?: string; "steal-seconds"?: string; vitest?: string; help?: boolean };
   try {
     values = parseArgs({
       args: [...argv],
-      options: { "wall-seconds": { type: "string" }, "cpu-seconds": { type: "string" }, vitest: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { "wall-seconds": { type: "string" }, "cpu-seconds": { type: "string" }, "steal-seconds": { type: "string" }, vitest: { type: "string" }, help: { type: "boolean", short: "h" } },
       strict: true,
     }).values;
   } catch (e) {
@@ -141,7 +150,11 @@ function main(argv: readonly string[]): number {
     const vitestReport = reportFile && existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, "utf8")) as VitestReport) : undefined;
     const wall = seconds(values["wall-seconds"]);
     const cpu = seconds(values["cpu-seconds"]);
-    const record = testTiming({ ...(wall !== undefined ? { wallSeconds: wall } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(vitestReport ? { vitestReport } : {}) });
+    // .ci/run passes an empty value where /proc/stat does not exist (not Linux): nothing is recorded then.
+    const stealText = values["steal-seconds"];
+    const steal = stealText ? seconds(stealText) : undefined;
+    if (stealText && !Number.isFinite(steal)) throw new Error(`--steal-seconds: expected a number of seconds (0 or more), found "${stealText}"`);
+    const record = testTiming({ ...(wall !== undefined ? { wallSeconds: wall } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(steal !== undefined ? { stealSeconds: steal } : {}), ...(vitestReport ? { vitestReport } : {}) });
     writeTestTiming(record);
     console.log(`test timing recorded in ${path.relative(process.cwd(), TEST_TIMING_FILE)}: ${record.wallSeconds.toFixed(1)} s wall (${record.wallSource}), commit ${record.commit.slice(0, 12)}${record.dirty ? " + changes" : ""}`);
     return 0;

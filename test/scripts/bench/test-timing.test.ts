@@ -48,6 +48,13 @@ describe("the test-suite record npm run bench reports (.build/test-timing.json)"
     expect(() => testTiming({ wallSeconds: Number.NaN, now })).toThrow(/positive number/);
   });
 
+  it("records the CPU time the host stole during the run, and refuses a value that is not seconds", () => {
+    expect(testTiming({ wallSeconds: 140, stealSeconds: 21, now }).stealSeconds).toBe(21);
+    expect(testTiming({ wallSeconds: 140, now })).not.toHaveProperty("stealSeconds");
+    expect(() => testTiming({ wallSeconds: 140, stealSeconds: -1, now })).toThrow(/--steal-seconds: expected a number of seconds \(0 or more\), found -1/);
+    expect(() => testTiming({ wallSeconds: 140, stealSeconds: Number.NaN, now })).toThrow(/--steal-seconds/);
+  });
+
   it("reads nothing from a missing or malformed record", () => {
     const dir = temp();
     expect(readTestTiming(path.join(dir, "absent.json"))).toBeUndefined();
@@ -64,6 +71,8 @@ describe("the bench's test figure", () => {
     expect(miss.line).toContain("2026-12-03T10:00:00.000Z (2.0 h ago)");
     expect(miss.line).toContain(`commit ${head.commit.slice(0, 12)}`);
     expect(miss.line).toContain("not measured in this run");
+    expect(miss.line).not.toContain("stolen");
+    expect(testFigure(record({ stealSeconds: 65.4 }), head, TARGET_S, now).line).toContain(", 65 s of CPU stolen by the host;");
   });
 
   it("is UNKNOWN, saying why, when the record is of another commit or there is none", () => {
