@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { Simulator } from "./simulator";
+import { readStackFiles } from "./stack-files";
 import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, type Plan, type PlannedResource } from "./plan-format";
 
 /** Pulumi's markers in serialized property values. */
@@ -20,10 +21,8 @@ const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 const UNKNOWN = pulumi.runtime.unknownValue;
 
-// The stack files are read by a module of their own: the plan command checks them before it loads
-// Pulumi (a misspelt stack answers at once). Re-exported: the engine's callers import them from here.
-import { readStackFiles } from "./stack-files";
-
+// The stack files are read by a module of their own (the plan command checks them before it loads
+// Pulumi); re-exported: the engine's callers import them from here.
 export { readStackFiles, StackFileError, type StackFiles } from "./stack-files";
 
 /** Replaces Pulumi's serialized markers with plain JSON: secrets hidden, references as URNs. */

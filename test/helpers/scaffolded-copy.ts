@@ -47,8 +47,9 @@ export async function scaffoldedRepository(): Promise<ScaffoldedCopy> {
     // dev first, alone: the copy's first plan, so also plan-cache.cli.test.ts's cold evaluation. Then prod
     // and the same dev command again at once: prod finds the copy's TypeScript compiled (tsx's cache) and
     // its services bundled, and dev again must find the plan cache, before a test may add a file (an input).
-    // `npm test` is CPU-bound on 2 cores, so CPU counts, not this file's wall time: about 5 s of CPU less
-    // than planning both stacks cold at once (census of new-service.test.ts, 42.1-42.8 s before).
+    // `npm test` is CPU-bound on 2 cores, so CPU counts more than this file's wall time: new-service.test.ts
+    // took 27.9-29.3 s of CPU this way, 42.1-42.8 s with both stacks planned cold at once (two esbuild-heavy
+    // processes on 2 cores), and 18 s of wall alone, against 32 s.
     await plan("dev", "dev", false);
     await Promise.all([plan("dev", "dev-again", false), plan("prod", "prod", true)]);
     return undefined;
