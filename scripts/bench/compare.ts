@@ -131,6 +131,22 @@ function rows(base: BenchFigures | undefined, head: BenchFigures): Row[] {
   return out;
 }
 
+/**
+ * Why a MISS of "unbundled / bundled load ≥ 4x" can be out of any bundle's reach: a bundle cannot load
+ * in less than bare node's time, so the ratio is at most unbundled / bare. Lines for the services whose
+ * ceiling is under the target (none when every ceiling allows it).
+ */
+export function bundlingCeilings(head: BenchFigures): string[] {
+  const target = COLD_START_TARGETS.unbundledOverBundled;
+  const capped = (head.coldStarts ?? []).filter((c) => c.unbundledLoadMs !== undefined && c.unbundledLoadMs / c.bareMs < target);
+  if (capped.length === 0) return [];
+  const list = capped.map((c) => `${c.service} ${(c.unbundledLoadMs! / c.bareMs).toFixed(2)}x`).join(", ");
+  return [
+    `Unbundled / bundled load cannot exceed unbundled / bare node (a bundle that cost nothing would still load in bare node's time): ${list}. ` +
+      `Below ${target}x, the ${target}x target is out of any bundle's reach: the unbundled app itself already loads in under ${target}x bare node's time.`,
+  ];
+}
+
 const show = (v: number | undefined, unit: "s" | "x"): string => (v === undefined ? "—" : unit === "s" ? `${v.toFixed(2)} s` : `${v.toFixed(2)}x`);
 const load = (f: BenchFigures | undefined): string => (f?.loadAverage ? f.loadAverage.map((l) => l.toFixed(2)).join(" ") : "—");
 
@@ -151,6 +167,8 @@ export function compareFigures(base: BenchFigures | undefined, head: BenchFigure
     const verdict = r.head === undefined ? "UNKNOWN" : r.meets(r.head) ? "MET" : "**MISS**";
     lines.push(`| ${r.figure} | ${r.target} | ${show(r.base, r.unit)} | ${show(r.head, r.unit)} | ${change} | ${verdict} |`);
   }
+  const ceilings = bundlingCeilings(head);
+  if (ceilings.length > 0) lines.push("", ...ceilings);
   lines.push("", `Load average (1/5/15 min) at each bench's start: base ${load(base)}; this PR ${load(head)}.`);
   if (head.requirePulumiS !== undefined) lines.push(`\`node -e 'require("@pulumi/pulumi")'\` in this PR's run: ${head.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
@@ -189,6 +207,8 @@ export function recordPage(record: BenchRecord): string {
   for (const r of rows(undefined, f)) {
     lines.push(`| ${r.figure} | ${r.target} | ${show(r.head, r.unit)} | ${r.head === undefined ? "UNKNOWN" : r.meets(r.head) ? "MET" : "**MISS**"} |`);
   }
+  const ceilings = bundlingCeilings(f);
+  if (ceilings.length > 0) lines.push("", ...ceilings);
   if (f.requirePulumiS !== undefined) lines.push("", `\`node -e 'require("@pulumi/pulumi")'\` in the same run: ${f.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareFigures, compareFiles, readFigures, type BenchFigures } from "../../../scripts/bench/compare";
+import { formatColdStarts } from "../../../scripts/bench/cold-start";
+import { bundlingCeilings, compareFigures, compareFiles, readFigures, recordPage, type BenchFigures } from "../../../scripts/bench/compare";
 
 const head: BenchFigures = {
   loadAverage: [1.5, 1, 0.5],
@@ -64,5 +65,22 @@ describe("bench compare (the pull request's speed table)", () => {
     expect(compareFiles(good, path.join(dir, "absent.json"))).toContain("does not exist: the base branch predates the bench or its bench failed");
     // The pull request's own figures must read.
     expect(() => compareFiles(bad, good)).toThrow(`${bad}: planWarm.wallS`);
+  });
+
+  it("says when unbundled / bundled is out of any bundle's reach (unbundled / bare under the target), in the table, the docs page and the console", () => {
+    // orders: unbundled 350 ms over bare 40 ms = 8.75x, so a bundle could reach 4x; fulfillment's 300 ms = 7.5x too.
+    expect(bundlingCeilings(head)).toEqual([]);
+    expect(compareFigures(base, head)).not.toContain("out of any bundle's reach");
+    const fast: BenchFigures = { ...head, coldStarts: [{ service: "catalog", bareMs: 35, bundledLoadMs: 60, unbundledLoadMs: 81 }, ...head.coldStarts!] };
+    const note =
+      "Unbundled / bundled load cannot exceed unbundled / bare node (a bundle that cost nothing would still load in bare node's time): catalog 2.31x. " +
+      "Below 4x, the 4x target is out of any bundle's reach: the unbundled app itself already loads in under 4x bare node's time.";
+    expect(bundlingCeilings(fast)).toEqual([note]);
+    expect(compareFigures(base, fast)).toContain(`\n${note}\n`);
+    expect(recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: fast })).toContain(`\n${note}\n`);
+    // The console table prints the same ceiling next to the ratio.
+    const [header, line] = formatColdStarts([{ service: "catalog", bareMs: 35, bundledLoadMs: 60, unbundledLoadMs: 81, invocation: "GET health: HTTP 200", registered: 5, bundleBytes: 1 }]);
+    expect(header).toContain("unbundled/bundled (≥4x; most reachable)");
+    expect(line).toContain("1.35x MISS (≤2.31x)");
   });
 });
