@@ -16,8 +16,11 @@
  *   loaded one can change how an import resolves), and npm's record of the installed tree
  *   (node_modules/.package-lock.json);
  * - every file the plan names by path (the service packages and the compiled deployer under .build/);
- * - the whole environment, the Node version, platform, flags (`execArgv`), the working directory, and
- *   the request (stack, project folder, program, dry run).
+ * - the environment, except the variables that only describe how the plan was launched (LAUNCH_ONLY_ENV),
+ *   the Node version, platform, flags (`execArgv`), the working directory, and the request (stack,
+ *   project folder, program, dry run).
+ * A miss names what changed: the files, the request or process fields, the environment variables (by
+ *   name: an entry keeps only a 4-hex-digit salted fingerprint of each value, see envFingerprints).
  * The program's console output (Pulumi's warnings) is recorded with the plan and printed again on a hit.
  * Policies, pricing and the report always run on the plan: only the evaluation is reused (the date
  * rules read the clock; the evaluation does not).
@@ -25,14 +28,26 @@
  * (the program reads none: its own files are under the repository), and a file under node_modules
  * changed by hand without npm and not loaded or bundled by the plan.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
 import type { Plan } from "./plan-format";
 
 /** Bumped when an entry's shape or what the key covers changes: older entries then miss. */
-const FORMAT = 2;
+const FORMAT = 3;
+
+/**
+ * Variables that describe how the plan was started, not what it evaluates, so a new terminal, a `cd`
+ * and back or `npm run -s plan` after `npm run plan` still hit: the shell's bookkeeping (`_`, the path
+ * of the command it started; OLDPWD, the previous folder; SHLVL, the shell's nesting depth; PWD, the
+ * folder, which the key has as process.cwd()) and what npm sets for a script (`npm_*`: npm_config_loglevel
+ * is "silent" under `npm run -s`; https://docs.npmjs.com/cli/v11/using-npm/scripts#environment).
+ * Neither the program nor what it loads reads them: no match for these names in engine/, components/,
+ * composition/, lib/, functions-src/, nor in @pulumi/pulumi, @pulumi/azure-native's utilities, tsx or
+ * esbuild's JavaScript (searched for `npm_`, OLDPWD, SHLVL, `env._`, `env.PWD`, 2026-12-04).
+ */
+export const LAUNCH_ONLY_ENV = /^(?:_|OLDPWD|PWD|SHLVL|npm_.*)$/;
 
 /** Folders never walked as inputs: installed packages (seen through what is loaded), git, outputs. */
 const NOT_WALKED = new Set(["node_modules", ".git", ".build", ".plan"]);
@@ -90,6 +105,10 @@ interface ConsoleLine {
 interface Entry {
   readonly format: number;
   readonly key: string;
+  /** The request and process fields of the key, to name the one that changed. */
+  readonly process: ProcessFields;
+  /** The keyed variables' fingerprints (envFingerprints), to name the one that changed. */
+  readonly environment: { readonly salt: string; readonly variables: Readonly<Record<string, string>> };
   /** Every file under the roots, absolute path → sha256. */
   readonly tree: Readonly<Record<string, string>>;
   /** Files outside the roots that the evaluation read or the plan names, absolute path → sha256. */
@@ -226,23 +245,85 @@ function defaultLoadedFiles(): string[] {
   return files.filter((f) => path.isAbsolute(f));
 }
 
-/** The part of the key that is not a file: the request, the process and its environment. */
-function processKey(request: PlanCacheRequest, env: NodeJS.ProcessEnv): string {
-  return sha256(
-    JSON.stringify({
-      format: FORMAT,
-      stack: request.stack,
-      projectDir: path.resolve(request.projectDir),
-      program: request.program ? path.resolve(request.program) : null,
-      dryRun: request.dryRun === true,
-      cwd: process.cwd(),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      execArgv: process.execArgv,
-      env: Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    }),
-  );
+/** The request and the process: every field is part of the key, and a miss names the one that changed. */
+interface ProcessFields {
+  readonly stack: string;
+  readonly projectDir: string;
+  readonly program: string | null;
+  readonly dryRun: boolean;
+  readonly cwd: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly execArgv: readonly string[];
+}
+
+/** How a reason calls each process field. */
+const PROCESS_FIELD_NAMES: Readonly<Record<keyof ProcessFields, string>> = {
+  stack: "the stack",
+  projectDir: "the project folder",
+  program: "the program",
+  dryRun: "the kind of plan (--dry-run)",
+  cwd: "the working directory",
+  node: "the Node.js version",
+  platform: "the platform",
+  arch: "the architecture",
+  execArgv: "node's flags",
+};
+
+function processFields(request: PlanCacheRequest): ProcessFields {
+  return {
+    stack: request.stack,
+    projectDir: path.resolve(request.projectDir),
+    program: request.program ? path.resolve(request.program) : null,
+    dryRun: request.dryRun === true,
+    cwd: process.cwd(),
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    execArgv: process.execArgv,
+  };
+}
+
+/** The variables that are part of the key, sorted by name. */
+function keyedEnv(env: NodeJS.ProcessEnv): [string, string][] {
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined && !LAUNCH_ONLY_ENV.test(e[0]))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The key: the request, the process and the keyed environment, values included (only this hash is kept). */
+function processKey(fields: ProcessFields, env: NodeJS.ProcessEnv): string {
+  return sha256(JSON.stringify({ format: FORMAT, ...fields, env: keyedEnv(env) }));
+}
+
+/**
+ * Each keyed variable's name → the first 4 hex digits of sha256(salt, name, value): enough to name the
+ * variable whose value changed (a change keeps the digits 1 time in 65,536; the reason then says only
+ * that the environment changed, and the key still misses), too few to confirm a guess of a secret's
+ * value (PULUMI_CONFIG_PASSPHRASE, ARM_CLIENT_SECRET) from an entry left in a CI cache.
+ */
+function envFingerprints(env: NodeJS.ProcessEnv, salt: string): Record<string, string> {
+  return Object.fromEntries(keyedEnv(env).map(([name, value]) => [name, sha256(`${salt}\0${name}=${value}`).slice(0, 4)]));
+}
+
+/** Why an entry's key differs from this run's: the process fields, then the variables, by name. */
+function keyDifference(entry: Entry, fields: ProcessFields, env: NodeJS.ProcessEnv): string {
+  const changed = (Object.keys(PROCESS_FIELD_NAMES) as (keyof ProcessFields)[]).filter((f) => JSON.stringify(entry.process[f]) !== JSON.stringify(fields[f]));
+  if (changed.length > 0) {
+    return `${changed.map((f) => `${PROCESS_FIELD_NAMES[f]} changed${f === "node" ? ` (${entry.process.node} → ${fields.node})` : ""}`).join(", ")}`;
+  }
+  const now = envFingerprints(env, entry.environment.salt);
+  const recorded = entry.environment.variables;
+  const variables = [
+    ...Object.keys(now).filter((n) => !(n in recorded)).map((n) => `${n} is set`),
+    ...Object.keys(recorded).filter((n) => !(n in now)).map((n) => `${n} is unset`),
+    ...Object.keys(now).filter((n) => n in recorded && now[n] !== recorded[n]).map((n) => `${n} changed`),
+  ];
+  if (variables.length === 0) return "an environment variable changed";
+  const listed = variables.slice(0, MAX_LISTED_DIFFERENCES).join(", ");
+  const more = variables.length - MAX_LISTED_DIFFERENCES;
+  return `environment: ${listed}${more > 0 ? ` and ${more} more variable${more === 1 ? "" : "s"}` : ""}`;
 }
 
 function entryFile(directory: string, request: PlanCacheRequest): string {
@@ -258,9 +339,9 @@ function within(file: string, roots: readonly string[]): boolean {
 const MAX_LISTED_DIFFERENCES = 3;
 
 /** Why `entry` cannot be reused now, or undefined when every input is unchanged. */
-function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, hashes: InputHashes, shown: (file: string) => string): string | undefined {
+function staleness(entry: Entry, key: string, tree: Readonly<Record<string, string>>, hashes: InputHashes, shown: (file: string) => string, keyChange: () => string): string | undefined {
   if (entry.format !== FORMAT) return "the cache format changed";
-  if (entry.key !== key) return "the request, Node or the environment changed";
+  if (entry.key !== key) return keyChange();
   // Every difference in the project's tree (already hashed, so listing them all costs nothing): an
   // edit and a revert elsewhere both show, not only the first file found.
   const differences: string[] = [];
@@ -281,8 +362,11 @@ function staleness(entry: Entry, key: string, tree: Readonly<Record<string, stri
 
 function readEntry(file: string): Entry | undefined {
   try {
-    const entry = JSON.parse(readFileSync(file, "utf8")) as Entry;
-    return entry && typeof entry.key === "string" && entry.tree && entry.files && entry.listings && Array.isArray(entry.console) && entry.plan ? entry : undefined;
+    const entry = JSON.parse(readFileSync(file, "utf8")) as Entry | null;
+    if (!entry || typeof entry !== "object") return undefined;
+    // Another format's entry only says so (staleness checks the format first); its fields are not read.
+    if (entry.format !== FORMAT) return typeof entry.format === "number" ? entry : undefined;
+    return typeof entry.key === "string" && entry.process && entry.environment?.variables && entry.tree && entry.files && entry.listings && Array.isArray(entry.console) && entry.plan ? entry : undefined;
   } catch {
     return undefined;
   }
@@ -341,7 +425,9 @@ async function recordingConsole(evaluate: () => Promise<Plan>): Promise<{ plan: 
 export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Promise<Plan>, options: PlanCacheOptions = {}): Promise<CachedPlan> {
   const directory = options.directory ?? DEFAULT_PLAN_CACHE_DIRECTORY;
   const roots = [...new Set((options.roots ?? [REPOSITORY_ROOT, request.projectDir]).map((r) => path.resolve(r)))];
-  const key = processKey(request, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const fields = processFields(request);
+  const key = processKey(fields, env);
   const file = entryFile(directory, request);
   const now = options.now ?? Date.now;
   const entry = existsSync(file) ? readEntry(file) : undefined;
@@ -352,7 +438,7 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
   if (!treeBefore) return { plan: await evaluate(), hit: false, reason: `more than ${MAX_TREE_FILES} files under ${roots.join(", ")}: not cached`, inputsRead: hashes.read };
   // Paths in a reason as the user would type them: relative to the first root when under it.
   const shown = (file: string): string => (within(file, roots.slice(0, 1)) ? path.relative(roots[0]!, file) : file);
-  const reason = entry ? staleness(entry, key, treeBefore, hashes, shown) : "no cached plan";
+  const reason = entry ? staleness(entry, key, treeBefore, hashes, shown, () => keyDifference(entry, fields, env)) : "no cached plan";
   if (entry && reason === undefined) {
     for (const line of entry.console) console[line.method](line.text);
     return { plan: entry.plan, hit: true, inputsRead: hashes.read };
@@ -388,7 +474,9 @@ export async function cachedPlan(request: PlanCacheRequest, evaluate: () => Prom
   for (const f of [...outside, ...named].sort()) files[f] = after.file(f);
   const listings: Record<string, string> = {};
   for (const d of [...new Set([...outside].map((f) => path.dirname(f)))].sort()) listings[d] = after.listing(d);
-  const record: Entry = { format: FORMAT, key, tree: treeAfter, files, listings, settled: after.settled, console: lines, plan };
+  const salt = randomBytes(16).toString("hex");
+  const environment = { salt, variables: envFingerprints(env, salt) };
+  const record: Entry = { format: FORMAT, key, process: fields, environment, tree: treeAfter, files, listings, settled: after.settled, console: lines, plan };
   try {
     mkdirSync(directory, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;

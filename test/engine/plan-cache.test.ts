@@ -168,15 +168,28 @@ describe.each(CLOCKS)("plan cache: reused only while no input changed; $name", (
     expect(runs).toBe(3);
   });
 
-  it("misses when an environment variable is set, changed or removed", async () => {
+  it("misses when an environment variable is set, changed or removed, and names it", async () => {
     env = { ...env, PULUMI_CONFIG_PASSPHRASE: "x" };
-    expect((await run()).hit).toBe(false);
+    expect((await run()).reason).toBe("environment: PULUMI_CONFIG_PASSPHRASE is set");
     env = { ...env, HOME: "/home/other" };
-    expect((await run()).hit).toBe(false);
+    expect((await run()).reason).toBe("environment: HOME changed");
     const { PULUMI_CONFIG_PASSPHRASE: _removed, ...rest } = env;
     env = rest;
-    expect((await run()).hit).toBe(false);
-    expect(runs).toBe(4);
+    expect((await run()).reason).toBe("environment: PULUMI_CONFIG_PASSPHRASE is unset");
+    env = { ...env, A: "1", B: "2", C: "3", D: "4", PATH: "/bin" };
+    expect((await run()).reason).toBe("environment: A is set, B is set, C is set and 2 more variables");
+    expect(runs).toBe(5);
+  });
+
+  it("still answers when only how the plan was launched changed: the shell's _, OLDPWD, PWD and SHLVL, npm's npm_* variables", async () => {
+    env = { ...env, _: "/usr/bin/npm", OLDPWD: "/tmp", PWD: root, SHLVL: "3", npm_config_loglevel: "silent", npm_lifecycle_event: "plan" };
+    expect((await run()).hit).toBe(true);
+    env = { ...env, _: "/usr/local/bin/npx", OLDPWD: "/home", SHLVL: "1", npm_config_loglevel: "notice" };
+    expect((await run()).hit).toBe(true);
+    // A name that only starts like one is keyed.
+    env = { ...env, NPM_CONFIG_REGISTRY: "https://registry.example" };
+    expect((await run()).reason).toBe("environment: NPM_CONFIG_REGISTRY is set");
+    expect(runs).toBe(2);
   });
 
   it("keeps one entry per stack and kind: another stack, a dry run or another program never answers for this one", async () => {
@@ -260,5 +273,34 @@ describe("plan cache: a file's status stands for its content only once it has se
     const again = await run();
     expect(again.hit).toBe(true);
     expect(again.inputsRead).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("plan cache: what an entry keeps of the process and the environment", () => {
+  const entryFiles = (): string[] => readdirSync(path.join(root, ".build", "plan-cache")).filter((f) => f.endsWith(".json")).map((f) => path.join(root, ".build", "plan-cache", f));
+
+  it("keeps no variable's value, nor a hash that would confirm a guess of it (4 salted hex digits per variable)", async () => {
+    const secret = "correct horse battery staple";
+    env = { ...env, PULUMI_CONFIG_PASSPHRASE: secret };
+    await run();
+    const [file] = entryFiles();
+    const text = readFileSync(file!, "utf8");
+    expect(text).not.toContain(secret);
+    const { createHash } = await import("node:crypto");
+    expect(text).not.toContain(createHash("sha256").update(secret).digest("hex").slice(0, 16));
+    const entry = JSON.parse(text) as { environment: { salt: string; variables: Record<string, string> } };
+    expect(Object.keys(entry.environment.variables).sort()).toEqual(["HOME", "PATH", "PULUMI_CONFIG_PASSPHRASE"]);
+    for (const fingerprint of Object.values(entry.environment.variables)) expect(fingerprint).toMatch(/^[0-9a-f]{4}$/);
+  });
+
+  it("names the process field that changed (an entry written by another Node.js version), and an entry of an older format", async () => {
+    const [file] = entryFiles();
+    const entry = JSON.parse(readFileSync(file!, "utf8")) as { key: string; process: { node: string } };
+    writeFileSync(file!, JSON.stringify({ ...entry, key: "0".repeat(64), process: { ...entry.process, node: "v18.0.0" } }));
+    expect((await run()).reason).toBe(`the Node.js version changed (v18.0.0 → ${process.version})`);
+    writeFileSync(file!, JSON.stringify({ format: 2, key: "0".repeat(64), tree: {}, files: {}, listings: {}, console: [], plan: plan() }));
+    expect((await run()).reason).toBe("the cache format changed");
+    expect(runs).toBe(3);
+    expect((await run()).hit).toBe(true);
   });
 });
