@@ -30,6 +30,8 @@ const figuresSchema = z.object({
   planAfterEdit: planFigure,
   planFresh: planFigure,
   testS: z.number().optional(),
+  /** CPU time the host gave other guests while `npm test` ran (.ci/run reads /proc/stat). */
+  testStealS: z.number().optional(),
   coldStarts: z
     .array(
       z.object({
@@ -147,6 +149,8 @@ export function bundlingCeilings(head: BenchFigures): string[] {
   ];
 }
 
+const stolenDuringTests = (f: BenchFigures | undefined, which: string): string => (f?.testStealS !== undefined ? ` ${which} ${f.testStealS.toFixed(1)} s;` : "");
+
 const show = (v: number | undefined, unit: "s" | "x"): string => (v === undefined ? "—" : unit === "s" ? `${v.toFixed(2)} s` : `${v.toFixed(2)}x`);
 const load = (f: BenchFigures | undefined): string => (f?.loadAverage ? f.loadAverage.map((l) => l.toFixed(2)).join(" ") : "—");
 
@@ -169,6 +173,8 @@ export function compareFigures(base: BenchFigures | undefined, head: BenchFigure
   }
   const ceilings = bundlingCeilings(head);
   if (ceilings.length > 0) lines.push("", ...ceilings);
+  const steal = stolenDuringTests(base, "base") + stolenDuringTests(head, "this PR");
+  if (steal) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time):${steal.replace(/;$/, ".")}`);
   lines.push("", `Load average (1/5/15 min) at each bench's start: base ${load(base)}; this PR ${load(head)}.`);
   if (head.requirePulumiS !== undefined) lines.push(`\`node -e 'require("@pulumi/pulumi")'\` in this PR's run: ${head.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
@@ -209,6 +215,7 @@ export function recordPage(record: BenchRecord): string {
   }
   const ceilings = bundlingCeilings(f);
   if (ceilings.length > 0) lines.push("", ...ceilings);
+  if (f.testStealS !== undefined) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time): ${f.testStealS.toFixed(1)} s.`);
   if (f.requirePulumiS !== undefined) lines.push("", `\`node -e 'require("@pulumi/pulumi")'\` in the same run: ${f.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
 }

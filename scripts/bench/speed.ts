@@ -231,6 +231,7 @@ export async function run(options: { readonly planRuns?: number; readonly coldRu
     planAfterEdit: figure([edited]),
     coldStarts,
     ...(test.seconds !== undefined ? { testS: test.seconds } : {}),
+    ...(test.stealSeconds !== undefined ? { testStealS: test.stealSeconds } : {}),
     testVerdict: test.verdict,
     benchS,
   };

@@ -112,7 +112,7 @@ export function testFigure(
   head: { readonly commit: string; readonly dirty: boolean },
   targetSeconds: number,
   now: Date = new Date(),
-): { readonly line: string; readonly verdict: "MET" | "MISS" | "UNKNOWN"; readonly seconds?: number } {
+): { readonly line: string; readonly verdict: "MET" | "MISS" | "UNKNOWN"; readonly seconds?: number; readonly stealSeconds?: number } {
   const file = path.relative(ROOT, TEST_TIMING_FILE);
   const target = `target ≤ ${targetSeconds} s`;
   if (!record) return { line: `no record (${file} is written by .ci/run and \`npm run test:times\`): ${target}: UNKNOWN`, verdict: "UNKNOWN" };
@@ -123,7 +123,12 @@ export function testFigure(
   const stale = record.commit !== head.commit;
   const verdict = stale ? "UNKNOWN" : record.wallSeconds <= targetSeconds ? "MET" : "MISS";
   const why = stale ? ` (stale: recorded for ${record.commit.slice(0, 12)}, checked out is ${head.commit.slice(0, 12)})` : "";
-  return { line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why}`, verdict, seconds: record.wallSeconds };
+  return {
+    line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why}`,
+    verdict,
+    seconds: record.wallSeconds,
+    ...(record.stealSeconds !== undefined ? { stealSeconds: record.stealSeconds } : {}),
+  };
 }
 
 export const TEST_TIMING_USAGE = "usage: npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--steal-seconds <s>] [--vitest <report.json>]";

@@ -83,4 +83,13 @@ describe("bench compare (the pull request's speed table)", () => {
     expect(header).toContain("unbundled/bundled (≥4x; most reachable)");
     expect(line).toContain("1.35x MISS (≤2.31x)");
   });
+
+  it("says how much CPU time the host stole while `npm test` ran, for each side that recorded it", () => {
+    expect(compareFigures(base, head)).not.toContain("stole");
+    const md = compareFigures({ ...base, testStealS: 6.04 }, { ...head, testStealS: 65 });
+    expect(md).toContain("\nCPU time the host stole while `npm test` ran (it lengthens the wall time): base 6.0 s; this PR 65.0 s.\n");
+    expect(compareFigures(undefined, { ...head, testStealS: 0 })).toContain("(it lengthens the wall time): this PR 0.0 s.\n");
+    const page = recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: { ...head, testStealS: 6.7 } });
+    expect(page).toContain("\nCPU time the host stole while `npm test` ran (it lengthens the wall time): 6.7 s.\n");
+  });
 });

@@ -73,6 +73,8 @@ describe("the bench's test figure", () => {
     expect(miss.line).toContain("not measured in this run");
     expect(miss.line).not.toContain("stolen");
     expect(testFigure(record({ stealSeconds: 65.4 }), head, TARGET_S, now).line).toContain(", 65 s of CPU stolen by the host;");
+    expect(testFigure(record({ stealSeconds: 65.4 }), head, TARGET_S, now).stealSeconds).toBe(65.4);
+    expect(testFigure(record({}), head, TARGET_S, now)).not.toHaveProperty("stealSeconds");
   });
 
   it("is UNKNOWN, saying why, when the record is of another commit or there is none", () => {
