@@ -19,6 +19,9 @@
  *   the message ends in the app's error path after its first request: what is timed is the cold path up
  *   to the first call leaving the process, not the business outcome. The table says what happened.
  * The app settings are the prod plan's, their Azure endpoints pointed at the local stand-ins.
+ * Every process (bare included) runs on the Node major version the plan gives the app in Azure
+ * (functionAppConfig.runtime.version), fetched when this machine has another (node-runtime.ts): bare
+ * node's own start differs between majors, and it is the baseline of every ratio.
  * Next to wall time, each process's CPU time (user + system, from a two-line preload every variant gets,
  * bare included): on a machine shared with other work, wall time measures the queue for a core as much
  * as the app, CPU time much less so. MET/MISS are decided on wall time, the issue's measure.
@@ -35,6 +38,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { benchNode, type BenchNode } from "./node-runtime";
 import { buildUnbundled } from "./unbundled";
 import { bundleService } from "../../components/function-app/bundle";
 import { FUNCTIONS_ROOT, loadManifest, serviceFolders } from "../../composition/services";
@@ -69,6 +73,10 @@ export interface ColdStartRow {
   readonly cpu?: { readonly bare: number; readonly bundledLoad: number; readonly unbundledLoad: number; readonly bundledInvoke?: number; readonly unbundledInvoke?: number };
   /** The 1-minute load average when this service's rounds started. */
   readonly loadAverage?: number;
+  /** The `process.version` every process of this row ran on. */
+  readonly node?: string;
+  /** Which Node that is and what it means for the figures (node-runtime.ts). */
+  readonly nodeNote?: string;
 }
 
 /** Preloaded into every measured process (bare included): writes its CPU time at exit. */
@@ -232,6 +240,14 @@ interface PlanFile {
   readonly resources: readonly { readonly type: string; readonly name: string; readonly inputs: unknown }[];
 }
 
+/** The Node major version `<service>-app` runs on in Azure: its functionAppConfig.runtime in the plan. */
+export function runtimeMajor(plan: PlanFile, service: string): string {
+  const app = plan.resources.find((r) => r.type === "azure-native:web:WebApp" && r.name === `${service}-app`);
+  const runtime = (app?.inputs as { functionAppConfig?: { runtime?: { name?: string; version?: string } } } | undefined)?.functionAppConfig?.runtime;
+  if (runtime?.name !== "node" || !runtime.version) throw new Error(`the plan's ${service}-app has no Node runtime (functionAppConfig.runtime is ${JSON.stringify(runtime)})`);
+  return runtime.version.split(".")[0]!;
+}
+
 function unbundledEntry(name: string, directory: string, entry: string): string {
   return buildUnbundled(path.join(WORK, "unbundled", name, "index.cjs"), directory, entry);
 }
@@ -247,6 +263,13 @@ const median = (values: readonly number[]): number => {
  * @param runs rounds after the warm-up round
  */
 export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdStartRow[]> {
+  const nodes = new Map<string, BenchNode>();
+  const nodeFor = (service: string): BenchNode => {
+    const wanted = runtimeMajor(plan, service);
+    let node = nodes.get(wanted);
+    if (!node) nodes.set(wanted, (node = benchNode(wanted, { cacheDirectory: path.join(ROOT, ".build", "bench", "node") })));
+    return node;
+  };
   const corePath = path.join(WORK, "core", "node_modules", "@azure", "functions-core");
   mkdirSync(corePath, { recursive: true });
   writeFileSync(path.join(corePath, "index.js"), CORE);
@@ -271,6 +294,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
     });
     // Asynchronous: the stand-in servers live in this process and must answer while the app runs.
     const spawnOnce = async (
+      node: BenchNode,
       args: readonly string[],
       env: Record<string, string>,
     ): Promise<{ ms: number; cpuMs: number; result?: { functions: string[]; outcome?: string } }> => {
@@ -278,7 +302,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
       rmSync(cpuFile, { force: true });
       const started = process.hrtime.bigint();
       const nodeArgs = process.env.COLD_NODE_ARGS ? process.env.COLD_NODE_ARGS.split(" ") : [];
-      const child = spawn(process.execPath, [...nodeArgs, "-r", cpuPreload, ...args], { env: { ...env, COLD_REPORT: report, COLD_CPU: cpuFile }, cwd: WORK, stdio: process.env.COLD_DEBUG ? "inherit" : "ignore" });
+      const child = spawn(node.execPath, [...nodeArgs, "-r", cpuPreload, ...args], { env: { ...env, COLD_REPORT: report, COLD_CPU: cpuFile }, cwd: WORK, stdio: process.env.COLD_DEBUG ? "inherit" : "ignore" });
       const timer = setTimeout(() => child.kill(), 30_000);
       const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
       clearTimeout(timer);
@@ -292,6 +316,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
       }
     };
     for (const service of services) {
+      const node = nodeFor(service.name);
       const base = {
         PATH: process.env.PATH ?? "",
         NODE_PATH: nodePath,
@@ -300,7 +325,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
         IDENTITY_ENDPOINT: stubs.identityUrl,
         IDENTITY_HEADER: "bench",
       };
-      const probe = await spawnOnce([service.bundled], base);
+      const probe = await spawnOnce(node, [service.bundled], base);
       const functions = probe.result?.functions ?? [];
       const invocation = invocationFor(service.name, functions);
       // What the host passes a durable client binding (the twin's DurableHost.clientData): the extension's webhook base.
@@ -328,15 +353,15 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
       const tokensBefore = stubs.counts.tokens;
       for (let round = 0; round <= runs; round++) {
         const sample: Partial<Record<keyof typeof times, { ms: number; cpuMs: number }>> = {
-          bare: await spawnOnce(["-e", "0"], base),
-          bundledLoad: await spawnOnce([service.bundled], base),
-          unbundledLoad: await spawnOnce([service.unbundled], base),
+          bare: await spawnOnce(node, ["-e", "0"], base),
+          bundledLoad: await spawnOnce(node, [service.bundled], base),
+          unbundledLoad: await spawnOnce(node, [service.unbundled], base),
         };
         if (invokeEnv) {
-          const bundled = await spawnOnce([service.bundled], invokeEnv);
+          const bundled = await spawnOnce(node, [service.bundled], invokeEnv);
           outcome = bundled.result?.outcome ?? "no result (killed after 30 s?)";
           sample.bundledInvoke = bundled;
-          sample.unbundledInvoke = await spawnOnce([service.unbundled], invokeEnv);
+          sample.unbundledInvoke = await spawnOnce(node, [service.unbundled], invokeEnv);
         }
         if (round === 0) continue; // warm-up: file cache
         for (const [k, v] of Object.entries(sample)) {
@@ -363,6 +388,8 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
           ...(invocation ? { bundledInvoke: median(cpu.bundledInvoke), unbundledInvoke: median(cpu.unbundledInvoke) } : {}),
         },
         loadAverage,
+        node: node.version,
+        nodeNote: node.note,
       });
     }
   } finally {
@@ -395,6 +422,7 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
       ].join("  "),
     );
   }
+  for (const note of new Set(rows.map((r) => r.nodeNote).filter((n) => n !== undefined))) lines.push(`every process on ${note}`);
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
   for (const r of rows) {
     if (!r.cpu) continue;

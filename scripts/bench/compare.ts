@@ -40,6 +40,8 @@ const figuresSchema = z.object({
         bundledLoadMs: z.number(),
         unbundledLoadMs: z.number().optional(),
         bundledInvokeMs: z.number().optional(),
+        /** The Node.js every cold-start process ran on (bare node included). */
+        node: z.string().optional(),
       }),
     )
     .optional(),
@@ -149,6 +151,9 @@ export function bundlingCeilings(head: BenchFigures): string[] {
   ];
 }
 
+/** The Node.js versions a run's cold starts ran on, e.g. "v22.23.5"; "—" when not recorded. */
+const coldStartNodes = (f: BenchFigures | undefined): string => [...new Set((f?.coldStarts ?? []).map((c) => c.node ?? "—"))].join(", ") || "—";
+
 const stolenDuringTests = (f: BenchFigures | undefined, which: string): string => (f?.testStealS !== undefined ? ` ${which} ${f.testStealS.toFixed(1)} s;` : "");
 
 const show = (v: number | undefined, unit: "s" | "x"): string => (v === undefined ? "—" : unit === "s" ? `${v.toFixed(2)} s` : `${v.toFixed(2)}x`);
@@ -173,6 +178,7 @@ export function compareFigures(base: BenchFigures | undefined, head: BenchFigure
   }
   const ceilings = bundlingCeilings(head);
   if (ceilings.length > 0) lines.push("", ...ceilings);
+  lines.push("", `Cold starts ran on Node ${coldStartNodes(head)}${base ? ` (base: ${coldStartNodes(base)})` : ""}: bare node's start, the baseline of each ratio, differs between majors.`);
   const steal = stolenDuringTests(base, "base") + stolenDuringTests(head, "this PR");
   if (steal) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time):${steal.replace(/;$/, ".")}`);
   lines.push("", `Load average (1/5/15 min) at each bench's start: base ${load(base)}; this PR ${load(head)}.`);
@@ -215,6 +221,7 @@ export function recordPage(record: BenchRecord): string {
   }
   const ceilings = bundlingCeilings(f);
   if (ceilings.length > 0) lines.push("", ...ceilings);
+  lines.push("", `Cold starts ran on Node ${coldStartNodes(f)}: bare node's start, the baseline of each ratio, differs between majors.`);
   if (f.testStealS !== undefined) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time): ${f.testStealS.toFixed(1)} s.`);
   if (f.requirePulumiS !== undefined) lines.push("", `\`node -e 'require("@pulumi/pulumi")'\` in the same run: ${f.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;

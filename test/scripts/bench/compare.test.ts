@@ -92,4 +92,12 @@ describe("bench compare (the pull request's speed table)", () => {
     const page = recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: { ...head, testStealS: 6.7 } });
     expect(page).toContain("\nCPU time the host stole while `npm test` ran (it lengthens the wall time): 6.7 s.\n");
   });
+
+  it("says which Node.js the cold starts ran on (bare node's start, the ratios' baseline, differs between majors)", () => {
+    expect(compareFigures(base, head)).toContain("\nCold starts ran on Node — (base: —): bare node's start");
+    const on = (f: BenchFigures, node: string): BenchFigures => ({ ...f, coldStarts: f.coldStarts!.map((c) => ({ ...c, node })) });
+    expect(compareFigures(on(base, "v20.20.2"), on(head, "v22.23.5"))).toContain("\nCold starts ran on Node v22.23.5 (base: v20.20.2): bare node's start, the baseline of each ratio, differs between majors.\n");
+    const page = recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: on(head, "v22.23.5") });
+    expect(page).toContain("\nCold starts ran on Node v22.23.5: bare node's start, the baseline of each ratio, differs between majors.\n");
+  });
 });
