@@ -4,7 +4,7 @@
  *   functions-src/<name>/service.ts                  the manifest: owns one container, uses it, exposes /<name>/v1
  *   functions-src/<name>/host.json                   Flex-ready host settings (route prefix "api")
  *   functions-src/<name>/local.settings.example.json emulator-only settings, on the next free port
- *   functions-src/<name>/src/{index,deps,handlers,schemas,openapi}.ts
+ *   functions-src/<name>/src/{index,access,deps,handlers,schemas,openapi}.ts
  *   test/functions-src/<name>/http.test.ts           the handlers against the emulators
  *   Pulumi.dev.yaml, Pulumi.prod.yaml                 one entry under serverless-platform:services
  *
@@ -111,6 +111,8 @@ function nextLocalPort(root: string): number {
 /** The files of the service, by path relative to the repository. */
 export function serviceFiles(name: string, port: number): Record<string, string> {
   const Name = pascal(name);
+  // The access table's constant (ORDERS_ACCESS, CATALOG_ACCESS): a name is lowercase letters and digits.
+  const NAME = name.toUpperCase();
   const dir = `functions-src/${name}`;
   return {
     [`${dir}/service.ts`]: `/**
@@ -180,23 +182,42 @@ export default defineService({
     )}\n`,
     [`${dir}/src/index.ts`]: `/**
  * Entry of the ${name} Function App: registers its functions (v4 programming model) at module load.
- * SDK clients are built on first use from app settings (deps.ts), once per process.
+ *
+ * Only names and access load here: the host waits for the registrations on every cold start. The
+ * handlers (zod, the schemas) load on the first request that needs them, the SDKs (Cosmos DB,
+ * identity) with ./deps; the health route needs neither.
  */
-import { registerHttp } from "../../shared/caller";
+import type { HttpHandler } from "@azure/functions";
+import { deferredHttp, registerHttp } from "../../shared/caller";
+import { healthHandler } from "../../shared/health";
 import { lazyAsync } from "../../shared/util";
 import manifest from "../service";
-import { ${name}Handlers } from "./handlers";
+import { ${NAME}_ACCESS } from "./access";
+import type { ${Name}Handlers } from "./handlers";
 
-// The Cosmos DB SDK (and identity) load with ./deps on the first request that needs them, not while the
-// host waits for registration (a cold start); the health route never loads them.
-const http = ${name}Handlers(lazyAsync(async () => (await import("./deps.js")).${name}Deps(process.env)));
+const deps = lazyAsync(async () => (await import("./deps.js")).${name}Deps(process.env));
+const handlers = lazyAsync(async () => (await import("./handlers.js")).${name}Handlers(deps));
+const deferred = (name: Exclude<keyof ${Name}Handlers, "health">): HttpHandler => deferredHttp(${NAME}_ACCESS[name], async () => (await handlers())[name]);
 
 // Anonymous at the function level: callers come through the gateway, which validates their token,
 // and the app accepts only the gateway's identity. Each handler declares its role (shared/caller.ts).
 const route = (name: string, options: Parameters<typeof registerHttp>[2]): void => registerHttp(manifest.http.roles, name, options);
-route("getItem", { methods: ["GET"], route: "items/{id}", authLevel: "anonymous", handler: http.getItem });
-route("putItem", { methods: ["PUT"], route: "items/{id}", authLevel: "anonymous", handler: http.putItem });
-route("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: http.health });
+route("getItem", { methods: ["GET"], route: "items/{id}", authLevel: "anonymous", handler: deferred("getItem") });
+route("putItem", { methods: ["PUT"], route: "items/{id}", authLevel: "anonymous", handler: deferred("putItem") });
+route("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: healthHandler(manifest.name) });
+`,
+    [`${dir}/src/access.ts`]: `/**
+ * Who may call each HTTP function of ${name}: one table for the registration (index.ts declares it at
+ * start-up, before the handlers load) and for the handlers' own checks (handlers.ts).
+ */
+import type { HttpAccess } from "../../shared/caller";
+import type { ${Name}Handlers } from "./handlers";
+
+export const ${NAME}_ACCESS = {
+  getItem: { kind: "secured", role: "${Name}.Read" },
+  putItem: { kind: "secured", role: "${Name}.Write" },
+  health: { kind: "anonymous" },
+} as const satisfies Record<keyof ${Name}Handlers, HttpAccess>;
 `,
     [`${dir}/src/deps.ts`]: `/**
  * Everything the ${name} functions need from the outside world, built in one place from app settings.
@@ -248,9 +269,11 @@ export type ItemView = z.infer<typeof itemViewSchema>;
  * emulators in tests). Bad input is a problem+json 4xx, never a 500.
  */
 import type { HttpHandler } from "@azure/functions";
-import { type CallerHandler, anonymous, secured } from "../../shared/caller";
+import { type CallerHandler, secured } from "../../shared/caller";
+import { healthHandler } from "../../shared/health";
 import { jsonResponse, readJsonBody, validate } from "../../shared/http";
 import { ProblemError } from "../../shared/problem";
+import { ${NAME}_ACCESS } from "./access";
 import type { ${Name}Deps } from "./deps";
 import { type ItemView, itemInputSchema, itemParamsSchema } from "./schemas";
 
@@ -277,10 +300,11 @@ export function ${name}Handlers(getDeps: () => ${Name}Deps | Promise<${Name}Deps
     return jsonResponse(response.statusCode === 201 ? 201 : 200, item, { "Cache-Control": "no-store" });
   };
 
-  // Liveness only: no dependency is called, so an outage elsewhere does not take this app out of rotation.
-  const health: HttpHandler = async () => jsonResponse(200, { status: "ok", service: "${name}", time: new Date().toISOString() }, { "Cache-Control": "no-store" });
-
-  return { getItem: secured("${Name}.Read", getItem), putItem: secured("${Name}.Write", putItem), health: anonymous(health) };
+  return {
+    getItem: secured(${NAME}_ACCESS.getItem.role, getItem),
+    putItem: secured(${NAME}_ACCESS.putItem.role, putItem),
+    health: healthHandler("${name}"),
+  };
 }
 `,
     [`${dir}/src/openapi.ts`]: `/**

@@ -4,8 +4,7 @@
  * inbound queue; it reports progress to orders' status queue instead of writing orders' data.
  */
 import { defineService } from "../shared/manifest";
-import { FULFILLMENT_QUEUE } from "../shared/contracts/fulfillment";
-import { ORDER_STATUS_QUEUE } from "../shared/contracts/order-status";
+import { FULFILLMENT_QUEUE, ORDER_STATUS_QUEUE } from "../shared/contracts/names";
 
 export const STOCK_CONTAINER = "stock";
 export const SHIPMENTS_CONTAINER = "shipments";

@@ -4,7 +4,7 @@
  * subscribed to the topic, to an outgoing webhook.
  */
 import { databaseFor, defineService, leaseContainerFor, settingNames } from "../shared/manifest";
-import { ORDER_EVENTS_TOPIC, ORDER_STATUS_CHANGED } from "../shared/contracts/order-events";
+import { ORDER_EVENTS_TOPIC, ORDER_STATUS_CHANGED } from "../shared/contracts/names";
 import ordersManifest, { ORDERS_CONTAINER } from "../orders/service";
 
 export const NOTIFICATIONS_QUEUE = "order-notifications";

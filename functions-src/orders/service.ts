@@ -4,8 +4,7 @@
  * src/outbox.ts), and applies the status fulfillment reports on its own queue (src/status-updates.ts).
  */
 import { defineService } from "../shared/manifest";
-import { FULFILLMENT_QUEUE } from "../shared/contracts/fulfillment";
-import { ORDER_STATUS_QUEUE } from "../shared/contracts/order-status";
+import { FULFILLMENT_QUEUE, ORDER_STATUS_QUEUE } from "../shared/contracts/names";
 
 /** Container ids; renaming one creates a new, empty container in every environment. */
 export const ORDERS_CONTAINER = "orders";

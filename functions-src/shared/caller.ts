@@ -112,6 +112,23 @@ export function anonymous(handler: HttpHandler): HttpHandler {
 }
 
 /**
+ * A handler whose code loads on its first call, declaring `access` now: registerHttp checks the
+ * declaration at start-up, and the module behind it (zod, the schemas, the service's handlers) is then
+ * neither parsed nor run while the host waits for the app's registrations (a cold start). The loaded
+ * handler enforces its own declaration; one that differs from `access` fails closed on every call.
+ */
+export function deferredHttp(access: HttpAccess, load: () => Promise<HttpHandler>): HttpHandler {
+  return declare(async (request, context) => {
+    const handler = await load();
+    const loaded = accessOf(handler);
+    if (loaded?.kind !== access.kind || (loaded.kind === "secured" && access.kind === "secured" && loaded.role !== access.role)) {
+      throw new Error(`the handler loaded for ${request.method} ${new URL(request.url).pathname} declares ${JSON.stringify(loaded)}, registered as ${JSON.stringify(access)}`);
+    }
+    return handler(request, context);
+  }, access);
+}
+
+/**
  * `app.http` for the services: refuses (at start-up, so the host never serves it) a handler that
  * declares no access, or a role the service's manifest does not define.
  */

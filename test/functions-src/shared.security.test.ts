@@ -10,7 +10,11 @@ import type { HttpHandler, HttpResponseInit } from "@azure/functions";
 import fc from "fast-check";
 import * as z from "zod";
 import { describe, expect, it } from "vitest";
-import { CALLER_HEADERS, accessOf, anonymous, callerOf, registerHttp, secured } from "../../functions-src/shared/caller";
+import { CALLER_HEADERS, accessOf, anonymous, callerOf, deferredHttp, registerHttp, secured } from "../../functions-src/shared/caller";
+import { CATALOG_ACCESS } from "../../functions-src/catalog/src/access";
+import { catalogHandlers } from "../../functions-src/catalog/src/handlers";
+import { ORDERS_ACCESS } from "../../functions-src/orders/src/access";
+import { ordersHandlers } from "../../functions-src/orders/src/handlers";
 import { ContinuationTokens } from "../../functions-src/shared/continuation";
 import { parseIfMatch, readJsonBody, withProblems } from "../../functions-src/shared/http";
 import { duplicateNamePointer } from "../../functions-src/shared/json";
@@ -295,6 +299,40 @@ describe("caller identity and declared access", () => {
     expect(accessOf(anonymous(ok))).toEqual({ kind: "anonymous" });
     expect(() => registerHttp([{ value: "Orders.Read" }], "bare", { handler: ok })).toThrow(/declares no access/);
     expect(() => registerHttp([{ value: "Orders.Write" }], "typo", { handler: guarded })).toThrow(/Orders.Read, which the manifest/);
+  });
+
+  it("a deferred handler declares its access at registration, loads its code on the first call only, and answers as the loaded handler", async () => {
+    let loads = 0;
+    const deferred = deferredHttp({ kind: "secured", role: "Orders.Read" }, async () => {
+      loads++;
+      return guarded;
+    });
+    expect(accessOf(deferred)).toEqual({ kind: "secured", role: "Orders.Read" });
+    expect(() => registerHttp([{ value: "Orders.Write" }], "typo", { handler: deferred })).toThrow(/Orders.Read, which the manifest/);
+    expect(loads).toBe(0);
+    expect((await call(deferred, {})).status).toBe(401);
+    expect(await call(deferred, { [CALLER_HEADERS.objectId]: "cust-1", [CALLER_HEADERS.roles]: "Orders.Read" })).toMatchObject({ status: 200, body: "cust-1" });
+    expect(loads).toBe(2); // each call asks its loader; the services' loaders are lazyAsync (one import per process)
+  });
+
+  it("a deferred handler whose loaded code declares other access (or none) fails closed on every call", async () => {
+    const registered = { kind: "secured", role: "Orders.Read" } as const;
+    for (const loaded of [secured("Orders.Write", async () => ({ status: 200 })), anonymous(ok), ok]) {
+      const deferred = deferredHttp(registered, async () => loaded);
+      await expect(call(deferred, { [CALLER_HEADERS.objectId]: "cust-1", [CALLER_HEADERS.roles]: "Orders.Read,Orders.Write" })).rejects.toThrow(
+        `the handler loaded for GET /api/x declares ${JSON.stringify(accessOf(loaded))}, registered as {"kind":"secured","role":"Orders.Read"}`,
+      );
+    }
+    const open = deferredHttp({ kind: "anonymous" }, async () => guarded);
+    await expect(call(open, {})).rejects.toThrow('registered as {"kind":"anonymous"}');
+  });
+
+  it.each([
+    ["catalog", CATALOG_ACCESS, catalogHandlers(() => Promise.reject(new Error("no deps in this test")))],
+    ["orders", ORDERS_ACCESS, ordersHandlers(() => Promise.reject(new Error("no deps in this test")))],
+  ] as const)("%s: each handler enforces the access its entry registers it with (one table)", (_service, table, handlers) => {
+    expect(Object.keys(table).sort()).toEqual(Object.keys(handlers).sort());
+    for (const [name, access] of Object.entries(table)) expect({ name, access: accessOf(handlers[name as keyof typeof handlers]) }).toEqual({ name, access });
   });
 
   it("no service registers an HTTP function around registerHttp", () => {

@@ -75,6 +75,7 @@ describe("new-service: the name", () => {
       "functions-src/billing2/host.json",
       "functions-src/billing2/local.settings.example.json",
       "functions-src/billing2/service.ts",
+      "functions-src/billing2/src/access.ts",
       "functions-src/billing2/src/deps.ts",
       "functions-src/billing2/src/handlers.ts",
       "functions-src/billing2/src/index.ts",
@@ -84,6 +85,7 @@ describe("new-service: the name", () => {
     ]);
     const all = Object.values(files).join("\n");
     expect(all).toContain('{ value: "Billing2.Read"');
+    expect(files["functions-src/billing2/src/access.ts"]).toContain('export const BILLING2_ACCESS = {\n  getItem: { kind: "secured", role: "Billing2.Read" },');
     expect(all).not.toMatch(/catalog|orders|fulfillment|notifications/i);
     expect(JSON.parse(files["functions-src/billing2/local.settings.example.json"]!)).toMatchObject({ Values: { COSMOS_DATABASE: "billing2-db" }, Host: { LocalHttpPort: 7080 } });
   });
@@ -128,11 +130,14 @@ describe("new-service: a scaffolded service in a copy of the repository", () => 
     }
   });
 
-  it("loads its SDK clients (Cosmos DB, identity) on first use, not on a cold start", () => {
+  it("loads its SDK clients (Cosmos DB, identity), zod and its handlers on first use, not on a cold start", () => {
     const bundle = bundleService({ name: "billing", directory: path.join(root, "functions-src", "billing"), outRoot: path.join(root, ".build", "scaffold-bundle") });
     expect(bundle.packages).toContain("@azure/cosmos");
     expect(bundle.loadedAtStart).toContain("@azure/functions");
     expect(bundle.loadedAtStart.filter((p) => ["@azure/cosmos", "@azure/identity", "@azure/msal-node", "@azure/core-rest-pipeline"].includes(p))).toEqual([]);
+    // Registers with @azure/functions alone, as every service does: zod and the handlers load on first use.
+    expect(bundle.packages).toContain("zod");
+    expect(bundle.loadedAtStart).toEqual(["@azure/functions", "@azure/functions-extensions-base", "cookie"]);
   });
 
   it("typechecks, its tests included", () => {

@@ -7,7 +7,8 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
-import { type CallerHandler, anonymous, secured } from "../../shared/caller";
+import { type CallerHandler, secured } from "../../shared/caller";
+import { healthHandler } from "../../shared/health";
 import {
   ifMatchSatisfied,
   ifNoneMatchSatisfied,
@@ -19,6 +20,7 @@ import {
 } from "../../shared/http";
 import { ProblemError } from "../../shared/problem";
 import { skuSchema } from "../../shared/contracts/order";
+import { CATALOG_ACCESS } from "./access";
 import type { CatalogDeps } from "./deps";
 import { type ProductDocument, productDocument, toView } from "./model";
 import { listQuerySchema, productInputSchema, skuParamsSchema } from "./schemas";
@@ -138,14 +140,10 @@ export function catalogHandlers(getDeps: DepsGetter): CatalogHandlers {
     }
   };
 
-  // Liveness only: no dependency is called, so an outage elsewhere does not take this app out of rotation.
-  const health: HttpHandler = async () =>
-    jsonResponse(200, { status: "ok", service: "catalog", time: new Date().toISOString() }, { "Cache-Control": "no-store" });
-
   return {
-    listProducts: secured("Catalog.Read", listProducts),
-    getProduct: secured("Catalog.Read", getProduct),
-    putProduct: secured("Catalog.Write", putProduct),
-    health: anonymous(health),
+    listProducts: secured(CATALOG_ACCESS.listProducts.role, listProducts),
+    getProduct: secured(CATALOG_ACCESS.getProduct.role, getProduct),
+    putProduct: secured(CATALOG_ACCESS.putProduct.role, putProduct),
+    health: healthHandler("catalog"),
   };
 }

@@ -1,21 +1,28 @@
 /**
  * Entry of the catalog Function App: registers its functions (v4 programming model) at module load.
- * SDK clients are built on first use from app settings (deps.ts), once per process.
+ *
+ * Only names and access load here: the host waits for the registrations on every cold start. The
+ * handlers (zod, the schemas, the service's code) load on the first request that needs them, the SDKs
+ * (Cosmos DB, identity) with ./deps on the first request that reads or writes; the health route needs
+ * neither.
  */
-import { registerHttp } from "../../shared/caller";
+import type { HttpHandler } from "@azure/functions";
+import { deferredHttp, registerHttp } from "../../shared/caller";
+import { healthHandler } from "../../shared/health";
 import { lazyAsync } from "../../shared/util";
 import manifest from "../service";
-import { catalogHandlers } from "./handlers";
+import { CATALOG_ACCESS } from "./access";
+import type { CatalogHandlers } from "./handlers";
 
-// The Cosmos DB SDK (and identity) load with ./deps on the first request that needs them, not while
-// the host waits for registration; the health route never loads them.
-const http = catalogHandlers(lazyAsync(async () => (await import("./deps.js")).catalogDeps(process.env)));
+const deps = lazyAsync(async () => (await import("./deps.js")).catalogDeps(process.env));
+const handlers = lazyAsync(async () => (await import("./handlers.js")).catalogHandlers(deps));
+const deferred = (name: Exclude<keyof CatalogHandlers, "health">): HttpHandler => deferredHttp(CATALOG_ACCESS[name], async () => (await handlers())[name]);
 
 // Anonymous at the function level: callers come through the gateway (which validates their token)
 // and the app is locked to it by the infrastructure; function keys would be shared secrets. Each
 // handler declares its role and checks the caller the gateway forwards (shared/caller.ts).
 const route = (name: string, options: Parameters<typeof registerHttp>[2]): void => registerHttp(manifest.http.roles, name, options);
-route("listProducts", { methods: ["GET"], route: "products", authLevel: "anonymous", handler: http.listProducts });
-route("getProduct", { methods: ["GET"], route: "products/{sku}", authLevel: "anonymous", handler: http.getProduct });
-route("putProduct", { methods: ["PUT"], route: "products/{sku}", authLevel: "anonymous", handler: http.putProduct });
-route("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: http.health });
+route("listProducts", { methods: ["GET"], route: "products", authLevel: "anonymous", handler: deferred("listProducts") });
+route("getProduct", { methods: ["GET"], route: "products/{sku}", authLevel: "anonymous", handler: deferred("getProduct") });
+route("putProduct", { methods: ["PUT"], route: "products/{sku}", authLevel: "anonymous", handler: deferred("putProduct") });
+route("health", { methods: ["GET"], route: "health", authLevel: "anonymous", handler: healthHandler(manifest.name) });

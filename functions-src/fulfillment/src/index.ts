@@ -8,7 +8,7 @@
  * Storage, identity) and ./starter-deps (the starter: Storage, identity).
  */
 import { app } from "@azure/functions";
-import { FULFILLMENT_QUEUE } from "../../shared/contracts/fulfillment-queue";
+import { FULFILLMENT_QUEUE } from "../../shared/contracts/names";
 import { durableClientInput, registerActivity, registerOrchestration } from "../../shared/durable";
 import { settingNames } from "../../shared/manifest";
 import { lazyAsync } from "../../shared/util";

@@ -9,7 +9,7 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
-import { type Caller, type CallerHandler, anonymous, mayActFor, secured } from "../../shared/caller";
+import { type Caller, type CallerHandler, mayActFor, secured } from "../../shared/caller";
 import { type ContinuationBinding, invalidContinuationToken } from "../../shared/continuation";
 import { errorStatus } from "../../shared/errors";
 import {
@@ -21,8 +21,10 @@ import {
   toHttpEtag,
   validate,
 } from "../../shared/http";
+import { healthHandler } from "../../shared/health";
 import { ProblemError } from "../../shared/problem";
 import { canonicalJson, sha256Hex } from "../../shared/util";
+import { ORDERS_ACCESS } from "./access";
 import type { OrdersDeps } from "./deps";
 import { cancellationRequested, cancellationRule, newOrderDocument, outboxEntry, toView, type OrderDocument } from "./model";
 import { dispatchOutbox } from "./outbox";
@@ -222,15 +224,11 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
     return orderResponse(202, latest);
   };
 
-  // Liveness only: no dependency is called, so an outage elsewhere does not take this app out of rotation.
-  const health: HttpHandler = async () =>
-    jsonResponse(200, { status: "ok", service: "orders", time: new Date().toISOString() }, { "Cache-Control": "no-store" });
-
   return {
-    createOrder: secured("Orders.Write", createOrder),
-    getOrder: secured("Orders.Read", getOrder),
-    listOrders: secured("Orders.Read", listOrders),
-    cancelOrder: secured("Orders.Write", cancelOrder),
-    health: anonymous(health),
+    createOrder: secured(ORDERS_ACCESS.createOrder.role, createOrder),
+    getOrder: secured(ORDERS_ACCESS.getOrder.role, getOrder),
+    listOrders: secured(ORDERS_ACCESS.listOrders.role, listOrders),
+    cancelOrder: secured(ORDERS_ACCESS.cancelOrder.role, cancelOrder),
+    health: healthHandler("orders"),
   };
 }

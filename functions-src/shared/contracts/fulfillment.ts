@@ -14,7 +14,7 @@ import {
   shippingAddressSchema,
 } from "./order";
 
-export { FULFILLMENT_QUEUE } from "./fulfillment-queue";
+export { FULFILLMENT_QUEUE } from "./names";
 
 const envelope = {
   /** Unique per message (the sender's outbox entry id): logs and dedup correlate on it. */

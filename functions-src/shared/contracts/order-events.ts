@@ -5,9 +5,7 @@
 import * as z from "zod";
 import { customerIdSchema, orderIdSchema, orderStatusSchema } from "./order";
 
-/** Owned by notifications (it publishes and subscribes its delivery queue). */
-export const ORDER_EVENTS_TOPIC = "order-events";
-export const ORDER_STATUS_CHANGED = "OrderStatusChanged";
+export { ORDER_EVENTS_TOPIC, ORDER_STATUS_CHANGED } from "./names";
 /**
  * 1.1 (additive): `status` and `previousStatus` may be `cancelling`, a cancellation the customer
  * requested and fulfillment has yet to answer (see order-lifecycle.ts).

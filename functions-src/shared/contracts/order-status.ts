@@ -6,8 +6,7 @@ import * as z from "zod";
 import { FULFILLMENT_OUTCOMES, FULFILLMENT_PROGRESS } from "./order-lifecycle";
 import { customerIdSchema, orderIdSchema, reasonSchema } from "./order";
 
-/** Owned by orders; fulfillment has "send" access. */
-export const ORDER_STATUS_QUEUE = "order-status";
+export { ORDER_STATUS_QUEUE } from "./names";
 
 /** What fulfillment can report: its progress and its one outcome (see order-lifecycle.ts). */
 export const REPORTED_STATUSES = [...FULFILLMENT_PROGRESS, ...FULFILLMENT_OUTCOMES] as const;
