@@ -39,15 +39,18 @@ const FORMAT = 3;
 
 /**
  * Variables that describe how the plan was started, not what it evaluates, so a new terminal, a `cd`
- * and back or `npm run -s plan` after `npm run plan` still hit: the shell's bookkeeping (`_`, the path
- * of the command it started; OLDPWD, the previous folder; SHLVL, the shell's nesting depth; PWD, the
- * folder, which the key has as process.cwd()) and what npm sets for a script (`npm_*`: npm_config_loglevel
- * is "silent" under `npm run -s`; https://docs.npmjs.com/cli/v11/using-npm/scripts#environment).
+ * and back, a subfolder, `npm run -s plan` after `npm run plan` or output piped to a file still hit:
+ * the shell's bookkeeping (`_`, the path of the command it started; OLDPWD, the previous folder; SHLVL,
+ * the shell's nesting depth; PWD, the folder, which the key has as process.cwd()) and what npm sets
+ * for a script: `npm_*` (npm_config_loglevel is "silent" under `npm run -s`;
+ * https://docs.npmjs.com/cli/v11/using-npm/scripts#environment), INIT_CWD (the folder npm was run
+ * from), NODE (the node npm runs, whose version the key has), EDITOR (npm's editor setting) and COLOR
+ * ("1" or "0" by whether npm's output is a terminal): @npmcli/config lib/set-envs.js and npm lib/npm.js.
  * Neither the program nor what it loads reads them: no match for these names in engine/, components/,
- * composition/, lib/, functions-src/, nor in @pulumi/pulumi, @pulumi/azure-native's utilities, tsx or
- * esbuild's JavaScript (searched for `npm_`, OLDPWD, SHLVL, `env._`, `env.PWD`, 2026-12-04).
+ * composition/, lib/, functions-src/, policy/, nor in @pulumi/pulumi, @pulumi/azure-native's utilities,
+ * tsx or esbuild's JavaScript (searched 2026-12-04). Every other variable, PATH included, is keyed.
  */
-export const LAUNCH_ONLY_ENV = /^(?:_|OLDPWD|PWD|SHLVL|npm_.*)$/;
+export const LAUNCH_ONLY_ENV = /^(?:_|OLDPWD|PWD|SHLVL|INIT_CWD|NODE|EDITOR|COLOR|npm_.*)$/;
 
 /** Folders never walked as inputs: installed packages (seen through what is loaded), git, outputs. */
 const NOT_WALKED = new Set(["node_modules", ".git", ".build", ".plan"]);

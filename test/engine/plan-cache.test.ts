@@ -181,15 +181,17 @@ describe.each(CLOCKS)("plan cache: reused only while no input changed; $name", (
     expect(runs).toBe(5);
   });
 
-  it("still answers when only how the plan was launched changed: the shell's _, OLDPWD, PWD and SHLVL, npm's npm_* variables", async () => {
-    env = { ...env, _: "/usr/bin/npm", OLDPWD: "/tmp", PWD: root, SHLVL: "3", npm_config_loglevel: "silent", npm_lifecycle_event: "plan" };
+  it("still answers when only how the plan was launched changed: the shell's _, OLDPWD, PWD and SHLVL, npm's npm_*, INIT_CWD, NODE, EDITOR and COLOR", async () => {
+    env = { ...env, _: "/usr/bin/npm", OLDPWD: "/tmp", PWD: root, SHLVL: "3", npm_config_loglevel: "silent", npm_lifecycle_event: "plan", INIT_CWD: root, NODE: "/usr/bin/node", EDITOR: "vi", COLOR: "1" };
     expect((await run()).hit).toBe(true);
-    env = { ...env, _: "/usr/local/bin/npx", OLDPWD: "/home", SHLVL: "1", npm_config_loglevel: "notice" };
+    env = { ...env, _: "/usr/local/bin/npx", OLDPWD: "/home", SHLVL: "1", npm_config_loglevel: "notice", INIT_CWD: path.join(root, "functions-src"), COLOR: "0" };
     expect((await run()).hit).toBe(true);
-    // A name that only starts like one is keyed.
+    // A name that only starts like one, or ends like one, is keyed.
     env = { ...env, NPM_CONFIG_REGISTRY: "https://registry.example" };
     expect((await run()).reason).toBe("environment: NPM_CONFIG_REGISTRY is set");
-    expect(runs).toBe(2);
+    env = { ...env, NODE_OPTIONS: "--max-old-space-size=4096" };
+    expect((await run()).reason).toBe("environment: NODE_OPTIONS is set");
+    expect(runs).toBe(3);
   });
 
   it("keeps one entry per stack and kind: another stack, a dry run or another program never answers for this one", async () => {
