@@ -46,6 +46,8 @@ const figuresSchema = z.object({
     )
     .optional(),
   benchS: z.number(),
+  /** CPU time the host gave other guests while the bench ran (/proc/stat steal). */
+  benchStealS: z.number().optional(),
 });
 
 export type BenchFigures = z.infer<typeof figuresSchema>;
@@ -155,6 +157,7 @@ export function bundlingCeilings(head: BenchFigures): string[] {
 const coldStartNodes = (f: BenchFigures | undefined): string => [...new Set((f?.coldStarts ?? []).map((c) => c.node ?? "—"))].join(", ") || "—";
 
 const stolenDuringTests = (f: BenchFigures | undefined, which: string): string => (f?.testStealS !== undefined ? ` ${which} ${f.testStealS.toFixed(1)} s;` : "");
+const stolenDuringBench = (f: BenchFigures | undefined, which: string): string => (f?.benchStealS !== undefined ? ` ${which} ${f.benchStealS.toFixed(1)} s;` : "");
 
 const show = (v: number | undefined, unit: "s" | "x"): string => (v === undefined ? "—" : unit === "s" ? `${v.toFixed(2)} s` : `${v.toFixed(2)}x`);
 const load = (f: BenchFigures | undefined): string => (f?.loadAverage ? f.loadAverage.map((l) => l.toFixed(2)).join(" ") : "—");
@@ -181,6 +184,8 @@ export function compareFigures(base: BenchFigures | undefined, head: BenchFigure
   lines.push("", `Cold starts ran on Node ${coldStartNodes(head)}${base ? ` (base: ${coldStartNodes(base)})` : ""}: bare node's start, the baseline of each ratio, differs between majors.`);
   const steal = stolenDuringTests(base, "base") + stolenDuringTests(head, "this PR");
   if (steal) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time):${steal.replace(/;$/, ".")}`);
+  const benchSteal = stolenDuringBench(base, "base") + stolenDuringBench(head, "this PR");
+  if (benchSteal) lines.push("", `CPU time the host stole while each bench ran:${benchSteal.replace(/;$/, ".")}`);
   lines.push("", `Load average (1/5/15 min) at each bench's start: base ${load(base)}; this PR ${load(head)}.`);
   if (head.requirePulumiS !== undefined) lines.push(`\`node -e 'require("@pulumi/pulumi")'\` in this PR's run: ${head.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
@@ -223,6 +228,7 @@ export function recordPage(record: BenchRecord): string {
   if (ceilings.length > 0) lines.push("", ...ceilings);
   lines.push("", `Cold starts ran on Node ${coldStartNodes(f)}: bare node's start, the baseline of each ratio, differs between majors.`);
   if (f.testStealS !== undefined) lines.push("", `CPU time the host stole while \`npm test\` ran (it lengthens the wall time): ${f.testStealS.toFixed(1)} s.`);
+  if (f.benchStealS !== undefined) lines.push("", `CPU time the host stole while the bench ran: ${f.benchStealS.toFixed(1)} s.`);
   if (f.requirePulumiS !== undefined) lines.push("", `\`node -e 'require("@pulumi/pulumi")'\` in the same run: ${f.requirePulumiS.toFixed(2)} s.`);
   return `${lines.join("\n")}\n`;
 }

@@ -68,6 +68,24 @@ export function childrenCpuSeconds(): number | undefined {
   }
 }
 
+/**
+ * CPU seconds the hypervisor gave other guests, all cores (/proc/stat `steal`, field 8 of the `cpu`
+ * line; proc(5)): a busy host lengthens every wall time without any CPU time of ours; undefined off Linux.
+ */
+export function hostStealSeconds(stat: string | undefined = readProcStat()): number | undefined {
+  const fields = stat?.match(/^cpu +(.*)$/m)?.[1]?.trim().split(/\s+/).map(Number);
+  const steal = fields?.[7];
+  return steal !== undefined && Number.isFinite(steal) ? steal / CLOCK_TICKS : undefined;
+}
+
+function readProcStat(): string | undefined {
+  try {
+    return readFileSync("/proc/stat", "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 interface Timed {
   readonly seconds: number;
   /** User + system CPU seconds of the process and its children; undefined when not measurable. */
@@ -111,6 +129,8 @@ export interface SpeedFigures {
   readonly testS?: number;
   readonly testVerdict: "MET" | "MISS" | "UNKNOWN";
   readonly benchS: number;
+  /** CPU seconds the host stole while this bench ran (hostStealSeconds); absent off Linux. */
+  readonly benchStealS?: number;
 }
 
 /** The plan command as `npm run plan` runs it, with the report (as CI does). */
@@ -183,6 +203,7 @@ async function measurePlans(planRuns: number, report: string): Promise<PlanRuns>
 
 export async function run(options: { readonly planRuns?: number; readonly coldRuns?: number } = {}): Promise<SpeedFigures> {
   const started = process.hrtime.bigint();
+  const stealAtStart = hostStealSeconds();
   mkdirSync(WORK, { recursive: true });
   const load = loadavg();
   console.log(`issue 17 figures, Node ${process.version}, load average ${load.map((l) => l.toFixed(2)).join(" ")} (1/5/15 min)\n`);
@@ -216,7 +237,10 @@ export async function run(options: { readonly planRuns?: number; readonly coldRu
   const ownCpu = process.cpuUsage();
   const childCpu = childrenCpuSeconds();
   const cpu = childCpu !== undefined ? ` (${(childCpu + (ownCpu.user + ownCpu.system) / 1e6).toFixed(1)} s CPU)` : "";
-  console.log(`\n4. this benchmark: ${benchS.toFixed(1)} s${cpu}   target ≤ ${SPEED_TARGETS.benchS} s: ${verdict(benchS <= SPEED_TARGETS.benchS)}`);
+  const stealAtEnd = hostStealSeconds();
+  const benchStealS = stealAtStart !== undefined && stealAtEnd !== undefined ? stealAtEnd - stealAtStart : undefined;
+  const stolen = benchStealS !== undefined ? `; ${benchStealS.toFixed(1)} s of CPU stolen by the host meanwhile` : "";
+  console.log(`\n4. this benchmark: ${benchS.toFixed(1)} s${cpu}   target ≤ ${SPEED_TARGETS.benchS} s: ${verdict(benchS <= SPEED_TARGETS.benchS)}${stolen}`);
   console.log(`load average at the end ${loadAtEnd.map((l) => l.toFixed(2)).join(" ")}: a load above the ${availableParallelism()} cores stretches every wall time`);
   const figure = (runs: readonly Timed[]): PlanFigure => {
     const m = medianRun(runs);
@@ -234,6 +258,7 @@ export async function run(options: { readonly planRuns?: number; readonly coldRu
     ...(test.stealSeconds !== undefined ? { testStealS: test.stealSeconds } : {}),
     testVerdict: test.verdict,
     benchS,
+    ...(benchStealS !== undefined ? { benchStealS } : {}),
   };
   writeFileSync(path.join(WORK, "figures.json"), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`figures also in ${path.relative(ROOT, path.join(WORK, "figures.json"))}`);

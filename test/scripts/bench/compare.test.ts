@@ -91,6 +91,10 @@ describe("bench compare (the pull request's speed table)", () => {
     expect(compareFigures(undefined, { ...head, testStealS: 0 })).toContain("(it lengthens the wall time): this PR 0.0 s.\n");
     const page = recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: { ...head, testStealS: 6.7 } });
     expect(page).toContain("\nCPU time the host stole while `npm test` ran (it lengthens the wall time): 6.7 s.\n");
+    expect(compareFigures({ ...base, benchStealS: 1.25 }, { ...head, benchStealS: 20 })).toContain("\nCPU time the host stole while each bench ran: base 1.3 s; this PR 20.0 s.\n");
+    expect(compareFigures(base, head)).not.toContain("while each bench ran");
+    const benchPage = recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: { ...head, benchStealS: 0 } });
+    expect(benchPage).toContain("\nCPU time the host stole while the bench ran: 0.0 s.\n");
   });
 
   it("says which Node.js the cold starts ran on (bare node's start, the ratios' baseline, differs between majors)", () => {
