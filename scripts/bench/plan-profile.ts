@@ -22,7 +22,8 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { childrenCpuSeconds, EDITED_FILE, oneEdit } from "./speed";
+import { childrenCpuSeconds } from "./proc";
+import { EDITED_FILE, oneEdit } from "./speed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

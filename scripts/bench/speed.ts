@@ -21,12 +21,13 @@
  * seconds (user + system) of its processes next to the wall time: on a shared 2-core machine wall
  * seconds move with the load, CPU seconds and the ratios much less.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { formatColdStarts, measureColdStarts, COLD_START_TARGETS, type ColdStartRow } from "./cold-start";
 import { currentCommit, readTestTiming, testFigure, TEST_TIMING_FILE } from "./test-timing";
+import { childrenCpuSeconds, hostStealSeconds } from "./proc";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORK = path.join(ROOT, ".build", "bench", "speed");
@@ -46,45 +47,6 @@ export const SPEED_TARGETS = { planWarmS: 3, planFreshS: 10, testS: 120, benchS:
 export { TEST_TIMING_FILE };
 
 const verdict = (ok: boolean): "MET" | "MISS" => (ok ? "MET" : "MISS");
-
-/** Clock ticks per second of /proc's CPU times. */
-const CLOCK_TICKS = ((): number => {
-  const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
-  return Number(out.stdout?.trim()) || 100;
-})();
-
-/**
- * CPU seconds (user + system) of this process's finished children, from /proc/self/stat (cutime and
- * cstime: children waited for, their own waited-for children included); undefined off Linux.
- */
-export function childrenCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 of proc(5), counted from 1: here 3 fewer (pid, comm and state come before).
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU seconds the hypervisor gave other guests, all cores (/proc/stat `steal`, field 8 of the `cpu`
- * line; proc(5)): a busy host lengthens every wall time without any CPU time of ours; undefined off Linux.
- */
-export function hostStealSeconds(stat: string | undefined = readProcStat()): number | undefined {
-  const fields = stat?.match(/^cpu +(.*)$/m)?.[1]?.trim().split(/\s+/).map(Number);
-  const steal = fields?.[7];
-  return steal !== undefined && Number.isFinite(steal) ? steal / CLOCK_TICKS : undefined;
-}
-
-function readProcStat(): string | undefined {
-  try {
-    return readFileSync("/proc/stat", "utf8");
-  } catch {
-    return undefined;
-  }
-}
 
 interface Timed {
   readonly seconds: number;

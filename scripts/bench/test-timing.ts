@@ -1,18 +1,24 @@
 /**
  * The record of the last whole-suite test run, `.build/test-timing.json`, that `npm run bench` reports
  * as the test figure of issue 17 (the bench does not run the suite: it takes longer than the bench's
- * whole budget). Written by .ci/run and `npm run test:times` after `npm test`:
+ * whole budget). `--run` runs `npm test` itself and records its wall time, the CPU time of its
+ * processes and the CPU time the host stole meanwhile (.ci/run and the pull-request workflow do this;
+ * arguments after `--` go to vitest; the exit status is npm test's). Without it, the figures measured
+ * elsewhere are recorded (`npm run test:times`):
  *
+ *   npx tsx scripts/bench/test-timing.ts --run [--vitest .build/vitest.json] [-- <vitest arguments>]
  *   npx tsx scripts/bench/test-timing.ts --wall-seconds <s> [--vitest .build/vitest.json] [--cpu-seconds <s>] [--steal-seconds <s>]
  *
+ * With --run, --vitest also has vitest write its JSON report there (the passed and failed counts).
  * Without --wall-seconds the wall time is the span of vitest's JSON report (its start to the last test
  * file's end), which leaves out vitest's own start-up: the record says which it is.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { childrenCpuSeconds, hostStealSeconds } from "./proc";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -131,16 +137,74 @@ export function testFigure(
   };
 }
 
-export const TEST_TIMING_USAGE = "usage: npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--steal-seconds <s>] [--vitest <report.json>]";
+export const TEST_TIMING_USAGE =
+  "usage: npx tsx scripts/bench/test-timing.ts --run [--vitest <report.json>] [-- <vitest arguments>]\n" +
+  "       npx tsx scripts/bench/test-timing.ts [--wall-seconds <s>] [--cpu-seconds <s>] [--steal-seconds <s>] [--vitest <report.json>]";
+
+/**
+ * Runs `npm test` (its output on this terminal) and records it: wall time around it, the CPU time of
+ * its processes (the children this process waited for), the host's stolen time, and with `reportFile`
+ * vitest's JSON report (written there) for the counts. Returns npm test's exit status.
+ */
+export function runAndRecord(
+  reportFile: string | undefined,
+  vitestArgs: readonly string[],
+  options: { readonly npm?: string; readonly recordFile?: string } = {},
+): number {
+  const npm = options.npm ?? "npm";
+  const reporters = reportFile ? ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`] : [];
+  // A report left by an earlier run would lend this one its counts.
+  if (reportFile) rmSync(reportFile, { force: true });
+  const cpuBefore = childrenCpuSeconds();
+  const stealBefore = hostStealSeconds();
+  const started = process.hrtime.bigint();
+  const run = spawnSync(npm, ["test", "--", ...reporters, ...vitestArgs], { stdio: "inherit" });
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = childrenCpuSeconds();
+  const stealAfter = hostStealSeconds();
+  const status = run.error ? 127 : (run.status ?? 1);
+  if (run.error) console.error(`error: could not run ${npm} test: ${run.error.message}`);
+  const vitestReport = reportFile && existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, "utf8")) as VitestReport) : undefined;
+  const record = testTiming({
+    wallSeconds,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuSeconds: cpuAfter - cpuBefore } : {}),
+    ...(stealBefore !== undefined && stealAfter !== undefined ? { stealSeconds: stealAfter - stealBefore } : {}),
+    ...(vitestReport ? { vitestReport } : {}),
+  });
+  writeTestTiming(record, options.recordFile);
+  console.log(recordedLine(record, options.recordFile));
+  return status;
+}
+
+function recordedLine(record: TestTiming, file: string = TEST_TIMING_FILE): string {
+  const cpu = record.cpuSeconds !== undefined ? `, ${record.cpuSeconds.toFixed(1)} s CPU` : "";
+  const steal = record.stealSeconds !== undefined ? `, ${record.stealSeconds.toFixed(1)} s stolen by the host` : "";
+  return `test timing recorded in ${path.relative(process.cwd(), file)}: ${record.wallSeconds.toFixed(1)} s wall (${record.wallSource})${cpu}${steal}, commit ${record.commit.slice(0, 12)}${record.dirty ? " + changes" : ""}`;
+}
 
 function main(argv: readonly string[]): number {
-  let values: { "wall-seconds"?: string; "cpu-seconds"?: string; "steal-seconds"?: string; vitest?: string; help?: boolean };
+  // After `--`: vitest's arguments (with --run).
+  const dashes = argv.indexOf("--");
+  const own = dashes >= 0 ? argv.slice(0, dashes) : argv;
+  const vitestArgs = dashes >= 0 ? argv.slice(dashes + 1) : [];
+  let values: { run?: boolean; "wall-seconds"?: string; "cpu-seconds"?: string; "steal-seconds"?: string; vitest?: string; help?: boolean };
   try {
     values = parseArgs({
-      args: [...argv],
-      options: { "wall-seconds": { type: "string" }, "cpu-seconds": { type: "string" }, "steal-seconds": { type: "string" }, vitest: { type: "string" }, help: { type: "boolean", short: "h" } },
+      args: [...own],
+      options: {
+        run: { type: "boolean" },
+        "wall-seconds": { type: "string" },
+        "cpu-seconds": { type: "string" },
+        "steal-seconds": { type: "string" },
+        vitest: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     }).values;
+    if (values.run && (values["wall-seconds"] ?? values["cpu-seconds"] ?? values["steal-seconds"]) !== undefined) {
+      throw new Error("--run measures the run itself: --wall-seconds, --cpu-seconds and --steal-seconds do not go with it");
+    }
+    if (!values.run && vitestArgs.length > 0) throw new Error(`arguments after -- go to vitest and need --run (found ${vitestArgs.join(" ")})`);
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n${TEST_TIMING_USAGE}`);
     return 2;
@@ -149,6 +213,7 @@ function main(argv: readonly string[]): number {
     console.log(TEST_TIMING_USAGE);
     return 0;
   }
+  if (values.run) return runAndRecord(values.vitest, vitestArgs);
   const seconds = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const reportFile = values.vitest;
   try {
@@ -161,7 +226,7 @@ function main(argv: readonly string[]): number {
     if (stealText && !Number.isFinite(steal)) throw new Error(`--steal-seconds: expected a number of seconds (0 or more), found "${stealText}"`);
     const record = testTiming({ ...(wall !== undefined ? { wallSeconds: wall } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(steal !== undefined ? { stealSeconds: steal } : {}), ...(vitestReport ? { vitestReport } : {}) });
     writeTestTiming(record);
-    console.log(`test timing recorded in ${path.relative(process.cwd(), TEST_TIMING_FILE)}: ${record.wallSeconds.toFixed(1)} s wall (${record.wallSource}), commit ${record.commit.slice(0, 12)}${record.dirty ? " + changes" : ""}`);
+    console.log(recordedLine(record));
     return 0;
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n${TEST_TIMING_USAGE}`);

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readTestTiming, testFigure, testTiming, writeTestTiming, type TestTiming } from "../../../scripts/bench/test-timing";
+import { readTestTiming, runAndRecord, testFigure, testTiming, writeTestTiming, type TestTiming } from "../../../scripts/bench/test-timing";
 
 /** Issue 17's target for npm test (scripts/bench/speed.ts TARGET_S). */
 const TARGET_S = 120;
@@ -84,5 +84,38 @@ describe("the bench's test figure", () => {
     const none = testFigure(undefined, head, TARGET_S, now);
     expect(none.verdict).toBe("UNKNOWN");
     expect(none.line).toMatch(/no record .*UNKNOWN/);
+  });
+
+  it("--run runs npm test with the reporters, records its wall, CPU and stolen time and vitest's counts, and exits with its status", () => {
+    const dir = temp();
+    const report = path.join(dir, "vitest.json");
+    const recordFile = path.join(dir, "test-timing.json");
+    const argsFile = path.join(dir, "args");
+    // A stand-in for npm: keeps its arguments, burns a little CPU, writes the JSON report where it is asked to, exits 3.
+    const npm = path.join(dir, "npm");
+    writeFileSync(
+      npm,
+      `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(argsFile)}\ni=0; while [ $i -lt 20000 ]; do i=$((i+1)); done\n` +
+        `for a in "$@"; do case "$a" in --outputFile.json=*) echo '{"numPassedTests":7,"numFailedTests":1}' > "\${a#--outputFile.json=}";; esac; done\nexit 3\n`,
+    );
+    chmodSync(npm, 0o755);
+    writeFileSync(report, '{"numPassedTests":999,"numFailedTests":0}'); // an earlier run's report: not this run's counts
+    expect(runAndRecord(report, ["--project", "infra"], { npm, recordFile })).toBe(3);
+    expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["test", "--", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, "--project", "infra"]);
+    const recorded = readTestTiming(recordFile)!;
+    expect(recorded).toMatchObject({ wallSource: "measured around npm test", passed: 7, failed: 1 });
+    expect(recorded.wallSeconds).toBeGreaterThan(0);
+    if (process.platform === "linux") {
+      expect(recorded.cpuSeconds).toBeGreaterThanOrEqual(0);
+      expect(recorded.stealSeconds).toBeGreaterThanOrEqual(0);
+    }
+    // Without a report file: no reporters added, no counts; a report that never appears gives none either.
+    rmSync(report);
+    expect(runAndRecord(undefined, [], { npm, recordFile })).toBe(3);
+    expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["test", "--"]);
+    expect(readTestTiming(recordFile)).not.toHaveProperty("passed");
+    expect(existsSync(report)).toBe(false);
+    // npm that cannot be started: 127, like a shell.
+    expect(runAndRecord(undefined, [], { npm: path.join(dir, "no-such-npm"), recordFile })).toBe(127);
   });
 });

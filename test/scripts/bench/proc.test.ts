@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostStealSeconds } from "../../../scripts/bench/speed";
+import { hostStealSeconds } from "../../../scripts/bench/proc";
 
 describe("the bench's reading of the host's stolen CPU time", () => {
   it("reads the steal column of /proc/stat's cpu line (the 8th number; proc(5)) in seconds", () => {
