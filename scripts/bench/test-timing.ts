@@ -44,6 +44,8 @@ export interface TestTiming {
   readonly failed?: number;
   readonly cores: number;
   readonly loadAverage: readonly number[];
+  /** The arguments the run gave vitest (`--run -- …`): a run with any is not the whole suite. */
+  readonly vitestArgs?: readonly string[];
 }
 
 interface VitestReport {
@@ -65,7 +67,15 @@ export function currentCommit(root: string = ROOT): { readonly commit: string; r
 }
 
 /** The record for a finished run; the wall time measured by the caller, else vitest's report span. */
-export function testTiming(options: { readonly wallSeconds?: number; readonly cpuSeconds?: number; readonly stealSeconds?: number; readonly vitestReport?: VitestReport; readonly now?: Date; readonly root?: string }): TestTiming {
+export function testTiming(options: {
+  readonly wallSeconds?: number;
+  readonly cpuSeconds?: number;
+  readonly stealSeconds?: number;
+  readonly vitestReport?: VitestReport;
+  readonly vitestArgs?: readonly string[];
+  readonly now?: Date;
+  readonly root?: string;
+}): TestTiming {
   const report = options.vitestReport;
   let wallSeconds = options.wallSeconds;
   let wallSource = "measured around npm test";
@@ -89,6 +99,7 @@ export function testTiming(options: { readonly wallSeconds?: number; readonly cp
     ...(report?.numFailedTests !== undefined ? { failed: report.numFailedTests } : {}),
     cores: availableParallelism(),
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    ...(options.vitestArgs?.length ? { vitestArgs: options.vitestArgs } : {}),
   };
 }
 
@@ -110,8 +121,10 @@ export function readTestTiming(file: string = TEST_TIMING_FILE): TestTiming | un
 }
 
 /**
- * The bench's test figure: its line and verdict. MET or MISS only for a record of the commit checked out
- * now; UNKNOWN, saying why, when there is no record or it is of another commit.
+ * The bench's test figure: its line and verdict. MET or MISS only for a record of the whole suite
+ * passing at the commit checked out now; UNKNOWN, saying why, when there is no record, it is of another
+ * commit, of a run given vitest arguments (a part of the suite) or of a run with failed tests. Only a
+ * MET or MISS figure carries its seconds (what the pull-request table and docs/BENCH.md show).
  */
 export function testFigure(
   record: TestTiming | undefined,
@@ -126,14 +139,19 @@ export function testFigure(
   const of = `${record.finishedAt} (${ageHours < 48 ? `${ageHours.toFixed(1)} h` : `${(ageHours / 24).toFixed(0)} days`} ago), commit ${record.commit.slice(0, 12)}${record.dirty ? " with uncommitted changes" : ""}`;
   const tests = record.passed !== undefined ? `, ${record.passed} passed, ${record.failed ?? 0} failed` : "";
   const figure = `${record.wallSeconds.toFixed(0)} s wall${record.cpuSeconds !== undefined ? ` (${record.cpuSeconds.toFixed(0)} s CPU)` : ""}${tests}, load ${record.loadAverage.map((l) => l.toFixed(2)).join(" ")}${record.stealSeconds !== undefined ? `, ${record.stealSeconds.toFixed(0)} s of CPU stolen by the host` : ""}`;
-  const stale = record.commit !== head.commit;
-  const verdict = stale ? "UNKNOWN" : record.wallSeconds <= targetSeconds ? "MET" : "MISS";
-  const why = stale ? ` (stale: recorded for ${record.commit.slice(0, 12)}, checked out is ${head.commit.slice(0, 12)})` : "";
+  const why =
+    record.commit !== head.commit
+      ? `stale: recorded for ${record.commit.slice(0, 12)}, checked out is ${head.commit.slice(0, 12)}`
+      : record.vitestArgs?.length
+        ? `not the whole suite: vitest was given ${record.vitestArgs.join(" ")}`
+        : (record.failed ?? 0) > 0
+          ? `${record.failed} test${record.failed === 1 ? "" : "s"} failed: not a passing suite`
+          : undefined;
+  const verdict = why !== undefined ? "UNKNOWN" : record.wallSeconds <= targetSeconds ? "MET" : "MISS";
   return {
-    line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why}`,
+    line: `${figure}; last run ${of}, read from ${file}, not measured in this run (${record.wallSource}): ${target}: ${verdict}${why ? ` (${why})` : ""}`,
     verdict,
-    seconds: record.wallSeconds,
-    ...(record.stealSeconds !== undefined ? { stealSeconds: record.stealSeconds } : {}),
+    ...(why === undefined ? { seconds: record.wallSeconds, ...(record.stealSeconds !== undefined ? { stealSeconds: record.stealSeconds } : {}) } : {}),
   };
 }
 
@@ -170,6 +188,7 @@ export function runAndRecord(
     ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuSeconds: cpuAfter - cpuBefore } : {}),
     ...(stealBefore !== undefined && stealAfter !== undefined ? { stealSeconds: stealAfter - stealBefore } : {}),
     ...(vitestReport ? { vitestReport } : {}),
+    ...(vitestArgs.length > 0 ? { vitestArgs } : {}),
   });
   writeTestTiming(record, options.recordFile);
   console.log(recordedLine(record, options.recordFile));

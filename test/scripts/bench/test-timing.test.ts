@@ -86,6 +86,19 @@ describe("the bench's test figure", () => {
     expect(none.line).toMatch(/no record .*UNKNOWN/);
   });
 
+  it("is UNKNOWN for a part of the suite or a suite with failures, and only a MET or MISS figure carries its seconds", () => {
+    const partial = testFigure(record({ wallSeconds: 1, vitestArgs: ["test/zz/fail.test.ts"], passed: 0, failed: 1 }), head, TARGET_S, now);
+    expect(partial).toMatchObject({ verdict: "UNKNOWN" });
+    expect(partial.line).toMatch(/target ≤ 120 s: UNKNOWN \(not the whole suite: vitest was given test\/zz\/fail\.test\.ts\)$/);
+    const failing = testFigure(record({ wallSeconds: 90, passed: 2600, failed: 2 }), head, TARGET_S, now);
+    expect(failing.line).toMatch(/UNKNOWN \(2 tests failed: not a passing suite\)$/);
+    for (const unknown of [partial, failing, testFigure(record({ commit: "b".repeat(40), stealSeconds: 3 }), head, TARGET_S, now)]) {
+      expect(unknown).not.toHaveProperty("seconds");
+      expect(unknown).not.toHaveProperty("stealSeconds");
+    }
+    expect(testFigure(record({ wallSeconds: 90, passed: 2600, failed: 0 }), head, TARGET_S, now)).toMatchObject({ verdict: "MET", seconds: 90 });
+  });
+
   it("--run runs npm test with the reporters, records its wall, CPU and stolen time and vitest's counts, and exits with its status", () => {
     const dir = temp();
     const report = path.join(dir, "vitest.json");
@@ -103,7 +116,7 @@ describe("the bench's test figure", () => {
     expect(runAndRecord(report, ["--project", "infra"], { npm, recordFile })).toBe(3);
     expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["test", "--", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, "--project", "infra"]);
     const recorded = readTestTiming(recordFile)!;
-    expect(recorded).toMatchObject({ wallSource: "measured around npm test", passed: 7, failed: 1 });
+    expect(recorded).toMatchObject({ wallSource: "measured around npm test", passed: 7, failed: 1, vitestArgs: ["--project", "infra"] });
     expect(recorded.wallSeconds).toBeGreaterThan(0);
     if (process.platform === "linux") {
       expect(recorded.cpuSeconds).toBeGreaterThanOrEqual(0);
@@ -114,6 +127,7 @@ describe("the bench's test figure", () => {
     expect(runAndRecord(undefined, [], { npm, recordFile })).toBe(3);
     expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["test", "--"]);
     expect(readTestTiming(recordFile)).not.toHaveProperty("passed");
+    expect(readTestTiming(recordFile)).not.toHaveProperty("vitestArgs");
     expect(existsSync(report)).toBe(false);
     // npm that cannot be started: 127, like a shell.
     expect(runAndRecord(undefined, [], { npm: path.join(dir, "no-such-npm"), recordFile })).toBe(127);
