@@ -182,16 +182,26 @@ export function runAndRecord(
   const stealAfter = hostStealSeconds();
   const status = run.error ? 127 : (run.status ?? 1);
   if (run.error) console.error(`error: could not run ${npm} test: ${run.error.message}`);
-  const vitestReport = reportFile && existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, "utf8")) as VitestReport) : undefined;
-  const record = testTiming({
-    wallSeconds,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuSeconds: cpuAfter - cpuBefore } : {}),
-    ...(stealBefore !== undefined && stealAfter !== undefined ? { stealSeconds: stealAfter - stealBefore } : {}),
-    ...(vitestReport ? { vitestReport } : {}),
-    ...(vitestArgs.length > 0 ? { vitestArgs } : {}),
-  });
-  writeTestTiming(record, options.recordFile);
-  console.log(recordedLine(record, options.recordFile));
+  // The record serves the bench; whatever goes wrong writing it, the exit status stays npm test's.
+  try {
+    let vitestReport: VitestReport | undefined;
+    try {
+      vitestReport = reportFile && existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, "utf8")) as VitestReport) : undefined;
+    } catch {
+      vitestReport = undefined; // a report cut short (vitest killed): no counts
+    }
+    const record = testTiming({
+      wallSeconds,
+      ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuSeconds: cpuAfter - cpuBefore } : {}),
+      ...(stealBefore !== undefined && stealAfter !== undefined ? { stealSeconds: stealAfter - stealBefore } : {}),
+      ...(vitestReport ? { vitestReport } : {}),
+      ...(vitestArgs.length > 0 ? { vitestArgs } : {}),
+    });
+    writeTestTiming(record, options.recordFile);
+    console.log(recordedLine(record, options.recordFile));
+  } catch (e) {
+    console.error(`warning: the test timing was not recorded: ${(e as Error).message}`);
+  }
   return status;
 }
 

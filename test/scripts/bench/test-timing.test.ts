@@ -131,5 +131,13 @@ describe("the bench's test figure", () => {
     expect(existsSync(report)).toBe(false);
     // npm that cannot be started: 127, like a shell.
     expect(runAndRecord(undefined, [], { npm: path.join(dir, "no-such-npm"), recordFile })).toBe(127);
+    // A record that cannot be written (its folder is a file) or a report cut short never changes the status.
+    writeFileSync(path.join(dir, "blocker"), "");
+    expect(runAndRecord(report, [], { npm, recordFile: path.join(dir, "blocker", "test-timing.json") })).toBe(3);
+    const truncating = path.join(dir, "npm-truncating");
+    writeFileSync(truncating, `#!/bin/sh\nfor a in "$@"; do case "$a" in --outputFile.json=*) printf '{"numPassed' > "\${a#--outputFile.json=}";; esac; done\nexit 0\n`);
+    chmodSync(truncating, 0o755);
+    expect(runAndRecord(report, [], { npm: truncating, recordFile })).toBe(0);
+    expect(readTestTiming(recordFile)).not.toHaveProperty("passed");
   });
 });
