@@ -303,8 +303,9 @@ function processKey(fields: ProcessFields, env: NodeJS.ProcessEnv): string {
 /**
  * Each keyed variable's name → the first 4 hex digits of sha256(salt, name, value): enough to name the
  * variable whose value changed (a change keeps the digits 1 time in 65,536; the reason then says only
- * that the environment changed, and the key still misses), too few to confirm a guess of a secret's
- * value (PULUMI_CONFIG_PASSPHRASE, ARM_CLIENT_SECRET) from an entry left in a CI cache.
+ * that the environment changed, and the key still misses), too few to single out the value of a
+ * secret with more than 16 bits of entropy (PULUMI_CONFIG_PASSPHRASE, ARM_CLIENT_SECRET) from an
+ * entry left in a CI cache: about one guess in 65,536 matches whatever the value.
  */
 function envFingerprints(env: NodeJS.ProcessEnv, salt: string): Record<string, string> {
   return Object.fromEntries(keyedEnv(env).map(([name, value]) => [name, sha256(`${salt}\0${name}=${value}`).slice(0, 4)]));
