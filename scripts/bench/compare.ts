@@ -30,7 +30,7 @@ const figuresSchema = z.object({
   planAfterEdit: planFigure,
   planFresh: planFigure,
   testS: z.number().optional(),
-  /** CPU time the host gave other guests while `npm test` ran (.ci/run reads /proc/stat). */
+  /** CPU time the host gave other guests while `npm test` ran (test-timing.ts --run reads /proc/stat). */
   testStealS: z.number().optional(),
   coldStarts: z
     .array(

@@ -6,8 +6,7 @@
  */
 import type { ClientOptions } from "../../shared/clients/credential";
 import { type QueueSender, deferredQueueSenders } from "../../shared/clients/deferred-queues";
-import { FULFILLMENT_QUEUE } from "../../shared/contracts/names";
-import { ORDER_STATUS_QUEUE } from "../../shared/contracts/order-status";
+import { FULFILLMENT_QUEUE, ORDER_STATUS_QUEUE } from "../../shared/contracts/names";
 import type { Settings } from "../../shared/settings";
 
 export interface StarterDeps {
