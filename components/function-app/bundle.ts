@@ -119,6 +119,14 @@ const COMMONJS_DEFINES: Record<string, string> = { __filename: "__bundle_filenam
 // names only the major (functionAppConfig.runtime.version "22": NODE_RUNTIME) and the platform the
 // release, and Node 22.23 has no portable cache (enableCompileCache takes only a directory there; the
 // `portable` option came with nodejs/node PR #58797, measured with the bench's Node 22.23.5).
+// Not taken either: turning the ES module imports of Node's built-ins in dependencies into `require`.
+// On Node 22 `import … from "node:http"` costs about 18 ms against 2 ms for `require("node:http")`: the
+// ES module facade reads every export, and http's WebSocket, CloseEvent and MessageEvent are getters
+// that load Node's internal undici (nodejs/node issues #57649, #59686). But an Azure SDK request loads
+// undici anyway (@typespec/ts-http-runtime formData.js tests `typeof FormData`, a lazy global), and so
+// does importing axios (durable-functions; lib/adapters/fetch.js builds a Request at import), so a
+// bundle with every built-in required left the queue apps' first invocation where it was (bench CPU
+// time 6.2–6.7x bare node either way, 2026-12-04) for an esbuild plugin, which only the async API takes.
 
 /**
  * Bundles `options.directory` into `<outRoot>/<name>/<name>.zip` (plus the unzipped files in

@@ -20,6 +20,7 @@ import {
 } from "../../shared/http";
 import { ProblemError } from "../../shared/problem";
 import { skuSchema } from "../../shared/contracts/order";
+import manifest from "../service";
 import { CATALOG_ACCESS } from "./access";
 import type { CatalogDeps } from "./deps";
 import { type ProductDocument, productDocument, toView } from "./model";
@@ -144,6 +145,6 @@ export function catalogHandlers(getDeps: DepsGetter): CatalogHandlers {
     listProducts: secured(CATALOG_ACCESS.listProducts.role, listProducts),
     getProduct: secured(CATALOG_ACCESS.getProduct.role, getProduct),
     putProduct: secured(CATALOG_ACCESS.putProduct.role, putProduct),
-    health: healthHandler("catalog"),
+    health: healthHandler(manifest.name),
   };
 }

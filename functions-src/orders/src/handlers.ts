@@ -24,6 +24,7 @@ import {
 import { healthHandler } from "../../shared/health";
 import { ProblemError } from "../../shared/problem";
 import { canonicalJson, sha256Hex } from "../../shared/util";
+import manifest from "../service";
 import { ORDERS_ACCESS } from "./access";
 import type { OrdersDeps } from "./deps";
 import { cancellationRequested, cancellationRule, newOrderDocument, outboxEntry, toView, type OrderDocument } from "./model";
@@ -229,6 +230,6 @@ export function ordersHandlers(getDeps: DepsGetter): OrdersHandlers {
     getOrder: secured(ORDERS_ACCESS.getOrder.role, getOrder),
     listOrders: secured(ORDERS_ACCESS.listOrders.role, listOrders),
     cancelOrder: secured(ORDERS_ACCESS.cancelOrder.role, cancelOrder),
-    health: healthHandler("orders"),
+    health: healthHandler(manifest.name),
   };
 }
