@@ -26,7 +26,10 @@
  * bare included): on a machine shared with other work, wall time measures the queue for a core as much
  * as the app, CPU time much less so. MET/MISS are decided on wall time, the issue's measure.
  * Next to unbundled/bundled, the most any bundle could reach (unbundled / bare: a bundle cannot load
- * faster than bare node), so a MISS says whether bundling could ever meet the target.
+ * faster than bare node), so a MISS says whether bundling could ever meet the target. Next to the first
+ * invocation, the least it could take: the app files that invocation loaded (recorded by module hooks in
+ * one untimed run), imported by a fresh process that runs none of them; above the target, only loading
+ * less code could meet it.
  *
  * To profile: COLD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/cold" npx tsx scripts/bench/cold-start.ts --runs 1
  * (each measured process gets those node options; --cpu-prof is not allowed in NODE_OPTIONS).
@@ -38,6 +41,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { benchNode, type BenchNode } from "./node-runtime";
 import { buildUnbundled } from "./unbundled";
 import { bundleService } from "../../components/function-app/bundle";
@@ -66,11 +70,25 @@ export interface ColdStartRow {
   readonly unbundledLoadMs: number;
   readonly bundledInvokeMs?: number;
   readonly unbundledInvokeMs?: number;
+  /**
+   * The files the bundled first invocation loaded, imported by a fresh process that runs nothing else:
+   * the least a first invocation can take with that code. Undefined when not measurable (no module hooks).
+   */
+  readonly bundledInvokeCodeMs?: number;
+  /** How many files that is (the entry and its chunks). */
+  readonly invokeCodeFiles?: number;
   readonly invocation: string;
   readonly registered: number;
   readonly bundleBytes: number;
   /** Median CPU time (user + system) of the same processes, ms. */
-  readonly cpu?: { readonly bare: number; readonly bundledLoad: number; readonly unbundledLoad: number; readonly bundledInvoke?: number; readonly unbundledInvoke?: number };
+  readonly cpu?: {
+    readonly bare: number;
+    readonly bundledLoad: number;
+    readonly unbundledLoad: number;
+    readonly bundledInvoke?: number;
+    readonly unbundledInvoke?: number;
+    readonly bundledInvokeCode?: number;
+  };
   /** The 1-minute load average when this service's rounds started. */
   readonly loadAverage?: number;
   /** The `process.version` every process of this row ran on. */
@@ -82,6 +100,40 @@ export interface ColdStartRow {
 /** Preloaded into every measured process (bare included): writes its CPU time at exit. */
 const CPU_PRELOAD = `"use strict";
 process.on("exit", () => { const u = process.cpuUsage(); require("node:fs").writeFileSync(process.env.COLD_CPU, String((u.user + u.system) / 1000)); });
+`;
+
+/**
+ * Preloaded into one untimed run of each app's first invocation: writes the files it loaded to
+ * COLD_LOADED, one URL a line in load order. Synchronous module hooks see `import` and `require`
+ * (module.registerHooks, Node >= 22.15); before that, asynchronous ones (module.register, a loader
+ * thread) see `import`, which is how a bundle's own files load (https://nodejs.org/api/module.html#customization-hooks).
+ */
+export const LOADED_PRELOAD = `"use strict";
+const mod = require("node:module");
+const fs = require("node:fs");
+const out = process.env.COLD_LOADED;
+fs.writeFileSync(out, "");
+if (typeof mod.registerHooks === "function") {
+  mod.registerHooks({ load(url, context, next) { if (url.startsWith("file:")) fs.appendFileSync(out, url + "\\n"); return next(url, context); } });
+} else {
+  const hooks = 'import { appendFileSync } from "node:fs"; export async function load(url, context, next) { if (url.startsWith("file:")) appendFileSync(process.env.COLD_LOADED, url + "\\\\n"); return next(url, context); }';
+  mod.register("data:text/javascript," + encodeURIComponent(hooks));
+}
+`;
+
+/** The files a LOADED_PRELOAD run wrote, each once, in load order. */
+export function loadedFiles(file: string): string[] {
+  return existsSync(file) ? [...new Set(readFileSync(file, "utf8").split("\n").filter((l) => l !== ""))] : [];
+}
+
+/** Imports the files a first invocation loaded (COLD_CODE, file URLs in load order) and runs nothing else. */
+export const CODE_LOADER = `"use strict";
+const urls = JSON.parse(process.env.COLD_CODE);
+(async () => {
+  for (const url of urls) await import(url);
+  require("node:fs").writeFileSync(process.env.COLD_REPORT, JSON.stringify({ functions: [], outcome: "loaded " + urls.length + " files" }));
+  process.exit(0);
+})().catch((error) => { console.error(error); process.exit(1); });
 `;
 
 /** The host's `@azure/functions-core`, enough to register and to invoke one function (env COLD_*). */
@@ -121,7 +173,7 @@ async function invoke(name, kind) {
   return http ? "HTTP " + http.statusCode : "completed";
 }
 function schedule() {
-  if (scheduled) return;
+  if (scheduled || process.env.COLD_HOLD) return;
   scheduled = true;
   // The next macrotask: the main module (the app) has finished loading and registering.
   setImmediate(() => {
@@ -278,6 +330,11 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
   const cpuPreload = path.join(WORK, "cpu-preload.cjs");
   writeFileSync(cpuPreload, CPU_PRELOAD);
   const cpuFile = path.join(WORK, "cpu.txt");
+  const loadedPreload = path.join(WORK, "loaded-preload.cjs");
+  writeFileSync(loadedPreload, LOADED_PRELOAD);
+  const codeLoader = path.join(WORK, "load-code.cjs");
+  writeFileSync(codeLoader, CODE_LOADER);
+  const loadedFile = path.join(WORK, "loaded.txt");
   const stubs = await startStubs();
   const rows: ColdStartRow[] = [];
   try {
@@ -346,8 +403,19 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
             ...(invocation.durableClient ? { COLD_EXTRA_INPUTS: JSON.stringify({ durableClient }) } : {}),
           }
         : undefined;
-      const times = { bare: [] as number[], bundledLoad: [] as number[], unbundledLoad: [] as number[], bundledInvoke: [] as number[], unbundledInvoke: [] as number[] };
-      const cpu = { bare: [] as number[], bundledLoad: [] as number[], unbundledLoad: [] as number[], bundledInvoke: [] as number[], unbundledInvoke: [] as number[] };
+      // The app's files its first invocation loads (untimed run), for the "its code alone" process.
+      let codeUrls: string[] = [];
+      if (invokeEnv) {
+        rmSync(loadedFile, { force: true });
+        await spawnOnce(node, ["-r", loadedPreload, service.bundled], { ...invokeEnv, COLD_LOADED: loadedFile });
+        const appUrl = pathToFileURL(path.dirname(service.bundled)).href + "/";
+        codeUrls = loadedFiles(loadedFile).filter((u) => u.startsWith(appUrl));
+      }
+      const codeEnv = invokeEnv && codeUrls.length > 0 ? { ...invokeEnv, COLD_HOLD: "1", COLD_CODE: JSON.stringify(codeUrls) } : undefined;
+      const series = () => ({ bare: [] as number[], bundledLoad: [] as number[], unbundledLoad: [] as number[], bundledInvoke: [] as number[], unbundledInvoke: [] as number[], bundledInvokeCode: [] as number[] });
+      const times = series();
+      const cpu = series();
+      let codeFailed = false;
       const loadAverage = loadavg()[0]!;
       let outcome = "";
       const tokensBefore = stubs.counts.tokens;
@@ -363,6 +431,11 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
           sample.bundledInvoke = bundled;
           sample.unbundledInvoke = await spawnOnce(node, [service.unbundled], invokeEnv);
         }
+        if (codeEnv) {
+          const code = await spawnOnce(node, [codeLoader], codeEnv);
+          if (!code.result) codeFailed = true;
+          sample.bundledInvokeCode = code;
+        }
         if (round === 0) continue; // warm-up: file cache
         for (const [k, v] of Object.entries(sample)) {
           times[k as keyof typeof times].push(v.ms);
@@ -376,6 +449,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
         bundledLoadMs: median(times.bundledLoad),
         unbundledLoadMs: median(times.unbundledLoad),
         ...(invocation ? { bundledInvokeMs: median(times.bundledInvoke), unbundledInvokeMs: median(times.unbundledInvoke) } : {}),
+        ...(codeEnv && !codeFailed ? { bundledInvokeCodeMs: median(times.bundledInvokeCode), invokeCodeFiles: codeUrls.length } : {}),
         invocation: invocation
           ? `${invocation.kind === "http" ? "GET health" : `1 message to ${invocation.function}`}: ${outcome}${invocation.kind === "queue" ? `; ${tokens > 0 ? "token fetched" : "NO token fetched"} from the identity endpoint${invocation.durableClient ? " (its first call goes to the Durable extension)" : ""}` : ""}`
           : "n/a: no health route or emulated queue message",
@@ -386,6 +460,7 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
           bundledLoad: median(cpu.bundledLoad),
           unbundledLoad: median(cpu.unbundledLoad),
           ...(invocation ? { bundledInvoke: median(cpu.bundledInvoke), unbundledInvoke: median(cpu.unbundledInvoke) } : {}),
+          ...(codeEnv && !codeFailed ? { bundledInvokeCode: median(cpu.bundledInvokeCode) } : {}),
         },
         loadAverage,
         node: node.version,
@@ -403,7 +478,7 @@ const verdict = (ok: boolean): string => (ok ? "MET" : "MISS");
 /** The table of rows with each ratio, its target and MET/MISS (on wall time), then each service's CPU times. */
 export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const t = COLD_START_TARGETS;
-  const lines = ["service        bare     bundled load (≤2x bare)     unbundled load  unbundled/bundled (≥4x; most reachable)  first invocation bundled (≤3x bare)  unbundled  what was invoked"];
+  const lines = ["service        bare     bundled load (≤2x bare)     unbundled load  unbundled/bundled (≥4x; most reachable)  first invocation bundled (≤3x bare; least reachable)  unbundled  what was invoked"];
   for (const r of rows) {
     const load = r.bundledLoadMs / r.bareMs;
     const speedup = r.unbundledLoadMs / r.bundledLoadMs;
@@ -416,7 +491,12 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
         `${r.unbundledLoadMs.toFixed(0).padStart(6)} ms`.padEnd(15),
         // The most any bundle could reach: one that cost nothing would still load in bare node's time.
         `${speedup.toFixed(2)}x ${verdict(speedup >= t.unbundledOverBundled)} (≤${(r.unbundledLoadMs / r.bareMs).toFixed(2)}x)`.padEnd(39),
-        (invoke !== undefined ? `${r.bundledInvokeMs!.toFixed(0).padStart(5)} ms ${invoke.toFixed(2)}x ${verdict(invoke <= t.invocationOverBare)}` : "n/a").padEnd(36),
+        // The least it could take: loading the code it runs, running none of it.
+        (invoke !== undefined
+          ? `${r.bundledInvokeMs!.toFixed(0).padStart(5)} ms ${invoke.toFixed(2)}x ${verdict(invoke <= t.invocationOverBare)}` +
+            (r.bundledInvokeCodeMs !== undefined ? ` (≥${(r.bundledInvokeCodeMs / r.bareMs).toFixed(2)}x)` : "")
+          : "n/a"
+        ).padEnd(52),
         (r.unbundledInvokeMs !== undefined ? `${r.unbundledInvokeMs.toFixed(0)} ms` : "n/a").padEnd(10),
         r.invocation,
       ].join("  "),
@@ -431,6 +511,7 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
       `  cpu ${r.service.padEnd(13)} bare ${c.bare.toFixed(0)} ms; bundled load ${c.bundledLoad.toFixed(0)} ms (${ratio(c.bundledLoad, c.bare)} bare); ` +
         `unbundled load ${c.unbundledLoad.toFixed(0)} ms (${ratio(c.unbundledLoad, c.bundledLoad)} bundled)` +
         (c.bundledInvoke !== undefined ? `; first invocation ${c.bundledInvoke.toFixed(0)} ms (${ratio(c.bundledInvoke, c.bare)} bare), unbundled ${c.unbundledInvoke!.toFixed(0)} ms` : "") +
+        (c.bundledInvokeCode !== undefined ? `; its code alone ${c.bundledInvokeCode.toFixed(0)} ms (${ratio(c.bundledInvokeCode, c.bare)} bare)` : "") +
         (r.loadAverage !== undefined ? `; load average ${r.loadAverage.toFixed(2)}` : ""),
     );
   }

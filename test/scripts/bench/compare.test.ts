@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatColdStarts } from "../../../scripts/bench/cold-start";
-import { bundlingCeilings, compareFigures, compareFiles, readFigures, recordPage, type BenchFigures } from "../../../scripts/bench/compare";
+import { bundlingCeilings, compareFigures, compareFiles, invocationFloors, readFigures, recordPage, type BenchFigures } from "../../../scripts/bench/compare";
 
 const head: BenchFigures = {
   loadAverage: [1.5, 1, 0.5],
@@ -82,6 +82,36 @@ describe("bench compare (the pull request's speed table)", () => {
     const [header, line] = formatColdStarts([{ service: "catalog", bareMs: 35, bundledLoadMs: 60, unbundledLoadMs: 81, invocation: "GET health: HTTP 200", registered: 5, bundleBytes: 1 }]);
     expect(header).toContain("unbundled/bundled (≥4x; most reachable)");
     expect(line).toContain("1.35x MISS (≤2.31x)");
+  });
+
+  it("says when a first invocation's MISS is out of reach of how its code runs (its code alone loads in more than 3x bare), in the table and the docs page", () => {
+    // No floor measured (an older figures file): nothing said, never a guessed bound.
+    expect(invocationFloors(head)).toEqual([]);
+    const measured: BenchFigures = {
+      ...head,
+      coldStarts: [
+        { service: "notifications", bareMs: 20, bundledLoadMs: 34, bundledInvokeMs: 100, bundledInvokeCodeMs: 82 },
+        { service: "fulfillment", bareMs: 20, bundledLoadMs: 34, bundledInvokeMs: 80, bundledInvokeCodeMs: 50 },
+        // Meets its target: its floor is no reason for a note.
+        { service: "catalog", bareMs: 20, bundledLoadMs: 34, bundledInvokeMs: 50, bundledInvokeCodeMs: 33 },
+      ],
+    };
+    const note =
+      "A first invocation cannot take less than loading the code it runs (the files it loaded, imported by a fresh process that runs none of them): notifications 4.10x, fulfillment 2.50x bare node's time. " +
+      "Above 3x (notifications), no change to how that code runs can meet the 3x target: only loading less code can (lighter libraries, or chunks that hold only what the invocation needs). " +
+      "Under 3x (fulfillment), running that code faster could still meet it.";
+    expect(invocationFloors(measured)).toEqual([note]);
+    expect(compareFigures(base, measured)).toContain(`\n\n${note}\n`);
+    expect(recordPage({ recordedAt: "2026-12-04T00:00:00.000Z", commit: "0".repeat(40), node: "v20.20.2", cores: 2, figures: measured })).toContain(`\n\n${note}\n`);
+    // Every service within reach: the note says so and nothing more.
+    const reachable: BenchFigures = { ...measured, coldStarts: [measured.coldStarts![1]!] };
+    expect(invocationFloors(reachable)).toEqual([
+      "A first invocation cannot take less than loading the code it runs (the files it loaded, imported by a fresh process that runs none of them): fulfillment 2.50x bare node's time. Under 3x (fulfillment), running that code faster could still meet it.",
+    ]);
+    // The figure survives a figures file.
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-floor-"));
+    writeFileSync(path.join(dir, "f.json"), JSON.stringify(measured));
+    expect(readFigures(path.join(dir, "f.json")).coldStarts![0]!.bundledInvokeCodeMs).toBe(82);
   });
 
   it("says how much CPU time the host stole while `npm test` ran, for each side that recorded it", () => {
