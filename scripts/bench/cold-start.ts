@@ -36,12 +36,12 @@
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchNode, type BenchNode } from "./node-runtime";
 import { buildUnbundled } from "./unbundled";
 import { bundleService } from "../../components/function-app/bundle";
@@ -75,8 +75,9 @@ export interface ColdStartRow {
    * the least a first invocation can take with that code. Undefined when not measurable (no module hooks).
    */
   readonly bundledInvokeCodeMs?: number;
-  /** How many files that is (the entry and its chunks). */
+  /** How many files that is (the entry and its chunks), and their size. */
   readonly invokeCodeFiles?: number;
+  readonly invokeCodeBytes?: number;
   readonly invocation: string;
   readonly registered: number;
   readonly bundleBytes: number;
@@ -449,7 +450,13 @@ export async function measureColdStarts(plan: PlanFile, runs = 5): Promise<ColdS
         bundledLoadMs: median(times.bundledLoad),
         unbundledLoadMs: median(times.unbundledLoad),
         ...(invocation ? { bundledInvokeMs: median(times.bundledInvoke), unbundledInvokeMs: median(times.unbundledInvoke) } : {}),
-        ...(codeEnv && !codeFailed ? { bundledInvokeCodeMs: median(times.bundledInvokeCode), invokeCodeFiles: codeUrls.length } : {}),
+        ...(codeEnv && !codeFailed
+          ? {
+              bundledInvokeCodeMs: median(times.bundledInvokeCode),
+              invokeCodeFiles: codeUrls.length,
+              invokeCodeBytes: codeUrls.reduce((sum, u) => sum + statSync(fileURLToPath(u)).size, 0),
+            }
+          : {}),
         invocation: invocation
           ? `${invocation.kind === "http" ? "GET health" : `1 message to ${invocation.function}`}: ${outcome}${invocation.kind === "queue" ? `; ${tokens > 0 ? "token fetched" : "NO token fetched"} from the identity endpoint${invocation.durableClient ? " (its first call goes to the Durable extension)" : ""}` : ""}`
           : "n/a: no health route or emulated queue message",
@@ -511,7 +518,10 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
       `  cpu ${r.service.padEnd(13)} bare ${c.bare.toFixed(0)} ms; bundled load ${c.bundledLoad.toFixed(0)} ms (${ratio(c.bundledLoad, c.bare)} bare); ` +
         `unbundled load ${c.unbundledLoad.toFixed(0)} ms (${ratio(c.unbundledLoad, c.bundledLoad)} bundled)` +
         (c.bundledInvoke !== undefined ? `; first invocation ${c.bundledInvoke.toFixed(0)} ms (${ratio(c.bundledInvoke, c.bare)} bare), unbundled ${c.unbundledInvoke!.toFixed(0)} ms` : "") +
-        (c.bundledInvokeCode !== undefined ? `; its code alone ${c.bundledInvokeCode.toFixed(0)} ms (${ratio(c.bundledInvokeCode, c.bare)} bare)` : "") +
+        (c.bundledInvokeCode !== undefined
+          ? `; its code alone ${c.bundledInvokeCode.toFixed(0)} ms (${ratio(c.bundledInvokeCode, c.bare)} bare` +
+            (r.invokeCodeFiles !== undefined && r.invokeCodeBytes !== undefined ? `; ${r.invokeCodeFiles} files, ${Math.round(r.invokeCodeBytes / 1024)} KB)` : ")")
+          : "") +
         (r.loadAverage !== undefined ? `; load average ${r.loadAverage.toFixed(2)}` : ""),
     );
   }

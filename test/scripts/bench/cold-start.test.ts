@@ -64,6 +64,7 @@ describe("cold-start bench: the first invocation's code alone (the least its tim
         unbundledInvokeMs: 300,
         bundledInvokeCodeMs: 82,
         invokeCodeFiles: 12,
+        invokeCodeBytes: 947_000,
         invocation: "1 message to deliverNotification",
         registered: 2,
         bundleBytes: 1,
@@ -76,6 +77,6 @@ describe("cold-start bench: the first invocation's code alone (the least its tim
     // Not measured: no bound printed, never a guessed one.
     expect(lines[2]).toContain("50 ms 2.50x MET ");
     expect(lines[2]).not.toContain("≥");
-    expect(lines.find((l) => l.includes("cpu notifications"))).toContain("; its code alone 88 ms (5.50x bare)");
+    expect(lines.find((l) => l.includes("cpu notifications"))).toContain("; its code alone 88 ms (5.50x bare; 12 files, 925 KB)");
   });
 });
