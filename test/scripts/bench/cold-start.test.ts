@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CODE_LOADER, LOADED_PRELOAD, formatColdStarts, loadedFiles } from "../../../scripts/bench/cold-start";
+import { CODE_LOADER, CORE, LOADED_PRELOAD, formatColdStarts, loadedFiles } from "../../../scripts/bench/cold-start";
 
 /** An ES module app: an entry, a static import, a dynamic one, and a file nothing loads. */
 function app(): { dir: string; url: (file: string) => string } {
@@ -51,6 +51,32 @@ describe("cold-start bench: the first invocation's code alone (the least its tim
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain("never loaded");
     expect(existsSync(report2)).toBe(false);
+  });
+
+  it("with COLD_HOLD the host stand-in lets an app register and the loader finish its files (without it, it ends the process at registration)", () => {
+    const { dir, url } = app();
+    const core = path.join(dir, "core", "node_modules", "@azure", "functions-core");
+    mkdirSync(core, { recursive: true });
+    writeFileSync(path.join(core, "index.js"), CORE);
+    // Registers the way @azure/functions does (require, from an ES module), then loads more on a later turn.
+    writeFileSync(
+      path.join(dir, "index.js"),
+      'import { createRequire } from "node:module";\n' +
+        'createRequire(import.meta.url)("@azure/functions-core").registerFunction({ name: "f", bindings: {} }, () => {});\n' +
+        "await new Promise((resolve) => setTimeout(resolve, 50));\n",
+    );
+    const report = path.join(dir, "report.json");
+    const load = (hold: boolean) =>
+      spawnSync(process.execPath, [path.join(dir, "load-code.cjs")], {
+        env: { ...process.env, NODE_PATH: path.join(dir, "core", "node_modules"), COLD_CODE: JSON.stringify([url("index.js"), url("chunks/lazy.js")]), COLD_REPORT: report, ...(hold ? { COLD_HOLD: "1" } : {}) },
+        encoding: "utf8",
+      });
+    const held = load(true);
+    expect(held.stderr).toBe("");
+    expect(JSON.parse(readFileSync(report, "utf8"))).toEqual({ functions: [], outcome: "loaded 2 files" });
+    // Without it the stand-in reports at registration: the bench sees no "loaded 2 files" and records no figure.
+    load(false);
+    expect(JSON.parse(readFileSync(report, "utf8"))).toEqual({ functions: ["f"] });
   });
 
   it("prints the least reachable next to the first invocation's ratio, and the CPU time of the code alone", () => {
