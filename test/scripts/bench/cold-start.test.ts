@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,7 +22,7 @@ function app(): { dir: string; url: (file: string) => string } {
 }
 
 describe("cold-start bench: the first invocation's code alone (the least its time can be)", () => {
-  const hooks = typeof (require("node:module") as { registerHooks?: unknown }).registerHooks === "function" ? "synchronous" : "asynchronous";
+  const hooks = typeof (nodeModule as { registerHooks?: unknown }).registerHooks === "function" ? "synchronous" : "asynchronous";
 
   it(`records the files a run loads, static and dynamic imports, in load order, nothing else (${hooks} module hooks on ${process.version})`, () => {
     const { dir, url } = app();
