@@ -273,6 +273,7 @@ import { type CallerHandler, secured } from "../../shared/caller";
 import { healthHandler } from "../../shared/health";
 import { jsonResponse, readJsonBody, validate } from "../../shared/http";
 import { ProblemError } from "../../shared/problem";
+import manifest from "../service";
 import { ${NAME}_ACCESS } from "./access";
 import type { ${Name}Deps } from "./deps";
 import { type ItemView, itemInputSchema, itemParamsSchema } from "./schemas";
@@ -303,7 +304,7 @@ export function ${name}Handlers(getDeps: () => ${Name}Deps | Promise<${Name}Deps
   return {
     getItem: secured(${NAME}_ACCESS.getItem.role, getItem),
     putItem: secured(${NAME}_ACCESS.putItem.role, putItem),
-    health: healthHandler("${name}"),
+    health: healthHandler(manifest.name),
   };
 }
 `,

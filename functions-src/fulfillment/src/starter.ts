@@ -6,8 +6,11 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
-import { type FulfillmentMessage, fulfillmentMessageSchema } from "../../shared/contracts/fulfillment";
-import { FULFILLMENT_QUEUE } from "../../shared/contracts/names";
+import {
+  FULFILLMENT_QUEUE,
+  type FulfillmentMessage,
+  fulfillmentMessageSchema,
+} from "../../shared/contracts/fulfillment";
 import * as z from "zod";
 import { boundReason, customerIdSchema, orderIdSchema } from "../../shared/contracts/order";
 import type { StatusReport } from "../../shared/contracts/order-status";

@@ -1,7 +1,6 @@
 /**
  * The contract of the fulfillment service's inbound queue: orders sends these, fulfillment consumes.
- * The queue's name is in ./names.ts (zod-free, so an app can name it at registration without loading
- * these schemas), shared by the owner's manifest and the sender.
+ * The queue name lives here (not in orders' code) so the owner's manifest and the sender agree.
  */
 import * as z from "zod";
 import {
@@ -14,6 +13,8 @@ import {
   refuseDuplicateSkus,
   shippingAddressSchema,
 } from "./order";
+
+export { FULFILLMENT_QUEUE } from "./names";
 
 const envelope = {
   /** Unique per message (the sender's outbox entry id): logs and dedup correlate on it. */
